@@ -1,0 +1,66 @@
+/**
+ * The CPU GEMM entry point: validates the strided arguments, then runs the fastest kernel this
+ * engine has (the WebAssembly SIMD kernel where available, else the TypeScript one).
+ *
+ * @module
+ */
+import type { GemmArgs } from "./gemm_types.ts";
+import { gemmTs } from "./gemm_ts.ts";
+
+export type { GemmArgs } from "./gemm_types.ts";
+
+/**
+ * `C = alpha·op(A)·op(B) + beta·C` on strided row-major storage (BLAS semantics).
+ *
+ * @example
+ * ```ts
+ * import { gemm } from "./gemm.ts";
+ * const a = new Float64Array([1, 2, 3, 4]), b = new Float64Array([1, 0, 0, 1]);
+ * const c = new Float64Array(4);
+ * gemm({ m: 2, n: 2, k: 2, a, lda: 2, b, ldb: 2, c, ldc: 2, transA: true });
+ * console.log(c); // Float64Array [1, 3, 2, 4]
+ * ```
+ */
+export function gemm(g: GemmArgs): void {
+  checkGemm(g);
+  if (g.m === 0 || g.n === 0) return;
+  gemmTs(g);
+}
+
+function checkGemm(g: GemmArgs): void {
+  const { m, n, k, lda, ldb, ldc } = g;
+  for (const [name, v] of [["m", m], ["n", n], ["k", k]] as const) {
+    if (!Number.isInteger(v) || v < 0) {
+      throw new RangeError(`gemm: ${name} must be a non-negative integer, got ${v}`);
+    }
+  }
+  const sameType = (x: Float32Array | Float64Array): boolean => x.constructor === g.c.constructor;
+  if (!sameType(g.a) || !sameType(g.b)) {
+    throw new TypeError("gemm: a, b and c must have the same element type");
+  }
+  const [ar, ac] = g.transA ? [k, m] : [m, k];
+  const [br, bc] = g.transB ? [n, k] : [k, n];
+  checkExtent("a", g.a.length, g.aOffset ?? 0, ar, ac, lda);
+  checkExtent("b", g.b.length, g.bOffset ?? 0, br, bc, ldb);
+  checkExtent("c", g.c.length, g.cOffset ?? 0, m, n, ldc);
+}
+
+function checkExtent(
+  name: string,
+  len: number,
+  off: number,
+  rows: number,
+  cols: number,
+  ld: number,
+): void {
+  if (!Number.isInteger(ld) || ld < cols || ld < 0) {
+    throw new RangeError(`gemm: ld${name} = ${ld} is smaller than the ${cols} columns of ${name}`);
+  }
+  if (rows === 0 || cols === 0) return;
+  const last = off + (rows - 1) * ld + cols;
+  if (!Number.isInteger(off) || off < 0 || last > len) {
+    throw new RangeError(
+      `gemm: ${name} (${rows}x${cols}, ld ${ld}, offset ${off}) runs past its ${len} elements`,
+    );
+  }
+}

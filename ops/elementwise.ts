@@ -1,0 +1,230 @@
+/**
+ * Elementwise arithmetic with NumPy broadcasting, and in-place variants (names ending in `_`).
+ *
+ * @module
+ */
+import { allocData, assertTensor, shapeStr, Tensor, type TensorData } from "./tensor.ts";
+import { stridesOf } from "./shape.ts";
+
+type BinaryFn = (x: number, y: number) => number;
+
+/** Shape that `a` and `b` broadcast to (NumPy rules), or a RangeError naming both shapes. */
+export function broadcastShape(fn: string, a: readonly number[], b: readonly number[]): number[] {
+  const nd = Math.max(a.length, b.length);
+  const out = new Array<number>(nd);
+  for (let i = 0; i < nd; i++) {
+    const da = a[a.length - nd + i] ?? 1;
+    const db = b[b.length - nd + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new RangeError(`${fn}: shapes ${shapeStr(a)} and ${shapeStr(b)} do not broadcast`);
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Strides of `shape` when broadcast to `outShape` (0 on broadcast axes). */
+function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
+  const s = stridesOf(shape);
+  const off = outShape.length - shape.length;
+  return outShape.map((_, i) => (i < off || shape[i - off] === 1 ? 0 : s[i - off]));
+}
+
+function binary(fn: string, a: Tensor, b: Tensor | number, f: BinaryFn): Tensor {
+  assertTensor(fn, "a", a);
+  if (typeof b === "number") {
+    const out = allocData(a.dtype, a.size);
+    const x = a.data;
+    for (let i = 0; i < x.length; i++) out[i] = f(x[i], b);
+    return new Tensor(out, a.shape);
+  }
+  assertTensor(fn, "b", b);
+  if (a.dtype !== b.dtype) {
+    throw new TypeError(`${fn}: dtypes differ: a is ${a.dtype}, b is ${b.dtype}`);
+  }
+  if (sameShape(a.shape, b.shape)) {
+    const out = allocData(a.dtype, a.size);
+    const x = a.data, y = b.data;
+    for (let i = 0; i < x.length; i++) out[i] = f(x[i], y[i]);
+    return new Tensor(out, a.shape);
+  }
+  const shape = broadcastShape(fn, a.shape, b.shape);
+  const out = allocData(a.dtype, shape.reduce((p, d) => p * d, 1));
+  broadcastLoop(shape, a, b, out, f);
+  return new Tensor(out, shape);
+}
+
+function broadcastLoop(shape: number[], a: Tensor, b: Tensor, out: TensorData, f: BinaryFn): void {
+  const nd = shape.length;
+  const sa = broadcastStrides(a.shape, shape), sb = broadcastStrides(b.shape, shape);
+  const inner = nd ? shape[nd - 1] : 1;
+  const ia = nd ? sa[nd - 1] : 0, ib = nd ? sb[nd - 1] : 0;
+  const idx = new Array<number>(Math.max(0, nd - 1)).fill(0);
+  const x = a.data, y = b.data;
+  let pa = 0, pb = 0;
+  for (let o = 0; o < out.length; o += inner) {
+    for (let j = 0; j < inner; j++) out[o + j] = f(x[pa + j * ia], y[pb + j * ib]);
+    for (let ax = nd - 2; ax >= 0; ax--) {
+      idx[ax]++;
+      pa += sa[ax];
+      pb += sb[ax];
+      if (idx[ax] < shape[ax]) break;
+      pa -= sa[ax] * shape[ax];
+      pb -= sb[ax] * shape[ax];
+      idx[ax] = 0;
+    }
+  }
+}
+
+/**
+ * `a + b` with broadcasting (`b` may be a number).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "./tensor.ts";
+ * import { add } from "./elementwise.ts";
+ * console.log(add(tensor([[1, 2], [3, 4]]), tensor([10, 20])).data); // Float64Array [11, 22, 13, 24]
+ * ```
+ */
+export function add(a: Tensor, b: Tensor | number): Tensor {
+  return binary("add", a, b, (x, y) => x + y);
+}
+
+/**
+ * `a - b` with broadcasting (`b` may be a number).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "./tensor.ts";
+ * import { sub } from "./elementwise.ts";
+ * console.log(sub(tensor([3, 4]), 1).data); // Float64Array [2, 3]
+ * ```
+ */
+export function sub(a: Tensor, b: Tensor | number): Tensor {
+  return binary("sub", a, b, (x, y) => x - y);
+}
+
+/**
+ * Elementwise `a * b` with broadcasting (`b` may be a number).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "./tensor.ts";
+ * import { mul } from "./elementwise.ts";
+ * console.log(mul(tensor([[1, 2], [3, 4]]), tensor([[2], [3]])).data); // Float64Array [2, 4, 9, 12]
+ * ```
+ */
+export function mul(a: Tensor, b: Tensor | number): Tensor {
+  return binary("mul", a, b, (x, y) => x * y);
+}
+
+/**
+ * Elementwise `a / b` with broadcasting (`b` may be a number). Division by zero follows IEEE.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "./tensor.ts";
+ * import { div } from "./elementwise.ts";
+ * console.log(div(tensor([2, 6]), tensor([2, 3])).data); // Float64Array [1, 2]
+ * ```
+ */
+export function div(a: Tensor, b: Tensor | number): Tensor {
+  return binary("div", a, b, (x, y) => x / y);
+}
+
+/**
+ * `s · a` for a number `s`.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "./tensor.ts";
+ * import { scale } from "./elementwise.ts";
+ * console.log(scale(tensor([1, -2]), 3).data); // Float64Array [3, -6]
+ * ```
+ */
+export function scale(a: Tensor, s: number): Tensor {
+  if (typeof s !== "number") throw new TypeError(`scale: s must be a number, got ${String(s)}`);
+  return binary("scale", a, s, (x, y) => x * y);
+}
+
+/**
+ * Applies `f` to every element (a new tensor of the same shape and dtype).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "./tensor.ts";
+ * import { map } from "./elementwise.ts";
+ * console.log(map(tensor([1, 4, 9]), Math.sqrt).data); // Float64Array [1, 2, 3]
+ * ```
+ */
+export function map(a: Tensor, f: (x: number, i: number) => number): Tensor {
+  assertTensor("map", "a", a);
+  const out = allocData(a.dtype, a.size);
+  const x = a.data;
+  for (let i = 0; i < x.length; i++) out[i] = f(x[i], i);
+  return new Tensor(out, a.shape);
+}
+
+function sameShapeInPlace(fn: string, a: Tensor, b: Tensor): void {
+  assertTensor(fn, "a", a);
+  assertTensor(fn, "b", b);
+  if (!sameShape(a.shape, b.shape)) {
+    throw new RangeError(
+      `${fn}: shapes differ: a is ${shapeStr(a.shape)}, b is ${shapeStr(b.shape)}`,
+    );
+  }
+}
+
+/**
+ * In place: `a += alpha · b` (same shapes). Returns `a`.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "./tensor.ts";
+ * import { axpy_ } from "./elementwise.ts";
+ * const a = tensor([1, 1]);
+ * axpy_(a, tensor([1, 2]), 2);
+ * console.log(a.data); // Float64Array [3, 5]
+ * ```
+ */
+export function axpy_(a: Tensor, b: Tensor, alpha = 1): Tensor {
+  sameShapeInPlace("axpy_", a, b);
+  const x = a.data, y = b.data;
+  for (let i = 0; i < x.length; i++) x[i] += alpha * y[i];
+  return a;
+}
+
+/**
+ * In place: `a += b` (same shapes). Returns `a`.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "./tensor.ts";
+ * import { add_ } from "./elementwise.ts";
+ * console.log(add_(tensor([1]), tensor([2])).data); // Float64Array [3]
+ * ```
+ */
+export function add_(a: Tensor, b: Tensor): Tensor {
+  return axpy_(a, b, 1);
+}
+
+/**
+ * In place: `a *= s`. Returns `a`.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "./tensor.ts";
+ * import { scale_ } from "./elementwise.ts";
+ * console.log(scale_(tensor([1, 2]), 0.5).data); // Float64Array [0.5, 1]
+ * ```
+ */
+export function scale_(a: Tensor, s: number): Tensor {
+  assertTensor("scale_", "a", a);
+  const x = a.data;
+  for (let i = 0; i < x.length; i++) x[i] *= s;
+  return a;
+}

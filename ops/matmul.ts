@@ -1,0 +1,81 @@
+/**
+ * Matrix product front end: shape checks, transposes and batching over the CPU GEMM kernel.
+ *
+ * @module
+ */
+import { gemm } from "./cpu/gemm.ts";
+import { allocData, assertTensor, shapeSize, shapeStr, Tensor } from "./tensor.ts";
+
+/** Options of {@link matmul}. */
+export interface MatmulOptions {
+  /** Multiply by the transpose of `a`'s last two axes (default false). */
+  transA?: boolean;
+  /** Multiply by the transpose of `b`'s last two axes (default false). */
+  transB?: boolean;
+}
+
+/**
+ * Matrix product `op(a) · op(b)`. Both operands are matrices, or both are stacks of matrices
+ * with the same leading (batch) shape; a 2-D `b` is shared by every matrix of a batched `a`.
+ * Dtypes must match.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "./tensor.ts";
+ * import { matmul } from "./matmul.ts";
+ * const a = tensor([[1, 2], [3, 4]]);
+ * console.log(matmul(a, a).data); // Float64Array [7, 10, 15, 22]
+ * console.log(matmul(a, a, { transA: true }).data); // Float64Array [10, 14, 14, 20]
+ * ```
+ */
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  assertTensor("matmul", "a", a);
+  assertTensor("matmul", "b", b);
+  if (a.dtype !== b.dtype) {
+    throw new TypeError(`matmul: dtypes differ: a is ${a.dtype}, b is ${b.dtype}`);
+  }
+  if (a.ndim < 2 || b.ndim < 2) {
+    throw new RangeError(
+      `matmul: operands must be at least 2-D, a is ${shapeStr(a.shape)}, b is ${shapeStr(b.shape)}`,
+    );
+  }
+  const transA = opts.transA ?? false, transB = opts.transB ?? false;
+  const [ar, ac] = a.shape.slice(-2), [br, bc] = b.shape.slice(-2);
+  const [m, k] = transA ? [ac, ar] : [ar, ac];
+  const [k2, n] = transB ? [bc, br] : [br, bc];
+  if (k !== k2) {
+    throw new RangeError(
+      `matmul: inner dimensions differ: a is ${shapeStr(a.shape)}${transA ? "ᵀ" : ""}, b is ${
+        shapeStr(b.shape)
+      }${transB ? "ᵀ" : ""}`,
+    );
+  }
+  const batch = a.shape.slice(0, -2);
+  const sharedB = b.ndim === 2;
+  if (!sharedB && (b.ndim !== a.ndim || b.shape.slice(0, -2).some((d, i) => d !== batch[i]))) {
+    throw new RangeError(
+      `matmul: batch shapes differ: a is ${shapeStr(a.shape)}, b is ${shapeStr(b.shape)}`,
+    );
+  }
+  const count = shapeSize(batch);
+  const out = allocData(a.dtype, count * m * n);
+  for (let t = 0; t < count; t++) {
+    gemm({
+      m,
+      n,
+      k,
+      transA,
+      transB,
+      a: a.data,
+      aOffset: t * ar * ac,
+      lda: ac,
+      b: b.data,
+      bOffset: sharedB ? 0 : t * br * bc,
+      ldb: bc,
+      c: out,
+      cOffset: t * m * n,
+      ldc: n,
+    });
+  }
+  return new Tensor(out, [...batch, m, n]);
+}

@@ -1,0 +1,54 @@
+/**
+ * `deno task test`: format check, lint, type check, unit tests + doc examples, publish dry run.
+ * Ends with one line `N passed, N failed` taken from `deno test`'s own summary.
+ */
+const steps: Array<{ name: string; args: string[]; tests?: boolean }> = [
+  { name: "fmt", args: ["fmt", "--check"] },
+  { name: "lint", args: ["lint"] },
+  {
+    name: "check",
+    args: ["check", "mod.ts", "ops", "recovery", "methods", "experiments", "tests", "benches"],
+  },
+  {
+    name: "test",
+    args: ["test", "-A", "--doc", "--parallel", "mod.ts", "ops", "recovery", "methods", "tests"],
+    tests: true,
+  },
+  { name: "publish", args: ["publish", "--dry-run", "--allow-dirty"] },
+];
+
+let passed = 0, failed = 0;
+const broken: string[] = [];
+for (const step of steps) {
+  console.error(`\n== ${step.name}: deno ${step.args.join(" ")}`);
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: step.args,
+    stdout: step.tests ? "piped" : "inherit",
+    stderr: "inherit",
+    env: { NO_COLOR: "1" },
+  });
+  const child = cmd.spawn();
+  let text = "";
+  if (step.tests && child.stdout) {
+    const decoder = new TextDecoder();
+    for await (const chunk of child.stdout) {
+      const s = decoder.decode(chunk, { stream: true });
+      text += s;
+      await Deno.stdout.write(chunk);
+    }
+  }
+  const status = await child.status;
+  if (step.tests) {
+    const m = [
+      ...text.matchAll(/(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/g),
+    ].at(-1);
+    if (m) {
+      passed += Number(m[1]);
+      failed += Number(m[2]);
+    } else if (!status.success) failed += 1;
+  }
+  if (!status.success) broken.push(step.name);
+}
+if (broken.length) console.error(`\nfailed steps: ${broken.join(", ")}`);
+console.log(`${passed} passed, ${failed} failed`);
+Deno.exit(broken.length ? 1 : 0);
