@@ -1,0 +1,144 @@
+/**
+ * `deno task reproduce`: runs every experiment script in this folder (quick mode by default),
+ * then writes `out/report.html` from the JSON reports and SVG plots they leave in `out/`.
+ * Exits non-zero if any experiment failed or any of its checks did not hold.
+ *
+ * Flags: `--out DIR` (default out), `--seed N` (default 0), `--quick` (passed through),
+ * `--only a,b` (run only these experiments).
+ *
+ * @module
+ */
+import { commonFlags } from "./lib/cli.ts";
+import type { SavedReport } from "./lib/report.ts";
+
+interface RunResult {
+  name: string;
+  ok: boolean;
+  seconds: number;
+  code: number;
+  report?: SavedReport;
+}
+
+const here = new URL(".", import.meta.url);
+
+async function discover(): Promise<string[]> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(here)) {
+    if (e.isFile && e.name.endsWith(".ts") && e.name !== "reproduce.ts") {
+      names.push(e.name.slice(0, -3));
+    }
+  }
+  return names.sort();
+}
+
+async function runOne(name: string, out: string, seed: number, quick: boolean): Promise<RunResult> {
+  const file = new URL(`${name}.ts`, here).pathname;
+  const args = ["run", "-A", file, "--out", out, "--seed", String(seed)];
+  if (quick) args.push("--quick");
+  console.error(`\n== ${name}: deno ${args.slice(2).join(" ")}`);
+  const t0 = performance.now();
+  const { code } = await new Deno.Command(Deno.execPath(), {
+    args,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  const seconds = (performance.now() - t0) / 1000;
+  let report: SavedReport | undefined;
+  try {
+    report = JSON.parse(await Deno.readTextFile(`${out}/${name}.json`));
+  } catch {
+    report = undefined;
+  }
+  console.error(`== ${name}: exit ${code} after ${seconds.toFixed(1)} s`);
+  return { name, ok: code === 0 && report !== undefined, seconds, code, report };
+}
+
+function esc(s: unknown): string {
+  return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function section(r: RunResult): string {
+  const rep = r.report;
+  const head = `<h2 id="${r.name}">${esc(rep?.title ?? r.name)} <small>(${r.name}.ts, ${
+    r.seconds.toFixed(1)
+  } s, ${r.ok ? "ok" : `FAILED, exit ${r.code}`})</small></h2>`;
+  if (!rep) return `${head}<p class="bad">No report was written.</p>`;
+  const parts = [head, `<p>${esc(rep.summary)}</p>`];
+  for (const t of rep.tables ?? []) {
+    parts.push(
+      `<table><caption>${esc(t.caption)}</caption><tr>${
+        t.header.map((h) => `<th>${esc(h)}</th>`).join("")
+      }</tr>${
+        t.rows.map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("")
+      }</table>`,
+    );
+  }
+  for (const f of rep.figures ?? []) {
+    parts.push(
+      `<figure><img src="${esc(f.file)}" alt="${esc(f.caption)}"><figcaption>${
+        esc(f.caption)
+      }</figcaption></figure>`,
+    );
+  }
+  if (rep.checks?.length) {
+    parts.push(
+      `<ul>${
+        rep.checks.map((c) =>
+          `<li class="${c.ok ? "good" : "bad"}">${c.ok ? "✔" : "✘"} ${esc(c.name)}: ${
+            esc(c.detail)
+          }</li>`
+        ).join("")
+      }</ul>`,
+    );
+  }
+  return parts.join("\n");
+}
+
+function html(results: RunResult[]): string {
+  const rows = results.map((r) =>
+    `<tr><td><a href="#${r.name}">${r.name}</a></td><td>${r.ok ? "ok" : "FAILED"}</td><td>${
+      r.seconds.toFixed(1)
+    }</td><td>${(r.report?.checks ?? []).filter((c) => c.ok).length}/${
+      (r.report?.checks ?? []).length
+    }</td></tr>`
+  ).join("");
+  return `<!doctype html><html><head><meta charset="utf-8"><title>lowrank report</title>
+<style>body{font-family:sans-serif;max-width:980px;margin:2em auto;padding:0 1em}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+caption{font-weight:bold;text-align:left}.good{color:#196619}.bad{color:#a11}figure{margin:1em 0}
+small{color:#666;font-weight:normal}</style></head><body>
+<h1>lowrank: reproduced results</h1>
+<p>Generated ${new Date().toISOString()} by <code>deno task reproduce</code> on ${
+    esc(Deno.build.target)
+  } with Deno ${esc(Deno.version.deno)}.</p>
+<table><tr><th>experiment</th><th>status</th><th>seconds</th><th>checks passed</th></tr>${rows}</table>
+${results.map(section).join("\n")}
+</body></html>`;
+}
+
+async function main(): Promise<void> {
+  const { flags, rest } = commonFlags(Deno.args);
+  let names = await discover();
+  if (typeof rest.only === "string") {
+    const want = rest.only.split(",");
+    const unknown = want.filter((w) => !names.includes(w));
+    if (unknown.length) throw new RangeError(`--only: unknown experiments ${unknown.join(", ")}`);
+    names = want;
+  }
+  await Deno.mkdir(flags.out, { recursive: true });
+  const results: RunResult[] = [];
+  for (const name of names) results.push(await runOne(name, flags.out, flags.seed, flags.quick));
+  await Deno.writeTextFile(`${flags.out}/report.html`, html(results));
+  const failed = results.filter((r) => !r.ok);
+  console.error(
+    `\nwrote ${flags.out}/report.html: ${
+      results.length - failed.length
+    } of ${results.length} experiments ok`,
+  );
+  if (failed.length) {
+    console.error(`failed: ${failed.map((r) => r.name).join(", ")}`);
+    Deno.exit(1);
+  }
+}
+
+if (import.meta.main) await main();
