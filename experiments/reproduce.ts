@@ -21,11 +21,15 @@ interface RunResult {
 
 const here = new URL(".", import.meta.url);
 
+/** Command-line tools that live beside the experiments but are not experiments. */
+const TOOLS = new Set(["peft"]);
+
 async function discover(): Promise<string[]> {
   const names: string[] = [];
   for await (const e of Deno.readDir(here)) {
-    if (e.isFile && e.name.endsWith(".ts") && e.name !== "reproduce.ts") {
-      names.push(e.name.slice(0, -3));
+    const name = e.name.slice(0, -3);
+    if (e.isFile && e.name.endsWith(".ts") && name !== "reproduce" && !TOOLS.has(name)) {
+      names.push(name);
     }
   }
   return names.sort();

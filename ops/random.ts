@@ -167,6 +167,12 @@ export class Rng {
         throw new RangeError(`Rng.choice: weight p[${i}] = ${w[i]} is invalid`);
       }
     }
+    const positive = w.reduce((c, x) => c + (x > 0 ? 1 : 0), 0);
+    if (!replace && positive < k) {
+      throw new RangeError(
+        `Rng.choice: only ${positive} non-zero weights for ${k} draws without replacement`,
+      );
+    }
     const out: number[] = [];
     for (let t = 0; t < k; t++) {
       let total = 0;

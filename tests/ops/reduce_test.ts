@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { max, mean, min, sum } from "../../ops/reduce.ts";
+import { elementaryNorm, frobenius } from "../../ops/norm.ts";
+import { reshape } from "../../ops/shape.ts";
+import { arange, at, tensor, zeros } from "../../ops/tensor.ts";
+
+Deno.test("sum/mean/max/min along every axis of a 3-d tensor", () => {
+  const x = reshape(arange(0, 24), [2, 3, 4]);
+  const s1 = sum(x, { axis: 1 });
+  assert.deepEqual(s1.shape, [2, 4]);
+  for (let i = 0; i < 2; i++) {
+    for (let k = 0; k < 4; k++) {
+      let ref = 0;
+      for (let j = 0; j < 3; j++) ref += at(x, i, j, k);
+      assert.equal(at(s1, i, k), ref);
+    }
+  }
+  assert.deepEqual(sum(x, { axis: -1, keepDims: true }).shape, [2, 3, 1]);
+  assert.equal(mean(x).data[0], 11.5);
+  assert.deepEqual(
+    Array.from(max(x, { axis: 0 }).data),
+    Array.from({ length: 12 }, (_, i) => 12 + i),
+  );
+  assert.equal(min(x).data[0], 0);
+  assert.throws(() => sum(x, { axis: 3 }), /axis 3 out of range for a 3-D tensor/);
+  assert.throws(() => max(zeros([0])), RangeError);
+  assert.equal(sum(zeros([0])).data[0], 0);
+});
+
+Deno.test("max propagates NaN", () => {
+  assert.ok(Number.isNaN(max(tensor([1, NaN, 3])).data[0]));
+});
+
+Deno.test("norms: frobenius is overflow-safe; 1 and inf norms of matrices and vectors", () => {
+  const close = (x: number, y: number): boolean => Math.abs(x - y) <= 4 * 2 ** -53 * Math.abs(y);
+  assert.ok(close(frobenius(tensor([3e200, 4e200])), 5e200));
+  assert.ok(close(frobenius(tensor([3e-200, 4e-200])), 5e-200));
+  assert.ok(close(frobenius(tensor([1e-310, 1e-310])), Math.SQRT2 * 1e-310));
+  assert.equal(frobenius(zeros([3])), 0);
+  const a = tensor([[1, -2], [-3, 4]]);
+  assert.equal(elementaryNorm(a, 1), 6);
+  assert.equal(elementaryNorm(a, "inf"), 7);
+  assert.equal(elementaryNorm(a, "max"), 4);
+  assert.equal(elementaryNorm(tensor([1, -2, 2]), 1), 5);
+  assert.equal(elementaryNorm(tensor([1, -2, 2]), 2), 3);
+  assert.throws(() => elementaryNorm(a, 2), /order 2 is not supported for shape 2x2/);
+});
