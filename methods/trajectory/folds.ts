@@ -1,0 +1,112 @@
+/**
+ * The five leave-one-scene-out folds of ETH/UCY (Social-GAN split, spec §1.2) and their
+ * per-fold hyperparameters (spec §7).
+ *
+ * @module
+ */
+import { concatSets, type TrajectorySet } from "./dataset.ts";
+import { readTrajectoryFile } from "./reader.ts";
+import { type WindowOptions, windowRows } from "./windowing.ts";
+
+/** The fold names, in the benchmark's table order. */
+export const FOLDS: readonly FoldName[] = Object.freeze(["eth", "hotel", "univ", "zara1", "zara2"]);
+
+/** One of the five ETH/UCY folds. */
+export type FoldName = "eth" | "hotel" | "univ" | "zara1" | "zara2";
+
+/** A split of a fold. */
+export type SplitName = "train" | "val" | "test";
+
+/**
+ * Per-fold `static_dist` (metres per 0.4 s step): agents with ‖x₈ − x₆‖/2 above it are
+ * "moving" (spec §7, from the reference configs).
+ */
+export const STATIC_DIST: Readonly<Record<FoldName, number>> = Object.freeze({
+  eth: 0.419,
+  hotel: 0.353,
+  univ: 0.227,
+  zara1: 0.338,
+  zara2: 0.35,
+});
+
+/**
+ * Throws a `RangeError` unless `name` is one of {@link FOLDS}; returns it typed.
+ *
+ * @example
+ * ```ts
+ * import { checkFold } from "./folds.ts";
+ * console.log(checkFold("hotel")); // "hotel"
+ * ```
+ */
+export function checkFold(name: string): FoldName {
+  if (!(FOLDS as readonly string[]).includes(name)) {
+    throw new RangeError(`checkFold: unknown fold "${name}", expected one of ${FOLDS.join(", ")}`);
+  }
+  return name as FoldName;
+}
+
+/** The windowed splits of one fold. */
+export interface FoldData {
+  /** Fold name. */
+  readonly fold: FoldName;
+  /** Training windows (earlier part of each other recording). */
+  readonly train: TrajectorySet;
+  /** Validation windows (later part of each other recording). */
+  readonly val: TrajectorySet;
+  /** Test windows (the held-out recording). */
+  readonly test: TrajectorySet;
+}
+
+/**
+ * Reads and windows one split of a fold: every `*.txt` file of `<dataDir>/<fold>/<split>/`, in
+ * ascending file-name order, each windowed on its own (windows never span two files).
+ *
+ * @example
+ * ```ts ignore
+ * import { loadSplit } from "./folds.ts";
+ * const test = await loadSplit("../shared/data/ethucy", "eth", "test");
+ * console.log(test.count); // 181
+ * ```
+ */
+export async function loadSplit(
+  dataDir: string,
+  fold: FoldName,
+  split: SplitName,
+  opts: WindowOptions = {},
+): Promise<TrajectorySet> {
+  checkFold(fold);
+  if (split !== "train" && split !== "val" && split !== "test") {
+    throw new RangeError(`loadSplit: split must be train, val or test, got "${split}"`);
+  }
+  const dir = `${dataDir}/${fold}/${split}`;
+  const names: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isFile && e.name.endsWith(".txt")) names.push(e.name);
+  }
+  if (names.length === 0) throw new RangeError(`loadSplit: no .txt files in ${dir}`);
+  names.sort();
+  const sets = [];
+  for (const n of names) sets.push(windowRows(await readTrajectoryFile(`${dir}/${n}`), opts));
+  return concatSets(sets);
+}
+
+/**
+ * Reads all three splits of a fold (see {@link loadSplit}).
+ *
+ * @example
+ * ```ts ignore
+ * import { loadFold } from "./folds.ts";
+ * const eth = await loadFold("../shared/data/ethucy", "eth");
+ * console.log(eth.train.count + eth.val.count); // 35158
+ * ```
+ */
+export async function loadFold(
+  dataDir: string,
+  fold: FoldName,
+  opts: WindowOptions = {},
+): Promise<FoldData> {
+  const [train, val, test] = await Promise.all(
+    (["train", "val", "test"] as const).map((s) => loadSplit(dataDir, fold, s, opts)),
+  );
+  return { fold, train, val, test };
+}
