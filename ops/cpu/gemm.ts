@@ -1,13 +1,37 @@
 /**
  * The CPU GEMM entry point: validates the strided arguments, then runs the fastest kernel this
- * engine has (the WebAssembly SIMD kernel where available, else the TypeScript one).
+ * engine has: the WebAssembly relaxed-SIMD (FMA) kernel, else plain WebAssembly SIMD, else the
+ * TypeScript one; tiny products always run in TypeScript.
  *
  * @module
  */
 import type { GemmArgs } from "./gemm_types.ts";
 import { gemmTs } from "./gemm_ts.ts";
+import { gemmWasm } from "./gemm_wasm.ts";
+import { type GemmBackend, selectBackend, wasmFeatures } from "./wasm_features.ts";
 
 export type { GemmArgs } from "./gemm_types.ts";
+export type { GemmBackend } from "./wasm_features.ts";
+
+/**
+ * Below this many multiply-adds (m·n·k) the TypeScript kernel wins: packing and the call into
+ * wasm cost more than they save. Measured with `benches/gemm_bench.ts` (crossover near 16³).
+ */
+export const WASM_MIN_FLOPS = 4096;
+
+/**
+ * The kernel that {@link gemm} runs for products above the small-size threshold on this engine:
+ * `"wasm-relaxed-simd"` (FMA), `"wasm-simd"` or `"ts"`.
+ *
+ * @example
+ * ```ts
+ * import { gemmBackend } from "./gemm.ts";
+ * console.log(["wasm-relaxed-simd", "wasm-simd", "ts"].includes(gemmBackend())); // true
+ * ```
+ */
+export function gemmBackend(): GemmBackend {
+  return selectBackend(wasmFeatures());
+}
 
 /**
  * `C = alpha·op(A)·op(B) + beta·C` on strided row-major storage (BLAS semantics).
@@ -24,7 +48,8 @@ export type { GemmArgs } from "./gemm_types.ts";
 export function gemm(g: GemmArgs): void {
   checkGemm(g);
   if (g.m === 0 || g.n === 0) return;
-  gemmTs(g);
+  if (g.m * g.n * g.k < WASM_MIN_FLOPS || gemmBackend() === "ts") gemmTs(g);
+  else gemmWasm(g);
 }
 
 function checkGemm(g: GemmArgs): void {

@@ -1,0 +1,172 @@
+/**
+ * Packing of op(A) and op(B) blocks into the micro-panel layouts the WebAssembly micro-kernel
+ * streams through (Goto & van de Geijn, ACM TOMS 34(3), 2008, §6: packing makes the kernel's
+ * loads contiguous whatever the strides and transposes of the operands). Edge panels and the
+ * depth beyond the block are zero-filled so the kernel never needs edge cases.
+ *
+ * @module
+ */
+
+type Data = Float32Array | Float64Array;
+
+/** Where a strided operand lives: storage, first element, row stride, stored transposed. */
+export interface Operand {
+  /** Storage. */
+  data: Data;
+  /** Element offset of the operand's first element. */
+  off: number;
+  /** Row stride as stored. */
+  ld: number;
+  /** The operand is stored transposed (op(X) = Xᵀ). */
+  trans: boolean;
+}
+
+/**
+ * Packs rows `i0 … i0+rows-1`, depths `p0 … p0+depth-1` of op(A) into MR-row micro-panels at
+ * `dst[at …]`: panel r holds `kPad × mr` elements, depth-major (element (i, p) of the panel at
+ * `p·mr + i`). Rows past `rows` and depths past `depth` are zero.
+ *
+ * @example
+ * ```ts
+ * import { packA } from "./gemm_pack.ts";
+ * const a = new Float64Array([1, 2, 3, 4, 5, 6]); // 3x2
+ * const dst = new Float64Array(8);
+ * packA(dst, 0, { data: a, off: 0, ld: 2, trans: false }, 0, 0, 3, 2, 2, 2);
+ * console.log(dst); // Float64Array [1, 3, 2, 4, 5, 0, 6, 0]
+ * ```
+ */
+export function packA(
+  dst: Data,
+  at: number,
+  a: Operand,
+  i0: number,
+  p0: number,
+  rows: number,
+  depth: number,
+  mr: number,
+  kPad: number,
+): void {
+  const { data, off, ld } = a;
+  for (let r0 = 0; r0 < rows; r0 += mr) {
+    const base = at + r0 * kPad, h = Math.min(mr, rows - r0);
+    if (h < mr || depth < kPad) dst.fill(0, base, base + mr * kPad);
+    if (a.trans) {
+      // op(A)[i][p] = A[p][i]: rows of storage are contiguous along i.
+      for (let p = 0; p < depth; p++) {
+        const s = off + (p0 + p) * ld + i0 + r0, d = base + p * mr;
+        for (let i = 0; i < h; i++) dst[d + i] = data[s + i];
+      }
+    } else {
+      for (let i = 0; i < h; i++) {
+        const s = off + (i0 + r0 + i) * ld + p0;
+        let d = base + i;
+        for (let p = 0; p < depth; p++, d += mr) dst[d] = data[s + p];
+      }
+    }
+  }
+}
+
+/**
+ * Packs depths `p0 … p0+depth-1`, columns `j0 … j0+cols-1` of op(B) into NR-column micro-panels
+ * at `dst[at …]`: panel s holds `kPad × nr` elements, depth-major (element (p, j) at
+ * `p·nr + j`). Columns past `cols` and depths past `depth` are zero.
+ *
+ * @example
+ * ```ts
+ * import { packB } from "./gemm_pack.ts";
+ * const b = new Float64Array([1, 2, 3, 4, 5, 6]); // 2x3
+ * const dst = new Float64Array(8);
+ * packB(dst, 0, { data: b, off: 0, ld: 3, trans: false }, 0, 0, 2, 3, 2, 2);
+ * console.log(dst); // Float64Array [1, 2, 4, 5, 3, 0, 6, 0]
+ * ```
+ */
+export function packB(
+  dst: Data,
+  at: number,
+  b: Operand,
+  p0: number,
+  j0: number,
+  depth: number,
+  cols: number,
+  nr: number,
+  kPad: number,
+): void {
+  const { data, off, ld } = b;
+  for (let s0 = 0; s0 < cols; s0 += nr) {
+    const base = at + s0 * kPad, w = Math.min(nr, cols - s0);
+    if (w < nr || depth < kPad) dst.fill(0, base, base + nr * kPad);
+    if (b.trans) {
+      // op(B)[p][j] = B[j][p]: rows of storage are contiguous along p.
+      for (let j = 0; j < w; j++) {
+        const s = off + (j0 + s0 + j) * ld + p0;
+        let d = base + j;
+        for (let p = 0; p < depth; p++, d += nr) dst[d] = data[s + p];
+      }
+    } else {
+      for (let p = 0; p < depth; p++) {
+        const s = off + (p0 + p) * ld + j0 + s0, d = base + p * nr;
+        for (let j = 0; j < w; j++) dst[d + j] = data[s + j];
+      }
+    }
+  }
+}
+
+/**
+ * Copies the m×n block of C at `c[off …]` (row stride `ld`) into `dst[at …]` (row stride
+ * `dld`) multiplied by beta. beta = 0 writes zeros without reading C, so NaN or Inf in the old C
+ * does not survive (BLAS semantics).
+ *
+ * @example
+ * ```ts
+ * import { loadC } from "./gemm_pack.ts";
+ * const dst = new Float64Array(4);
+ * loadC(dst, 0, 2, new Float64Array([1, 2, 3, 4]), 0, 2, 2, 2, 0.5);
+ * console.log(dst); // Float64Array [0.5, 1, 1.5, 2]
+ * ```
+ */
+export function loadC(
+  dst: Data,
+  at: number,
+  dld: number,
+  c: Data,
+  off: number,
+  ld: number,
+  m: number,
+  n: number,
+  beta: number,
+): void {
+  for (let i = 0; i < m; i++) {
+    const d = at + i * dld, s = off + i * ld;
+    if (beta === 0) dst.fill(0, d, d + n);
+    else if (beta === 1) dst.set(c.subarray(s, s + n), d);
+    else for (let j = 0; j < n; j++) dst[d + j] = beta * c[s + j];
+  }
+}
+
+/**
+ * Copies the m×n block at `src[at …]` (row stride `sld`) back into C at `c[off …]` (row stride
+ * `ld`).
+ *
+ * @example
+ * ```ts
+ * import { storeC } from "./gemm_pack.ts";
+ * const c = new Float64Array(4);
+ * storeC(c, 0, 2, new Float64Array([1, 2, 0, 3, 4, 0]), 0, 3, 2, 2);
+ * console.log(c); // Float64Array [1, 2, 3, 4]
+ * ```
+ */
+export function storeC(
+  c: Data,
+  off: number,
+  ld: number,
+  src: Data,
+  at: number,
+  sld: number,
+  m: number,
+  n: number,
+): void {
+  for (let i = 0; i < m; i++) {
+    const s = at + i * sld;
+    c.set(src.subarray(s, s + n), off + i * ld);
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * A tiny WebAssembly binary emitter: just enough of the binary format (one imported memory,
+ * functions with numeric params and locals, structured control, scalar i32 arithmetic and the
+ * 128-bit SIMD / relaxed-SIMD instructions) to write the GEMM kernels as TypeScript loops that
+ * unroll into straight-line wasm. We emit bytes ourselves instead of assembling WAT so that the
+ * kernel variants (dtype, register tile, FMA flavour) are ordinary parameters and nothing
+ * generated has to be kept in sync with a source file.
+ *
+ * Reference: WebAssembly Core Specification 2.0, §5 (binary format), and the relaxed-SIMD
+ * proposal (phase 5, opcodes 0xfd 0x105–0x108).
+ *
+ * @module
+ */
+
+/** Value types used by the kernels (binary codes from the spec, §5.3.1). */
+export const I32 = 0x7f, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b;
+
+/** Unsigned LEB128 (spec §5.2.2). */
+export function uleb(n: number): number[] {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`uleb: not a u32: ${n}`);
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+/** Signed LEB128 of a 32-bit integer (spec §5.2.2). */
+export function sleb(n: number): number[] {
+  if (!Number.isInteger(n) || n < -(2 ** 31) || n >= 2 ** 32) {
+    throw new RangeError(`sleb: not an i32: ${n}`);
+  }
+  n = n | 0;
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    const done = (n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function str(s: string): number[] {
+  const b = [...new TextEncoder().encode(s)];
+  return [...uleb(b.length), ...b];
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+/** SIMD opcodes (after the 0xfd prefix) that the kernels use. */
+export const Simd = {
+  load: 0x00,
+  load32Splat: 0x09,
+  load64Splat: 0x0a,
+  store: 0x0b,
+  f32x4Splat: 0x13,
+  f64x2Splat: 0x14,
+  f32x4Add: 0xe4,
+  f32x4Mul: 0xe6,
+  f64x2Add: 0xf0,
+  f64x2Mul: 0xf2,
+  f32x4RelaxedMadd: 0x105,
+  f64x2RelaxedMadd: 0x107,
+} as const;
+
+/**
+ * A function body under construction. Methods append one instruction each and return `this`
+ * so that kernels read as instruction sequences.
+ */
+export class Code {
+  /** The encoded instructions so far (without the final `end`). */
+  readonly bytes: number[] = [];
+
+  /** Appends raw bytes. */
+  raw(...b: number[]): this {
+    this.bytes.push(...b);
+    return this;
+  }
+  /** `local.get i`. */
+  get(i: number): this {
+    return this.raw(0x20, ...uleb(i));
+  }
+  /** `local.set i`. */
+  set(i: number): this {
+    return this.raw(0x21, ...uleb(i));
+  }
+  /** `i32.const v`. */
+  i32(v: number): this {
+    return this.raw(0x41, ...sleb(v));
+  }
+  /** `i32.add`. */
+  add(): this {
+    return this.raw(0x6a);
+  }
+  /** `i32.sub`. */
+  sub(): this {
+    return this.raw(0x6b);
+  }
+  /** `i32.mul`. */
+  mul(): this {
+    return this.raw(0x6c);
+  }
+  /** `local[i] += delta` for an i32 local. */
+  inc(i: number, delta: number): this {
+    return this.get(i).i32(delta).add().set(i);
+  }
+  /** `local[i] += local[j]` for i32 locals. */
+  incBy(i: number, j: number): this {
+    return this.get(i).get(j).add().set(i);
+  }
+  /** `loop` with no results; close with {@link end}. */
+  loop(): this {
+    return this.raw(0x03, 0x40);
+  }
+  /** `end` of a block, loop or function. */
+  end(): this {
+    return this.raw(0x0b);
+  }
+  /** `br_if depth`. */
+  brIf(depth: number): this {
+    return this.raw(0x0d, ...uleb(depth));
+  }
+  /** A SIMD instruction without immediates. */
+  simd(op: number): this {
+    return this.raw(0xfd, ...uleb(op));
+  }
+  /** A SIMD memory instruction with its memarg (log2 alignment, byte offset). */
+  simdMem(op: number, alignLog2: number, offset: number): this {
+    return this.raw(0xfd, ...uleb(op), ...uleb(alignLog2), ...uleb(offset));
+  }
+  /** `v128.const 0`. */
+  zero(): this {
+    return this.raw(0xfd, 0x0c, ...new Array(16).fill(0));
+  }
+}
+
+/** One function of a module. */
+export interface FuncSpec {
+  /** Export name. */
+  name: string;
+  /** Parameter types. */
+  params: number[];
+  /** Types of the extra locals, numbered after the params. */
+  locals: number[];
+  /** The body (without the final `end`). */
+  body: Code;
+}
+
+/** Module layout: one memory imported as `env.mem`, functions exported by name. */
+export interface ModuleSpec {
+  /** Initial pages (64 KiB) the imported memory must have. */
+  minPages: number;
+  /** Maximum pages; required when `shared`. */
+  maxPages?: number;
+  /** Import a shared memory (threads proposal). */
+  shared?: boolean;
+  /** The functions, all `(params) -> ()`. */
+  funcs: FuncSpec[];
+}
+
+/**
+ * Encodes a module to bytes (spec §5.5): type, import, function, export and code sections.
+ *
+ * @example
+ * ```ts
+ * import { Code, encodeModule, I32 } from "./wasm_emit.ts";
+ * const body = new Code().get(0).i32(1).add().set(0);
+ * const bytes = encodeModule({ minPages: 1, funcs: [{ name: "f", params: [I32], locals: [], body }] });
+ * console.log(WebAssembly.validate(bytes)); // true
+ * ```
+ */
+export function encodeModule(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
+  const types = spec.funcs.map((f) => [0x60, ...vec(f.params.map((t) => [t])), 0x00]);
+  const limits = spec.maxPages === undefined
+    ? [0x00, ...uleb(spec.minPages)]
+    : [spec.shared ? 0x03 : 0x01, ...uleb(spec.minPages), ...uleb(spec.maxPages)];
+  const imports = [[...str("env"), ...str("mem"), 0x02, ...limits]];
+  const funcs = spec.funcs.map((_, i) => uleb(i));
+  const exports = spec.funcs.map((f, i) => [...str(f.name), 0x00, ...uleb(i)]);
+  const codes = spec.funcs.map((f) => {
+    const body = [...vec(f.locals.map((t) => [1, t])), ...f.body.bytes, 0x0b];
+    return [...uleb(body.length), ...body];
+  });
+  return new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(1, vec(types)),
+    ...section(2, vec(imports)),
+    ...section(3, vec(funcs)),
+    ...section(7, vec(exports)),
+    ...section(10, vec(codes)),
+  ]);
+}
