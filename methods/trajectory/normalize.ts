@@ -144,8 +144,9 @@ export function normalizePoints(points: Float64Array, p: NormParams): Float64Arr
     const c = p.cos[i], s = p.sin[i], l = p.scale[i], ox = p.ox[i], oy = p.oy[i];
     for (let t = 0, o = i * T * 2; t < T; t++, o += 2) {
       const a = points[o] - ox, b = points[o + 1] - oy;
-      out[o] = l * (a * c + b * s);
-      out[o + 1] = l * (b * c - a * s);
+      // "+ 0" turns a −0 into +0, so the last observed point is bit-exactly (+0, +0).
+      out[o] = l * (a * c + b * s) + 0;
+      out[o + 1] = l * (b * c - a * s) + 0;
     }
   }
   return out;
