@@ -24,14 +24,14 @@ export interface WasmGemmOptions {
   kc?: number;
   /** Columns of op(B) per packed block. */
   nc?: number;
+  /** Most elements of C held in wasm memory at once (default 2^22); more go in row chunks. */
+  cElems?: number;
   /** Register tile and unrolling of the micro-kernel. */
   kernel?: Partial<Omit<KernelConfig, "dtype" | "fma">>;
 }
 
 /** Blocking measured on this project's reference machine (AMD Zen 5, 48 KiB L1d, 1 MiB L2). */
 const BLOCKS = { f64: { mc: 96, kc: 256, nc: 4096 }, f32: { mc: 96, kc: 512, nc: 4096 } };
-/** Most elements of C held in wasm memory at once; larger C is processed in row chunks. */
-const C_BUDGET = 1 << 22;
 
 type Macro = (...args: number[]) => void;
 interface Kernel {
@@ -93,7 +93,7 @@ export function gemmWasm(g: GemmArgs, opts: WasmGemmOptions = {}): void {
   const es = dtype === "f64" ? 8 : 4;
   const kcMax = roundUp(Math.min(kc, k), unroll), ncMax = roundUp(Math.min(nc, n), nr);
   // Rows of C held at once: all of them unless that exceeds the budget (then whole MC blocks).
-  const chunk = Math.min(m, Math.max(mc, Math.floor(C_BUDGET / ncMax / mc) * mc));
+  const chunk = Math.min(m, Math.max(mc, Math.floor((opts.cElems ?? 1 << 22) / ncMax / mc) * mc));
   const cAt = 64, aAt = cAt + roundUp(roundUp(chunk, mr) * ncMax * es, 64);
   const bAt = aAt + roundUp(Math.min(mc, roundUp(m, mr)) * kcMax * es, 64);
   const mem = getMemory(bAt + kcMax * ncMax * es);

@@ -53,6 +53,18 @@ function str(s: string): number[] {
   return [...uleb(b.length), ...b];
 }
 
+/** Locals as (count, type) runs of equal consecutive types, as wabt and binaryen write them. */
+function runs(types: number[]): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < types.length;) {
+    let j = i;
+    while (j < types.length && types[j] === types[i]) j++;
+    out.push([...uleb(j - i), types[i]]);
+    i = j;
+  }
+  return out;
+}
+
 function section(id: number, body: number[]): number[] {
   return [id, ...uleb(body.length), ...body];
 }
@@ -188,7 +200,7 @@ export function encodeModule(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
   const funcs = spec.funcs.map((_, i) => uleb(i));
   const exports = spec.funcs.map((f, i) => [...str(f.name), 0x00, ...uleb(i)]);
   const codes = spec.funcs.map((f) => {
-    const body = [...vec(f.locals.map((t) => [1, t])), ...f.body.bytes, 0x0b];
+    const body = [...vec(runs(f.locals)), ...f.body.bytes, 0x0b];
     return [...uleb(body.length), ...body];
   });
   return new Uint8Array([

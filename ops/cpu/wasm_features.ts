@@ -20,7 +20,7 @@ export type GemmBackend = "wasm-relaxed-simd" | "wasm-simd" | "ts";
 
 /**
  * Probes an engine through its `validate` function (default: this engine's
- * `WebAssembly.validate`; none at all where `WebAssembly` is missing). A validator that throws
+ * `WebAssembly.validate`; `null` where there is no `WebAssembly` at all). A validator that throws
  * counts as "unsupported".
  *
  * @example
@@ -30,8 +30,8 @@ export type GemmBackend = "wasm-relaxed-simd" | "wasm-simd" | "ts";
  * ```
  */
 export function detectWasmFeatures(
-  validate: ((bytes: Uint8Array<ArrayBuffer>) => boolean) | undefined = globalThis.WebAssembly
-    ?.validate,
+  validate: ((bytes: Uint8Array<ArrayBuffer>) => boolean) | null =
+    globalThis.WebAssembly?.validate ?? null,
 ): WasmFeatures {
   const ok = (bytes: Uint8Array<ArrayBuffer>): boolean => {
     try {
