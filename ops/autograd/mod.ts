@@ -1,0 +1,19 @@
+/**
+ * Reverse-mode automatic differentiation over lowrank's CPU ops: `grad`, `valueAndGrad`,
+ * `stopGradient`, `gradcheck`, parameter trees, and the differentiable op front ends (`ops.ts`,
+ * re-exported here under the CPU op names).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { grad, square, sum } from "./mod.ts";
+ * console.log(grad((x: ReturnType<typeof tensor>) => sum(square(x)))(tensor([1, -2])).data); // Float64Array [2, -4]
+ * ```
+ *
+ * @module
+ */
+export * from "./ops.ts";
+export { grad, type GradOptions, stopGradient, type ValueAndGrad, valueAndGrad } from "./grad.ts";
+export { gradcheck, type GradcheckOptions, type GradcheckResult } from "./gradcheck.ts";
+export { type TensorTree, treeLeaves, treeMap } from "./tree.ts";
+export { isTraced } from "./tape.ts";

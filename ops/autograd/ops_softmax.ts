@@ -1,0 +1,184 @@
+/**
+ * Differentiable softmax, log-softmax and cross-entropy from logits. All three subtract the
+ * running maximum before exponentiating, so large logits neither overflow nor lose the class
+ * that dominates (the standard log-sum-exp trick).
+ *
+ * @module
+ */
+import { normalizeAxis } from "../reduce.ts";
+import { allocData, assertTensor, shapeSize, shapeStr, Tensor } from "../tensor.ts";
+import { type Indices, readIndices } from "./ops_shape.ts";
+import { record } from "./tape.ts";
+
+/** Options of {@link softmax} and {@link logSoftmax}. */
+export interface SoftmaxOptions {
+  /** Axis to normalise over (default -1, the last). */
+  axis?: number;
+}
+
+interface Layout {
+  outer: number;
+  n: number;
+  inner: number;
+}
+
+function layout(fn: string, x: Tensor, axis: number): Layout {
+  assertTensor(fn, "x", x);
+  const ax = normalizeAxis(fn, axis, x.ndim);
+  return {
+    outer: shapeSize(x.shape.slice(0, ax)),
+    n: x.shape[ax],
+    inner: shapeSize(x.shape.slice(ax + 1)),
+  };
+}
+
+/** Calls `f(base, stride)` for every line along the normalised axis. */
+function eachLine(l: Layout, f: (base: number, stride: number) => void): void {
+  for (let o = 0; o < l.outer; o++) {
+    for (let j = 0; j < l.inner; j++) f(o * l.n * l.inner + j, l.inner);
+  }
+}
+
+/** Writes `log Σ exp(x)` of one line into nothing; returns it (max-shifted, stable). */
+function lineLse(x: Tensor["data"], base: number, stride: number, n: number): number {
+  let m = -Infinity;
+  for (let k = 0; k < n; k++) m = Math.max(m, x[base + k * stride]);
+  if (m === -Infinity) return -Infinity;
+  let s = 0;
+  for (let k = 0; k < n; k++) s += Math.exp(x[base + k * stride] - m);
+  return m + Math.log(s);
+}
+
+/**
+ * Softmax along `axis` (default last); differentiable (`dx = y ⊙ (g − Σ g⊙y)`).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { softmax } from "./ops_softmax.ts";
+ * console.log(softmax(tensor([0, 0])).data); // Float64Array [0.5, 0.5]
+ * ```
+ */
+export function softmax(x: Tensor, opts: SoftmaxOptions = {}): Tensor {
+  const l = layout("softmax", x, opts.axis ?? -1);
+  const y = allocData(x.dtype, x.size);
+  const xd = x.data;
+  eachLine(l, (b, s) => {
+    const lse = lineLse(xd, b, s, l.n);
+    for (let k = 0; k < l.n; k++) y[b + k * s] = Math.exp(xd[b + k * s] - lse);
+  });
+  const out = new Tensor(y, x.shape);
+  return record("softmax", out, [x], (g) => {
+    const gx = allocData(g.dtype, g.size);
+    const gd = g.data;
+    eachLine(l, (b, s) => {
+      let dot = 0;
+      for (let k = 0; k < l.n; k++) dot += gd[b + k * s] * y[b + k * s];
+      for (let k = 0; k < l.n; k++) gx[b + k * s] = y[b + k * s] * (gd[b + k * s] - dot);
+    });
+    return [new Tensor(gx, g.shape)];
+  });
+}
+
+/**
+ * `log softmax(x)` along `axis`, computed as `x − logsumexp(x)`; differentiable
+ * (`dx = g − softmax(x)·Σg`).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { logSoftmax } from "./ops_softmax.ts";
+ * console.log(logSoftmax(tensor([0, 0])).data[0].toFixed(4)); // "-0.6931"
+ * ```
+ */
+export function logSoftmax(x: Tensor, opts: SoftmaxOptions = {}): Tensor {
+  const l = layout("logSoftmax", x, opts.axis ?? -1);
+  const y = allocData(x.dtype, x.size);
+  const xd = x.data;
+  eachLine(l, (b, s) => {
+    const lse = lineLse(xd, b, s, l.n);
+    for (let k = 0; k < l.n; k++) y[b + k * s] = xd[b + k * s] - lse;
+  });
+  const out = new Tensor(y, x.shape);
+  return record("logSoftmax", out, [x], (g) => {
+    const gx = allocData(g.dtype, g.size);
+    const gd = g.data;
+    eachLine(l, (b, s) => {
+      let tot = 0;
+      for (let k = 0; k < l.n; k++) tot += gd[b + k * s];
+      for (let k = 0; k < l.n; k++) gx[b + k * s] = gd[b + k * s] - Math.exp(y[b + k * s]) * tot;
+    });
+    return [new Tensor(gx, g.shape)];
+  });
+}
+
+/** Options of {@link crossEntropy}. */
+export interface CrossEntropyOptions {
+  /** `"mean"` (default) over all positions, `"sum"`, or `"none"` (one loss per position). */
+  reduction?: "mean" | "sum" | "none";
+}
+
+/**
+ * Cross-entropy of integer class `targets` under `logits` (`[..., C]`, classes on the last
+ * axis): `logsumexp(x) − x[target]` per position, then reduced. Stable for any logits;
+ * differentiable in `logits` (`(softmax − onehot)·g`).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { crossEntropy } from "./ops_softmax.ts";
+ * const loss = crossEntropy(tensor([[0, 0], [0, 0]]), [0, 1]);
+ * console.log(loss.data[0].toFixed(4)); // "0.6931"
+ * ```
+ */
+export function crossEntropy(
+  logits: Tensor,
+  targets: Indices,
+  opts: CrossEntropyOptions = {},
+): Tensor {
+  assertTensor("crossEntropy", "logits", logits);
+  if (logits.ndim < 1) throw new RangeError("crossEntropy: logits must have a class axis");
+  const red = opts.reduction ?? "mean";
+  if (red !== "mean" && red !== "sum" && red !== "none") {
+    throw new RangeError(`crossEntropy: reduction must be mean, sum or none, got ${String(red)}`);
+  }
+  const c = logits.shape[logits.ndim - 1];
+  const rowsShape = logits.shape.slice(0, -1);
+  const rows = shapeSize(rowsShape);
+  const { flat } = readIndices("crossEntropy", "targets", targets, c);
+  if (flat.length !== rows) {
+    throw new RangeError(
+      `crossEntropy: ${flat.length} targets for logits of shape ${shapeStr(logits.shape)}`,
+    );
+  }
+  const xd = logits.data;
+  const lse = new Float64Array(rows);
+  const losses = allocData(logits.dtype, rows);
+  for (let r = 0; r < rows; r++) {
+    lse[r] = lineLse(xd, r * c, 1, c);
+    losses[r] = lse[r] - xd[r * c + flat[r]];
+  }
+  const out = reduceLosses(losses, rowsShape, red);
+  return record("crossEntropy", out, [logits], (g) => {
+    const gx = allocData(g.dtype, logits.size);
+    for (let r = 0; r < rows; r++) {
+      const w = red === "none" ? g.data[r] : red === "mean" ? g.data[0] / rows : g.data[0];
+      for (let k = 0; k < c; k++) gx[r * c + k] = w * Math.exp(xd[r * c + k] - lse[r]);
+      gx[r * c + flat[r]] -= w;
+    }
+    return [new Tensor(gx, logits.shape)];
+  });
+}
+
+function reduceLosses(
+  losses: Tensor["data"],
+  shape: readonly number[],
+  red: "mean" | "sum" | "none",
+): Tensor {
+  if (red === "none") return new Tensor(losses, shape);
+  let s = 0;
+  for (let i = 0; i < losses.length; i++) s += losses[i];
+  const out = allocData(losses instanceof Float32Array ? "f32" : "f64", 1);
+  out[0] = red === "mean" ? s / losses.length : s;
+  return new Tensor(out, []);
+}

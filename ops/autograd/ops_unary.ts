@@ -1,0 +1,219 @@
+/**
+ * Differentiable elementwise functions: exp, log, sqrt, square, abs, sign, tanh, sigmoid, relu,
+ * gelu, silu, pow. Each backward is one fused loop over the output gradient and a saved value.
+ *
+ * @module
+ */
+import * as un from "../unary.ts";
+import { allocData, Tensor } from "../tensor.ts";
+import { record } from "./tape.ts";
+
+/** `out[i] = f(g[i], s[i])` over two tensors of one shape (g the gradient, s a saved value). */
+function zip(g: Tensor, s: Tensor, f: (g: number, s: number) => number): Tensor {
+  const out = allocData(g.dtype, g.size);
+  const gd = g.data, sd = s.data;
+  for (let i = 0; i < out.length; i++) out[i] = f(gd[i], sd[i]);
+  return new Tensor(out, g.shape);
+}
+
+/**
+ * `e^a`; differentiable (`d/da = e^a`).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { exp } from "./ops_unary.ts";
+ * console.log(exp(tensor([0])).data); // Float64Array [1]
+ * ```
+ */
+export function exp(a: Tensor): Tensor {
+  const out = un.exp(a);
+  return record("exp", out, [a], (g) => [zip(g, out, (g, y) => g * y)]);
+}
+
+/**
+ * Natural log; differentiable (`d/da = 1/a`).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { log } from "./ops_unary.ts";
+ * console.log(log(tensor([1])).data); // Float64Array [0]
+ * ```
+ */
+export function log(a: Tensor): Tensor {
+  const out = un.log(a);
+  return record("log", out, [a], (g) => [zip(g, a, (g, x) => g / x)]);
+}
+
+/**
+ * Square root; differentiable (`d/da = 1/(2√a)`).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { sqrt } from "./ops_unary.ts";
+ * console.log(sqrt(tensor([4])).data); // Float64Array [2]
+ * ```
+ */
+export function sqrt(a: Tensor): Tensor {
+  const out = un.sqrt(a);
+  return record("sqrt", out, [a], (g) => [zip(g, out, (g, y) => (0.5 * g) / y)]);
+}
+
+/**
+ * `a²`; differentiable.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { square } from "./ops_unary.ts";
+ * console.log(square(tensor([3])).data); // Float64Array [9]
+ * ```
+ */
+export function square(a: Tensor): Tensor {
+  const out = un.square(a);
+  return record("square", out, [a], (g) => [zip(g, a, (g, x) => 2 * g * x)]);
+}
+
+/**
+ * `|a|`; differentiable with the subgradient `sign(a)` (0 at 0).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { abs } from "./ops_unary.ts";
+ * console.log(abs(tensor([-2])).data); // Float64Array [2]
+ * ```
+ */
+export function abs(a: Tensor): Tensor {
+  const out = un.abs(a);
+  return record("abs", out, [a], (g) => [zip(g, a, (g, x) => (x > 0 ? g : x < 0 ? -g : 0))]);
+}
+
+/**
+ * Sign (`sign(0) = 0`); its gradient is zero everywhere (it is piecewise constant).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { sign } from "./ops_unary.ts";
+ * console.log(sign(tensor([-3, 0])).data); // Float64Array [-1, 0]
+ * ```
+ */
+export function sign(a: Tensor): Tensor {
+  const out = un.sign(a);
+  return record("sign", out, [a], (g) => [new Tensor(allocData(g.dtype, g.size), g.shape)]);
+}
+
+/**
+ * Hyperbolic tangent; differentiable (`d/da = 1 - tanh²a`).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { tanh } from "./ops_unary.ts";
+ * console.log(tanh(tensor([0])).data); // Float64Array [0]
+ * ```
+ */
+export function tanh(a: Tensor): Tensor {
+  const out = un.tanh(a);
+  return record("tanh", out, [a], (g) => [zip(g, out, (g, y) => g * (1 - y * y))]);
+}
+
+/**
+ * Logistic sigmoid; differentiable (`d/da = σ(1-σ)`).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { sigmoid } from "./ops_unary.ts";
+ * console.log(sigmoid(tensor([0])).data); // Float64Array [0.5]
+ * ```
+ */
+export function sigmoid(a: Tensor): Tensor {
+  const out = un.sigmoid(a);
+  return record("sigmoid", out, [a], (g) => [zip(g, out, (g, y) => g * y * (1 - y))]);
+}
+
+/**
+ * ReLU; differentiable with derivative 1 for `a > 0` and 0 otherwise (0 at 0, as PyTorch).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { relu } from "./ops_unary.ts";
+ * console.log(relu(tensor([-1, 1])).data); // Float64Array [0, 1]
+ * ```
+ */
+export function relu(a: Tensor): Tensor {
+  const out = un.relu(a);
+  return record("relu", out, [a], (g) => [zip(g, a, (g, x) => (x > 0 ? g : 0))]);
+}
+
+/**
+ * SiLU `a·σ(a)`; differentiable (`d/da = σ(a)(1 + a(1-σ(a)))`). Elfwing et al. 2018.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { silu } from "./ops_unary.ts";
+ * console.log(silu(tensor([0])).data); // Float64Array [0]
+ * ```
+ */
+export function silu(a: Tensor): Tensor {
+  const out = un.silu(a);
+  return record("silu", out, [a], (g) => [
+    zip(g, a, (g, x) => {
+      const s = un.sigmoidScalar(x);
+      return g * s * (1 + x * (1 - s));
+    }),
+  ]);
+}
+
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+function geluGrad(x: number): number {
+  const cdf = 0.5 * (1 + un.erfScalar(x * Math.SQRT1_2));
+  return cdf + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+}
+
+function geluTanhGrad(x: number): number {
+  const u = GELU_C * (x + 0.044715 * x * x * x);
+  const t = Math.tanh(u);
+  return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_C * (1 + 3 * 0.044715 * x * x);
+}
+
+/**
+ * GELU (Hendrycks & Gimpel 2016), exact `x·Φ(x)` or the tanh approximation; differentiable.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { gelu } from "./ops_unary.ts";
+ * console.log(gelu(tensor([0]), { approximate: "tanh" }).data); // Float64Array [0]
+ * ```
+ */
+export function gelu(a: Tensor, opts: un.GeluOptions = {}): Tensor {
+  const out = un.gelu(a, opts);
+  const d = un.geluMode("gelu", opts) === "tanh" ? geluTanhGrad : geluGrad;
+  return record("gelu", out, [a], (g) => [zip(g, a, (g, x) => g * d(x))]);
+}
+
+/**
+ * `a^p` for a number `p`; differentiable in `a` (`d/da = p·a^(p-1)`).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { pow } from "./ops_unary.ts";
+ * console.log(pow(tensor([3]), 2).data); // Float64Array [9]
+ * ```
+ */
+export function pow(a: Tensor, p: number): Tensor {
+  const out = un.pow(a, p);
+  return record("pow", out, [a], (g) => [
+    zip(g, a, (g, x) => (p === 0 ? 0 : g * p * Math.pow(x, p - 1))),
+  ]);
+}
