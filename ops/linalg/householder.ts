@@ -1,0 +1,306 @@
+/**
+ * Householder reflectors on row-major f64 storage: generation (LAPACK `dlarfg`), the compact WY
+ * representation `H₁⋯H_b = I − V·T·Vᵀ` (Schreiber & Van Loan, "A storage-efficient WY
+ * representation for products of Householder transformations", SIAM J. Sci. Stat. Comput. 10,
+ * 1989; LAPACK `dlarft`) and its application through the GEMM (`dlarfb`), and the accumulation
+ * of the orthogonal factor (`dorgqr`).
+ *
+ * @module
+ */
+import { gemm } from "../cpu/gemm.ts";
+import { scaledNorm2 } from "../norm.ts";
+
+/** Block size of the compact WY updates: wide enough for the GEMM, narrow enough for L1/L2. */
+export const BLOCK = 32;
+
+/**
+ * Turns `x = (α, x₁, …)` (n entries `x[off + i·stride]`) into a reflector `H = I − τ·v·vᵀ` with
+ * `H·x = (β, 0, …)`: overwrites `x[off]` with β and the rest with `v₁…` (`v₀ = 1` is implicit)
+ * and returns τ (0 when x is already of that form, H = I).
+ *
+ * @example
+ * ```ts
+ * import { makeReflector } from "./householder.ts";
+ * const x = new Float64Array([3, 4]);
+ * const tau = makeReflector(x, 0, 1, 2);
+ * console.log(x[0], tau); // -5 1.6
+ * ```
+ */
+export function makeReflector(x: Float64Array, off: number, stride: number, n: number): number {
+  if (n <= 1) return 0;
+  let ss = 0;
+  for (let i = 1, p = off + stride; i < n; i++, p += stride) ss += x[p] * x[p];
+  // Squares of tiny or huge entries under/overflow: fall back to the scaled norm then.
+  const xnorm = ss > 1e-280 && ss < 1e280
+    ? Math.sqrt(ss)
+    : scaledNorm2(x, n - 1, off + stride, stride);
+  if (xnorm === 0) return 0;
+  const alpha = x[off];
+  const big = Math.max(Math.abs(alpha), xnorm);
+  const h = big * Math.sqrt((alpha / big) ** 2 + (xnorm / big) ** 2);
+  const beta = alpha >= 0 ? -h : h;
+  const tau = (beta - alpha) / beta;
+  const denom = alpha - beta;
+  for (let i = 1, p = off + stride; i < n; i++, p += stride) x[p] /= denom;
+  x[off] = beta;
+  return tau;
+}
+
+/**
+ * Copies reflectors `j0 … j0+nb−1`, stored below the diagonal of the row-major matrix `w`
+ * (leading dimension `ld`, `m` rows), into a dense `(m−j0) × nb` block `V` with the implicit unit
+ * diagonal and zeros above it written out, as the GEMM needs.
+ *
+ * @example
+ * ```ts
+ * import { denseV } from "./householder.ts";
+ * const w = new Float64Array([9, 9, 0.5, 9]);
+ * console.log(denseV(w, 2, 2, 0, 1)); // Float64Array [1, 0.5]
+ * ```
+ */
+export function denseV(
+  w: Float64Array,
+  ld: number,
+  m: number,
+  j0: number,
+  nb: number,
+): Float64Array {
+  const r = m - j0;
+  const v = new Float64Array(r * nb);
+  for (let i = 0; i < r; i++) {
+    const row = (j0 + i) * ld + j0;
+    const lim = Math.min(i, nb);
+    for (let c = 0; c < lim; c++) v[i * nb + c] = w[row + c];
+    if (i < nb) v[i * nb + i] = 1;
+  }
+  return v;
+}
+
+/**
+ * The upper-triangular `nb × nb` factor T of `H₁⋯H_nb = I − V·T·Vᵀ` (forward, columnwise
+ * `dlarft`) from the dense `r × nb` block V and the τ's `tau[t0 …]`.
+ *
+ * @example
+ * ```ts
+ * import { triangularFactor } from "./householder.ts";
+ * console.log(triangularFactor(new Float64Array([1, 0]), 2, 1, new Float64Array([2]), 0));
+ * // Float64Array [2]
+ * ```
+ */
+export function triangularFactor(
+  v: Float64Array,
+  r: number,
+  nb: number,
+  tau: Float64Array,
+  t0: number,
+): Float64Array {
+  const t = new Float64Array(nb * nb);
+  const z = new Float64Array(nb);
+  for (let i = 0; i < nb; i++) {
+    const ti = tau[t0 + i];
+    t[i * nb + i] = ti;
+    if (ti === 0 || i === 0) continue;
+    // z = −τᵢ·V[:, 0:i]ᵀ·vᵢ, vᵢ is zero above row i
+    z.fill(0, 0, i);
+    for (let p = i; p < r; p++) {
+      const vi = v[p * nb + i];
+      if (vi === 0) continue;
+      const row = p * nb;
+      for (let c = 0; c < i; c++) z[c] += v[row + c] * vi;
+    }
+    for (let c = 0; c < i; c++) {
+      let acc = 0;
+      for (let l = c; l < i; l++) acc += t[c * nb + l] * z[l];
+      t[c * nb + i] = -ti * acc;
+    }
+  }
+  return t;
+}
+
+/**
+ * `C ← (I − V·T·Vᵀ)·C` (or with `Tᵀ` when `transpose`, i.e. `Hᵀ·C`) for the `r × nc` block of
+ * `c` at `cOff` (leading dimension `ldc`), with two GEMMs and a small triangular product.
+ *
+ * @example
+ * ```ts
+ * import { applyBlockReflector } from "./householder.ts";
+ * const c = new Float64Array([1, 2]);
+ * applyBlockReflector(new Float64Array([1, 0]), 2, 1, new Float64Array([2]), c, 0, 1, 1, false);
+ * console.log(c); // Float64Array [-1, 2]
+ * ```
+ */
+export function applyBlockReflector(
+  v: Float64Array,
+  r: number,
+  nb: number,
+  t: Float64Array,
+  c: Float64Array,
+  cOff: number,
+  ldc: number,
+  nc: number,
+  transpose: boolean,
+): void {
+  if (nc === 0 || r === 0) return;
+  const w = new Float64Array(nb * nc);
+  gemm({
+    m: nb,
+    n: nc,
+    k: r,
+    a: v,
+    lda: nb,
+    transA: true,
+    b: c,
+    bOffset: cOff,
+    ldb: ldc,
+    c: w,
+    ldc: nc,
+  });
+  if (transpose) {
+    // W ← Tᵀ·W, bottom-up so that rows still needed are unchanged
+    for (let i = nb - 1; i >= 0; i--) {
+      const ri = i * nc;
+      const tii = t[i * nb + i];
+      for (let j = 0; j < nc; j++) w[ri + j] *= tii;
+      for (let l = 0; l < i; l++) {
+        const tli = t[l * nb + i];
+        if (tli === 0) continue;
+        const rl = l * nc;
+        for (let j = 0; j < nc; j++) w[ri + j] += tli * w[rl + j];
+      }
+    }
+  } else {
+    // W ← T·W, top-down
+    for (let i = 0; i < nb; i++) {
+      const ri = i * nc;
+      const tii = t[i * nb + i];
+      for (let j = 0; j < nc; j++) w[ri + j] *= tii;
+      for (let l = i + 1; l < nb; l++) {
+        const til = t[i * nb + l];
+        if (til === 0) continue;
+        const rl = l * nc;
+        for (let j = 0; j < nc; j++) w[ri + j] += til * w[rl + j];
+      }
+    }
+  }
+  gemm({
+    m: r,
+    n: nc,
+    k: nb,
+    a: v,
+    lda: nb,
+    b: w,
+    ldb: nc,
+    c,
+    cOffset: cOff,
+    ldc,
+    alpha: -1,
+    beta: 1,
+  });
+}
+
+/**
+ * `C ← Hᵀ·C = (I − τ·v·vᵀ)·C` for one reflector stored in column `col` of `w` from row `r0`
+ * (implicit unit first entry), applied to columns `c0 … c1−1` of rows `r0 … m−1`.
+ *
+ * @example
+ * ```ts
+ * import { applyReflectorLeft } from "./householder.ts";
+ * const w = new Float64Array([9, 1, 0, 2]); // v = (1, 0) in column 0
+ * applyReflectorLeft(w, 2, 2, 0, 0, 2, 1, 2, new Float64Array(2));
+ * console.log(w); // Float64Array [9, -1, 0, 2]
+ * ```
+ */
+export function applyReflectorLeft(
+  w: Float64Array,
+  ld: number,
+  m: number,
+  col: number,
+  r0: number,
+  tau: number,
+  c0: number,
+  c1: number,
+  work: Float64Array,
+): void {
+  if (tau === 0 || c1 <= c0) return;
+  const nc = c1 - c0;
+  for (let j = 0; j < nc; j++) work[j] = w[r0 * ld + c0 + j];
+  for (let i = r0 + 1; i < m; i++) {
+    const vi = w[i * ld + col];
+    if (vi === 0) continue;
+    const row = i * ld + c0;
+    for (let j = 0; j < nc; j++) work[j] += vi * w[row + j];
+  }
+  for (let j = 0; j < nc; j++) work[j] *= tau;
+  const top = r0 * ld + c0;
+  for (let j = 0; j < nc; j++) w[top + j] -= work[j];
+  for (let i = r0 + 1; i < m; i++) {
+    const vi = w[i * ld + col];
+    if (vi === 0) continue;
+    const row = i * ld + c0;
+    for (let j = 0; j < nc; j++) w[row + j] -= vi * work[j];
+  }
+}
+
+/**
+ * The first `qCols` columns of `Q = H₀⋯H_{k−1}` (m × qCols, row-major) from `k` reflectors
+ * stored below the diagonal of `w` (LAPACK `dorgqr`, blocked: each block is applied to the
+ * identity's trailing part with {@link applyBlockReflector}).
+ *
+ * @example
+ * ```ts
+ * import { formQ } from "./householder.ts";
+ * const q = formQ(new Float64Array([0, 1]), 1, 2, 1, new Float64Array([1]), 2);
+ * console.log(q); // Float64Array [0, -1, -1, 0]
+ * ```
+ */
+export function formQ(
+  w: Float64Array,
+  ld: number,
+  m: number,
+  k: number,
+  tau: Float64Array,
+  qCols: number,
+): Float64Array {
+  const q = new Float64Array(m * qCols);
+  for (let i = 0; i < Math.min(m, qCols); i++) q[i * qCols + i] = 1;
+  const lastStart = Math.floor(Math.max(k - 1, 0) / BLOCK) * BLOCK;
+  for (let j0 = lastStart; j0 >= 0 && k > 0; j0 -= BLOCK) {
+    const nb = Math.min(BLOCK, k - j0);
+    const v = denseV(w, ld, m, j0, nb);
+    const t = triangularFactor(v, m - j0, nb, tau, j0);
+    applyBlockReflector(v, m - j0, nb, t, q, j0 * qCols + j0, qCols, qCols - j0, false);
+  }
+  return q;
+}
+
+/**
+ * `Q = blockdiag(1, Q')` (n × n) for reflectors stored in the rows of `w` right of the
+ * superdiagonal: reflector `i` acts on entries `i+1 … n−1` with `w[i, i+1] = 1` implied (the
+ * right-hand reflectors of bidiagonalization and those of tridiagonalization).
+ *
+ * @example
+ * ```ts
+ * import { formQFromRows } from "./householder.ts";
+ * const q = formQFromRows(new Float64Array(4), 2, 0, new Float64Array(0));
+ * console.log(q); // Float64Array [1, 0, 0, 1]
+ * ```
+ */
+export function formQFromRows(
+  w: Float64Array,
+  n: number,
+  count: number,
+  tau: Float64Array,
+): Float64Array {
+  const q = new Float64Array(n * n);
+  q[0] = 1;
+  if (n <= 1) return q;
+  const n1 = n - 1;
+  // Column layout of the reflectors in the trailing (n−1)-dimensional space.
+  const cols = new Float64Array(n1 * n1);
+  for (let i = 0; i < count; i++) {
+    for (let j = i + 2; j < n; j++) cols[(j - 1) * n1 + i] = w[i * n + j];
+  }
+  const q1 = formQ(cols, n1, n1, count, tau, n1);
+  for (let i = 0; i < n1; i++) q.set(q1.subarray(i * n1, (i + 1) * n1), (i + 1) * n + 1);
+  return q;
+}

@@ -1,0 +1,195 @@
+/**
+ * Symmetric tridiagonal reduction `A = Q·T·Qᵀ` by Householder similarity transforms (LAPACK
+ * `dsytd2`; Golub & Van Loan, "Matrix Computations", 4th ed., §8.3.1) and the implicit QL
+ * iteration with Wilkinson-type shifts for the eigenpairs of T (Bowdler, Martin, Reinsch &
+ * Wilkinson, "The QR and QL algorithms for symmetric matrices", Numer. Math. 11, 1968 —
+ * EISPACK `tql2`). The rotations of each QL sweep are stored and applied to the vectors in one
+ * pass ({@link rotateColumnsBackward}).
+ *
+ * @module
+ */
+import { rotateColumnsBackward } from "./dense.ts";
+import { makeReflector } from "./householder.ts";
+
+const EPS = 2 ** -52;
+
+/** The tridiagonal form of a symmetric matrix. */
+export interface Tridiagonal {
+  /** Diagonal (n). */
+  d: Float64Array;
+  /** Off-diagonal: `e[i]` couples i and i+1 (n entries, last 0). */
+  e: Float64Array;
+  /** τ of the reflectors stored in the rows of the work array (reflector k in row k). */
+  tau: Float64Array;
+}
+
+/**
+ * Reduces the full, symmetric, row-major `n × n` array `w` to tridiagonal form in place. Both
+ * triangles are kept up to date, so every step's rank-2 update and the next step's matrix-vector
+ * product share one contiguous pass over the trailing rows.
+ *
+ * @example
+ * ```ts
+ * import { tridiagonalize_ } from "./tridiag.ts";
+ * const { d, e } = tridiagonalize_(new Float64Array([2, 1, 1, 2]), 2);
+ * console.log(d, e[0]); // Float64Array [2, 2] 1
+ * ```
+ */
+export function tridiagonalize_(w: Float64Array, n: number): Tridiagonal {
+  const d = new Float64Array(n), e = new Float64Array(n), tau = new Float64Array(n);
+  const p = new Float64Array(n), q = new Float64Array(n);
+  let prev = -1; // row holding the reflector whose rank-2 update is still pending
+  for (let k = 0; k < n - 2; k++) {
+    const rk = k * n;
+    if (prev >= 0) rank2Row(w, n, k, k, prev, q);
+    const t = makeReflector(w, rk + k + 1, 1, n - k - 1);
+    tau[k] = t;
+    e[k] = w[rk + k + 1];
+    w[rk + k + 1] = 1;
+    // p = τ·A₂₂·v, fused with the pending update of each row.
+    for (let i = k + 1; i < n; i++) {
+      if (prev >= 0) rank2Row(w, n, i, k + 1, prev, q);
+      const ri = i * n;
+      let acc0 = 0, acc1 = 0, j = k + 1;
+      for (; j + 1 < n; j += 2) {
+        acc0 += w[ri + j] * w[rk + j];
+        acc1 += w[ri + j + 1] * w[rk + j + 1];
+      }
+      if (j < n) acc0 += w[ri + j] * w[rk + j];
+      p[i] = t * (acc0 + acc1);
+    }
+    // q = p − (τ/2)(pᵀv)·v, so that A₂₂ ← A₂₂ − v·qᵀ − q·vᵀ
+    let pv = 0;
+    for (let i = k + 1; i < n; i++) pv += p[i] * w[rk + i];
+    const half = 0.5 * t * pv;
+    for (let i = k + 1; i < n; i++) q[i] = p[i] - half * w[rk + i];
+    prev = k;
+  }
+  if (prev >= 0) { for (let i = n - 2; i < n; i++) rank2Row(w, n, i, n - 2, prev, q); }
+  for (let i = 0; i < n; i++) d[i] = w[i * n + i];
+  if (n >= 2) e[n - 2] = w[(n - 2) * n + n - 1];
+  return { d, e, tau };
+}
+
+/** Row i, columns c0…: `A[i, j] −= v_i·q_j + q_i·v_j` with v stored in row `vr` from col vr+1. */
+function rank2Row(
+  w: Float64Array,
+  n: number,
+  i: number,
+  c0: number,
+  vr: number,
+  q: Float64Array,
+): void {
+  const ri = i * n, rv = vr * n;
+  const vi = w[rv + i], qi = q[i];
+  for (let j = c0; j < n; j++) w[ri + j] -= vi * q[j] + qi * w[rv + j];
+}
+
+/**
+ * Eigenvalues (ascending, in `d`) of the symmetric tridiagonal `T = diag(d) + offdiag(e)` by
+ * the implicit QL iteration (EISPACK `tql2`); `z` (n × n row-major, or null) is multiplied by
+ * the eigenvectors, so passing `Q` of the reduction gives the eigenvectors of A as columns.
+ *
+ * @throws {Error} if an eigenvalue needs more than 60 iterations (not observed; a safeguard).
+ * @example
+ * ```ts
+ * import { tridiagonalEigen_ } from "./tridiag.ts";
+ * const d = new Float64Array([2, 2]), e = new Float64Array([1, 0]);
+ * tridiagonalEigen_(d, e, 2, null);
+ * console.log(d); // Float64Array [1, 3]
+ * ```
+ */
+export function tridiagonalEigen_(
+  d: Float64Array,
+  e: Float64Array,
+  n: number,
+  z: Float64Array | null,
+): void {
+  const cs = new Float64Array(n), sn = new Float64Array(n);
+  if (n > 0) e[n - 1] = 0;
+  let tnorm = 0;
+  for (let i = 0; i < n; i++) tnorm = Math.max(tnorm, Math.abs(d[i]) + Math.abs(e[i]));
+  // Absolute floor (a hundredth of an ulp of ‖T‖) so that clusters near zero still split.
+  const floor = 0.01 * EPS * tnorm;
+  const split = (m: number): boolean =>
+    Math.abs(e[m]) <= EPS * (Math.abs(d[m]) + Math.abs(d[m + 1])) || Math.abs(e[m]) <= floor;
+  for (let l = 0; l < n; l++) {
+    for (let iter = 0;; iter++) {
+      let m = l;
+      while (m < n - 1 && !split(m)) m++;
+      if (m === l) break;
+      if (iter >= 60) throw new Error(`eigh: QL iteration did not converge for eigenvalue ${l}`);
+      const lo = qlSweep(d, e, l, m, cs, sn);
+      if (z && lo < m) rotateColumnsBackward(z, n, n, lo, m, cs, sn);
+    }
+  }
+  sortAscending(d, n, z);
+}
+
+/**
+ * One implicit QL sweep with a Wilkinson shift on the unreduced block l…m. Stores rotation i
+ * in `(cs[i], sn[i])` and returns the lowest index stored (a sweep that meets an exact zero
+ * stops early).
+ */
+function qlSweep(
+  d: Float64Array,
+  e: Float64Array,
+  l: number,
+  m: number,
+  cs: Float64Array,
+  sn: Float64Array,
+): number {
+  let g = (d[l + 1] - d[l]) / (2 * e[l]);
+  let r = hypot(g, 1);
+  g = d[m] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
+  let s = 1, c = 1, p = 0;
+  for (let i = m - 1; i >= l; i--) {
+    const f = s * e[i], b = c * e[i];
+    r = hypot(f, g);
+    e[i + 1] = r;
+    if (r === 0) {
+      // The sweep decoupled the block: undo the pending shift and stop here.
+      d[i + 1] -= p;
+      e[m] = 0;
+      return i + 1;
+    }
+    s = f / r;
+    c = g / r;
+    g = d[i + 1] - p;
+    r = (d[i] - g) * s + 2 * c * b;
+    p = s * r;
+    d[i + 1] = g + p;
+    g = c * r - b;
+    cs[i] = c;
+    sn[i] = s;
+  }
+  d[l] -= p;
+  e[l] = g;
+  e[m] = 0;
+  return l;
+}
+
+function hypot(a: number, b: number): number {
+  const x = Math.abs(a), y = Math.abs(b);
+  const big = x > y ? x : y;
+  if (big === 0) return 0;
+  const u = x / big, v = y / big;
+  return big * Math.sqrt(u * u + v * v);
+}
+
+function sortAscending(d: Float64Array, n: number, z: Float64Array | null): void {
+  for (let i = 0; i < n - 1; i++) {
+    let best = i;
+    for (let j = i + 1; j < n; j++) if (d[j] < d[best]) best = j;
+    if (best === i) continue;
+    const t = d[i];
+    d[i] = d[best];
+    d[best] = t;
+    if (!z) continue;
+    for (let r = 0; r < n; r++) {
+      const x = z[r * n + i];
+      z[r * n + i] = z[r * n + best];
+      z[r * n + best] = x;
+    }
+  }
+}
