@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { gemm } from "../ops/cpu/gemm.ts";
 import { Rng } from "../ops/random.ts";
 import { checkDType, type DType, Tensor, type TensorData } from "../ops/tensor.ts";
 import {
@@ -25,6 +24,7 @@ import {
   type ResidualWeight,
 } from "./operator.ts";
 import { packSymmetric, unpackSymmetric } from "./packing.ts";
+import { multiplyAB, multiplyABt } from "./small_matmul.ts";
 
 /** Storage layout of one measurement matrix. */
 export type DenseStorage = "full" | "packed";
@@ -58,6 +58,7 @@ export class DenseDesign implements MeasurementOperator {
   #x: Float64Array; // packed or full M = L Rᵀ
   #s: Float64Array; // accumulator Σ w_i A_i in storage layout
   #sFull: Float64Array; // the accumulator as a full rows×cols matrix
+  #m: Float64Array; // M = L Rᵀ, full
 
   /**
    * Wraps stored coefficients (not copied). Packed storage needs `rows === cols` and declares
@@ -104,6 +105,7 @@ export class DenseDesign implements MeasurementOperator {
     this.#x = new Float64Array(len);
     this.#s = new Float64Array(len);
     this.#sFull = new Float64Array(rows * cols);
+    this.#m = new Float64Array(rows * cols);
   }
 
   /** `y_i = ⟨A_i, X⟩` (for packed storage `⟨B_i, X⟩ = Σ_jk B_jk X_jk` with `B` symmetric). */
@@ -161,20 +163,7 @@ export class DenseDesign implements MeasurementOperator {
   }
 
   #product(l: Float64Array, r: Float64Array, k: number): Float64Array {
-    const p = new Float64Array(this.rows * this.cols);
-    gemm({
-      m: this.rows,
-      n: this.cols,
-      k,
-      a: l,
-      lda: k,
-      b: r,
-      ldb: k,
-      transB: true,
-      c: p,
-      ldc: this.cols,
-    });
-    return p;
+    return multiplyABt(l, r, this.rows, this.cols, k, this.#m);
   }
 
   #loadX(full: Float64Array): void {
@@ -209,12 +198,12 @@ export class DenseDesign implements MeasurementOperator {
   ): void {
     const { rows, cols } = this;
     const s = this.#sFull;
-    gemm({ m: rows, n: k, k: cols, a: s, lda: cols, b: r, ldb: k, c: gl, ldc: k });
+    multiplyAB(s, rows, cols, false, r, k, gl);
     if (this.symmetric && l === r) {
       gr.set(gl.subarray(0, rows * k));
       return;
     }
-    gemm({ m: cols, n: k, k: rows, a: s, lda: cols, transA: true, b: l, ldb: k, c: gr, ldc: k });
+    multiplyAB(s, rows, cols, true, l, k, gr);
   }
 }
 

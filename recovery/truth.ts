@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { gemm } from "../ops/cpu/gemm.ts";
 import { Rng } from "../ops/random.ts";
 import { Tensor } from "../ops/tensor.ts";
 import { checkPositiveInt } from "./operator.ts";
+import { multiplyABt } from "./small_matmul.ts";
 
 /**
  * Orthonormalizes the `k` columns of a row-major `n×k` matrix in place by modified
@@ -147,7 +147,5 @@ export function outer(
   n2: number,
   k: number,
 ): Float64Array {
-  const c = new Float64Array(n1 * n2);
-  gemm({ m: n1, n: n2, k, a: l, lda: k, b: r, ldb: k, transB: true, c, ldc: n2 });
-  return c;
+  return multiplyABt(l, r, n1, n2, k, new Float64Array(n1 * n2));
 }

@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { Tensor } from "../../ops/tensor.ts";
+import { l2gd } from "../../recovery/l2gd.ts";
+import { generateProblem, makeProblem } from "../../recovery/problem.ts";
+import { subgm } from "../../recovery/subgm.ts";
+
+const outliers = { kind: "outlier", p: 0.2 } as const;
+const last = (a: number[]): number => a[a.length - 1];
+
+Deno.test("CP8 headline: r' = 20 > r* = 2, 20% outliers, alpha = 1e-8 → error < 1e-6; l2-GD fails", () => {
+  const p = generateProblem({ d: 20, rstar: 2, m: 800, noise: outliers, seed: 1 });
+  const s = subgm(p, { rank: 20, alpha: 1e-8, eta0: 0.3, rho: 0.99, iters: 2000, seed: 1 });
+  assert.equal(s.stopReason, "iters");
+  assert.equal(s.errors.length, 2001);
+  assert.ok(last(s.errors) < 1e-6, `SubGM error ${last(s.errors)}`);
+  // CP9: GD on the l2 loss with the same data; a diverged (non-finite) run also counts as failure
+  const g = l2gd(p, { rank: 20, alpha: 1e-3, eta: 0.1, iters: 1000, seed: 1 });
+  assert.ok(!(last(g.errors) <= 0.5), `GD error ${last(g.errors)}`);
+});
+
+Deno.test("CP6 exact rank noiseless and CP16 the error tracks the step", () => {
+  const p = generateProblem({ d: 20, rstar: 2, m: 400, seed: 2 });
+  const s = subgm(p, { rank: 2, alpha: 1e-3, eta0: 0.2, rho: 0.98, iters: 1000, seed: 2 });
+  const e = last(s.errors), etaT = 0.2 * 0.98 ** 1000;
+  assert.ok(e < 1e-7, `error ${e}`);
+  assert.ok(e > etaT / 10 && e < 10 * etaT, `e_T = ${e}, eta_T = ${etaT}`);
+  // l2 sanity (CP9): GD succeeds without noise at r' = r*
+  assert.ok(last(l2gd(p, { rank: 2, iters: 1000, seed: 2 }).errors) < 1e-6);
+});
+
+Deno.test("CP7 exact rank with 20% outliers (f32 packed storage)", () => {
+  const p = generateProblem({ d: 20, rstar: 2, m: 400, noise: outliers, dtype: "f32", seed: 3 });
+  const s = subgm(p, { rank: 2, alpha: 1e-3, eta0: 0.3, rho: 0.99, iters: 1500, seed: 3 });
+  assert.ok(last(s.errors) < 1e-6, `error ${last(s.errors)}`);
+  // the loss at the end approaches f(U*) = mean|s| from above
+  const fStar = p.noise!.reduce((a, x) => a + Math.abs(x), 0) / p.op.m;
+  assert.ok(last(s.losses) >= fStar * (1 - 1e-9) && last(s.losses) < fStar * 1.001);
+});
+
+Deno.test("CP13 iterates are bitwise identical when every outlier is scaled by 100", () => {
+  const noise = { kind: "outlier-bounded", p: 0.2 } as const;
+  const p = generateProblem({ d: 20, rstar: 2, m: 400, noise, seed: 4 });
+  const y100 = p.y.map((y, i) => y + 99 * p.noise![i]); // clean + 100·s
+  const q = makeProblem(p.op, new Tensor(y100, [p.op.m]), { xStar: p.xStar });
+  const opts = { rank: 2, alpha: 1e-3, eta0: 0.3, rho: 0.99, iters: 1500, seed: 4 };
+  const a = subgm(p, opts), b = subgm(q, opts);
+  assert.deepEqual(b.u.data, a.u.data);
+  assert.ok(last(a.errors) < 1e-6);
+  assert.ok(last(b.losses) > 50 * last(a.losses)); // the losses do see the magnitudes
+});
+
+Deno.test("subgm/l2gd validate input: rank, alpha, iters, schedule, non-finite y, init shape", () => {
+  const p = generateProblem({ d: 5, rstar: 1, m: 20, seed: 5 });
+  assert.throws(() => subgm(p, { rank: 0 }), /subgm: rank must be a positive integer, got 0/);
+  assert.throws(() => subgm(p, { rank: 1.5 }), /rank must be a positive integer, got 1.5/);
+  assert.throws(
+    () => subgm(p, { rank: 2, alpha: -1 }),
+    /alpha must be a positive finite number, got -1/,
+  );
+  assert.throws(
+    () => subgm(p, { rank: 2, iters: -3 }),
+    /iters must be a non-negative integer, got -3/,
+  );
+  assert.throws(() => subgm(p, { rank: 2, rho: 1.5 }), /schedule.rho must be in \(0, 1\], got 1.5/);
+  assert.throws(() => subgm(p, { rank: 2, eta0: 0 }), /schedule.eta0 must be a positive/);
+  assert.throws(() => l2gd(p, { rank: 2, eta: NaN }), /l2gd: schedule.eta must be a positive/);
+  assert.throws(
+    () => subgm(p, { rank: 2, init: new Tensor(new Float64Array(8), [4, 2]) }),
+    /init must be 5xk/,
+  );
+  assert.throws(
+    () => subgm(p, { rank: 3, init: new Tensor(new Float64Array(10), [5, 2]) }),
+    /init has 2 columns, rank is 3/,
+  );
+  const bad = { ...p, y: p.y.map((v, i) => (i === 7 ? NaN : v)) };
+  assert.throws(() => subgm(bad, { rank: 1 }), /non-finite measurement NaN at index 7/);
+  assert.throws(
+    () => makeProblem(p.op, new Tensor(new Float64Array(19), [19])),
+    /y must be a vector of length m = 20, got shape 19/,
+  );
+  assert.throws(
+    () => makeProblem(p.op, new Tensor(p.y.map((v, i) => (i ? v : Infinity)), [20])),
+    /non-finite measurement Infinity at index 0/,
+  );
+  assert.throws(
+    () =>
+      makeProblem(p.op, new Tensor(p.y, [20]), { xStar: new Tensor(new Float64Array(16), [4, 4]) }),
+    /xStar must be 5x5, got 4x4/,
+  );
+});
+
+Deno.test("a diverging run stops with stopReason nonfinite; onIter can stop a run", () => {
+  const p = generateProblem({ d: 6, rstar: 1, m: 40, seed: 6 });
+  const g = l2gd(p, { rank: 2, alpha: 1, eta: 50, iters: 500 });
+  assert.equal(g.stopReason, "nonfinite");
+  assert.ok(g.iters < 500);
+  const seen: number[] = [];
+  const s = subgm(p, {
+    rank: 2,
+    alpha: 1e-3,
+    iters: 100,
+    onIter: ({ t }) => (seen.push(t), t < 9),
+  });
+  assert.equal(s.stopReason, "callback");
+  assert.deepEqual(seen, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(s.iters, 9);
+});
