@@ -1,0 +1,18 @@
+/**
+ * Dense linear algebra: QR, SVD, symmetric eigendecomposition, norms, and (appended by their
+ * authors) the other factorizations and low-rank decompositions.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { svd } from "./mod.ts";
+ * console.log(svd(tensor([[1, 0], [0, 2]])).s.data); // Float64Array [2, 1]
+ * ```
+ *
+ * @module
+ */
+export * from "./qr.ts";
+export * from "./svd.ts";
+export * from "./jacobi_svd.ts";
+export * from "./eigh.ts";
+export * from "./norms.ts";
