@@ -1,0 +1,222 @@
+/**
+ * A tiny Llama-style decoder (Touvron et al. 2023): token embedding, pre-norm blocks of
+ * RMSNorm → causal RoPE self-attention and RMSNorm → SwiGLU MLP (Shazeer 2020), final RMSNorm and
+ * an LM head that is untied or tied to the embedding. No biases. The parameters are a flat
+ * record keyed exactly as transformers' `LlamaForCausalLM` state dict, so safetensors
+ * checkpoints load by name.
+ *
+ * @module
+ */
+import { type DType, shapeStr, type Tensor } from "../tensor.ts";
+import { Rng } from "../random.ts";
+import * as ad from "../autograd/ops.ts";
+import { applyAttention } from "./attention.ts";
+import { normalInit } from "./init.ts";
+
+/** Shape and numerics of a Llama model. */
+export interface LlamaConfig {
+  /** Vocabulary size. */
+  vocabSize: number;
+  /** Model width. */
+  hiddenSize: number;
+  /** Width of the SwiGLU MLP. */
+  intermediateSize: number;
+  /** Number of decoder blocks. */
+  numLayers: number;
+  /** Query heads. */
+  numHeads: number;
+  /** Key/value heads (default `numHeads`). */
+  numKvHeads?: number;
+  /** RMSNorm epsilon (default 1e-6). */
+  rmsNormEps?: number;
+  /** RoPE base (default 10000). */
+  ropeTheta?: number;
+  /** Use the embedding as the LM head (default false: `lm_head.weight` is a parameter). */
+  tieWordEmbeddings?: boolean;
+}
+
+/** A Llama model's parameters, keyed by transformers' names. */
+export type LlamaParams = Record<string, Tensor>;
+
+/**
+ * The parameter names and shapes of a Llama model with `config`.
+ *
+ * @example
+ * ```ts
+ * import { llamaShapes } from "./llama.ts";
+ * const s = llamaShapes({ vocabSize: 10, hiddenSize: 4, intermediateSize: 8, numLayers: 1, numHeads: 2 });
+ * console.log(s["model.layers.0.mlp.up_proj.weight"]); // [8, 4]
+ * ```
+ */
+export function llamaShapes(config: LlamaConfig): Record<string, number[]> {
+  const { vocabSize: v, hiddenSize: d, intermediateSize: f, numLayers: n, numHeads: h } = config;
+  for (const [k, x] of Object.entries({ v, d, f, n, h })) {
+    if (!Number.isInteger(x) || x < 1) {
+      throw new RangeError(`llamaShapes: config size ${k} must be a positive integer, got ${x}`);
+    }
+  }
+  const kv = config.numKvHeads ?? h;
+  if (d % h !== 0 || h % kv !== 0) {
+    throw new RangeError(
+      `llamaShapes: need hiddenSize % numHeads == 0 and numHeads % numKvHeads == 0, got ${d}, ${h}, ${kv}`,
+    );
+  }
+  const hd = d / h;
+  const s: Record<string, number[]> = { "model.embed_tokens.weight": [v, d] };
+  for (let i = 0; i < n; i++) {
+    const p = `model.layers.${i}`;
+    s[`${p}.self_attn.q_proj.weight`] = [h * hd, d];
+    s[`${p}.self_attn.k_proj.weight`] = [kv * hd, d];
+    s[`${p}.self_attn.v_proj.weight`] = [kv * hd, d];
+    s[`${p}.self_attn.o_proj.weight`] = [d, h * hd];
+    s[`${p}.mlp.gate_proj.weight`] = [f, d];
+    s[`${p}.mlp.up_proj.weight`] = [f, d];
+    s[`${p}.mlp.down_proj.weight`] = [d, f];
+    s[`${p}.input_layernorm.weight`] = [d];
+    s[`${p}.post_attention_layernorm.weight`] = [d];
+  }
+  s["model.norm.weight"] = [d];
+  if (!config.tieWordEmbeddings) s["lm_head.weight"] = [v, d];
+  return s;
+}
+
+/**
+ * Fresh parameters: matrices `N(0, std²)` (default std 0.02, transformers'
+ * `initializer_range`), norm weights 1.
+ *
+ * @example
+ * ```ts
+ * import { initLlama } from "./llama.ts";
+ * const p = initLlama({ vocabSize: 10, hiddenSize: 4, intermediateSize: 8, numLayers: 1, numHeads: 2 }, { seed: 0 });
+ * console.log(p["model.norm.weight"].data); // Float64Array [1, 1, 1, 1]
+ * ```
+ */
+export function initLlama(
+  config: LlamaConfig,
+  opts: { seed?: number; dtype?: DType; std?: number } = {},
+): LlamaParams {
+  const rng = new Rng(opts.seed ?? 0);
+  const out: LlamaParams = {};
+  for (const [name, shape] of Object.entries(llamaShapes(config))) {
+    const t = normalInit(shape, opts.std ?? 0.02, { rng, dtype: opts.dtype });
+    if (shape.length === 1) t.data.fill(1);
+    out[name] = t;
+  }
+  return out;
+}
+
+/**
+ * Picks and checks a Llama's parameters from a checkpoint's tensors (for example
+ * `readSafetensors(bytes).tensors`). Every expected name must be present with its shape; a
+ * name the model does not use is an error unless `strict: false`.
+ *
+ * @example
+ * ```ts
+ * import { initLlama, loadLlama } from "./llama.ts";
+ * const cfg = { vocabSize: 6, hiddenSize: 4, intermediateSize: 8, numLayers: 1, numHeads: 2 };
+ * const p = loadLlama(new Map(Object.entries(initLlama(cfg))), cfg);
+ * console.log(Object.keys(p).length); // 12
+ * ```
+ */
+export function loadLlama(
+  tensors: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>,
+  config: LlamaConfig,
+  opts: { strict?: boolean } = {},
+): LlamaParams {
+  const get = (k: string): Tensor | undefined =>
+    tensors instanceof Map ? tensors.get(k) : (tensors as Record<string, Tensor>)[k];
+  const shapes = llamaShapes(config);
+  const out: LlamaParams = {};
+  for (const [name, shape] of Object.entries(shapes)) {
+    const t = get(name);
+    if (t === undefined) throw new RangeError(`loadLlama: checkpoint has no tensor "${name}"`);
+    if (t.ndim !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new RangeError(
+        `loadLlama: "${name}" has shape ${shapeStr(t.shape)}, the config needs ${shapeStr(shape)}`,
+      );
+    }
+    out[name] = t;
+  }
+  if (opts.strict ?? true) {
+    const keys = tensors instanceof Map ? [...tensors.keys()] : Object.keys(tensors);
+    const extra = keys.filter((k) => !(k in shapes));
+    if (extra.length) {
+      throw new RangeError(
+        `loadLlama: checkpoint has tensors the model does not use: ${extra.join(", ")}`,
+      );
+    }
+  }
+  return out;
+}
+
+function param(p: LlamaParams, name: string): Tensor {
+  const t = p[name];
+  if (t === undefined) throw new RangeError(`llamaForward: params have no "${name}"`);
+  return t;
+}
+
+/**
+ * Logits `[T, vocab]` (or `[B, T, vocab]`) for integer token `ids` of shape `[T]` (or `[B, T]`),
+ * computed as transformers' `LlamaForCausalLM` does. Differentiable in the parameters.
+ *
+ * @example
+ * ```ts
+ * import { initLlama, llamaForward } from "./llama.ts";
+ * const cfg = { vocabSize: 10, hiddenSize: 8, intermediateSize: 16, numLayers: 1, numHeads: 2 };
+ * console.log(llamaForward(initLlama(cfg), [1, 2, 3], cfg).shape); // [3, 10]
+ * ```
+ */
+export function llamaForward(p: LlamaParams, ids: ad.Indices, config: LlamaConfig): Tensor {
+  const eps = config.rmsNormEps ?? 1e-6;
+  const attn = {
+    nHeads: config.numHeads,
+    nKvHeads: config.numKvHeads,
+    ropeTheta: config.ropeTheta ?? 10000,
+  };
+  const embed = param(p, "model.embed_tokens.weight");
+  let h = ad.gather(embed, ids);
+  for (let i = 0; i < config.numLayers; i++) {
+    const pre = `model.layers.${i}`;
+    const w = (n: string): { weight: Tensor } => ({ weight: param(p, `${pre}.${n}.weight`) });
+    const x = ad.rmsNorm(h, param(p, `${pre}.input_layernorm.weight`), { eps });
+    const a = applyAttention(
+      {
+        q_proj: w("self_attn.q_proj"),
+        k_proj: w("self_attn.k_proj"),
+        v_proj: w("self_attn.v_proj"),
+        o_proj: w("self_attn.o_proj"),
+      },
+      x,
+      attn,
+    );
+    h = ad.add(h, a);
+    const y = ad.rmsNorm(h, param(p, `${pre}.post_attention_layernorm.weight`), { eps });
+    const gate = ad.silu(ad.linear(y, w("mlp.gate_proj").weight));
+    const up = ad.linear(y, w("mlp.up_proj").weight);
+    h = ad.add(h, ad.linear(ad.mul(gate, up), w("mlp.down_proj").weight));
+  }
+  h = ad.rmsNorm(h, param(p, "model.norm.weight"), { eps });
+  const head = config.tieWordEmbeddings ? embed : param(p, "lm_head.weight");
+  return ad.linear(h, head);
+}
+
+/**
+ * Mean next-token cross-entropy: position t of `ids` predicts `targets[t]` (for language
+ * modelling, `targets` is `ids` shifted by one).
+ *
+ * @example
+ * ```ts
+ * import { initLlama, llamaLoss } from "./llama.ts";
+ * const cfg = { vocabSize: 10, hiddenSize: 8, intermediateSize: 16, numLayers: 1, numHeads: 2 };
+ * const loss = llamaLoss(initLlama(cfg), [1, 2, 3], [2, 3, 4], cfg);
+ * console.log(Math.abs(loss.data[0] - Math.log(10)) < 0.1); // true
+ * ```
+ */
+export function llamaLoss(
+  p: LlamaParams,
+  ids: ad.Indices,
+  targets: ad.Indices,
+  config: LlamaConfig,
+): Tensor {
+  return ad.crossEntropy(llamaForward(p, ids, config), targets);
+}
