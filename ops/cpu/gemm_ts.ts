@@ -30,7 +30,8 @@ export function gemmTs(g: GemmArgs): void {
   const transA = g.transA ?? false, transB = g.transB ?? false;
   scaleC(c, cOff, ldc, m, n, beta);
   if (k === 0 || alpha === 0) return;
-  const panel = new Float64Array(KC * NC);
+  // Sized to the product, not to KC·NC: small products must not pay for zeroing a 1 MiB panel.
+  const panel = new Float64Array(Math.min(KC, k) * Math.min(NC, n));
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nb = Math.min(NC, n - j0);
     for (let p0 = 0; p0 < k; p0 += KC) {

@@ -1,0 +1,77 @@
+/**
+ * CPU GEMM speed: ours (matmul → WebAssembly SIMD kernel) against ml-matrix `mmul` (baseline),
+ * our portable TypeScript kernel and a naive triple loop. numpy is timed separately by
+ * `benches/numpy_gemm.py`. Results: `benches/RESULTS.md`, section "CPU GEMM".
+ */
+import { Matrix } from "ml-matrix";
+import { gemmTs } from "../ops/cpu/gemm_ts.ts";
+import { gemmWasm } from "../ops/cpu/gemm_wasm.ts";
+import { matmul } from "../ops/matmul.ts";
+import { randn } from "../ops/random.ts";
+import type { Tensor } from "../ops/tensor.ts";
+
+/** The obvious row-major i-p-j loop, no blocking: what a user writes by hand. */
+function naive(a: Tensor, b: Tensor): Float64Array | Float32Array {
+  const [m, k] = a.shape, n = b.shape[1];
+  const c = a.dtype === "f64" ? new Float64Array(m * n) : new Float32Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < k; p++) {
+      const v = a.data[i * k + p];
+      for (let j = 0; j < n; j++) c[i * n + j] += v * b.data[p * n + j];
+    }
+  }
+  return c;
+}
+
+function toMl(t: Tensor): Matrix {
+  const [r, c] = t.shape;
+  return new Matrix(
+    Array.from({ length: r }, (_, i) => Array.from(t.data.slice(i * c, (i + 1) * c))),
+  );
+}
+
+const cases = [
+  ["f64", 128],
+  ["f64", 256],
+  ["f64", 512],
+  ["f64", 1024],
+  ["f32", 512],
+  ["f32", 1024],
+] as const;
+
+for (const [dtype, n] of cases) {
+  const a = randn([n, n], { seed: 1, dtype }), b = randn([n, n], { seed: 2, dtype });
+  const ma = toMl(a), mb = toMl(b);
+  const group = `gemm ${dtype} n=${n}`;
+  // Large sizes take ~0.1–1 s per call: a few timed runs are enough and keep the bench short.
+  const few = n >= 512 ? { n: n >= 1024 ? 5 : 10, warmup: 1 } : {};
+  Deno.bench(`ml-matrix mmul (f64) ${n}`, { group, baseline: true, ...few }, () => {
+    ma.mmul(mb);
+  });
+  Deno.bench(`ours matmul ${dtype} ${n}`, { group, ...few }, () => {
+    matmul(a, b);
+  });
+  Deno.bench(`ours TypeScript kernel ${dtype} ${n}`, { group, ...few }, () => {
+    const c = a.dtype === "f64" ? new Float64Array(n * n) : new Float32Array(n * n);
+    gemmTs({ m: n, n, k: n, a: a.data, lda: n, b: b.data, ldb: n, c, ldc: n });
+  });
+  // The naive loop needs seconds per call at n = 1024; it is measured up to 512 only.
+  if (n <= 512) {
+    Deno.bench(`naive triple loop ${dtype} ${n}`, { group, ...few }, () => {
+      naive(a, b);
+    });
+  }
+}
+
+// Where the WebAssembly kernel starts to beat the TypeScript one (gemm's WASM_MIN_FLOPS).
+for (const n of [8, 16, 32]) {
+  const a = randn([n, n], { seed: 1 }), b = randn([n, n], { seed: 2 });
+  const args = { m: n, n, k: n, a: a.data, lda: n, b: b.data, ldb: n, ldc: n };
+  const group = `gemm small f64 n=${n}`;
+  Deno.bench(`TypeScript kernel ${n}`, { group, baseline: true }, () => {
+    gemmTs({ ...args, c: new Float64Array(n * n) });
+  });
+  Deno.bench(`WebAssembly kernel ${n}`, { group }, () => {
+    gemmWasm({ ...args, c: new Float64Array(n * n) });
+  });
+}
