@@ -47,6 +47,13 @@ export function drawNoise(clean: Float64Array, model: NoiseModel, rng: Rng): Noi
     throw new TypeError(`drawNoise: model must be an object, got ${String(model)}`);
   }
   if (model.kind === "none") return { s, corrupted };
+  if (!["outlier", "outlier-bounded", "gaussian"].includes(model.kind)) {
+    throw new TypeError(
+      `drawNoise: model.kind must be "none", "outlier", "outlier-bounded" or "gaussian", got ${
+        JSON.stringify(model.kind)
+      }`,
+    );
+  }
   const p = checkProbability(model.p);
   let big = 0;
   for (let i = 0; i < m; i++) big = Math.max(big, Math.abs(clean[i]));
@@ -68,12 +75,6 @@ function sample(model: Exclude<NoiseModel, { kind: "none" }>, big: number, rng: 
     }
     case "gaussian":
       return positive("nu", model.nu ?? 1) * rng.normal();
-    default:
-      throw new TypeError(
-        `drawNoise: model.kind must be "none", "outlier", "outlier-bounded" or "gaussian", got ${
-          JSON.stringify((model as { kind: unknown }).kind)
-        }`,
-      );
   }
 }
 

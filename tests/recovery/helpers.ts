@@ -1,5 +1,5 @@
 /** Shared oracles for the recovery tests: naive dense algebra, written independently. */
-import { Rng } from "../../ops/random.ts";
+import type { Rng } from "../../ops/random.ts";
 import { orthonormalizeColumns } from "../../recovery/truth.ts";
 
 /** Unit roundoff of f64. */
