@@ -6,7 +6,7 @@
  */
 import type { Tensor } from "../tensor.ts";
 import { workSquare } from "./_work.ts";
-import { luInPlace } from "./lu.ts";
+import { luInPlace, permutationSign } from "./_lu_kernel.ts";
 
 /** Result of {@link slogdet}: `det(a) = sign · exp(logabsdet)`. */
 export interface SlogdetResult {
@@ -22,30 +22,6 @@ function pivots(fn: string, a: Tensor): { d: Float64Array; sign: number } {
   const d = new Float64Array(n);
   for (let i = 0; i < n; i++) d[i] = w[i * n + i];
   return { d, sign: permutationSign(perm) };
-}
-
-/**
- * Sign (+1 or -1) of a permutation, from its cycle decomposition.
- *
- * @example
- * ```ts
- * import { permutationSign } from "./det.ts";
- * console.log(permutationSign(Int32Array.of(1, 0, 2))); // -1
- * ```
- */
-export function permutationSign(perm: Int32Array): number {
-  const seen = new Uint8Array(perm.length);
-  let sign = 1;
-  for (let i = 0; i < perm.length; i++) {
-    if (seen[i]) continue;
-    let len = 0;
-    for (let j = i; !seen[j]; j = perm[j]) {
-      seen[j] = 1;
-      len++;
-    }
-    if (len % 2 === 0) sign = -sign;
-  }
-  return sign;
 }
 
 const BIG = 2 ** 500, SMALL = 2 ** -500;

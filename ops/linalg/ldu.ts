@@ -6,7 +6,7 @@
  */
 import type { Tensor } from "../tensor.ts";
 import { fromWork, workMatrix } from "./_work.ts";
-import { luInPlace, splitLu } from "./lu.ts";
+import { luInPlace, splitLu } from "./_lu_kernel.ts";
 
 /** Result of {@link ldu}. */
 export interface LduResult {

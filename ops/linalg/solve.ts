@@ -5,8 +5,8 @@
  */
 import type { Tensor } from "../tensor.ts";
 import { fromWork, workRhs, workSquare } from "./_work.ts";
-import { luInPlace } from "./lu.ts";
-import { trsmInPlace } from "./triangular.ts";
+import { luInPlace } from "./_lu_kernel.ts";
+import { trsmInPlace } from "./_trsm_kernel.ts";
 
 /**
  * Solves `a·x = b` for square `a`; `b` is a vector of length `n` or an `n × k` matrix (one
