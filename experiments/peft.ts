@@ -1,0 +1,120 @@
+/**
+ * PEFT adapter tool (not an experiment; `reproduce` skips it).
+ *
+ *   deno run -A experiments/peft.ts merge --base B.safetensors --adapter A.safetensors \
+ *     --config C.json --out M.safetensors [--unmerge] [--only-adapted]
+ *   deno run -A experiments/peft.ts inspect --adapter A.safetensors --config C.json \
+ *     [--base B.safetensors] [--json FILE]
+ *
+ * `merge` writes the base checkpoint with the adapter folded in (PEFT `merge_and_unload`), or
+ * only the changed tensors with `--only-adapted`; `--unmerge` subtracts instead. `inspect`
+ * prints, per adapted module, the rank, ΔW's shape, its singular-value spectrum and the
+ * trainable parameter count. LoRA and RandLoRA adapters are supported; any other `peft_type`
+ * or a malformed file is a clear error (exit status 1).
+ *
+ * @module
+ */
+import { parseFlags } from "./lib/cli.ts";
+import { readSafetensors, readSafetensorsHeader, writeSafetensors } from "../ops/io/safetensors.ts";
+import type { Tensor } from "../ops/tensor.ts";
+import { parsePeftConfig } from "../methods/adapters/peft_config.ts";
+import {
+  mergePeftAdapter,
+  type PeftAdapter,
+  readPeftAdapter,
+} from "../methods/adapters/peft_adapter.ts";
+import { inspectPeftAdapter, type ModuleReport } from "../methods/adapters/peft_inspect.ts";
+
+const USAGE = `usage:
+  peft.ts merge --base B.safetensors --adapter A.safetensors --config C.json --out M.safetensors [--unmerge] [--only-adapted]
+  peft.ts inspect --adapter A.safetensors --config C.json [--json FILE]`;
+
+function need(flags: Record<string, string | boolean>, name: string): string {
+  const v = flags[name];
+  if (typeof v !== "string") throw new RangeError(`--${name} FILE is required\n${USAGE}`);
+  return v;
+}
+
+async function loadAdapter(flags: Record<string, string | boolean>): Promise<PeftAdapter> {
+  const adapterPath = need(flags, "adapter"), configPath = need(flags, "config");
+  const config = parsePeftConfig(await Deno.readTextFile(configPath));
+  return readPeftAdapter(config, await Deno.readFile(adapterPath), { name: adapterPath });
+}
+
+async function merge(flags: Record<string, string | boolean>): Promise<void> {
+  const basePath = need(flags, "base"), outPath = need(flags, "out");
+  const adapter = await loadAdapter(flags);
+  const base = readSafetensors(await Deno.readFile(basePath), { name: basePath });
+  if (base.ints.size > 0) {
+    throw new RangeError(`${basePath}: integer tensors are not supported in a base checkpoint`);
+  }
+  const merged = mergePeftAdapter(base.tensors, adapter, { unmerge: flags.unmerge === true });
+  let out: Map<string, Tensor> = merged;
+  if (flags["only-adapted"] === true) {
+    out = new Map([...merged].filter(([k, t]) => base.tensors.get(k) !== t));
+  }
+  await Deno.writeFile(outPath, writeSafetensors(out, base.metadata, { dtype: storage(base) }));
+  console.error(
+    `${flags.unmerge ? "unmerged" : "merged"} ${adapter.modules.size} modules into ${out.size} ` +
+      `tensors → ${outPath}`,
+  );
+}
+
+/** Keep each tensor's stored dtype (a BF16 base stays BF16). */
+function storage(
+  f: ReturnType<typeof readSafetensors>,
+): Record<string, "F64" | "F32" | "F16" | "BF16"> {
+  const d: Record<string, "F64" | "F32" | "F16" | "BF16"> = {};
+  for (const [k, t] of f.dtypes) if (t !== "I32" && t !== "I64") d[k] = t;
+  return d;
+}
+
+function fmt(x: number): string {
+  return x === 0 ? "0" : x.toPrecision(4);
+}
+
+async function inspect(flags: Record<string, string | boolean>): Promise<void> {
+  const adapter = await loadAdapter(flags);
+  const shapes = new Map<string, number[]>();
+  if (typeof flags.base === "string") {
+    const header = readSafetensorsHeader(await Deno.readFile(flags.base), { name: flags.base });
+    for (const e of header.entries) {
+      if (e.name.endsWith(".weight")) shapes.set(e.name.slice(0, -".weight".length), e.shape);
+    }
+  }
+  const reports: ModuleReport[] = inspectPeftAdapter(adapter, shapes);
+  let total = 0;
+  console.log(`peft_type ${adapter.config.peft_type}, ${reports.length} modules`);
+  for (const m of reports) {
+    total += m.params;
+    const sv = m.singularValues.slice(0, 8).map(fmt).join(" ");
+    console.log(
+      `${m.module}  ΔW ${
+        m.shape.join("x") || "?"
+      }  rank ${m.rank} (r=${m.r})  params ${m.params}  ` +
+        `σ: ${sv}${m.singularValues.length > 8 ? " …" : ""}`,
+    );
+  }
+  console.log(`total trainable parameters ${total}`);
+  if (typeof flags.json === "string") {
+    const json = { peftType: adapter.config.peft_type, totalParams: total, modules: reports };
+    await Deno.writeTextFile(flags.json, JSON.stringify(json, null, 2));
+  }
+}
+
+/** Runs the tool on `args`; returns the exit status (errors are printed, not thrown). */
+export async function main(args: string[]): Promise<number> {
+  try {
+    const [cmd, ...rest] = args;
+    const flags = parseFlags(rest);
+    if (cmd === "merge") await merge(flags);
+    else if (cmd === "inspect") await inspect(flags);
+    else throw new RangeError(`unknown command ${JSON.stringify(cmd)}\n${USAGE}`);
+    return 0;
+  } catch (e) {
+    console.error(`peft: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,24 @@
+/**
+ * The LoRA family of parameter-efficient adapters (`specs/adapters.md`) and Hugging Face PEFT
+ * adapter files: read, write, merge into a base checkpoint, inspect.
+ *
+ * @example
+ * ```ts
+ * import { Rng, randn } from "../../ops/random.ts";
+ * import { lora, merge } from "./mod.ts";
+ * const w = randn([8, 6], { seed: 0 });
+ * const st = lora.init(w, { r: 2, alpha: 4 }, new Rng(0));
+ * console.log(merge(w, lora, st).shape, lora.paramCount(st)); // [8, 6] 28
+ * ```
+ *
+ * @module
+ */
+export * from "./adapter.ts";
+export * from "./lora.ts";
+export * from "./randlora.ts";
+export * from "./spectrum.ts";
+export * from "./peft_config.ts";
+export * from "./peft.ts";
+export * from "./peft_randlora.ts";
+export * from "./peft_adapter.ts";
+export * from "./peft_inspect.ts";

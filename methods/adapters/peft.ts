@@ -1,0 +1,288 @@
+/**
+ * Hugging Face PEFT adapter files (`adapter_config.json` + `adapter_model.safetensors`) for
+ * LoRA: PEFT's key names and shapes, reading with validation, writing, and merging into a base
+ * checkpoint (`merge_and_unload`). Spec: `specs/adapters.md` §1 and §3; RandLoRA files are in
+ * `peft_randlora.ts`.
+ *
+ * Saved keys (adapter name removed, as `save_pretrained` writes them):
+ * `base_model.model.<module>.lora_A.weight` `[r, in]`, `….lora_B.weight` `[out, r]`, optional
+ * `….lora_B.bias` (`lora_bias`), and for embeddings `….lora_embedding_A` `[r, num_embeddings]`,
+ * `….lora_embedding_B` `[dim, r]`. Whole-module copies (`modules_to_save`, trained biases) are
+ * `base_model.model.<base key>` and replace the base tensor on merge.
+ *
+ * @module
+ */
+import { readSafetensors, writeSafetensors } from "../../ops/io/safetensors.ts";
+import { matmul } from "../../ops/matmul.ts";
+import { astype, shapeStr, Tensor } from "../../ops/tensor.ts";
+import { isTargetModule, moduleScale, parsePeftConfig, type PeftConfig } from "./peft_config.ts";
+
+/** The prefix PEFT puts before module paths in saved keys. */
+export const PEFT_PREFIX = "base_model.model.";
+
+/** One LoRA-adapted module as stored in a PEFT file. */
+export interface PeftLoraModule {
+  /** `"linear"` (`lora_A`/`lora_B`) or `"embedding"` (`lora_embedding_A`/`_B`). */
+  kind: "linear" | "embedding";
+  /** `lora_A` (`[r, in]`) or `lora_embedding_A` (`[r, num_embeddings]`). */
+  a: Tensor;
+  /** `lora_B` (`[out, r]`) or `lora_embedding_B` (`[dim, r]`). */
+  b: Tensor;
+  /** `lora_B.bias` (`[out]`) when `lora_bias` is set. */
+  bBias?: Tensor;
+}
+
+/** A LoRA adapter in PEFT form. */
+export interface PeftLoraAdapter {
+  /** The config (all fields, including unknown ones, kept for writing). */
+  config: PeftConfig;
+  /** Adapted modules by dotted module path (`model.layers.0.self_attn.q_proj`). */
+  modules: Map<string, PeftLoraModule>;
+  /** Tensors that replace base tensors outright (`modules_to_save`, trained biases). */
+  replacements: Map<string, Tensor>;
+  /** `__metadata__` of the weights file. */
+  metadata: Record<string, string>;
+}
+
+const LORA_SUFFIXES: [string, "a" | "b" | "bBias", "linear" | "embedding"][] = [
+  [".lora_A.weight", "a", "linear"],
+  [".lora_B.weight", "b", "linear"],
+  [".lora_B.bias", "bBias", "linear"],
+  [".lora_embedding_A", "a", "embedding"],
+  [".lora_embedding_B", "b", "embedding"],
+];
+
+function fail(file: string, msg: string): never {
+  throw new RangeError(`readPeftLora: ${file}: ${msg}`);
+}
+
+/**
+ * Reads a PEFT LoRA adapter: the config (text or object) and the weights file bytes. Every key
+ * must be a LoRA key of a targeted module, or a replacement allowed by `modules_to_save` /
+ * `bias`; shapes must agree with each other and with the module's rank from the config.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../../ops/tensor.ts";
+ * import { readPeftLora, writePeftLora } from "./peft.ts";
+ * import { parsePeftConfig } from "./peft_config.ts";
+ * const config = parsePeftConfig({ peft_type: "LORA", r: 1, lora_alpha: 2, target_modules: ["q"] });
+ * const modules = new Map([["m.q", { kind: "linear" as const, a: tensor([[1, 2]]), b: tensor([[3]]) }]]);
+ * const files = writePeftLora({ config, modules, replacements: new Map(), metadata: {} });
+ * console.log([...readPeftLora(files.config, files.weights).modules.keys()]); // ["m.q"]
+ * ```
+ */
+export function readPeftLora(
+  config: string | Record<string, unknown>,
+  weights: Uint8Array,
+  opts: { name?: string } = {},
+): PeftLoraAdapter {
+  const file = opts.name ?? "adapter_model.safetensors";
+  const cfg = parsePeftConfig(config);
+  if (cfg.peft_type !== "LORA") fail(file, `config peft_type is ${cfg.peft_type}, not LORA`);
+  const { tensors, ints, metadata } = readSafetensors(weights, { name: file });
+  if (ints.size > 0) fail(file, `integer tensor "${[...ints.keys()][0]}" in a LoRA adapter`);
+  const modules = new Map<string, Partial<PeftLoraModule>>();
+  const replacements = new Map<string, Tensor>();
+  for (const [key, t] of tensors) {
+    if (!key.startsWith(PEFT_PREFIX)) fail(file, `key "${key}" lacks the "${PEFT_PREFIX}" prefix`);
+    const rest = key.slice(PEFT_PREFIX.length);
+    const hit = LORA_SUFFIXES.find(([suffix]) => rest.endsWith(suffix));
+    if (hit === undefined) {
+      if (isReplacement(cfg, rest)) replacements.set(rest, t);
+      else fail(file, `key "${key}" is not a LoRA tensor PEFT writes`);
+      continue;
+    }
+    const [suffix, field, kind] = hit;
+    const module = rest.slice(0, -suffix.length);
+    const m = modules.get(module) ?? { kind };
+    if (m.kind !== kind) fail(file, `module "${module}" mixes linear and embedding LoRA keys`);
+    m[field] = t;
+    modules.set(module, m);
+  }
+  const out = new Map<string, PeftLoraModule>();
+  for (const [module, m] of modules) out.set(module, checkModule(file, cfg, module, m));
+  return { config: cfg, modules: out, replacements, metadata };
+}
+
+function isReplacement(cfg: PeftConfig, baseKey: string): boolean {
+  const mts = cfg.modules_to_save;
+  const module = baseKey.slice(0, baseKey.lastIndexOf("."));
+  if (Array.isArray(mts) && mts.some((m) => module === m || module.endsWith(`.${m}`))) {
+    return true;
+  }
+  const bias = cfg.bias ?? "none";
+  return baseKey.endsWith(".bias") && (bias === "all" || bias === "lora_only");
+}
+
+function checkModule(
+  file: string,
+  cfg: PeftConfig,
+  module: string,
+  m: Partial<PeftLoraModule>,
+): PeftLoraModule {
+  if (m.a === undefined || m.b === undefined) {
+    fail(file, `module "${module}" has only one of its two LoRA factors`);
+  }
+  if (!isTargetModule(cfg, module)) {
+    fail(file, `module "${module}" is not matched by target_modules of the config`);
+  }
+  const { r } = moduleScale(cfg, module);
+  const a = m.a, b = m.b;
+  if (a.ndim !== 2 || b.ndim !== 2 || a.shape[0] !== r || b.shape[1] !== r) {
+    fail(
+      file,
+      `module "${module}": A is ${shapeStr(a.shape)} and B is ${shapeStr(b.shape)}, ` +
+        `expected [${r}, in] and [out, ${r}] for rank ${r}`,
+    );
+  }
+  if (m.bBias !== undefined && (m.bBias.ndim !== 1 || m.bBias.shape[0] !== b.shape[0])) {
+    fail(file, `module "${module}": lora_B.bias is ${shapeStr(m.bBias.shape)}`);
+  }
+  return m as PeftLoraModule;
+}
+
+/**
+ * Writes a PEFT LoRA adapter: `{ config, weights }` as the text of `adapter_config.json` and
+ * the bytes of `adapter_model.safetensors` (metadata defaults to `{ format: "pt" }`).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../../ops/tensor.ts";
+ * import { writePeftLora } from "./peft.ts";
+ * import { parsePeftConfig } from "./peft_config.ts";
+ * const config = parsePeftConfig({ peft_type: "LORA", r: 1, target_modules: ["q"] });
+ * const m = { kind: "linear" as const, a: tensor([[1, 2]]), b: tensor([[3]]) };
+ * const out = writePeftLora({ config, modules: new Map([["q", m]]), replacements: new Map(), metadata: {} });
+ * console.log(JSON.parse(out.config).r, out.weights.length > 8); // 1 true
+ * ```
+ */
+export function writePeftLora(adapter: PeftLoraAdapter): { config: string; weights: Uint8Array } {
+  const tensors = new Map<string, Tensor>();
+  for (const [module, m] of adapter.modules) {
+    const p = PEFT_PREFIX + module;
+    if (m.kind === "embedding") {
+      tensors.set(`${p}.lora_embedding_A`, m.a);
+      tensors.set(`${p}.lora_embedding_B`, m.b);
+    } else {
+      tensors.set(`${p}.lora_A.weight`, m.a);
+      tensors.set(`${p}.lora_B.weight`, m.b);
+      if (m.bBias !== undefined) tensors.set(`${p}.lora_B.bias`, m.bBias);
+    }
+  }
+  for (const [key, t] of adapter.replacements) tensors.set(PEFT_PREFIX + key, t);
+  const meta = Object.keys(adapter.metadata).length > 0 ? adapter.metadata : { format: "pt" };
+  return {
+    config: JSON.stringify(adapter.config, null, 2),
+    weights: writeSafetensors(tensors, meta),
+  };
+}
+
+/**
+ * ΔW of one module in the layout of the base tensor: `s·B A` (`[out, in]`), transposed when
+ * `fan_in_fan_out` (GPT-2 `Conv1D`, stored `[in, out]`), and `s·(B A)ᵀ` for embeddings
+ * (`[num_embeddings, dim]`). Computed in float64.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../../ops/tensor.ts";
+ * import { peftLoraDelta } from "./peft.ts";
+ * import { parsePeftConfig } from "./peft_config.ts";
+ * const config = parsePeftConfig({ peft_type: "LORA", r: 1, lora_alpha: 2, target_modules: ["q"] });
+ * const m = { kind: "linear" as const, a: tensor([[1, 2]]), b: tensor([[3], [1]]) };
+ * console.log(peftLoraDelta(config, "q", m).data); // Float64Array [6, 12, 2, 4]
+ * ```
+ */
+export function peftLoraDelta(config: PeftConfig, module: string, m: PeftLoraModule): Tensor {
+  const { scale } = moduleScale(config, module);
+  const a = astype(m.a, "f64"), b = astype(m.b, "f64");
+  const transposed = m.kind === "embedding" || config.fan_in_fan_out === true;
+  // (B A)ᵀ = Aᵀ Bᵀ: one GEMM with transposed operands gives the stored layout directly.
+  const d = transposed ? matmul(a, b, { transA: true, transB: true }) : matmul(b, a);
+  for (let i = 0; i < d.size; i++) d.data[i] *= scale;
+  return d;
+}
+
+/**
+ * Merges (or, with `unmerge`, removes) a PEFT LoRA adapter into a base checkpoint, like PEFT's
+ * `merge_and_unload`: for each module, `W ← W ± ΔW` on `<module>.weight` (and the bias with
+ * `lora_bias`), computed in float64 and rounded once to the base dtype; replacement tensors
+ * overwrite their base tensor. Returns a new map with every base tensor (unchanged ones shared).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../../ops/tensor.ts";
+ * import { mergePeftLora } from "./peft.ts";
+ * import { parsePeftConfig } from "./peft_config.ts";
+ * const config = parsePeftConfig({ peft_type: "LORA", r: 1, lora_alpha: 1, target_modules: ["q"] });
+ * const m = { kind: "linear" as const, a: tensor([[1, 0]]), b: tensor([[1], [0]]) };
+ * const adapter = { config, modules: new Map([["q", m]]), replacements: new Map(), metadata: {} };
+ * const merged = mergePeftLora(new Map([["q.weight", tensor([[1, 1], [1, 1]])]]), adapter);
+ * console.log(merged.get("q.weight")?.data); // Float64Array [2, 1, 1, 1]
+ * ```
+ */
+export function mergePeftLora(
+  base: Map<string, Tensor>,
+  adapter: PeftLoraAdapter,
+  opts: { unmerge?: boolean } = {},
+): Map<string, Tensor> {
+  const deltas = new Map<string, Tensor>();
+  for (const [module, m] of adapter.modules) {
+    deltas.set(`${module}.weight`, peftLoraDelta(adapter.config, module, m));
+    if (m.bBias !== undefined) {
+      const d = astype(m.bBias, "f64");
+      const { scale } = moduleScale(adapter.config, module);
+      for (let i = 0; i < d.size; i++) d.data[i] *= scale;
+      deltas.set(`${module}.bias`, d);
+    }
+  }
+  return applyPeftDeltas("mergePeftLora", base, deltas, adapter.replacements, opts.unmerge);
+}
+
+/**
+ * `W ± ΔW` for every `key → ΔW` of `deltas` (float64 sum, one rounding to the base dtype) and
+ * outright replacement for `replacements` (not undone by `unmerge`: the original is not in the
+ * adapter). Shapes must match exactly; base tensors not named are shared, not copied.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../../ops/tensor.ts";
+ * import { applyPeftDeltas } from "./peft.ts";
+ * const out = applyPeftDeltas("demo", new Map([["w", tensor([1, 2])]]), new Map([["w", tensor([1, 1])]]), new Map());
+ * console.log(out.get("w")?.data); // Float64Array [2, 3]
+ * ```
+ */
+export function applyPeftDeltas(
+  fn: string,
+  base: Map<string, Tensor>,
+  deltas: Map<string, Tensor>,
+  replacements: Map<string, Tensor>,
+  unmerge = false,
+): Map<string, Tensor> {
+  const out = new Map(base);
+  const get = (key: string, t: Tensor, what: string): Tensor => {
+    const w = base.get(key);
+    if (w === undefined) throw new RangeError(`${fn}: base has no tensor "${key}"`);
+    if (w.shape.length !== t.shape.length || w.shape.some((x, i) => x !== t.shape[i])) {
+      throw new RangeError(
+        `${fn}: "${key}" is ${shapeStr(w.shape)} in the base but the adapter's ${what} is ${
+          shapeStr(t.shape)
+        }`,
+      );
+    }
+    return w;
+  };
+  for (const [key, d] of deltas) out.set(key, addScaled(get(key, d, "ΔW"), d, unmerge ? -1 : 1));
+  for (const [key, t] of replacements) {
+    const w = get(key, t, "replacement");
+    if (!unmerge) out.set(key, astype(t, w.dtype));
+  }
+  return out;
+}
+
+/** `w + sign·d` in float64, rounded once to `w`'s dtype. */
+function addScaled(w: Tensor, d: Tensor, sign: number): Tensor {
+  const data = w.dtype === "f32" ? new Float32Array(w.size) : new Float64Array(w.size);
+  for (let i = 0; i < w.size; i++) data[i] = w.data[i] + sign * d.data[i];
+  return new Tensor(data, w.shape);
+}
