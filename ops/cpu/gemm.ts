@@ -14,8 +14,15 @@ export type { GemmArgs } from "./gemm_types.ts";
 export type { GemmBackend } from "./wasm_features.ts";
 
 /**
- * Below this many multiply-adds (m·n·k) the TypeScript kernel wins: packing and the call into
- * wasm cost more than they save. Measured with `benches/gemm_bench.ts` (crossover near 16³).
+ * Below this many multiply-adds (m·n·k) the TypeScript kernel runs: packing and the call into
+ * wasm cost about as much as they save. Measured with `benches/gemm_bench.ts` (group "gemm
+ * small"): the two cross between 12³ and 16³.
+ *
+ * @example
+ * ```ts
+ * import { WASM_MIN_FLOPS } from "./gemm.ts";
+ * console.log(WASM_MIN_FLOPS); // 4096
+ * ```
  */
 export const WASM_MIN_FLOPS = 4096;
 

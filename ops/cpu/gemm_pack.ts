@@ -7,9 +7,28 @@
  * @module
  */
 
-type Data = Float32Array | Float64Array;
+/**
+ * Storage of a packed or strided operand.
+ *
+ * @example
+ * ```ts
+ * import type { Data } from "./gemm_pack.ts";
+ * const d: Data = new Float32Array(4);
+ * console.log(d.length); // 4
+ * ```
+ */
+export type Data = Float32Array | Float64Array;
 
-/** Where a strided operand lives: storage, first element, row stride, stored transposed. */
+/**
+ * Where a strided operand lives: storage, first element, row stride, stored transposed.
+ *
+ * @example
+ * ```ts
+ * import type { Operand } from "./gemm_pack.ts";
+ * const a: Operand = { data: new Float64Array(6), off: 0, ld: 3, trans: false }; // 2x3
+ * console.log(a.ld); // 3
+ * ```
+ */
 export interface Operand {
   /** Storage. */
   data: Data;

@@ -58,7 +58,17 @@ export function gemmTs(g: GemmArgs): void {
   }
 }
 
-/** `C *= beta` on an m×n strided block; beta = 0 overwrites (so NaN in C is not kept). */
+/**
+ * `C *= beta` on an m×n strided block; beta = 0 overwrites (so NaN in C is not kept).
+ *
+ * @example
+ * ```ts
+ * import { scaleC } from "./gemm_ts.ts";
+ * const c = new Float64Array([1, 2, NaN, 9]);
+ * scaleC(c, 0, 2, 2, 2, 0);
+ * console.log(c); // Float64Array [0, 0, 0, 0]
+ * ```
+ */
 export function scaleC(
   c: Float32Array | Float64Array,
   off: number,

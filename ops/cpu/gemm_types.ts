@@ -9,6 +9,17 @@
  * `C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C`, all row-major with leading dimensions
  * (row strides) `lda`, `ldb`, `ldc` and element offsets. `op(X)` is `X` or `Xᵀ`. A, B and C
  * must have the same element type, and C must not overlap A or B.
+ *
+ * @example
+ * ```ts
+ * import type { GemmArgs } from "./gemm_types.ts";
+ * // C (2x2) = Aᵀ·B where A is stored 3x2 and B is 3x2.
+ * const g: GemmArgs = {
+ *   m: 2, n: 2, k: 3, transA: true,
+ *   a: new Float64Array(6), lda: 2, b: new Float64Array(6), ldb: 2, c: new Float64Array(4), ldc: 2,
+ * };
+ * console.log(g.k); // 3
+ * ```
  */
 export interface GemmArgs {
   /** Rows of op(A) and C. */

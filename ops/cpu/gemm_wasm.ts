@@ -14,7 +14,18 @@ import { loadC, type Operand, packA, packB, storeC } from "./gemm_pack.ts";
 import { scaleC } from "./gemm_ts.ts";
 import { wasmFeatures } from "./wasm_features.ts";
 
-/** Internal knobs of {@link gemmWasm}, for tests and tuning. Defaults are the tuned ones. */
+/**
+ * Internal knobs of {@link gemmWasm}, for tests and tuning. Defaults are the tuned ones.
+ *
+ * @example
+ * ```ts
+ * import { gemmWasm, type WasmGemmOptions } from "./gemm_wasm.ts";
+ * const opts: WasmGemmOptions = { fma: false, mc: 12, kc: 8 }; // plain SIMD, tiny blocks
+ * const c = new Float64Array(1);
+ * gemmWasm({ m: 1, n: 1, k: 2, a: new Float64Array([1, 2]), lda: 2, b: new Float64Array([3, 4]), ldb: 1, c, ldc: 1 }, opts);
+ * console.log(c[0]); // 11
+ * ```
+ */
 export interface WasmGemmOptions {
   /** Use the relaxed-SIMD FMA kernel (default: where the engine validates it). */
   fma?: boolean;

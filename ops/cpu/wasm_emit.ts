@@ -12,10 +12,37 @@
  * @module
  */
 
-/** Value types used by the kernels (binary codes from the spec, §5.3.1). */
-export const I32 = 0x7f, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b;
+/**
+ * Binary code of the value type i32 (spec §5.3.1).
+ *
+ * @example
+ * ```ts
+ * import { I32 } from "./wasm_emit.ts";
+ * console.log(I32); // 127
+ * ```
+ */
+export const I32 = 0x7f;
 
-/** Unsigned LEB128 (spec §5.2.2). */
+/**
+ * Binary code of the value type v128 (spec §5.3.1).
+ *
+ * @example
+ * ```ts
+ * import { V128 } from "./wasm_emit.ts";
+ * console.log(V128); // 123
+ * ```
+ */
+export const V128 = 0x7b;
+
+/**
+ * Unsigned LEB128 (spec §5.2.2).
+ *
+ * @example
+ * ```ts
+ * import { uleb } from "./wasm_emit.ts";
+ * console.log(uleb(624485)); // [229, 142, 38]
+ * ```
+ */
 export function uleb(n: number): number[] {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`uleb: not a u32: ${n}`);
   const out: number[] = [];
@@ -28,7 +55,15 @@ export function uleb(n: number): number[] {
   return out;
 }
 
-/** Signed LEB128 of a 32-bit integer (spec §5.2.2). */
+/**
+ * Signed LEB128 of a 32-bit integer (spec §5.2.2).
+ *
+ * @example
+ * ```ts
+ * import { sleb } from "./wasm_emit.ts";
+ * console.log(sleb(-123456)); // [192, 187, 120]
+ * ```
+ */
 export function sleb(n: number): number[] {
   if (!Number.isInteger(n) || n < -(2 ** 31) || n >= 2 ** 32) {
     throw new RangeError(`sleb: not an i32: ${n}`);
@@ -69,7 +104,15 @@ function section(id: number, body: number[]): number[] {
   return [id, ...uleb(body.length), ...body];
 }
 
-/** SIMD opcodes (after the 0xfd prefix) that the kernels use. */
+/**
+ * SIMD opcodes (after the 0xfd prefix) that the kernels use.
+ *
+ * @example
+ * ```ts
+ * import { Simd } from "./wasm_emit.ts";
+ * console.log(Simd.f64x2RelaxedMadd.toString(16)); // "107"
+ * ```
+ */
 export const Simd = {
   load: 0x00,
   load32Splat: 0x09,
@@ -88,6 +131,12 @@ export const Simd = {
 /**
  * A function body under construction. Methods append one instruction each and return `this`
  * so that kernels read as instruction sequences.
+ *
+ * @example
+ * ```ts
+ * import { Code } from "./wasm_emit.ts";
+ * console.log(new Code().get(0).i32(1).add().set(0).bytes); // [32, 0, 65, 1, 106, 33, 0]
+ * ```
  */
 export class Code {
   /** The encoded instructions so far (without the final `end`). */
@@ -156,7 +205,16 @@ export class Code {
   }
 }
 
-/** One function of a module. */
+/**
+ * One function of a module.
+ *
+ * @example
+ * ```ts
+ * import { Code, type FuncSpec } from "./wasm_emit.ts";
+ * const f: FuncSpec = { name: "nop", params: [], locals: [], body: new Code() };
+ * console.log(f.name); // "nop"
+ * ```
+ */
 export interface FuncSpec {
   /** Export name. */
   name: string;
@@ -168,7 +226,16 @@ export interface FuncSpec {
   body: Code;
 }
 
-/** Module layout: one memory imported as `env.mem`, functions exported by name. */
+/**
+ * Module layout: one memory imported as `env.mem`, functions exported by name.
+ *
+ * @example
+ * ```ts
+ * import { encodeModule, type ModuleSpec } from "./wasm_emit.ts";
+ * const spec: ModuleSpec = { minPages: 1, funcs: [] };
+ * console.log(WebAssembly.validate(encodeModule(spec))); // true
+ * ```
+ */
 export interface ModuleSpec {
   /** Initial pages (64 KiB) the imported memory must have. */
   minPages: number;

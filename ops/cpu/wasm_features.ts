@@ -7,7 +7,16 @@
  */
 import { relaxedProbe, simdProbe } from "./gemm_kernel.ts";
 
-/** What the WebAssembly engine can run. */
+/**
+ * What the WebAssembly engine can run.
+ *
+ * @example
+ * ```ts
+ * import type { WasmFeatures } from "./wasm_features.ts";
+ * const f: WasmFeatures = { simd: true, relaxed: false };
+ * console.log(f.simd); // true
+ * ```
+ */
 export interface WasmFeatures {
   /** 128-bit SIMD (`v128`, f64x2/f32x4 arithmetic). */
   simd: boolean;
@@ -15,7 +24,16 @@ export interface WasmFeatures {
   relaxed: boolean;
 }
 
-/** The CPU GEMM kernels, fastest first. */
+/**
+ * The CPU GEMM kernels, fastest first.
+ *
+ * @example
+ * ```ts
+ * import type { GemmBackend } from "./wasm_features.ts";
+ * const b: GemmBackend = "wasm-simd";
+ * console.log(b); // "wasm-simd"
+ * ```
+ */
 export type GemmBackend = "wasm-relaxed-simd" | "wasm-simd" | "ts";
 
 /**
