@@ -155,15 +155,20 @@ function bilinear(
   q: Float64Array,
 ): number {
   p.fill(0);
+  for (let j = 0; j < d; j++) {
+    const vj = v[off + j];
+    for (let c = 0; c < k; c++) p[c] += vj * l[j * k + c];
+  }
+  let s = 0;
+  if (l === r) {
+    for (let c = 0; c < k; c++) s += p[c] * p[c]; // PSD case: ‖Uᵀv‖², one projection
+    return s;
+  }
   q.fill(0);
   for (let j = 0; j < d; j++) {
     const vj = v[off + j];
-    for (let c = 0; c < k; c++) {
-      p[c] += vj * l[j * k + c];
-      q[c] += vj * r[j * k + c];
-    }
+    for (let c = 0; c < k; c++) q[c] += vj * r[j * k + c];
   }
-  let s = 0;
   for (let c = 0; c < k; c++) s += p[c] * q[c];
   return s;
 }
