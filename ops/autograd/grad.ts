@@ -8,7 +8,7 @@
  */
 import { full, Tensor, zeros } from "../tensor.ts";
 import { activeTape, backward, Tape, type TapeNode, withTape } from "./tape.ts";
-import { type TensorTree, treeMap } from "./tree.ts";
+import { type TreeLike, treeMap } from "./tree.ts";
 
 /** Options of {@link grad} and {@link valueAndGrad}. */
 export interface GradOptions<N extends number | readonly number[] = number> {
@@ -47,7 +47,7 @@ function evaluate(
   const leaves: TapeNode[] = [];
   const traced = [...args];
   for (const i of argnums) {
-    traced[i] = treeMap(args[i] as TensorTree, (t) => {
+    traced[i] = treeMap(args[i] as TreeLike, (t) => {
       const copy = new Tensor(t.data, t.shape); // same storage, a new identity to trace
       leaves.push(tape.leaf(copy));
       return copy;
@@ -64,7 +64,7 @@ function evaluate(
     : backward(tape, outNode, full(value.shape, 1, { dtype: value.dtype }), leaves);
   let k = 0;
   const result = argnums.map((i) =>
-    treeMap(args[i] as TensorTree, (t) => grads[k++] ?? zeros(t.shape, { dtype: t.dtype }))
+    treeMap(args[i] as TreeLike, (t) => grads[k++] ?? zeros(t.shape, { dtype: t.dtype }))
   );
   return { value, grad: result };
 }

@@ -13,6 +13,13 @@ export type TensorTree =
   | readonly TensorTree[]
   | { readonly [key: string]: TensorTree };
 
+/**
+ * What the tree walkers accept: a {@link TensorTree}, or any plain object (such as a value of
+ * an `interface` type, which TypeScript will not match to an index signature) whose leaves are
+ * checked at run time.
+ */
+export type TreeLike = TensorTree | object;
+
 function isRecord(v: unknown): v is Record<string, TensorTree> {
   if (typeof v !== "object" || v === null) return false;
   const proto = Object.getPrototypeOf(v);
@@ -31,7 +38,7 @@ function isRecord(v: unknown): v is Record<string, TensorTree> {
  * console.log(leaves.map(([p]) => p)); // ["w", "layers.0.b"]
  * ```
  */
-export function treeLeaves(tree: TensorTree, fn = "treeLeaves"): [string, Tensor][] {
+export function treeLeaves(tree: TreeLike, fn = "treeLeaves"): [string, Tensor][] {
   const out: [string, Tensor][] = [];
   const walk = (node: unknown, path: string): void => {
     if (node instanceof Tensor) out.push([path, node]);
@@ -63,7 +70,7 @@ function join(path: string, key: string): string {
  * console.log((t as { a: { data: Float64Array } }).a.data); // Float64Array [2]
  * ```
  */
-export function treeMap<T extends TensorTree>(
+export function treeMap<T extends TreeLike>(
   tree: T,
   f: (leaf: Tensor, path: string) => Tensor,
   fn = "treeMap",

@@ -7,7 +7,7 @@
  */
 import type { Tensor } from "../tensor.ts";
 import { valueAndGrad } from "../autograd/grad.ts";
-import type { TensorTree } from "../autograd/tree.ts";
+import type { TreeLike } from "../autograd/tree.ts";
 import { clipGradNorm_ } from "../optim/clip.ts";
 import type { Optimizer, OptimizerState } from "../optim/optimizer.ts";
 
@@ -22,7 +22,7 @@ export interface StepInfo {
 }
 
 /** Options of {@link train}. */
-export interface TrainOptions<P extends TensorTree, S extends OptimizerState> {
+export interface TrainOptions<P extends TreeLike, S extends OptimizerState> {
   /** The parameters (updated in place). */
   params: P;
   /** Scalar loss of the parameters at a step (draw the step's batch from `step`). */
@@ -79,7 +79,7 @@ function showProgress(opt: boolean | "auto" | undefined): boolean {
  * console.log(r.losses[0], params.w.data[0] < 1e-5); // 9 true
  * ```
  */
-export function train<P extends TensorTree, S extends OptimizerState>(
+export function train<P extends TreeLike, S extends OptimizerState>(
   o: TrainOptions<P, S>,
 ): TrainResult<S> {
   if (!Number.isInteger(o.steps) || o.steps < 0) {
@@ -99,8 +99,8 @@ export function train<P extends TensorTree, S extends OptimizerState>(
     if (!Number.isFinite(loss)) throw new RangeError(`train: loss is ${loss} at step ${step}`);
     losses.push(loss);
     const info: StepInfo = { step, loss };
-    if (o.clipNorm !== undefined) info.gradNorm = clipGradNorm_(grad as TensorTree, o.clipNorm);
-    o.optimizer.step_(o.params, grad as TensorTree, state);
+    if (o.clipNorm !== undefined) info.gradNorm = clipGradNorm_(grad as TreeLike, o.clipNorm);
+    o.optimizer.step_(o.params, grad as TreeLike, state);
     const now = performance.now();
     if (show && (now - lastDraw > 100 || step === o.steps - 1)) {
       lastDraw = now;

@@ -6,7 +6,7 @@
  * @module
  */
 import { type Tensor, zeros } from "../tensor.ts";
-import type { TensorTree } from "../autograd/tree.ts";
+import type { TreeLike } from "../autograd/tree.ts";
 import { treeLeaves } from "../autograd/tree.ts";
 import {
   hyper,
@@ -120,7 +120,7 @@ function makeAdam(fn: string, decoupled: boolean, opts: AdamOptions): Optimizer<
     throw new RangeError(`${fn}: style must be "torch" or "hf", got ${String(style)}`);
   }
   return {
-    init(params: TensorTree): AdamState {
+    init(params: TreeLike): AdamState {
       const m: Record<string, Tensor> = {}, v: Record<string, Tensor> = {};
       for (const [path, p] of treeLeaves(params, fn)) {
         m[path] = zeros(p.shape, { dtype: p.dtype });
@@ -128,7 +128,7 @@ function makeAdam(fn: string, decoupled: boolean, opts: AdamOptions): Optimizer<
       }
       return { step: 0, m, v };
     },
-    step_(params: TensorTree, grads: TensorTree, state: AdamState): AdamState {
+    step_(params: TreeLike, grads: TreeLike, state: AdamState): AdamState {
       const h: AdamHyper = {
         lr: resolveLr(fn, lr, state.step),
         beta1,

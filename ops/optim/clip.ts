@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type TensorTree, treeLeaves } from "../autograd/tree.ts";
+import { treeLeaves, type TreeLike } from "../autograd/tree.ts";
 
 /**
  * The global 2-norm of every tensor in `grads` together (accumulated in f64).
@@ -16,7 +16,7 @@ import { type TensorTree, treeLeaves } from "../autograd/tree.ts";
  * console.log(globalNorm({ a: tensor([3]), b: tensor([4]) })); // 5
  * ```
  */
-export function globalNorm(grads: TensorTree): number {
+export function globalNorm(grads: TreeLike): number {
   let big = 0;
   const leaves = treeLeaves(grads, "globalNorm");
   for (const [, g] of leaves) for (const x of g.data) big = Math.max(big, Math.abs(x));
@@ -39,7 +39,7 @@ export function globalNorm(grads: TensorTree): number {
  * console.log(clipGradNorm_(g, 5), globalNorm(g).toFixed(4)); // 50 "5.0000"
  * ```
  */
-export function clipGradNorm_(grads: TensorTree, maxNorm: number): number {
+export function clipGradNorm_(grads: TreeLike, maxNorm: number): number {
   if (typeof maxNorm !== "number" || !(maxNorm > 0)) {
     throw new RangeError(
       `clipGradNorm_: maxNorm must be a positive number, got ${String(maxNorm)}`,

@@ -5,7 +5,7 @@
  * @module
  */
 import { shapeStr, type Tensor } from "../tensor.ts";
-import { type TensorTree, treeLeaves } from "../autograd/tree.ts";
+import { treeLeaves, type TreeLike } from "../autograd/tree.ts";
 
 /** A learning-rate schedule: the rate for the update that follows `step` earlier updates. */
 export type Schedule = (step: number) => number;
@@ -22,9 +22,9 @@ export interface OptimizerState {
  */
 export interface Optimizer<S extends OptimizerState = OptimizerState> {
   /** Fresh state for `params` (moments zero, step 0). */
-  init(params: TensorTree): S;
+  init(params: TreeLike): S;
   /** One update of `params` (in place) and `state` (in place); returns `state`. */
-  step_(params: TensorTree, grads: TensorTree, state: S): S;
+  step_(params: TreeLike, grads: TreeLike, state: S): S;
 }
 
 /**
@@ -59,8 +59,8 @@ export function resolveLr(fn: string, lr: number | Schedule, step: number): numb
  */
 export function pairLeaves(
   fn: string,
-  params: TensorTree,
-  grads: TensorTree,
+  params: TreeLike,
+  grads: TreeLike,
 ): [string, Tensor, Tensor][] {
   const ps = treeLeaves(params, fn), gs = treeLeaves(grads, fn);
   if (ps.length !== gs.length) {

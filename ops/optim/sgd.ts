@@ -5,7 +5,7 @@
  * @module
  */
 import { type Tensor, zeros } from "../tensor.ts";
-import { type TensorTree, treeLeaves } from "../autograd/tree.ts";
+import { treeLeaves, type TreeLike } from "../autograd/tree.ts";
 import {
   hyper,
   type Optimizer,
@@ -64,7 +64,7 @@ export function sgd(opts: SgdOptions): Optimizer<SgdState> {
     throw new RangeError(`sgd: Nesterov needs momentum > 0 and dampening 0, got ${mu}, ${damp}`);
   }
   return {
-    init(params: TensorTree): SgdState {
+    init(params: TreeLike): SgdState {
       const momentum: Record<string, Tensor> = {};
       if (mu !== 0) {
         for (const [path, p] of treeLeaves(params, fn)) {
@@ -73,7 +73,7 @@ export function sgd(opts: SgdOptions): Optimizer<SgdState> {
       }
       return { step: 0, momentum };
     },
-    step_(params: TensorTree, grads: TensorTree, state: SgdState): SgdState {
+    step_(params: TreeLike, grads: TreeLike, state: SgdState): SgdState {
       const lr = resolveLr(fn, opts.lr, state.step);
       const first = state.step === 0;
       for (const [path, p, g] of pairLeaves(fn, params, grads)) {
