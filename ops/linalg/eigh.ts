@@ -9,6 +9,11 @@ import { shapeStr, type Tensor } from "../tensor.ts";
 import { f64Matrix, scaleExponent, scalePow2_, toTensor } from "./dense.ts";
 import { formQFromRows } from "./householder.ts";
 import { tridiagonalEigen_, tridiagonalize_ } from "./tridiag.ts";
+import { tridiagonalEigenDc } from "./tridiag_dc.ts";
+import { gemm } from "../cpu/gemm.ts";
+
+/** Below this order implicit QL beats divide and conquer (no GEMM to amortize). */
+const DC_MIN = 48;
 
 /** Options of {@link eigh}. */
 export interface EighOptions {
@@ -57,8 +62,14 @@ export function eigh(a: Tensor, opts: EighOptions = {}): EighResult {
   scalePow2_(w, -e);
   symmetrize(w, n, tol);
   const td = tridiagonalize_(w, n);
-  const z = formQFromRows(w, n, Math.max(n - 2, 0), td.tau);
-  tridiagonalEigen_(td.d, td.e, n, z);
+  let z = formQFromRows(w, n, Math.max(n - 2, 0), td.tau);
+  if (n < DC_MIN) tridiagonalEigen_(td.d, td.e, n, z);
+  else {
+    const qt = tridiagonalEigenDc(td.d, td.e, n);
+    const out = new Float64Array(n * n);
+    gemm({ m: n, n, k: n, a: z, lda: n, b: qt, ldb: n, c: out, ldc: n });
+    z = out;
+  }
   scalePow2_(td.d, e);
   flipColumns(z, n);
   return { values: toTensor(td.d, [n], dtype), vectors: toTensor(z, [n, n], dtype) };

@@ -1,0 +1,276 @@
+/**
+ * Divide and conquer for the symmetric tridiagonal eigenproblem (Cuppen, "A divide and conquer
+ * method for the symmetric tridiagonal eigenproblem", Numer. Math. 36, 1981), with deflation
+ * (Dongarra & Sorensen, SIAM J. Sci. Stat. Comput. 8, 1987) and the Gu–Eisenstat recomputation
+ * of the rank-one vector that keeps the eigenvectors orthogonal without extra precision (Gu &
+ * Eisenstat, "A stable and efficient algorithm for the rank-one modification of the symmetric
+ * eigenproblem", SIAM J. Matrix Anal. Appl. 15, 1994) — the method of LAPACK `dstedc`. The
+ * eigenvector updates are matrix products and run through the GEMM.
+ *
+ * @module
+ */
+import { gemm } from "../cpu/gemm.ts";
+import { tridiagonalEigen_ } from "./tridiag.ts";
+
+const EPS = 2 ** -52;
+/** Subproblems up to this size are solved by implicit QL. */
+const LEAF = 24;
+
+/**
+ * Eigenvalues (ascending, written to `d`) and eigenvectors (returned, n × n row-major, columns)
+ * of the symmetric tridiagonal `diag(d) + offdiag(e)` (`e[i]` couples i and i+1).
+ *
+ * @example
+ * ```ts
+ * import { tridiagonalEigenDc } from "./tridiag_dc.ts";
+ * const d = new Float64Array([2, 2]), e = new Float64Array([1, 0]);
+ * const q = tridiagonalEigenDc(d, e, 2);
+ * console.log(d, q.length); // Float64Array [1, 3] 4
+ * ```
+ */
+export function tridiagonalEigenDc(d: Float64Array, e: Float64Array, n: number): Float64Array {
+  return solve(d.subarray(0, n), e.subarray(0, n), n);
+}
+
+function solve(d: Float64Array, e: Float64Array, n: number): Float64Array {
+  if (n <= LEAF) {
+    const q = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) q[i * n + i] = 1;
+    const ee = Float64Array.from(e.subarray(0, n));
+    tridiagonalEigen_(d, ee, n, q);
+    return q;
+  }
+  const k = n >> 1;
+  const beta = e[k - 1];
+  const rho = Math.abs(beta);
+  // T = diag(T₁ − ρ·e_last·e_lastᵀ, T₂ − ρ·e₁·e₁ᵀ) + ρ·u·uᵀ with u = (e_last; sign(β)·e₁).
+  d[k - 1] -= rho;
+  d[k] -= rho;
+  const q1 = solve(d.subarray(0, k), e.subarray(0, k), k);
+  const q2 = solve(d.subarray(k, n), e.subarray(k, n), n - k);
+  const z = new Float64Array(n);
+  const sgn = beta < 0 ? -1 : 1;
+  for (let j = 0; j < k; j++) z[j] = q1[(k - 1) * k + j];
+  for (let j = 0; j < n - k; j++) z[k + j] = sgn * q2[j];
+  const w = mergeRankOne(d, z, rho, n);
+  // Q = blockdiag(Q₁, Q₂)·W
+  const q = new Float64Array(n * n);
+  gemm({ m: k, n, k, a: q1, lda: k, b: w, ldb: n, c: q, ldc: n });
+  gemm({
+    m: n - k,
+    n,
+    k: n - k,
+    a: q2,
+    lda: n - k,
+    b: w,
+    bOffset: k * n,
+    ldb: n,
+    c: q,
+    cOffset: k * n,
+    ldc: n,
+  });
+  return q;
+}
+
+/**
+ * Eigen-decomposition of `diag(d) + ρ·z·zᵀ` (ρ ≥ 0): overwrites `d` with the eigenvalues in
+ * ascending order and returns the n × n eigenvector matrix (columns).
+ */
+function mergeRankOne(d: Float64Array, z: Float64Array, rho: number, n: number): Float64Array {
+  let zn2 = 0;
+  for (let i = 0; i < n; i++) zn2 += z[i] * z[i];
+  const zn = Math.sqrt(zn2);
+  rho *= zn2;
+  if (zn > 0) { for (let i = 0; i < n; i++) z[i] /= zn; }
+  const perm = Array.from({ length: n }, (_, i) => i).sort((a, b) => d[a] - d[b]);
+  const ds = new Float64Array(n), zs = new Float64Array(n);
+  for (let i = 0; i < n; i++) ds[i] = d[perm[i]], zs[i] = z[perm[i]];
+  let dmax = 0;
+  for (let i = 0; i < n; i++) dmax = Math.max(dmax, Math.abs(ds[i]));
+  const tol = 8 * EPS * Math.max(dmax, rho);
+  // r: the basis (sorted coordinates) each coordinate stands for after deflating rotations.
+  const r = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) r[i * n + i] = 1;
+  const kept: number[] = [], deflated: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (rho * Math.abs(zs[i]) <= tol) {
+      deflated.push(i);
+      continue;
+    }
+    const j = kept.length > 0 ? kept[kept.length - 1] : -1;
+    if (j >= 0) {
+      const tau = Math.hypot(zs[i], zs[j]);
+      const c = zs[i] / tau, s = -zs[j] / tau;
+      if (Math.abs(c * s * (ds[i] - ds[j])) <= tol) {
+        // Rotate coordinate j out: its z becomes 0 and it decouples.
+        const dj = ds[j], di = ds[i];
+        ds[j] = c * c * dj + s * s * di;
+        ds[i] = s * s * dj + c * c * di;
+        zs[i] = tau;
+        zs[j] = 0;
+        for (let row = 0; row < n; row++) {
+          const rj = r[row * n + j], ri = r[row * n + i];
+          r[row * n + j] = c * rj + s * ri;
+          r[row * n + i] = -s * rj + c * ri;
+        }
+        kept.pop();
+        deflated.push(j);
+      }
+    }
+    kept.push(i);
+  }
+  const kk = kept.length;
+  const dk = new Float64Array(kk), zk = new Float64Array(kk);
+  for (let t = 0; t < kk; t++) dk[t] = ds[kept[t]], zk[t] = zs[kept[t]];
+  const { lambda, y } = secularEigen(dk, zk, rho);
+  // Eigenpairs in sorted coordinates: deflated ones are basis columns of r; the others r·y.
+  const vals = new Float64Array(n);
+  const ws = new Float64Array(n * n);
+  let col = 0;
+  for (const j of deflated) {
+    vals[col] = ds[j];
+    for (let row = 0; row < n; row++) ws[row * n + col] = r[row * n + j];
+    col++;
+  }
+  for (let row = 0; row < n; row++) {
+    for (let t = 0; t < kk; t++) {
+      const x = r[row * n + kept[t]];
+      if (x === 0) continue;
+      const yr = t * kk;
+      for (let c2 = 0; c2 < kk; c2++) ws[row * n + col + c2] += x * y[yr + c2];
+    }
+  }
+  for (let t = 0; t < kk; t++) vals[col + t] = lambda[t];
+  // Sort the eigenvalues ascending and undo the sorting permutation of the rows.
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => vals[a] - vals[b]);
+  const w = new Float64Array(n * n);
+  for (let row = 0; row < n; row++) {
+    const dst = perm[row] * n, src = row * n;
+    for (let c2 = 0; c2 < n; c2++) w[dst + c2] = ws[src + order[c2]];
+  }
+  for (let c2 = 0; c2 < n; c2++) d[c2] = vals[order[c2]];
+  return w;
+}
+
+/**
+ * Roots λ (ascending) of `1 + ρ·Σ z_j²/(d_j − λ) = 0` for strictly increasing d and non-zero z,
+ * and the eigenvectors `y_i ∝ ẑ_j/(d_j − λ_i)` (rows of `y` index j, columns index i) with ẑ
+ * recomputed from the roots (Gu & Eisenstat 1994).
+ */
+function secularEigen(
+  d: Float64Array,
+  z: Float64Array,
+  rho: number,
+): { lambda: Float64Array; y: Float64Array } {
+  const k = d.length;
+  const origin = new Int32Array(k), tau = new Float64Array(k), lambda = new Float64Array(k);
+  let z2 = 0;
+  for (let j = 0; j < k; j++) z2 += z[j] * z[j];
+  for (let i = 0; i < k; i++) {
+    [origin[i], tau[i]] = secularRoot(d, z, rho, i, z2);
+    lambda[i] = d[origin[i]] + tau[i];
+  }
+  // diff(i, j) = d_j − λ_i, accurate because it is measured from λ_i's nearest pole.
+  const diff = (i: number, j: number): number => (d[j] - d[origin[i]]) - tau[i];
+  const zh = new Float64Array(k);
+  for (let j = 0; j < k; j++) {
+    let p = -diff(j, j) / rho;
+    for (let i = 0; i < k; i++) if (i !== j) p *= -diff(i, j) / (d[i] - d[j]);
+    zh[j] = (z[j] < 0 ? -1 : 1) * Math.sqrt(Math.max(p, 0));
+  }
+  const y = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) {
+    let s = 0;
+    for (let j = 0; j < k; j++) {
+      const v = zh[j] / diff(i, j);
+      y[j * k + i] = v;
+      s += v * v;
+    }
+    const inv = 1 / Math.sqrt(s);
+    for (let j = 0; j < k; j++) y[j * k + i] *= inv;
+  }
+  return { lambda, y };
+}
+
+/**
+ * Root i of the secular equation as `(origin index, τ)` with `λ = d[origin] + τ`, τ measured
+ * from the nearer pole so that every `d_j − λ` is computed with small relative error. Each step
+ * solves a two-pole rational model of f fitted to its value and slope (the "middle way" of
+ * Li, "Solving secular equations stably and efficiently", LAPACK Working Note 89, 1993, as in
+ * `dlaed4`), falling back to bisection of the bracket whenever the model step leaves it.
+ */
+function secularRoot(
+  d: Float64Array,
+  z: Float64Array,
+  rho: number,
+  i: number,
+  z2: number,
+): [number, number] {
+  const k = d.length;
+  const last = i === k - 1;
+  let org: number, lo: number, hi: number;
+  if (last) {
+    org = i;
+    lo = 0;
+    hi = rho * z2;
+  } else {
+    const mid = 0.5 * (d[i + 1] - d[i]);
+    // f is increasing between poles; its sign at the midpoint tells which pole is nearer.
+    let f = 1;
+    for (let j = 0; j < k; j++) f += (rho * z[j] * z[j]) / ((d[j] - d[i]) - mid);
+    if (f >= 0) org = i, lo = 0, hi = mid;
+    else org = i + 1, lo = -mid, hi = 0;
+  }
+  const base = d[org];
+  const p = d[i] - base, q = last ? 0 : d[i + 1] - base;
+  let t = 0.5 * (lo + hi);
+  for (let it = 0; it < 100; it++) {
+    let psi = 0, dpsi = 0, phi = 0, dphi = 0;
+    for (let j = 0; j < k; j++) {
+      const w = rho * z[j] * z[j], del = (d[j] - base) - t;
+      const r = w / del;
+      if (j <= i) psi += r, dpsi += r / del;
+      else phi += r, dphi += r / del;
+    }
+    const f = 1 + psi + phi;
+    if (f === 0) break;
+    if (f > 0) hi = t;
+    else lo = t;
+    if (Math.abs(f) <= 8 * k * EPS * (1 + Math.abs(psi) + Math.abs(phi))) break;
+    let next = modelStep(p, q, t, psi, dpsi, phi, dphi, last);
+    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    if (next === t || hi - lo <= 2 * EPS * Math.max(Math.abs(lo), Math.abs(hi))) break;
+    t = next;
+  }
+  return [org, t];
+}
+
+/** The root of the two-pole model `c + s/(p − x) + S/(q − x)` nearest the current bracket. */
+function modelStep(
+  p: number,
+  q: number,
+  t: number,
+  psi: number,
+  dpsi: number,
+  phi: number,
+  dphi: number,
+  last: boolean,
+): number {
+  const s = dpsi * (p - t) * (p - t);
+  if (last) {
+    const c = 1 + psi - dpsi * (p - t) + phi;
+    return c > 0 ? p + s / c : NaN;
+  }
+  const sq = dphi * (q - t) * (q - t);
+  const c = 1 + psi - dpsi * (p - t) + phi - dphi * (q - t);
+  // c(p − x)(q − x) + s(q − x) + S(p − x) = 0
+  const a2 = c, b2 = -(c * (p + q) + s + sq), c2 = c * p * q + s * q + sq * p;
+  if (a2 === 0) return c2 / -b2;
+  const disc = b2 * b2 - 4 * a2 * c2;
+  if (disc < 0) return NaN;
+  const h = -0.5 * (b2 + (b2 >= 0 ? 1 : -1) * Math.sqrt(disc));
+  const x1 = h / a2, x2 = h !== 0 ? c2 / h : NaN;
+  // The root between the poles is the one wanted.
+  const lo = Math.min(p, q), hi = Math.max(p, q);
+  return x1 > lo && x1 < hi ? x1 : x2;
+}

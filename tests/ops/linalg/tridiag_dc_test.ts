@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { tridiagonalEigen_ } from "../../../ops/linalg/tridiag.ts";
+import { tridiagonalEigenDc } from "../../../ops/linalg/tridiag_dc.ts";
+import { Rng } from "../../../ops/random.ts";
+import { Tensor } from "../../../ops/tensor.ts";
+import { fro, orthDefect } from "./_decomp_helpers.ts";
+
+const U = 2 ** -53, C = 10;
+
+/** Checks ‖T − QΛQᵀ‖ and ‖QᵀQ − I‖ of divide and conquer, and Λ against implicit QL. */
+function checkTridiagonal(d: Float64Array, e: Float64Array, label: string): void {
+  const n = d.length;
+  const lam = d.slice(), q = tridiagonalEigenDc(lam, e.slice(), n);
+  const ql = d.slice();
+  tridiagonalEigen_(ql, e.slice(), n, null);
+  let tnorm = 0;
+  for (let i = 0; i < n; i++) tnorm = Math.max(tnorm, Math.abs(d[i]) + 2 * Math.abs(e[i]));
+  for (let i = 0; i < n; i++) {
+    assert.ok(
+      Math.abs(lam[i] - ql[i]) <= C * n * U * tnorm,
+      `${label}: λ${i} ${lam[i]} vs ${ql[i]}`,
+    );
+  }
+  const res = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < n; p++) s += q[i * n + p] * lam[p] * q[j * n + p];
+      const t = i === j ? d[i] : Math.abs(i - j) === 1 ? e[Math.min(i, j)] : 0;
+      res[i * n + j] = s - t;
+    }
+  }
+  assert.ok(fro(res) <= C * n * U * tnorm * Math.sqrt(n), `${label}: residual ${fro(res)}`);
+  const od = orthDefect(new Tensor(q, [n, n]));
+  assert.ok(od <= C * n * U, `${label}: ‖QᵀQ − I‖ = ${od}`);
+}
+
+Deno.test("tridiagonalEigenDc: random, Wilkinson, clustered and split tridiagonals", () => {
+  const rng = new Rng(5);
+  const rand = (n: number): Float64Array => Float64Array.from({ length: n }, () => rng.normal());
+  checkTridiagonal(rand(150), rand(150), "random");
+  // Wilkinson W⁺: pairs of eigenvalues agreeing to many digits (deflation by rotation).
+  const m = 60, w = Float64Array.from({ length: 2 * m + 1 }, (_, i) => Math.abs(m - i));
+  checkTridiagonal(w, new Float64Array(2 * m + 1).fill(1), "wilkinson");
+  // The second-difference matrix and the identity with tiny couplings (heavy deflation).
+  checkTridiagonal(new Float64Array(100).fill(2), new Float64Array(100).fill(-1), "laplacian");
+  checkTridiagonal(new Float64Array(90).fill(1), new Float64Array(90).fill(1e-18), "identity");
+  // Zero couplings split the problem; repeated eigenvalues across the halves.
+  const rep = Float64Array.from({ length: 80 }, (_, i) => i % 3);
+  checkTridiagonal(rep, new Float64Array(80), "split");
+  const g = Float64Array.from({ length: 70 }, (_, i) => 10 ** (-i / 5));
+  checkTridiagonal(g, g.map((x) => x / 2), "graded");
+});
