@@ -1,0 +1,71 @@
+import assert, { deepEqual as assertEquals } from "node:assert/strict";
+import { nystrom } from "../../../ops/linalg/nystrom.ts";
+import { astype, Tensor } from "../../../ops/tensor.ts";
+import {
+  frob,
+  naiveMul,
+  naiveT,
+  orthonormalCols,
+  randMat,
+  throwsWith,
+  uOf,
+} from "./_factor_helpers.ts";
+
+/** Q·diag(λ)·Qᵀ with orthonormal Q (n × λ.length). */
+function psd(n: number, lambda: number[], seed: number): Tensor {
+  const k = lambda.length;
+  const q = orthonormalCols(n, k, seed);
+  const ql = q.map((v, i) => v * lambda[i % k]);
+  return new Tensor(naiveMul(ql, naiveT(q, n, k), n, k, n), [n, n]);
+}
+
+function reconError(a: Tensor, u: Tensor, s: Tensor): number {
+  const n = a.shape[0], k = s.shape[0];
+  const us = u.data.map((v, i) => v * s.data[i % k]);
+  return frob(a.data, naiveMul(us, naiveT(u.data, n, k), n, k, n));
+}
+
+Deno.test("nystrom: exact on PSD matrices of rank ≤ k, orthonormal u, descending s ≥ 0", () => {
+  const n = 80, lambda = [9, 4, 2, 1, 0.5];
+  const a = psd(n, lambda, 3);
+  const { u, s } = nystrom(a, 5, { seed: 1 });
+  assertEquals(u.shape, [n, 5]);
+  for (let i = 0; i < 5; i++) assert(Math.abs(s.data[i] - lambda[i]) <= 1e3 * n * uOf("f64") * 9);
+  assert(reconError(a, u, s) <= 1e3 * n * uOf("f64") * frob(a.data));
+  const g = naiveMul(naiveT(u.data, n, 5), u.data, 5, n, 5);
+  for (let i = 0; i < 5; i++) g[i * 5 + i] -= 1;
+  assert(frob(g) <= 100 * n * uOf("f64"));
+  // k larger than the rank: the extra eigenvalues are ~0 and still non-negative.
+  const more = nystrom(a, 8, { seed: 2 });
+  for (let i = 5; i < 8; i++) assert(more.s.data[i] >= 0 && more.s.data[i] <= 1e-12 * 9);
+});
+
+Deno.test("nystrom: near-optimal on a decaying PSD spectrum (Tropp et al. 2017)", () => {
+  const n = 120, lambda = Array.from({ length: n }, (_, i) => 0.6 ** i);
+  const a = psd(n, lambda, 5);
+  const { u, s } = nystrom(a, 10, { seed: 0 });
+  // Optimal Frobenius error of a rank-10 approximation is ‖λ_{11..}‖₂; allow 10 % over it.
+  let tail = 0;
+  for (let i = 10; i < n; i++) tail += lambda[i] ** 2;
+  const err = reconError(a, u, s);
+  assert(err <= 1.1 * Math.sqrt(tail), `error ${err} vs optimal ${Math.sqrt(tail)}`);
+});
+
+Deno.test("nystrom: the zero matrix, f32 input and determinism", () => {
+  const z = nystrom(new Tensor(new Float64Array(25), [5, 5]), 2);
+  assert(z.s.data.every((v) => v === 0) && z.u.data.every(Number.isFinite));
+  const a = psd(30, [3, 2, 1], 7);
+  const f = nystrom(astype(a, "f32"), 3, { seed: 5 });
+  assertEquals(f.u.dtype, "f32");
+  assert(Math.abs(f.s.data[0] - 3) <= 100 * 30 * uOf("f32") * 3);
+  const r1 = nystrom(a, 3, { seed: 9 }), r2 = nystrom(a, 3, { seed: 9 });
+  assertEquals(Array.from(r1.u.data), Array.from(r2.u.data));
+});
+
+Deno.test("nystrom: indefinite input and bad arguments are RangeErrors", () => {
+  const neg = psd(20, [5, 4, 3], 1).data.map((v) => -v);
+  throwsWith(() => nystrom(new Tensor(neg, [20, 20]), 3), RangeError, "not positive semidefinite");
+  throwsWith(() => nystrom(randMat(4, 5, 1), 2), RangeError, "must be square");
+  throwsWith(() => nystrom(psd(6, [1], 1), 7), RangeError, "k must be an integer in 1..6");
+  throwsWith(() => nystrom(psd(6, [1], 1), 2, { oversamples: -2 }), RangeError, "oversamples");
+});
