@@ -23,8 +23,46 @@ import {
   type MeasurementOperator,
   type ResidualWeight,
 } from "./operator.ts";
+import { WasmDesignStore } from "./dense_wasm.ts";
 import { packSymmetric, unpackSymmetric } from "./packing.ts";
 import { multiplyAB, multiplyABt } from "./small_matmul.ts";
+
+/** Wasm-backed storage handed out by {@link denseStorage}, keyed by its typed array. */
+const stores = new WeakMap<TensorData, WasmDesignStore>();
+
+/**
+ * Allocates zeroed storage for `m` measurements of `rowLength` entries. Where WebAssembly SIMD
+ * is available the array lives in its own wasm memory, and a {@link DenseDesign} built on it
+ * runs the fused pass as a SIMD kernel; otherwise (or with `kernel: "ts"`) it is a plain typed
+ * array and the TypeScript kernels run. Both give bitwise-identical results.
+ *
+ * @example
+ * ```ts
+ * import { denseStorage } from "./dense.ts";
+ * const a = denseStorage("f32", 4, 6);
+ * console.log(a.length, a instanceof Float32Array); // 24 true
+ * ```
+ */
+export function denseStorage(
+  dtype: DType,
+  m: number,
+  rowLength: number,
+  opts: { kernel?: "auto" | "ts" } = {},
+): TensorData {
+  checkDType("denseStorage", dtype);
+  checkPositiveInt("denseStorage", "m", m);
+  checkPositiveInt("denseStorage", "rowLength", rowLength);
+  const kernel = opts.kernel ?? "auto";
+  if (kernel !== "auto" && kernel !== "ts") {
+    throw new TypeError(`denseStorage: kernel must be "auto" or "ts", got ${String(kernel)}`);
+  }
+  const store = kernel === "auto" ? WasmDesignStore.create(dtype, m, rowLength) : null;
+  if (store === null) {
+    return dtype === "f32" ? new Float32Array(m * rowLength) : new Float64Array(m * rowLength);
+  }
+  stores.set(store.data, store);
+  return store.data;
+}
 
 /** Storage layout of one measurement matrix. */
 export type DenseStorage = "full" | "packed";
@@ -59,6 +97,7 @@ export class DenseDesign implements MeasurementOperator {
   #s: Float64Array; // accumulator Σ w_i A_i in storage layout
   #sFull: Float64Array; // the accumulator as a full rows×cols matrix
   #m: Float64Array; // M = L Rᵀ, full
+  #store: WasmDesignStore | undefined; // wasm memory holding data, x and s, when present
 
   /**
    * Wraps stored coefficients (not copied). Packed storage needs `rows === cols` and declares
@@ -102,8 +141,9 @@ export class DenseDesign implements MeasurementOperator {
     this.rowLength = len;
     const dt = data instanceof Float32Array ? "f32" : "f64";
     this.kind = `gaussian-${storage}-${dt}`;
-    this.#x = new Float64Array(len);
-    this.#s = new Float64Array(len);
+    this.#store = stores.get(data);
+    this.#x = this.#store?.x ?? new Float64Array(len);
+    this.#s = this.#store?.s ?? new Float64Array(len);
     this.#sFull = new Float64Array(rows * cols);
     this.#m = new Float64Array(rows * cols);
   }
@@ -156,8 +196,12 @@ export class DenseDesign implements MeasurementOperator {
   ): void {
     this.#loadX(this.#product(l, r, k));
     const { data, rowLength: len, m } = this;
-    if (data instanceof Float32Array) fusedPass32(data, len, m, this.#x, y, weight, res, this.#s);
-    else fusedPass64(data, len, m, this.#x, y, weight, res, this.#s);
+    if (this.#store) {
+      this.#store.fused(y, weight);
+      res.set(this.#store.res);
+    } else if (data instanceof Float32Array) {
+      fusedPass32(data, len, m, this.#x, y, weight, res, this.#s);
+    } else fusedPass64(data, len, m, this.#x, y, weight, res, this.#s);
     this.#unloadS();
     this.#multiplyS(l, r, k, gl, gr);
   }
@@ -221,6 +265,8 @@ export interface GaussianDesignOptions {
   cols?: number;
   /** Symmetrized design (default true): N(0,1) diagonal, N(0,1/2) off-diagonal (spec §1.2). */
   symmetric?: boolean;
+  /** `"auto"` (default: WebAssembly SIMD fused pass where available) or `"ts"`. */
+  kernel?: "auto" | "ts";
 }
 
 /**
@@ -258,7 +304,7 @@ export function gaussianDesign(
   const dtype = checkDType("gaussianDesign", opts.dtype ?? "f64");
   const rng = opts.rng ?? new Rng(opts.seed ?? 0);
   const len = storage === "packed" ? (d * (d + 1)) / 2 : d * cols;
-  const data = dtype === "f32" ? new Float32Array(m * len) : new Float64Array(m * len);
+  const data = denseStorage(dtype, m, len, { kernel: opts.kernel });
   const half = Math.SQRT1_2;
   for (let i = 0; i < m; i++) {
     const off = i * len;

@@ -196,3 +196,40 @@ Deno.test("operators reject bad input with errors naming the argument", () => {
   assert.throws(() => completionDesign(2, 5), /m = 5 exceeds the 4 entries/);
   assert.throws(() => rankOneDesign(3, -1), /m must be a positive integer, got -1/);
 });
+
+Deno.test("WebAssembly SIMD fused pass is bitwise identical to the TypeScript kernels", () => {
+  const rng = new Rng(15);
+  for (const dtype of ["f64", "f32"] as const) {
+    for (
+      const [d, storage] of [[1, "packed"], [6, "packed"], [7, "full"], [13, "packed"]] as const
+    ) {
+      const m = 23, k = 3;
+      const wasm = gaussianDesign(d, m, { seed: d, dtype, storage });
+      const ts = gaussianDesign(d, m, { seed: d, dtype, storage, kernel: "ts" });
+      const u = gaussian(d * k, rng), y = gaussian(m, rng);
+      y[4] = NaN; // a NaN residual must give a NaN weight on both paths
+      for (const weight of ["sign", "residual"] as const) {
+        const run = (op: MeasurementOperator): Float64Array[] => {
+          const res = new Float64Array(m),
+            gl = new Float64Array(d * k),
+            gr = new Float64Array(d * k);
+          op.residualGradient(u, u, k, y, weight, res, gl, gr);
+          return [res, gl];
+        };
+        assert.deepEqual(run(wasm), run(ts), `${dtype} d=${d} ${storage} ${weight}`);
+      }
+    }
+  }
+});
+
+Deno.test("a zero residual gets weight 0 on the wasm path (sign(0) = 0)", () => {
+  const d = 5, m = 9, op = gaussianDesign(d, m, { seed: 3 });
+  const u = gaussian(d * 2, new Rng(1));
+  const y = new Float64Array(m);
+  op.applyFactors(u, u, 2, y); // exact data: every residual is exactly zero
+  const res = new Float64Array(m),
+    gl = new Float64Array(d * 2).fill(7),
+    gr = new Float64Array(d * 2);
+  op.residualGradient(u, u, 2, y, "sign", res, gl, gr);
+  assert.ok(res.every((r) => r === 0) && gl.every((g) => g === 0));
+});
