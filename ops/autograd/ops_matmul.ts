@@ -16,7 +16,6 @@ import {
   type TensorData,
 } from "../tensor.ts";
 import { Tensor as T } from "../tensor.ts";
-import { add } from "./ops_arith.ts";
 import { record } from "./tape.ts";
 
 /**
@@ -135,6 +134,8 @@ function matmulBackward(
 /**
  * The affine map `x·Wᵀ + b` over the last axis of `x`, with `W` stored `[out, in]` as in
  * PyTorch's `nn.Linear` (so checkpoint weights are used as stored); differentiable in all three.
+ * One fused op: all leading axes of `x` are flattened into a single GEMM, the bias is added in
+ * place, and the backward is two GEMMs and a column sum.
  *
  * @example
  * ```ts
@@ -148,20 +149,56 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   assertTensor("linear", "x", x);
   assertTensor("linear", "weight", weight);
   if (weight.ndim !== 2) {
-    throw new RangeError(`linear: weight must be [out, in], got shape [${weight.shape}]`);
+    throw new RangeError(`linear: weight must be [out, in], got shape ${shapeStr(weight.shape)}`);
   }
-  const y = x.ndim === 1 ? vecLinear(x, weight) : matmul(x, weight, { transB: true });
-  return bias === undefined ? y : add(y, bias);
-}
-
-function vecLinear(x: Tensor, weight: Tensor): Tensor {
-  const row = reshapeView(x, [1, x.shape[0]]);
-  const y = matmul(row, weight, { transB: true });
-  return reshapeView(y, [weight.shape[0]]);
-}
-
-/** A traced zero-copy reshape for values created inside this module only. */
-function reshapeView(t: Tensor, shape: number[]): Tensor {
-  const out = new T(t.data, shape);
-  return record("reshape", out, [t], (g) => [new T(g.data, t.shape)]);
+  const [nOut, nIn] = weight.shape;
+  if (x.ndim < 1 || x.shape[x.ndim - 1] !== nIn) {
+    throw new RangeError(
+      `linear: x is ${shapeStr(x.shape)} but weight ${shapeStr(weight.shape)} takes ${nIn} inputs`,
+    );
+  }
+  if (x.dtype !== weight.dtype || (bias !== undefined && bias.dtype !== x.dtype)) {
+    throw new TypeError(
+      `linear: dtypes differ: x ${x.dtype}, weight ${weight.dtype}, bias ${bias?.dtype}`,
+    );
+  }
+  if (bias !== undefined) {
+    assertTensor("linear", "bias", bias);
+    if (bias.ndim !== 1 || bias.shape[0] !== nOut) {
+      throw new RangeError(`linear: bias must have shape [${nOut}], got ${shapeStr(bias.shape)}`);
+    }
+  }
+  const rows = shapeSize(x.shape.slice(0, -1));
+  const y = allocData(x.dtype, rows * nOut);
+  gemmLoop(1, rows, nOut, nIn, x.data, 0, false, weight.data, 0, true, y, 0);
+  if (bias !== undefined) {
+    const b = bias.data;
+    for (let r = 0; r < rows; r++) {
+      const o = r * nOut;
+      for (let j = 0; j < nOut; j++) y[o + j] += b[j];
+    }
+  }
+  const out = new T(y, [...x.shape.slice(0, -1), nOut]);
+  return record("linear", out, [x, weight, bias], (g, need) => {
+    let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
+    if (need[0]) {
+      const d = allocData(x.dtype, x.size);
+      gemmLoop(1, rows, nIn, nOut, g.data, 0, false, weight.data, 0, false, d, 0);
+      gx = new T(d, x.shape);
+    }
+    if (need[1]) {
+      const d = allocData(x.dtype, weight.size);
+      gemmLoop(1, nOut, nIn, rows, g.data, 0, true, x.data, 0, false, d, 0);
+      gw = new T(d, weight.shape);
+    }
+    if (need[2]) {
+      const d = allocData(x.dtype, nOut), gd = g.data;
+      for (let r = 0; r < rows; r++) {
+        const o = r * nOut;
+        for (let j = 0; j < nOut; j++) d[j] += gd[o + j];
+      }
+      gb = new T(d, [nOut]);
+    }
+    return [gx, gw, gb];
+  });
 }
