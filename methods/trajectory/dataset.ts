@@ -149,9 +149,11 @@ export function splitHistoryFuture(
   const { count, obsLen, predLen, positions } = set;
   const len = 2 * (obsLen + predLen), h = 2 * obsLen, f = 2 * predLen;
   const history = new Float64Array(count * h), future = new Float64Array(count * f);
+  // Plain index loops: a subarray per agent costs more than the copy itself.
   for (let i = 0; i < count; i++) {
-    history.set(positions.subarray(i * len, i * len + h), i * h);
-    future.set(positions.subarray(i * len + h, (i + 1) * len), i * f);
+    const src = i * len;
+    for (let j = 0; j < h; j++) history[i * h + j] = positions[src + j];
+    for (let j = 0; j < f; j++) future[i * f + j] = positions[src + h + j];
   }
   return { history, future };
 }
