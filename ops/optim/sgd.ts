@@ -45,11 +45,11 @@ export interface SgdState extends OptimizerState {
  * import { tensor } from "../tensor.ts";
  * import { sgd } from "./sgd.ts";
  * const params = { w: tensor([1]) };
- * const opt = sgd({ lr: 0.5, momentum: 0.9 });
+ * const opt = sgd({ lr: 0.5, momentum: 0.5 });
  * const state = opt.init(params);
  * opt.step_(params, { w: tensor([1]) }, state);
  * opt.step_(params, { w: tensor([1]) }, state);
- * console.log(params.w.data); // Float64Array [-0.45]
+ * console.log(params.w.data); // Float64Array [-0.25]
  * ```
  */
 export function sgd(opts: SgdOptions): Optimizer<SgdState> {

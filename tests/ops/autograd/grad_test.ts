@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { matmul, randn, sub, type Tensor, tensor, transpose } from "../../../ops/mod.ts";
 import * as ad from "../../../ops/autograd/ops.ts";
 import { grad, stopGradient, valueAndGrad } from "../../../ops/autograd/grad.ts";
-import { isTraced } from "../../../ops/autograd/tape.ts";
+import { backward, isTraced, Tape, withTape } from "../../../ops/autograd/tape.ts";
 import { treeLeaves } from "../../../ops/autograd/tree.ts";
 
 const U = 2 ** -53;
@@ -107,4 +107,24 @@ Deno.test("grad rejects bad input with named errors", () => {
   );
   // the tape is released after an exception, so the next call works
   assert.deepEqual(Array.from(grad((x: Tensor) => ad.sum(x))(tensor([1])).data), [1]);
+});
+
+Deno.test("backward releases every processed node's closure and parents", () => {
+  const tape = new Tape();
+  const x = tensor([1, 2]);
+  const leaf = tape.leaf(x);
+  const [y, z] = withTape(tape, () => {
+    const y = ad.exp(x);
+    return [y, ad.sum(ad.mul(y, y))];
+  });
+  const nodes = [tape.nodeOf.get(y)!, tape.nodeOf.get(z)!];
+  assert.ok(nodes.every((n) => n.backward !== null));
+  const [g] = backward(tape, nodes[1], tensor(1), [leaf]);
+  // d/dx Σ e^{2x} = 2e^{2x}
+  assert.ok(Math.abs(g!.data[1] - 2 * Math.exp(4)) < 1e-12 * Math.exp(4));
+  for (const n of nodes) {
+    assert.equal(n.backward, null, `${n.op} kept its closure`);
+    assert.equal(n.parents.length, 0);
+  }
+  assert.equal(tape.nodes.length, 0);
 });
