@@ -29,3 +29,4 @@ export * from "./loldu.ts";
 export * from "./dylora.ts";
 export * from "./nlora.ts";
 export * from "./flora.ts";
+export * from "./ba_lora.ts";
