@@ -11,6 +11,7 @@
 import type { GemmArgs } from "./gemm_types.ts";
 import { defaultConfig, emitGemmKernel, type KernelConfig, lanes } from "./gemm_kernel.ts";
 import { loadC, type Operand, packA, packB, storeC } from "./gemm_pack.ts";
+import { DATA, type Job, poolReady, runOnPool, startPool, whenPoolReady } from "./gemm_pool.ts";
 import { scaleC } from "./gemm_ts.ts";
 import { wasmFeatures } from "./wasm_features.ts";
 
@@ -37,12 +38,30 @@ export interface WasmGemmOptions {
   nc?: number;
   /** Most elements of C held in wasm memory at once (default 2^22); more go in row chunks. */
   cElems?: number;
-  /** Register tile and unrolling of the micro-kernel. */
+  /**
+   * Split the product with the helper thread: `true` whenever it is ready, `false` never,
+   * default: from {@link THREADS_MIN_FLOPS} multiply-adds on (starting the helper lazily).
+   */
+  threads?: boolean;
+  /** Register tile and unrolling of the micro-kernel (custom tiles run on one thread). */
   kernel?: Partial<Omit<KernelConfig, "dtype" | "fma">>;
 }
 
 /** Blocking measured on this project's reference machine (AMD Zen 5, 48 KiB L1d, 1 MiB L2). */
 const BLOCKS = { f64: { mc: 96, kc: 256, nc: 4096 }, f32: { mc: 96, kc: 512, nc: 4096 } };
+
+/**
+ * From this many multiply-adds (m·n·k) on, products are split with the helper thread (when it
+ * is ready). Below it the job hand-off (~10 µs) and the serial packing eat the gain. Measured
+ * with `benches/gemm_bench.ts` on the 2-core development machine.
+ *
+ * @example
+ * ```ts
+ * import { THREADS_MIN_FLOPS } from "./gemm_wasm.ts";
+ * console.log(THREADS_MIN_FLOPS); // 2097152
+ * ```
+ */
+export const THREADS_MIN_FLOPS = 128 ** 3;
 
 type Macro = (...args: number[]) => void;
 interface Kernel {
@@ -51,10 +70,19 @@ interface Kernel {
 }
 
 let memory: WebAssembly.Memory | null = null;
+let shared = false;
 const kernels = new Map<string, Kernel>();
 
 function getMemory(bytes: number): WebAssembly.Memory {
-  memory ??= new WebAssembly.Memory({ initial: 1 });
+  if (!memory) {
+    try {
+      // Shared so that the helper thread works in the same memory; 4 GiB is the wasm32 limit.
+      memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+      shared = true;
+    } catch {
+      memory = new WebAssembly.Memory({ initial: 1 });
+    }
+  }
   const have = memory.buffer.byteLength;
   if (bytes > have) memory.grow(Math.ceil((bytes - have) / 65536));
   return memory;
@@ -64,12 +92,38 @@ function getKernel(cfg: KernelConfig): Kernel {
   const key = JSON.stringify(cfg);
   let k = kernels.get(key);
   if (!k) {
-    const mod = new WebAssembly.Module(emitGemmKernel(cfg));
-    const inst = new WebAssembly.Instance(mod, { env: { mem: getMemory(65536) } });
+    const mem = getMemory(65536);
+    const mod = new WebAssembly.Module(emitGemmKernel(cfg, shared));
+    const inst = new WebAssembly.Instance(mod, { env: { mem } });
     k = { macro: inst.exports.macro as Macro, cfg };
     kernels.set(key, k);
   }
   return k;
+}
+
+/**
+ * Starts the helper thread now (instead of at the first large product) and resolves to whether
+ * it became ready within `timeoutMs`. For benches and tests that want two threads from the
+ * first call; `gemm` never waits for it.
+ *
+ * @example
+ * ```ts
+ * import { startGemmThreads } from "./gemm_wasm.ts";
+ * console.log(typeof await startGemmThreads(1)); // "boolean"
+ * ```
+ */
+export function startGemmThreads(timeoutMs = 60_000): Promise<boolean> {
+  const mem = getMemory(65536);
+  if (shared) startPool(mem);
+  return whenPoolReady(shared ? timeoutMs : 0);
+}
+
+/** Whether this call splits with the helper thread (and start the helper when it should). */
+function useThreads(g: GemmArgs, opts: WasmGemmOptions): boolean {
+  if (opts.threads === false || opts.kernel !== undefined || !shared) return false;
+  const big = opts.threads === true || g.m * g.n * g.k >= THREADS_MIN_FLOPS;
+  if (big) startPool(memory!);
+  return big && poolReady();
 }
 
 const roundUp = (x: number, q: number): number => Math.ceil(x / q) * q;
@@ -98,6 +152,7 @@ export function gemmWasm(g: GemmArgs, opts: WasmGemmOptions = {}): void {
   const fma = opts.fma ?? feats.relaxed;
   if (fma && !feats.relaxed) throw new TypeError("gemmWasm: this engine has no relaxed SIMD");
   const kern = getKernel({ ...defaultConfig(dtype, fma), ...opts.kernel, dtype, fma });
+  const par = useThreads(g, opts);
   const { mr, unroll } = kern.cfg, nr = kern.cfg.nv * lanes(dtype);
   const blk = BLOCKS[dtype];
   const mc = roundUp(opts.mc ?? blk.mc, mr), kc = opts.kc ?? blk.kc, nc = opts.nc ?? blk.nc;
@@ -105,8 +160,10 @@ export function gemmWasm(g: GemmArgs, opts: WasmGemmOptions = {}): void {
   const kcMax = roundUp(Math.min(kc, k), unroll), ncMax = roundUp(Math.min(nc, n), nr);
   // Rows of C held at once: all of them unless that exceeds the budget (then whole MC blocks).
   const chunk = Math.min(m, Math.max(mc, Math.floor((opts.cElems ?? 1 << 22) / ncMax / mc) * mc));
-  const cAt = 64, aAt = cAt + roundUp(roundUp(chunk, mr) * ncMax * es, 64);
-  const bAt = aAt + roundUp(Math.min(mc, roundUp(m, mr)) * kcMax * es, 64);
+  const cAt = DATA, aAt = cAt + roundUp(roundUp(chunk, mr) * ncMax * es, 64);
+  // The threaded path packs all rows of the chunk at once; the serial one one MC block at a time.
+  const aRows = par ? roundUp(chunk, mr) : Math.min(mc, roundUp(m, mr));
+  const bAt = aAt + roundUp(aRows * kcMax * es, 64);
   const mem = getMemory(bAt + kcMax * ncMax * es);
   const w = dtype === "f64" ? new Float64Array(mem.buffer) : new Float32Array(mem.buffer);
   w[0] = alpha;
@@ -120,6 +177,32 @@ export function gemmWasm(g: GemmArgs, opts: WasmGemmOptions = {}): void {
       for (let pc = 0; pc < k; pc += kc) {
         const kcb = Math.min(kc, k - pc), kPad = roundUp(kcb, unroll);
         packB(w, bAt / es, B, pc, jc, kcb, ncb, nr, kPad);
+        if (par) {
+          packA(w, aAt / es, A, rc, pc, rows, kcb, mr, kPad);
+          // At least 4 chunks so that two threads balance; at most 2^16 (the claim word's field).
+          const panels = Math.ceil(rows / mr);
+          const mcp = Math.max(
+            Math.min(mc / mr, Math.ceil(panels / 4)),
+            Math.ceil(panels / 0xffff),
+          );
+          const job: Job = {
+            KERNEL: (dtype === "f32" ? 2 : 0) | (fma ? 1 : 0),
+            A: aAt,
+            B: bAt,
+            C: cAt,
+            PANELS: panels,
+            MCP: mcp,
+            NP: ncPad / nr,
+            KS: kPad / unroll,
+            LDC: ncPad * es,
+            ALPHA: 0,
+            ASTEP: mr * kPad * es,
+            CSTEP: mr * ncPad * es,
+            CHUNKS: Math.ceil(panels / mcp),
+          };
+          runOnPool(job, kern.macro);
+          continue;
+        }
         for (let ic = 0; ic < rows; ic += mc) {
           const mcb = Math.min(mc, rows - ic);
           packA(w, aAt / es, A, rc + ic, pc, mcb, kcb, mr, kPad);

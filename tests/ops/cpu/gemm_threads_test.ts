@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { F, helperChunks, runChunks, runOnPool } from "../../../ops/cpu/gemm_pool.ts";
+import { gemmWasm, startGemmThreads } from "../../../ops/cpu/gemm_wasm.ts";
+import type { GemmArgs } from "../../../ops/cpu/gemm_types.ts";
+import { Rng } from "../../../ops/random.ts";
+import { assertGemm, makeCase } from "./gemm_ref.ts";
+
+Deno.test("chunk claims: every chunk runs exactly once, stale jobs claim nothing", () => {
+  const ctrl = new Int32Array(F.SIZE);
+  ctrl[F.CHUNKS] = 4;
+  ctrl[F.MCP] = 3;
+  ctrl[F.PANELS] = 11;
+  ctrl[F.ASTEP] = 100;
+  ctrl[F.NEXT] = 7 << 16; // job 7 is posted
+  const starts: number[] = [];
+  const none: number[] = [];
+  assert.equal(runChunks(ctrl, 6, () => none.push(-1)), 0); // a helper waking for job 6
+  assert.deepEqual(none, []);
+  assert.equal(runChunks(ctrl, 7, (a, _b, _c, count) => starts.push(a / 100, count)), 4);
+  assert.deepEqual(starts, [0, 3, 3, 3, 6, 3, 9, 2]);
+  assert.equal(ctrl[F.FIN], 4);
+  // A kernel that throws is reported, and its chunk still counts as finished.
+  ctrl[F.NEXT] = 8 << 16;
+  ctrl[F.FIN] = 0;
+  assert.equal(
+    runChunks(ctrl, 8, () => {
+      throw new RangeError("trap");
+    }),
+    0,
+  );
+  assert.equal(ctrl[F.FIN], 4);
+  assert.equal(ctrl[F.ERR], 1);
+  const job = {
+    KERNEL: 0,
+    A: 0,
+    B: 0,
+    C: 0,
+    PANELS: 2,
+    MCP: 1,
+    NP: 1,
+    KS: 1,
+    LDC: 0,
+    ALPHA: 0,
+    ASTEP: 0,
+    CSTEP: 0,
+    CHUNKS: 2,
+  };
+  assert.throws(() =>
+    runOnPool(job, () => {
+      throw new RangeError("trap");
+    }), /kernel failed/);
+});
+
+Deno.test("two threads: the helper starts and split products match the naive loop", async () => {
+  assert.equal(await startGemmThreads(60_000), true, "helper thread did not start");
+  const rng = new Rng(11);
+  const run = (g: GemmArgs): void => gemmWasm(g, { threads: true });
+  const small = (g: GemmArgs): void => gemmWasm(g, { threads: true, mc: 12, kc: 16, nc: 24 });
+  for (const dtype of ["f64", "f32"] as const) {
+    for (const [transA, transB] of [[false, false], [true, true], [true, false]]) {
+      for (const [m, n, k] of [[1, 1, 1], [7, 5, 3], [61, 47, 53], [200, 30, 70]]) {
+        const spec = { m, n, k, dtype, transA, transB, alpha: -0.5, beta: 1.5, strided: true };
+        for (const [name, f] of [["tuned", run], ["small blocks", small]] as const) {
+          const { args, c0 } = makeCase(rng, spec);
+          f(args);
+          assertGemm(args, c0, `threads ${name} ${JSON.stringify(spec)}`);
+        }
+      }
+    }
+  }
+});
+
+Deno.test("two threads: the helper really takes chunks of large products", async () => {
+  assert.equal(await startGemmThreads(60_000), true);
+  const rng = new Rng(13);
+  const before = helperChunks();
+  // On a busy machine the helper may wake too late for one product; a few seconds of products
+  // give it every chance. Each product is checked.
+  const end = performance.now() + 5000;
+  while (helperChunks() === before && performance.now() < end) {
+    const { args, c0 } = makeCase(rng, { m: 240, n: 64, k: 256, dtype: "f64" });
+    gemmWasm(args, { threads: true });
+    assertGemm(args, c0, "threads 240x64x256");
+  }
+  assert.ok(helperChunks() > before, "the helper never ran a chunk");
+});
+
+Deno.test("two threads give the same bits as one (same kernel, same summation order)", async () => {
+  assert.equal(await startGemmThreads(60_000), true);
+  const rng = new Rng(12);
+  for (const dtype of ["f64", "f32"] as const) {
+    const one = makeCase(rng, { m: 150, n: 90, k: 300, dtype });
+    const two = { ...one.args, c: one.args.c.slice() };
+    gemmWasm(one.args, { threads: false });
+    gemmWasm(two, { threads: true });
+    assert.deepEqual(two.c, one.args.c);
+  }
+});
