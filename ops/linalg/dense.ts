@@ -32,7 +32,7 @@ export interface F64Matrix {
 export function f64Matrix(fn: string, arg: string, t: Tensor): F64Matrix {
   const [m, n] = assertMatrix(fn, arg, t);
   assertFinite(fn, arg, t);
-  return { m, n, w: Float64Array.from(t.data), dtype: t.dtype };
+  return { m, n, w: new Float64Array(t.data), dtype: t.dtype };
 }
 
 /**

@@ -9,6 +9,7 @@
  * @module
  */
 import { rotateColumnsBackward } from "./dense.ts";
+import { gemm } from "../cpu/gemm.ts";
 import { makeReflector } from "./householder.ts";
 
 const EPS = 2 ** -52;
@@ -38,8 +39,9 @@ export interface Tridiagonal {
 export function tridiagonalize_(w: Float64Array, n: number): Tridiagonal {
   const d = new Float64Array(n), e = new Float64Array(n), tau = new Float64Array(n);
   const p = new Float64Array(n), q = new Float64Array(n);
+  const k0 = n >= BLOCKED_MIN ? blockedPanels(w, n, d, e, tau) : 0;
   let prev = -1; // row holding the reflector whose rank-2 update is still pending
-  for (let k = 0; k < n - 2; k++) {
+  for (let k = k0; k < n - 2; k++) {
     const rk = k * n;
     if (prev >= 0) rank2Row(w, n, k, k, prev, q);
     const t = makeReflector(w, rk + k + 1, 1, n - k - 1);
@@ -66,9 +68,105 @@ export function tridiagonalize_(w: Float64Array, n: number): Tridiagonal {
     prev = k;
   }
   if (prev >= 0) { for (let i = n - 2; i < n; i++) rank2Row(w, n, i, n - 2, prev, q); }
-  for (let i = 0; i < n; i++) d[i] = w[i * n + i];
-  if (n >= 2) e[n - 2] = w[(n - 2) * n + n - 1];
+  for (let i = k0; i < n; i++) d[i] = w[i * n + i];
+  if (n >= 2 && n - 2 >= k0) e[n - 2] = w[(n - 2) * n + n - 1];
   return { d, e, tau };
+}
+
+/** Orders from which the panels pay for themselves. */
+const BLOCKED_MIN = 96;
+/** Panel width. */
+const NB = 32;
+
+/**
+ * Reduces panels of {@link NB} rows (LAPACK `dlatrd`): within a panel each reflector's
+ * matrix-vector product reads the not-yet-updated trailing matrix and corrects for the panel's
+ * earlier reflectors (`A − V·Wᵀ − W·Vᵀ`); the trailing matrix is then updated once per panel by
+ * two GEMMs. Returns the first row left for the unblocked code.
+ */
+function blockedPanels(
+  w: Float64Array,
+  n: number,
+  d: Float64Array,
+  e: Float64Array,
+  tau: Float64Array,
+): number {
+  const vv = new Float64Array(n * NB), ww = new Float64Array(n * NB);
+  const x = new Float64Array(NB), y = new Float64Array(NB), p = new Float64Array(n);
+  let k0 = 0;
+  for (; k0 + NB < n - 2 - NB; k0 += NB) {
+    vv.fill(0);
+    ww.fill(0);
+    for (let jj = 0; jj < NB; jj++) {
+      const j = k0 + jj, rj = j * n;
+      // Bring row j up to date with the panel's earlier reflectors.
+      for (let t = 0; t < jj; t++) {
+        const vjt = vv[j * NB + t], wjt = ww[j * NB + t];
+        for (let c = j; c < n; c++) w[rj + c] -= vjt * ww[c * NB + t] + wjt * vv[c * NB + t];
+      }
+      d[j] = w[rj + j];
+      const tj = makeReflector(w, rj + j + 1, 1, n - j - 1);
+      tau[j] = tj;
+      e[j] = w[rj + j + 1];
+      w[rj + j + 1] = 1;
+      // p = τ·(A − V·Wᵀ − W·Vᵀ)·v over rows j+1…, v = row j from column j+1.
+      for (let i = j + 1; i < n; i++) {
+        const ri = i * n;
+        let acc0 = 0, acc1 = 0, c = j + 1;
+        for (; c + 1 < n; c += 2) {
+          acc0 += w[ri + c] * w[rj + c];
+          acc1 += w[ri + c + 1] * w[rj + c + 1];
+        }
+        if (c < n) acc0 += w[ri + c] * w[rj + c];
+        p[i] = acc0 + acc1;
+      }
+      for (let t = 0; t < jj; t++) {
+        let sx = 0, sy = 0;
+        for (let i = j + 1; i < n; i++) {
+          sx += ww[i * NB + t] * w[rj + i];
+          sy += vv[i * NB + t] * w[rj + i];
+        }
+        x[t] = sx; // Wᵀv
+        y[t] = sy; // Vᵀv
+      }
+      let pv = 0;
+      for (let i = j + 1; i < n; i++) {
+        let corr = 0;
+        for (let t = 0; t < jj; t++) corr += vv[i * NB + t] * x[t] + ww[i * NB + t] * y[t];
+        p[i] = tj * (p[i] - corr);
+        pv += p[i] * w[rj + i];
+      }
+      const half = 0.5 * tj * pv;
+      for (let i = j + 1; i < n; i++) {
+        vv[i * NB + jj] = w[rj + i];
+        ww[i * NB + jj] = p[i] - half * w[rj + i];
+      }
+    }
+    // Trailing update A ← A − V·Wᵀ − W·Vᵀ on rows/columns k0+NB…
+    const kb = k0 + NB, r = n - kb;
+    const common = { m: r, n: r, k: NB, lda: NB, ldb: NB, transB: true, c: w, ldc: n };
+    gemm({
+      ...common,
+      a: vv,
+      aOffset: kb * NB,
+      b: ww,
+      bOffset: kb * NB,
+      cOffset: kb * n + kb,
+      alpha: -1,
+      beta: 1,
+    });
+    gemm({
+      ...common,
+      a: ww,
+      aOffset: kb * NB,
+      b: vv,
+      bOffset: kb * NB,
+      cOffset: kb * n + kb,
+      alpha: -1,
+      beta: 1,
+    });
+  }
+  return k0;
 }
 
 /** Row i, columns c0…: `A[i, j] −= v_i·q_j + q_i·v_j` with v stored in row `vr` from col vr+1. */
