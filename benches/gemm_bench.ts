@@ -5,7 +5,7 @@
  */
 import { Matrix } from "ml-matrix";
 import { gemmTs } from "../ops/cpu/gemm_ts.ts";
-import { gemmWasm } from "../ops/cpu/gemm_wasm.ts";
+import { gemmWasm, startGemmThreads } from "../ops/cpu/gemm_wasm.ts";
 import { matmul } from "../ops/matmul.ts";
 import { randn } from "../ops/random.ts";
 import type { Tensor } from "../ops/tensor.ts";
@@ -73,5 +73,21 @@ for (const n of [8, 16, 32]) {
   });
   Deno.bench(`WebAssembly kernel ${n}`, { group }, () => {
     gemmWasm({ ...args, c: new Float64Array(n * n) });
+  });
+}
+
+// Does the second thread pay on this machine? (It is off by default; see THREADS_MIN_FLOPS.)
+const helper = await startGemmThreads();
+for (const [dtype, n] of [["f64", 256], ["f64", 1024], ["f32", 1024]] as const) {
+  const a = randn([n, n], { seed: 1, dtype }), b = randn([n, n], { seed: 2, dtype });
+  const c = a.dtype === "f64" ? new Float64Array(n * n) : new Float32Array(n * n);
+  const args = { m: n, n, k: n, a: a.data, lda: n, b: b.data, ldb: n, c, ldc: n };
+  const group = `gemm threads ${dtype} n=${n}`;
+  const few = n >= 1024 ? { n: 8, warmup: 1 } : {};
+  Deno.bench(`one thread ${dtype} ${n}`, { group, baseline: true, ...few }, () => {
+    gemmWasm(args, { threads: false });
+  });
+  Deno.bench(`two threads ${dtype} ${n}`, { group, ignore: !helper, ...few }, () => {
+    gemmWasm(args, { threads: true });
   });
 }

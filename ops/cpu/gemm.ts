@@ -1,7 +1,8 @@
 /**
  * The CPU GEMM entry point: validates the strided arguments, then runs the fastest kernel this
  * engine has: the WebAssembly relaxed-SIMD (FMA) kernel, else plain WebAssembly SIMD, else the
- * TypeScript one; tiny products always run in TypeScript.
+ * TypeScript one; tiny products always run in TypeScript. Large products can be split over a
+ * second thread ({@link setGemmThreads}; off by default, see `THREADS_MIN_FLOPS`).
  *
  * @module
  */
@@ -10,6 +11,7 @@ import { gemmTs } from "./gemm_ts.ts";
 import { gemmWasm } from "./gemm_wasm.ts";
 import { type GemmBackend, selectBackend, wasmFeatures } from "./wasm_features.ts";
 
+export { setGemmThreads, THREADS_MIN_FLOPS } from "./gemm_wasm.ts";
 export type { GemmArgs } from "./gemm_types.ts";
 export type { GemmBackend } from "./wasm_features.ts";
 

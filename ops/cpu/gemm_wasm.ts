@@ -39,8 +39,8 @@ export interface WasmGemmOptions {
   /** Most elements of C held in wasm memory at once (default 2^22); more go in row chunks. */
   cElems?: number;
   /**
-   * Split the product with the helper thread: `true` whenever it is ready, `false` never,
-   * default: from {@link THREADS_MIN_FLOPS} multiply-adds on (starting the helper lazily).
+   * Split the product with the helper thread: `true` whenever it is ready, `false` never;
+   * default: as set by {@link setGemmThreads}, from {@link THREADS_MIN_FLOPS} on.
    */
   threads?: boolean;
   /** Register tile and unrolling of the micro-kernel (custom tiles run on one thread). */
@@ -51,17 +51,39 @@ export interface WasmGemmOptions {
 const BLOCKS = { f64: { mc: 96, kc: 256, nc: 4096 }, f32: { mc: 96, kc: 512, nc: 4096 } };
 
 /**
- * From this many multiply-adds (m·n·k) on, products are split with the helper thread (when it
- * is ready). Below it the job hand-off (~10 µs) and the serial packing eat the gain. Measured
- * with `benches/gemm_bench.ts` on the 2-core development machine.
+ * With threads switched on ({@link setGemmThreads}), products from this many multiply-adds
+ * (m·n·k) on are split with the helper thread; below it the hand-off and the serial packing eat
+ * the gain. The helper is off by default: on the shared 2-core development machine (load ≈ 10)
+ * two threads measured 0.7–1.1× one thread at n = 512–1024 and as low as 0.15× (median) at
+ * n = 256, because a helper descheduled while it holds a chunk stalls the caller.
  *
  * @example
  * ```ts
  * import { THREADS_MIN_FLOPS } from "./gemm_wasm.ts";
- * console.log(THREADS_MIN_FLOPS); // 2097152
+ * console.log(THREADS_MIN_FLOPS === 256 ** 3); // true
  * ```
  */
-export const THREADS_MIN_FLOPS = 128 ** 3;
+export const THREADS_MIN_FLOPS = 256 ** 3;
+
+let threadsOn = false;
+
+/**
+ * Switches the two-thread split of large products on or off (default off, see
+ * {@link THREADS_MIN_FLOPS}). Worth it on an otherwise idle machine with two or more cores;
+ * the helper thread starts in the background on the next large product.
+ *
+ * @example
+ * ```ts
+ * import { setGemmThreads } from "./gemm_wasm.ts";
+ * setGemmThreads(false);
+ * ```
+ */
+export function setGemmThreads(on: boolean): void {
+  if (typeof on !== "boolean") {
+    throw new TypeError(`setGemmThreads: on must be a boolean, got ${String(on)}`);
+  }
+  threadsOn = on;
+}
 
 type Macro = (...args: number[]) => void;
 interface Kernel {
@@ -120,10 +142,10 @@ export function startGemmThreads(timeoutMs = 60_000): Promise<boolean> {
 
 /** Whether this call splits with the helper thread (and start the helper when it should). */
 function useThreads(g: GemmArgs, opts: WasmGemmOptions): boolean {
-  if (opts.threads === false || opts.kernel !== undefined || !shared) return false;
-  const big = opts.threads === true || g.m * g.n * g.k >= THREADS_MIN_FLOPS;
-  if (big) startPool(memory!);
-  return big && poolReady();
+  if (opts.kernel !== undefined || !shared) return false;
+  const want = opts.threads ?? (threadsOn && g.m * g.n * g.k >= THREADS_MIN_FLOPS);
+  if (want) startPool(memory!);
+  return want && poolReady();
 }
 
 const roundUp = (x: number, q: number): number => Math.ceil(x / q) * q;
@@ -179,10 +201,10 @@ export function gemmWasm(g: GemmArgs, opts: WasmGemmOptions = {}): void {
         packB(w, bAt / es, B, pc, jc, kcb, ncb, nr, kPad);
         if (par) {
           packA(w, aAt / es, A, rc, pc, rows, kcb, mr, kPad);
-          // At least 4 chunks so that two threads balance; at most 2^16 (the claim word's field).
+          // At least 16 chunks so that two threads balance; at most 2^16 (the claim word's field).
           const panels = Math.ceil(rows / mr);
           const mcp = Math.max(
-            Math.min(mc / mr, Math.ceil(panels / 4)),
+            Math.min(mc / mr, Math.ceil(panels / 16)),
             Math.ceil(panels / 0xffff),
           );
           const job: Job = {
