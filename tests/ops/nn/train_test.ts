@@ -56,3 +56,28 @@ Deno.test("train refuses a non-finite loss and bad step counts", () => {
     /steps must be/,
   );
 });
+
+Deno.test("the progress line goes to stderr when asked, and stays quiet on a pipe by default", async () => {
+  const mod = new URL("../../../ops/", import.meta.url).href;
+  const script = `
+    import { tensor } from "${mod}tensor.ts";
+    import { sum, square } from "${mod}autograd/ops.ts";
+    import { sgd } from "${mod}optim/sgd.ts";
+    import { train } from "${mod}nn/train.ts";
+    const run = (progress) => train({ params: { w: tensor([1]) }, loss: (p) => sum(square(p.w)),
+      optimizer: sgd({ lr: 0.1 }), steps: 3, progress, label: "fit" });
+    run(true);
+    console.error("|marker|");
+    run("auto");
+  `;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-check", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const err = new TextDecoder().decode(out.stderr);
+  assert.ok(out.success, err);
+  const [shown, quiet] = err.split("|marker|");
+  assert.match(shown, /\rfit step 3\/3 {2}loss \S+ {2}[\d.]+ steps\/s\n/);
+  assert.equal(quiet.trim(), "");
+});
