@@ -30,3 +30,4 @@ export * from "./dylora.ts";
 export * from "./nlora.ts";
 export * from "./flora.ts";
 export * from "./ba_lora.ts";
+export * from "./dp_lora.ts";

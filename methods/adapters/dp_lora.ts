@@ -1,0 +1,430 @@
+/**
+ * DP-LoRA — differentially private federated low-rank adaptation (Liu et al., arXiv
+ * 2312.17493). Spec: `specs/adapters.md` §12. The paper's exact algorithm is not pinned; this is
+ * the standard DP-FedAvg-on-LoRA recipe the spec adopts: clients run DP-SGD (per-example
+ * clipping to norm C, Gaussian noise `N(0, σ²C²)/batch`) on the LoRA factors of a frozen
+ * model, the server averages the factors weighted by data size, and a Rényi-DP accountant
+ * (Mironov, CSF 2017; sampled Gaussian: Mironov, Talwar & Zhang 2019, integer orders) reports
+ * (ε, δ).
+ *
+ * @module
+ */
+import { Rng } from "../../ops/random.ts";
+import { matmul } from "../../ops/matmul.ts";
+import { assertMatrix, shapeStr, type Tensor, zeros } from "../../ops/tensor.ts";
+import { lora, loraFromFactors, type LoraState } from "./lora.ts";
+
+/** Inputs of {@link rdpEpsilon}. */
+export interface RdpQuery {
+  /** Sampling rate q ∈ (0, 1] (probability an example is in a step's batch). */
+  q: number;
+  /** Noise multiplier σ > 0. */
+  sigma: number;
+  /** Number of noisy steps T. */
+  steps: number;
+  /** Target δ ∈ (0, 1). */
+  delta: number;
+  /** RDP orders (default the integers 2…64). */
+  orders?: number[];
+}
+
+function logAdd(a: number, b: number): number {
+  if (a === -Infinity) return b;
+  if (b === -Infinity) return a;
+  const m = Math.max(a, b);
+  return m + Math.log(Math.exp(a - m) + Math.exp(b - m));
+}
+
+function logBinom(n: number, k: number): number {
+  let s = 0;
+  for (let i = 1; i <= k; i++) s += Math.log(n - k + i) - Math.log(i);
+  return s;
+}
+
+/**
+ * RDP of one sampled-Gaussian step at integer order `a`:
+ * `ln(Σ_j C(a,j)(1−q)^{a−j} q^j exp((j²−j)/(2σ²)))/(a − 1)` (log-sum-exp; `a/(2σ²)` at q = 1).
+ *
+ * @example
+ * ```ts
+ * import { rdpSampledGaussian } from "./dp_lora.ts";
+ * console.log(rdpSampledGaussian(1, 2, 10)); // 1.25
+ * ```
+ */
+export function rdpSampledGaussian(q: number, sigma: number, a: number): number {
+  if (!(q > 0 && q <= 1)) throw new RangeError(`rdpSampledGaussian: q must be in (0, 1], got ${q}`);
+  if (!(sigma > 0)) throw new RangeError(`rdpSampledGaussian: sigma must be > 0, got ${sigma}`);
+  if (!Number.isInteger(a) || a < 2) {
+    throw new RangeError(`rdpSampledGaussian: order must be an integer ≥ 2, got ${a}`);
+  }
+  let acc = -Infinity;
+  for (let j = 0; j <= a; j++) {
+    const rest = a - j === 0 ? 0 : (q === 1 ? -Infinity : (a - j) * Math.log1p(-q));
+    acc = logAdd(acc, logBinom(a, j) + rest + j * Math.log(q) + (j * j - j) / (2 * sigma * sigma));
+  }
+  return acc / (a - 1);
+}
+
+/**
+ * (ε, δ) after T sampled-Gaussian steps: RDP composes additively and converts by the classical
+ * bound `ε = min_a [T·ε_RDP(a) + ln(1/δ)/(a − 1)]`. Returns ε and the minimizing order.
+ *
+ * @example
+ * ```ts
+ * import { rdpEpsilon } from "./dp_lora.ts";
+ * const { epsilon, order } = rdpEpsilon({ q: 1, sigma: 5, steps: 1, delta: 1e-5 });
+ * console.log(epsilon.toFixed(4), order); // 0.9797 25
+ * ```
+ */
+export function rdpEpsilon(query: RdpQuery): { epsilon: number; order: number } {
+  const { q, sigma, steps, delta } = query;
+  if (!Number.isInteger(steps) || steps < 0) {
+    throw new RangeError(`rdpEpsilon: steps must be a non-negative integer, got ${steps}`);
+  }
+  if (!(delta > 0 && delta < 1)) {
+    throw new RangeError(`rdpEpsilon: delta must be in (0, 1), got ${delta}`);
+  }
+  const orders = query.orders ?? Array.from({ length: 63 }, (_, i) => i + 2);
+  let best = { epsilon: Infinity, order: orders[0] };
+  for (const a of orders) {
+    const eps = steps * rdpSampledGaussian(q, sigma, a) + Math.log(1 / delta) / (a - 1);
+    if (eps < best.epsilon) best = { epsilon: eps, order: a };
+  }
+  return best;
+}
+
+/**
+ * Noise multiplier of the classical Gaussian mechanism for one release: `√(2 ln(1.25/δ))/ε`
+ * (Dwork & Roth, Thm 3.22; valid for ε < 1 only, so larger ε is a RangeError).
+ *
+ * @example
+ * ```ts
+ * import { gaussianSigma } from "./dp_lora.ts";
+ * console.log(gaussianSigma(0.5, 1e-5).toFixed(3)); // 9.689
+ * ```
+ */
+export function gaussianSigma(epsilon: number, delta: number): number {
+  if (!(epsilon > 0 && epsilon < 1)) {
+    throw new RangeError(
+      `gaussianSigma: the classical bound needs 0 < epsilon < 1, got ${epsilon}`,
+    );
+  }
+  if (!(delta > 0 && delta < 1)) {
+    throw new RangeError(`gaussianSigma: delta must be in (0, 1), got ${delta}`);
+  }
+  return Math.sqrt(2 * Math.log(1.25 / delta)) / epsilon;
+}
+
+/**
+ * Joint ℓ2 clipping: scales all tensors by `min(1, C/‖g‖₂)` (copies); returns the clipped
+ * tensors and the norm before clipping.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../../ops/tensor.ts";
+ * import { clipByNorm } from "./dp_lora.ts";
+ * const { clipped, norm } = clipByNorm([tensor([3]), tensor([4])], 1);
+ * console.log(norm, clipped[0].data, clipped[1].data); // 5 Float64Array [0.6] Float64Array [0.8]
+ * ```
+ */
+export function clipByNorm(
+  grads: readonly Tensor[],
+  clip: number,
+): { clipped: Tensor[]; norm: number } {
+  if (!(clip > 0)) throw new RangeError(`clipByNorm: clip must be > 0, got ${clip}`);
+  let ss = 0;
+  for (const g of grads) for (const v of g.data) ss += v * v;
+  const norm = Math.sqrt(ss);
+  const f = norm > clip ? clip / norm : 1;
+  return { clipped: grads.map((g) => scaleCopy(g, f)), norm };
+}
+
+function scaleCopy(t: Tensor, f: number): Tensor {
+  const c = t.clone();
+  if (f !== 1) { for (let i = 0; i < c.size; i++) c.data[i] *= f; }
+  return c;
+}
+
+/**
+ * Server aggregation by data size: `A ← Σ p_k A_k`, `B ← Σ p_k B_k` with `p_k = n_k / Σ n_j`.
+ * (Averaging factors is not averaging products; see {@link productAverage}.)
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../../ops/tensor.ts";
+ * import { loraFromFactors } from "./lora.ts";
+ * import { fedAvgFactors } from "./dp_lora.ts";
+ * const s1 = loraFromFactors(tensor([[1, 0]]), tensor([[2]]));
+ * const s2 = loraFromFactors(tensor([[3, 0]]), tensor([[4]]));
+ * console.log(fedAvgFactors([s1, s2], [1, 3]).params.a.data); // Float64Array [2.5, 0]
+ * ```
+ */
+export function fedAvgFactors(clients: readonly LoraState[], sizes: readonly number[]): LoraState {
+  const p = dataWeights(clients.length, sizes);
+  const a = zeros([...clients[0].params.a.shape], { dtype: clients[0].params.a.dtype });
+  const b = zeros([...clients[0].params.b.shape], { dtype: clients[0].params.b.dtype });
+  clients.forEach((c, k) => {
+    for (let i = 0; i < a.size; i++) a.data[i] += p[k] * c.params.a.data[i];
+    for (let i = 0; i < b.size; i++) b.data[i] += p[k] * c.params.b.data[i];
+  });
+  return loraFromFactors(a, b, { alpha: clients[0].alpha, useRslora: clients[0].useRslora });
+}
+
+/**
+ * The data-weighted average of the clients' ΔW products, `Σ p_k s B_k A_k`: what factor
+ * averaging would need to equal for FedAvg to be exact on ΔW.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../../ops/tensor.ts";
+ * import { loraFromFactors } from "./lora.ts";
+ * import { productAverage } from "./dp_lora.ts";
+ * const s1 = loraFromFactors(tensor([[1]]), tensor([[1]])), s2 = loraFromFactors(tensor([[3]]), tensor([[3]]));
+ * console.log(productAverage([s1, s2], [1, 1]).data); // Float64Array [5]
+ * ```
+ */
+export function productAverage(clients: readonly LoraState[], sizes: readonly number[]): Tensor {
+  const p = dataWeights(clients.length, sizes);
+  const out = zeros([...clients[0].shape]);
+  clients.forEach((c, k) => {
+    const d = lora.delta(c);
+    for (let i = 0; i < out.size; i++) out.data[i] += p[k] * d.data[i];
+  });
+  return out;
+}
+
+/**
+ * Aggregation weights `p_k = n_k / Σ n_j` (they sum to 1).
+ *
+ * @example
+ * ```ts
+ * import { dataWeights } from "./dp_lora.ts";
+ * console.log(dataWeights(2, [1, 3])); // [0.25, 0.75]
+ * ```
+ */
+export function dataWeights(count: number, sizes: readonly number[]): number[] {
+  if (count < 1 || sizes.length !== count) {
+    throw new RangeError(`dataWeights: ${count} clients but ${sizes.length} sizes`);
+  }
+  if (!sizes.every((n) => Number.isFinite(n) && n > 0)) {
+    throw new RangeError(`dataWeights: sizes must be positive, got [${sizes.join(", ")}]`);
+  }
+  const total = sizes.reduce((a, n) => a + n, 0);
+  return sizes.map((n) => n / total);
+}
+
+/**
+ * Bytes a client sends and receives per round for a LoRA on an `out × in` weight:
+ * `2 · r (in + out) · bytes` (vs `2 · in · out · bytes` for full-weight FL).
+ *
+ * @example
+ * ```ts
+ * import { communicationBytes } from "./dp_lora.ts";
+ * console.log(communicationBytes(4096, 4096, 8, 4)); // 524288
+ * ```
+ */
+export function communicationBytes(out: number, inp: number, r: number, bytes = 4): number {
+  return 2 * r * (inp + out) * bytes;
+}
+
+/** One client's regression data for {@link dpFedLora}: rows of `x` (`n × in`), `y` (`n × out`). */
+export interface ClientData {
+  /** Inputs. */
+  x: Tensor;
+  /** Targets. */
+  y: Tensor;
+}
+
+/** Options of {@link dpFedLora}. */
+export interface DpFedLoraOptions {
+  /** LoRA rank. */
+  r: number;
+  /** LoRA α (default r). */
+  alpha?: number;
+  /** Communication rounds T. */
+  rounds: number;
+  /** Local DP-SGD steps per round E. */
+  localSteps: number;
+  /** Batch size per step. */
+  batch: number;
+  /** Learning rate. */
+  lr: number;
+  /** Per-example clipping norm C (Infinity: no clipping). */
+  clip: number;
+  /** Noise multiplier σ (0: no noise). */
+  sigma: number;
+  /** δ of the reported (ε, δ) (default 1e-5). */
+  delta?: number;
+  /** Seed (default 0). */
+  seed?: number;
+}
+
+/** Result of {@link dpFedLora}. */
+export interface DpFedLoraResult {
+  /** The server's final adapter. */
+  state: LoraState;
+  /** Mean squared error over all clients' data after each round (index 0: before training). */
+  loss: number[];
+  /** Largest per-client ε at the given δ (per-example DP inside each client). */
+  epsilon: number;
+  /** Bytes exchanged per client per round. */
+  bytesPerRound: number;
+}
+
+/**
+ * Per-example gradients `[∂/∂A, ∂/∂B]` of `½‖x(W + sBA)ᵀ − y‖²` in closed form (`O(r(in + out))`
+ * after the residual), as DP-SGD's per-example clipping needs.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../../ops/tensor.ts";
+ * import { loraFromFactors } from "./lora.ts";
+ * import { loraExampleGrads } from "./dp_lora.ts";
+ * const st = loraFromFactors(tensor([[1, 0]]), tensor([[1]]));
+ * const [ga, gb] = loraExampleGrads(tensor([[0, 0]]), st, new Float64Array([1, 2]), new Float64Array([0]));
+ * console.log(ga.data, gb.data); // Float64Array [1, 2] Float64Array [1]
+ * ```
+ */
+export function loraExampleGrads(
+  w: Tensor,
+  st: LoraState,
+  x: Float64Array,
+  y: Float64Array,
+): [Tensor, Tensor] {
+  const [out, inp] = w.shape, r = st.r, s = st.scale;
+  const { a, b } = st.params;
+  const ax = new Float64Array(r);
+  for (let k = 0; k < r; k++) for (let j = 0; j < inp; j++) ax[k] += a.data[k * inp + j] * x[j];
+  const e = new Float64Array(out);
+  for (let i = 0; i < out; i++) {
+    let v = -y[i];
+    for (let j = 0; j < inp; j++) v += w.data[i * inp + j] * x[j];
+    for (let k = 0; k < r; k++) v += s * b.data[i * r + k] * ax[k];
+    e[i] = v;
+  }
+  const gb = zeros([out, r]), ga = zeros([r, inp]);
+  const bte = new Float64Array(r);
+  for (let i = 0; i < out; i++) {
+    for (let k = 0; k < r; k++) {
+      gb.data[i * r + k] = s * e[i] * ax[k];
+      bte[k] += b.data[i * r + k] * e[i];
+    }
+  }
+  for (let k = 0; k < r; k++) {
+    for (let j = 0; j < inp; j++) ga.data[k * inp + j] = s * bte[k] * x[j];
+  }
+  return [ga, gb];
+}
+
+function mse(w: Tensor, st: LoraState, clients: readonly ClientData[]): number {
+  let ss = 0, n = 0;
+  const eff = w.clone();
+  const d = lora.delta(st);
+  for (let i = 0; i < eff.size; i++) eff.data[i] += d.data[i];
+  for (const c of clients) {
+    const pred = matmul(c.x, eff, { transB: true });
+    for (let i = 0; i < pred.size; i++) ss += (pred.data[i] - c.y.data[i]) ** 2;
+    n += pred.size;
+  }
+  return ss / n;
+}
+
+function localTraining(
+  w: Tensor,
+  start: LoraState,
+  c: ClientData,
+  o: DpFedLoraOptions,
+  rng: Rng,
+): LoraState {
+  let st = start;
+  const [n, inp] = c.x.shape, out = c.y.shape[1];
+  for (let step = 0; step < o.localSteps; step++) {
+    const idx = rng.choice(n, o.batch);
+    const ga = zeros([...st.params.a.shape]), gb = zeros([...st.params.b.shape]);
+    for (const i of idx) {
+      const x = Float64Array.from(c.x.data.subarray(i * inp, i * inp + inp));
+      const y = Float64Array.from(c.y.data.subarray(i * out, i * out + out));
+      const g = loraExampleGrads(w, st, x, y);
+      const { clipped } = Number.isFinite(o.clip) ? clipByNorm(g, o.clip) : { clipped: g };
+      for (let j = 0; j < ga.size; j++) ga.data[j] += clipped[0].data[j];
+      for (let j = 0; j < gb.size; j++) gb.data[j] += clipped[1].data[j];
+    }
+    const noise = o.sigma * (Number.isFinite(o.clip) ? o.clip : 0);
+    const step_ = (p: Tensor, g: Tensor): Tensor => {
+      const q = p.clone();
+      for (let j = 0; j < q.size; j++) {
+        const z = noise > 0 ? rng.normal(0, noise) : 0;
+        q.data[j] -= o.lr * (g.data[j] + z) / o.batch;
+      }
+      return q;
+    };
+    st = { ...st, params: { a: step_(st.params.a, ga), b: step_(st.params.b, gb) } };
+  }
+  return st;
+}
+
+/**
+ * Federated DP-LoRA simulation on a linear regression layer `y = x (W + sBA)ᵀ` (spec §12):
+ * every round each client starts from the server adapter, runs `localSteps` DP-SGD steps
+ * (batches drawn without replacement, q = batch/n_k — the usual approximation of Poisson
+ * sampling), and the server averages the factors by data size. Noise needs a finite `clip`.
+ *
+ * @example
+ * ```ts
+ * import { randn } from "../../ops/random.ts";
+ * import { matmul } from "../../ops/matmul.ts";
+ * import { dpFedLora } from "./dp_lora.ts";
+ * const w = randn([3, 4], { seed: 0 });
+ * const x = randn([20, 4], { seed: 1 }), y = matmul(x, randn([3, 4], { seed: 2 }), { transB: true });
+ * const res = dpFedLora(w, [{ x, y }], { r: 2, rounds: 2, localSteps: 2, batch: 5, lr: 0.1, clip: 1, sigma: 1 });
+ * console.log(res.loss.length, res.epsilon > 0); // 3 true
+ * ```
+ */
+export function dpFedLora(
+  w: Tensor,
+  clients: readonly ClientData[],
+  o: DpFedLoraOptions,
+): DpFedLoraResult {
+  const [out, inp] = assertMatrix("dpFedLora", "w", w);
+  if (clients.length === 0) throw new RangeError("dpFedLora: no clients");
+  for (const [k, c] of clients.entries()) {
+    if (c.x.shape[1] !== inp || c.y.shape[1] !== out || c.x.shape[0] !== c.y.shape[0]) {
+      throw new RangeError(
+        `dpFedLora: client ${k} has x ${shapeStr(c.x.shape)} and y ${
+          shapeStr(c.y.shape)
+        } for W ${out}x${inp}`,
+      );
+    }
+    if (o.batch > c.x.shape[0]) {
+      throw new RangeError(`dpFedLora: batch ${o.batch} > client ${k}'s ${c.x.shape[0]} rows`);
+    }
+  }
+  if (o.sigma > 0 && !Number.isFinite(o.clip)) {
+    throw new RangeError("dpFedLora: noise needs a finite clip norm (the sensitivity)");
+  }
+  const rng = new Rng(o.seed ?? 0);
+  let server = lora.init(w, { r: o.r, alpha: o.alpha }, rng);
+  const loss = [mse(w, server, clients)];
+  const sizes = clients.map((c) => c.x.shape[0]);
+  for (let t = 0; t < o.rounds; t++) {
+    const locals = clients.map((c) => localTraining(w, server, c, o, rng));
+    server = fedAvgFactors(locals, sizes);
+    loss.push(mse(w, server, clients));
+  }
+  let epsilon = 0;
+  if (o.sigma > 0) {
+    for (const n of sizes) {
+      const q = o.batch / n;
+      const e = rdpEpsilon({
+        q,
+        sigma: o.sigma,
+        steps: o.rounds * o.localSteps,
+        delta: o.delta ?? 1e-5,
+      });
+      epsilon = Math.max(epsilon, e.epsilon);
+    }
+  } else {
+    epsilon = Infinity;
+  }
+  return { state: server, loss, epsilon, bytesPerRound: communicationBytes(out, inp, o.r) };
+}
