@@ -5,6 +5,7 @@
  */
 import { allocData, assertTensor, shapeStr, Tensor, type TensorData } from "./tensor.ts";
 import { stridesOf } from "./shape.ts";
+import { binaryGpu, GpuTensor } from "./gpu/dispatch.ts";
 
 type BinaryFn = (x: number, y: number) => number;
 
@@ -90,8 +91,14 @@ function broadcastLoop(shape: number[], a: Tensor, b: Tensor, out: TensorData, f
  * console.log(add(tensor([[1, 2], [3, 4]]), tensor([10, 20])).data); // Float64Array [11, 22, 13, 24]
  * ```
  */
-export function add(a: Tensor, b: Tensor | number): Tensor {
-  return binary("add", a, b, (x, y) => x + y);
+export function add(a: Tensor, b: Tensor | number): Tensor;
+/** The same on the GPU: GpuTensor operands give a GpuTensor. */
+export function add(a: GpuTensor, b: GpuTensor | number): GpuTensor;
+export function add(a: Tensor | GpuTensor, b: Tensor | GpuTensor | number): Tensor | GpuTensor {
+  if (a instanceof GpuTensor || b instanceof GpuTensor) {
+    return binaryGpu("add", a as GpuTensor, b as GpuTensor | number);
+  }
+  return binary("add", a, b as Tensor | number, (x, y) => x + y);
 }
 
 /**
@@ -104,8 +111,14 @@ export function add(a: Tensor, b: Tensor | number): Tensor {
  * console.log(sub(tensor([3, 4]), 1).data); // Float64Array [2, 3]
  * ```
  */
-export function sub(a: Tensor, b: Tensor | number): Tensor {
-  return binary("sub", a, b, (x, y) => x - y);
+export function sub(a: Tensor, b: Tensor | number): Tensor;
+/** The same on the GPU: GpuTensor operands give a GpuTensor. */
+export function sub(a: GpuTensor, b: GpuTensor | number): GpuTensor;
+export function sub(a: Tensor | GpuTensor, b: Tensor | GpuTensor | number): Tensor | GpuTensor {
+  if (a instanceof GpuTensor || b instanceof GpuTensor) {
+    return binaryGpu("sub", a as GpuTensor, b as GpuTensor | number);
+  }
+  return binary("sub", a, b as Tensor | number, (x, y) => x - y);
 }
 
 /**
@@ -118,8 +131,14 @@ export function sub(a: Tensor, b: Tensor | number): Tensor {
  * console.log(mul(tensor([[1, 2], [3, 4]]), tensor([[2], [3]])).data); // Float64Array [2, 4, 9, 12]
  * ```
  */
-export function mul(a: Tensor, b: Tensor | number): Tensor {
-  return binary("mul", a, b, (x, y) => x * y);
+export function mul(a: Tensor, b: Tensor | number): Tensor;
+/** The same on the GPU: GpuTensor operands give a GpuTensor. */
+export function mul(a: GpuTensor, b: GpuTensor | number): GpuTensor;
+export function mul(a: Tensor | GpuTensor, b: Tensor | GpuTensor | number): Tensor | GpuTensor {
+  if (a instanceof GpuTensor || b instanceof GpuTensor) {
+    return binaryGpu("mul", a as GpuTensor, b as GpuTensor | number);
+  }
+  return binary("mul", a, b as Tensor | number, (x, y) => x * y);
 }
 
 /**
@@ -132,8 +151,14 @@ export function mul(a: Tensor, b: Tensor | number): Tensor {
  * console.log(div(tensor([2, 6]), tensor([2, 3])).data); // Float64Array [1, 2]
  * ```
  */
-export function div(a: Tensor, b: Tensor | number): Tensor {
-  return binary("div", a, b, (x, y) => x / y);
+export function div(a: Tensor, b: Tensor | number): Tensor;
+/** The same on the GPU: GpuTensor operands give a GpuTensor. */
+export function div(a: GpuTensor, b: GpuTensor | number): GpuTensor;
+export function div(a: Tensor | GpuTensor, b: Tensor | GpuTensor | number): Tensor | GpuTensor {
+  if (a instanceof GpuTensor || b instanceof GpuTensor) {
+    return binaryGpu("div", a as GpuTensor, b as GpuTensor | number);
+  }
+  return binary("div", a, b as Tensor | number, (x, y) => x / y);
 }
 
 /**
@@ -146,8 +171,12 @@ export function div(a: Tensor, b: Tensor | number): Tensor {
  * console.log(scale(tensor([1, -2]), 3).data); // Float64Array [3, -6]
  * ```
  */
-export function scale(a: Tensor, s: number): Tensor {
+export function scale(a: Tensor, s: number): Tensor;
+/** The same on the GPU. */
+export function scale(a: GpuTensor, s: number): GpuTensor;
+export function scale(a: Tensor | GpuTensor, s: number): Tensor | GpuTensor {
   if (typeof s !== "number") throw new TypeError(`scale: s must be a number, got ${String(s)}`);
+  if (a instanceof GpuTensor) return binaryGpu("mul", a, s);
   return binary("scale", a, s, (x, y) => x * y);
 }
 

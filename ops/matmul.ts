@@ -5,6 +5,7 @@
  */
 import { gemm } from "./cpu/gemm.ts";
 import { allocData, assertTensor, shapeSize, shapeStr, Tensor } from "./tensor.ts";
+import { GpuTensor, matmulGpu } from "./gpu/dispatch.ts";
 
 /** Options of {@link matmul}. */
 export interface MatmulOptions {
@@ -27,8 +28,21 @@ export interface MatmulOptions {
  * console.log(matmul(a, a).data); // Float64Array [7, 10, 15, 22]
  * console.log(matmul(a, a, { transA: true }).data); // Float64Array [10, 14, 14, 20]
  * ```
+ *
+ * Given GpuTensors (see `ops/gpu/`), it enqueues the product on their GPU and returns a
+ * GpuTensor.
  */
-export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+export function matmul(a: Tensor, b: Tensor, opts?: MatmulOptions): Tensor;
+/** `op(a)·op(b)` of two GpuTensors on their GPU (see `matmulGpu`). */
+export function matmul(a: GpuTensor, b: GpuTensor, opts?: MatmulOptions): GpuTensor;
+export function matmul(
+  a: Tensor | GpuTensor,
+  b: Tensor | GpuTensor,
+  opts: MatmulOptions = {},
+): Tensor | GpuTensor {
+  if (a instanceof GpuTensor || b instanceof GpuTensor) {
+    return matmulGpu(a as GpuTensor, b as GpuTensor, opts);
+  }
   assertTensor("matmul", "a", a);
   assertTensor("matmul", "b", b);
   if (a.dtype !== b.dtype) {

@@ -4,6 +4,7 @@
  * @module
  */
 import { allocData, assertTensor, shapeSize, Tensor } from "./tensor.ts";
+import { GpuTensor, reduceGpu } from "./gpu/dispatch.ts";
 
 /** Options of the axis reductions. */
 export interface ReduceOptions {
@@ -74,7 +75,11 @@ export function normalizeAxis(fn: string, axis: number, ndim: number): number {
  * console.log(sum(tensor([[1, 2], [3, 4]]), { axis: 0 }).data); // Float64Array [4, 6]
  * ```
  */
-export function sum(t: Tensor, opts: ReduceOptions = {}): Tensor {
+export function sum(t: Tensor, opts?: ReduceOptions): Tensor;
+/** The same on the GPU (f32 accumulation): a GpuTensor gives a GpuTensor. */
+export function sum(t: GpuTensor, opts?: ReduceOptions): GpuTensor;
+export function sum(t: Tensor | GpuTensor, opts: ReduceOptions = {}): Tensor | GpuTensor {
+  if (t instanceof GpuTensor) return reduceGpu(t, "sum", opts);
   return reduce("sum", t, opts, { init: 0, step: (a, x) => a + x });
 }
 
@@ -88,7 +93,11 @@ export function sum(t: Tensor, opts: ReduceOptions = {}): Tensor {
  * console.log(mean(tensor([[1, 2], [3, 4]]), { axis: 1 }).data); // Float64Array [1.5, 3.5]
  * ```
  */
-export function mean(t: Tensor, opts: ReduceOptions = {}): Tensor {
+export function mean(t: Tensor, opts?: ReduceOptions): Tensor;
+/** The same on the GPU (f32 accumulation): a GpuTensor gives a GpuTensor. */
+export function mean(t: GpuTensor, opts?: ReduceOptions): GpuTensor;
+export function mean(t: Tensor | GpuTensor, opts: ReduceOptions = {}): Tensor | GpuTensor {
+  if (t instanceof GpuTensor) return reduceGpu(t, "mean", opts);
   return reduce("mean", t, opts, {
     init: 0,
     step: (a, x) => a + x,
@@ -106,7 +115,11 @@ export function mean(t: Tensor, opts: ReduceOptions = {}): Tensor {
  * console.log(max(tensor([[1, 5], [3, 4]]), { axis: 0 }).data); // Float64Array [3, 5]
  * ```
  */
-export function max(t: Tensor, opts: ReduceOptions = {}): Tensor {
+export function max(t: Tensor, opts?: ReduceOptions): Tensor;
+/** The same on the GPU (f32 accumulation): a GpuTensor gives a GpuTensor. */
+export function max(t: GpuTensor, opts?: ReduceOptions): GpuTensor;
+export function max(t: Tensor | GpuTensor, opts: ReduceOptions = {}): Tensor | GpuTensor {
+  if (t instanceof GpuTensor) return reduceGpu(t, "max", opts);
   return reduce("max", t, opts, { init: -Infinity, step: (a, x) => (x > a || x !== x ? x : a) });
 }
 
@@ -120,6 +133,10 @@ export function max(t: Tensor, opts: ReduceOptions = {}): Tensor {
  * console.log(min(tensor([2, -1, 3])).data); // Float64Array [-1]
  * ```
  */
-export function min(t: Tensor, opts: ReduceOptions = {}): Tensor {
+export function min(t: Tensor, opts?: ReduceOptions): Tensor;
+/** The same on the GPU (f32 accumulation): a GpuTensor gives a GpuTensor. */
+export function min(t: GpuTensor, opts?: ReduceOptions): GpuTensor;
+export function min(t: Tensor | GpuTensor, opts: ReduceOptions = {}): Tensor | GpuTensor {
+  if (t instanceof GpuTensor) return reduceGpu(t, "min", opts);
   return reduce("min", t, opts, { init: Infinity, step: (a, x) => (x < a || x !== x ? x : a) });
 }

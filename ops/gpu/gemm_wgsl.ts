@@ -1,0 +1,280 @@
+/**
+ * WGSL source generator of the register-blocked GEMM kernel (one source per tile configuration,
+ * transpose flags and bounds mode).
+ *
+ * Design (after Volkov & Demmel, "Benchmarking GPUs to tune dense linear algebra", SC 2008, and
+ * the CUTLASS hierarchy of block tile → thread micro-tile): each workgroup computes a BM×BN block
+ * of C; per BK-slice of k it stages op(A) and op(B) tiles in workgroup memory, k-major, so that a
+ * thread reads its 4-row / 4-column fragments as single `vec4` loads; each thread accumulates a
+ * TM×TN micro-tile in NAMED `vec4<f32>` registers (an array of accumulators is spilled to memory
+ * by wgpu's compilers). The next global tile is fetched into registers while the current one is
+ * multiplied. Bounds: the "aligned" mode has no checks at all (every dimension a multiple of the
+ * tile), "vec4" checks whole 128-bit loads (dimensions multiples of 4), "scalar" checks each
+ * element; in every mode the inner product loop itself is check-free (out-of-range tile entries
+ * are staged as zeros).
+ *
+ * @module
+ */
+
+/** A block/micro tile configuration of the GEMM kernel. */
+export interface GemmTile {
+  /** Rows of C per workgroup. */
+  bm: number;
+  /** Columns of C per workgroup. */
+  bn: number;
+  /** k-depth of a staged slice. */
+  bk: number;
+  /** Rows of C per thread (multiple of 4). */
+  tm: number;
+  /** Columns of C per thread (multiple of 4). */
+  tn: number;
+}
+
+/** How the kernel handles the matrix edges. */
+export type GemmBounds = "aligned" | "vec4" | "scalar";
+
+/** Threads of a workgroup for tile `t`. */
+export function tileThreads(t: GemmTile): number {
+  return (t.bm / t.tm) * (t.bn / t.tn);
+}
+
+/** Throws a RangeError unless the tile's loads divide evenly among its threads. */
+export function checkTile(t: GemmTile): void {
+  const threads = tileThreads(t);
+  const ok = t.tm % 4 === 0 && t.tn % 4 === 0 && t.bm % t.tm === 0 && t.bn % t.tn === 0 &&
+    t.bk % 4 === 0 && (t.bm * t.bk / 4) % threads === 0 && (t.bn * t.bk / 4) % threads === 0;
+  if (!ok) throw new RangeError(`gemmWgsl: tile ${JSON.stringify(t)} is not a valid layout`);
+}
+
+interface Operand {
+  name: "A" | "B";
+  /** Stored matrix rows/cols expressions (WGSL). */
+  rows: string;
+  cols: string;
+  /** Tile extent in stored rows/cols. */
+  tr: number;
+  tc: number;
+  /** Stored tile origin expressions. */
+  r0: string;
+  c0: string;
+  /** True when stored columns run along k (the tile is transposed into workgroup memory). */
+  kAlongCols: boolean;
+  /** Extent of the non-k side of the block (BM or BN). */
+  side: number;
+  off: string;
+}
+
+function operands(t: GemmTile, transA: boolean, transB: boolean): [Operand, Operand] {
+  const a = transA
+    ? { ...stored("A", "p.K", "p.M", t.bk, t.bm, "k0", "m0"), kAlongCols: false }
+    : { ...stored("A", "p.M", "p.K", t.bm, t.bk, "m0", "k0"), kAlongCols: true };
+  const b = transB
+    ? { ...stored("B", "p.N", "p.K", t.bn, t.bk, "n0", "k0"), kAlongCols: true }
+    : { ...stored("B", "p.K", "p.N", t.bk, t.bn, "k0", "n0"), kAlongCols: false };
+  return [{ ...a, side: t.bm, off: "aOff" }, { ...b, side: t.bn, off: "bOff" }];
+}
+
+function stored(
+  name: "A" | "B",
+  rows: string,
+  cols: string,
+  tr: number,
+  tc: number,
+  r0: string,
+  c0: string,
+): Omit<Operand, "kAlongCols" | "side" | "off"> {
+  return { name, rows, cols, tr, tc, r0, c0 };
+}
+
+/** Lines that fetch this thread's share of one tile of `o` into registers `pA0…`. */
+function fetchLines(o: Operand, threads: number, bounds: GemmBounds, k0: string): string[] {
+  const per = o.tr * o.tc / 4 / threads, vpr = o.tc / 4;
+  const lines: string[] = [];
+  for (let s = 0; s < per; s++) {
+    const v = `(lid + ${s * threads}u)`;
+    const r = `${o.r0.replace("k0", k0)} + ${v} / ${vpr}u`;
+    const c = `${o.c0.replace("k0", k0)} + (${v} % ${vpr}u) * 4u`;
+    const reg = `p${o.name}${s}`;
+    if (bounds === "aligned") {
+      lines.push(`${reg} = ${o.name}[(${o.off} + (${r}) * ${o.cols} + ${c}) / 4u];`);
+    } else if (bounds === "vec4") {
+      lines.push(`{ let r = ${r}; let c = ${c};`);
+      lines.push(
+        `  ${reg} = select(vec4<f32>(0.0), ${o.name}[(${o.off} + ` +
+          `min(r, ${o.rows} - 1u) * ${o.cols} + min(c, ${o.cols} - 4u)) / 4u], ` +
+          `r < ${o.rows} && c < ${o.cols}); }`,
+      );
+    } else {
+      lines.push(`{ let r = ${r}; let c = ${c};`);
+      const el = (j: number): string => `ld${o.name}(r, c + ${j}u)`;
+      lines.push(`  ${reg} = vec4<f32>(${el(0)}, ${el(1)}, ${el(2)}, ${el(3)}); }`);
+    }
+  }
+  return lines;
+}
+
+/** Lines that store the fetched registers into the k-major workgroup tile `s{A,B}`. */
+function stageLines(o: Operand, threads: number): string[] {
+  const per = o.tr * o.tc / 4 / threads, vpr = o.tc / 4, sideV = o.side / 4;
+  const lines: string[] = [];
+  for (let s = 0; s < per; s++) {
+    const v = `(lid + ${s * threads}u)`, reg = `p${o.name}${s}`;
+    if (o.kAlongCols) {
+      // stored row = an m (or n) index, stored columns = 4 consecutive k: scatter k-major.
+      lines.push(`{ let sr = ${v} / ${vpr}u; let kq = (${v} % ${vpr}u) * 4u;`);
+      for (let j = 0; j < 4; j++) {
+        lines.push(`  s${o.name}[(kq + ${j}u) * ${sideV}u + sr / 4u][sr % 4u] = ${reg}[${j}];`);
+      }
+      lines.push(`}`);
+    } else {
+      lines.push(`s${o.name}[${v}] = ${reg};`);
+    }
+  }
+  return lines;
+}
+
+function accName(row: number, h: number): string {
+  return `c${row}_${h}`;
+}
+
+/** The unrolled multiply of one staged slice: BK steps of GM + GN vec4 loads and TM·GN fmas. */
+function computeLines(t: GemmTile): string[] {
+  const gm = t.tm / 4, gn = t.tn / 4, ty = t.bm / t.tm, tx = t.bn / t.tn;
+  const lines: string[] = [];
+  for (let kk = 0; kk < t.bk; kk++) {
+    lines.push("{");
+    for (let g = 0; g < gm; g++) {
+      lines.push(`  let a${g} = sA[${kk * t.bm / 4}u + ${g * ty}u + ty];`);
+    }
+    for (let h = 0; h < gn; h++) {
+      lines.push(`  let b${h} = sB[${kk * t.bn / 4}u + ${h * tx}u + tx];`);
+    }
+    for (let g = 0; g < gm; g++) {
+      for (let i = 0; i < 4; i++) {
+        const comp = "xyzw"[i];
+        for (let h = 0; h < gn; h++) {
+          const c = accName(g * 4 + i, h);
+          lines.push(`  ${c} = fma(vec4<f32>(a${g}.${comp}), b${h}, ${c});`);
+        }
+      }
+    }
+    lines.push("}");
+  }
+  return lines;
+}
+
+function storeLines(t: GemmTile, bounds: GemmBounds): string[] {
+  const gm = t.tm / 4, gn = t.tn / 4, ty = t.bm / t.tm, tx = t.bn / t.tn;
+  const lines: string[] = [];
+  for (let g = 0; g < gm; g++) {
+    for (let i = 0; i < 4; i++) {
+      lines.push(`{ let r = m0 + ${g * 4 * ty}u + ty * 4u + ${i}u;`);
+      for (let h = 0; h < gn; h++) {
+        const c = accName(g * 4 + i, h), col = `n0 + ${h * 4 * tx}u + tx * 4u`;
+        if (bounds === "aligned") {
+          lines.push(`  C[(cOff + r * p.N + ${col}) / 4u] = ${c};`);
+        } else if (bounds === "vec4") {
+          lines.push(
+            `  if (r < p.M && ${col} < p.N) { C[(cOff + r * p.N + ${col}) / 4u] = ${c}; }`,
+          );
+        } else {
+          for (let j = 0; j < 4; j++) {
+            lines.push(
+              `  if (r < p.M && ${col} + ${j}u < p.N) { C[cOff + r * p.N + ${col} + ${j}u] = ${c}[${j}]; }`,
+            );
+          }
+        }
+      }
+      lines.push("}");
+    }
+  }
+  return lines;
+}
+
+/**
+ * WGSL of `C = op(A)·op(B)` for one tile, transposes and bounds mode. Bindings: 0 uniforms
+ * `{M, N, K, strideA, strideB, strideC}` (batch strides in elements), 1 A, 2 B, 3 C; the
+ * workgroup grid is `[ceil(N/bn), ceil(M/bm), batch]`.
+ *
+ * @example
+ * ```ts
+ * import { gemmWgsl } from "./gemm_wgsl.ts";
+ * const src = gemmWgsl({ bm: 64, bn: 64, bk: 16, tm: 4, tn: 4 }, false, true, "vec4");
+ * console.log(src.includes("var<workgroup> sA")); // true
+ * ```
+ */
+export function gemmWgsl(
+  t: GemmTile,
+  transA: boolean,
+  transB: boolean,
+  bounds: GemmBounds,
+): string {
+  checkTile(t);
+  const threads = tileThreads(t), tx = t.bn / t.tn;
+  const [a, b] = operands(t, transA, transB);
+  const elem = bounds === "scalar" ? "f32" : "vec4<f32>";
+  const perA = a.tr * a.tc / 4 / threads, perB = b.tr * b.tc / 4 / threads;
+  const accs: string[] = [];
+  for (let r = 0; r < t.tm; r++) {
+    for (let h = 0; h < t.tn / 4; h++) accs.push(`var ${accName(r, h)} = vec4<f32>(0.0);`);
+  }
+  const regs = [
+    ...Array.from({ length: perA }, (_, s) => `var pA${s} = vec4<f32>(0.0);`),
+    ...Array.from({ length: perB }, (_, s) => `var pB${s} = vec4<f32>(0.0);`),
+  ];
+  const scalarLoads = bounds !== "scalar" ? "" : `
+fn ldA(r: u32, c: u32) -> f32 {
+  if (r < ${a.rows} && c < ${a.cols}) { return A[aOffG + r * ${a.cols} + c]; }
+  return 0.0;
+}
+fn ldB(r: u32, c: u32) -> f32 {
+  if (r < ${b.rows} && c < ${b.cols}) { return B[bOffG + r * ${b.cols} + c]; }
+  return 0.0;
+}`;
+  return `
+struct Params { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> A: array<${elem}>;
+@group(0) @binding(2) var<storage, read> B: array<${elem}>;
+@group(0) @binding(3) var<storage, read_write> C: array<${elem}>;
+var<workgroup> sA: array<vec4<f32>, ${t.bk * t.bm / 4}>;
+var<workgroup> sB: array<vec4<f32>, ${t.bk * t.bn / 4}>;
+var<private> aOffG: u32;
+var<private> bOffG: u32;
+${scalarLoads}
+@compute @workgroup_size(${threads})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let tx = lid % ${tx}u;
+  let ty = lid / ${tx}u;
+  let m0 = wid.y * ${t.bm}u;
+  let n0 = wid.x * ${t.bn}u;
+  let aOff = wid.z * p.strideA;
+  let bOff = wid.z * p.strideB;
+  let cOff = wid.z * p.strideC;
+  aOffG = aOff;
+  bOffG = bOff;
+  ${accs.join("\n  ")}
+  ${regs.join("\n  ")}
+  ${fetchLines(a, threads, bounds, "0u").join("\n  ")}
+  ${fetchLines(b, threads, bounds, "0u").join("\n  ")}
+  ${stageLines(a, threads).join("\n  ")}
+  ${stageLines(b, threads).join("\n  ")}
+  workgroupBarrier();
+  for (var k0 = 0u; k0 < p.K; k0 += ${t.bk}u) {
+    let kn = k0 + ${t.bk}u;
+    if (kn < p.K) {
+      ${fetchLines(a, threads, bounds, "kn").join("\n      ")}
+      ${fetchLines(b, threads, bounds, "kn").join("\n      ")}
+    }
+    ${computeLines(t).join("\n    ")}
+    workgroupBarrier();
+    if (kn < p.K) {
+      ${stageLines(a, threads).join("\n      ")}
+      ${stageLines(b, threads).join("\n      ")}
+    }
+    workgroupBarrier();
+  }
+  ${storeLines(t, bounds).join("\n  ")}
+}
+`;
+}
