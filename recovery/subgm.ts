@@ -90,7 +90,7 @@ export function subgm(problem: RecoveryProblem, opts: SubgmOptions): DescentResu
  * console.log(a > 0.8e-8 && a < 1.6e-8); // true  (‖X*‖_F = √2)
  * ```
  */
-export function defaultAlpha(problem: RecoveryProblem): number {
+export function defaultAlpha(problem: { y: Float64Array }): number {
   if (problem === null || typeof problem !== "object" || !(problem.y instanceof Float64Array)) {
     throw new TypeError("defaultAlpha: problem must be a RecoveryProblem");
   }
