@@ -39,14 +39,17 @@ function eachLine(l: Layout, f: (base: number, stride: number) => void): void {
   }
 }
 
-/** Writes `log Σ exp(x)` of one line into nothing; returns it (max-shifted, stable). */
-function lineLse(x: Tensor["data"], base: number, stride: number, n: number): number {
+/**
+ * The maximum `m` of one line and `s = Σ exp(x − m)`. Callers form `x − m − log s` rather than
+ * `x − (m + log s)`, so that large logits do not cost digits: `x − m` is exact near the max.
+ */
+function lineMaxSum(x: Tensor["data"], base: number, stride: number, n: number): [number, number] {
   let m = -Infinity;
   for (let k = 0; k < n; k++) m = Math.max(m, x[base + k * stride]);
-  if (m === -Infinity) return -Infinity;
+  if (m === -Infinity || m !== m) return [m, m === -Infinity ? 0 : NaN];
   let s = 0;
   for (let k = 0; k < n; k++) s += Math.exp(x[base + k * stride] - m);
-  return m + Math.log(s);
+  return [m, s];
 }
 
 /**
@@ -64,8 +67,8 @@ export function softmax(x: Tensor, opts: SoftmaxOptions = {}): Tensor {
   const y = allocData(x.dtype, x.size);
   const xd = x.data;
   eachLine(l, (b, s) => {
-    const lse = lineLse(xd, b, s, l.n);
-    for (let k = 0; k < l.n; k++) y[b + k * s] = Math.exp(xd[b + k * s] - lse);
+    const [m, z] = lineMaxSum(xd, b, s, l.n);
+    for (let k = 0; k < l.n; k++) y[b + k * s] = Math.exp(xd[b + k * s] - m) / z;
   });
   const out = new Tensor(y, x.shape);
   return record("softmax", out, [x], (g) => {
@@ -96,8 +99,9 @@ export function logSoftmax(x: Tensor, opts: SoftmaxOptions = {}): Tensor {
   const y = allocData(x.dtype, x.size);
   const xd = x.data;
   eachLine(l, (b, s) => {
-    const lse = lineLse(xd, b, s, l.n);
-    for (let k = 0; k < l.n; k++) y[b + k * s] = xd[b + k * s] - lse;
+    const [m, z] = lineMaxSum(xd, b, s, l.n);
+    const logZ = Math.log(z);
+    for (let k = 0; k < l.n; k++) y[b + k * s] = xd[b + k * s] - m - logZ;
   });
   const out = new Tensor(y, x.shape);
   return record("logSoftmax", out, [x], (g) => {
@@ -152,18 +156,19 @@ export function crossEntropy(
     );
   }
   const xd = logits.data;
-  const lse = new Float64Array(rows);
+  const maxes = new Float64Array(rows), sums = new Float64Array(rows);
   const losses = allocData(logits.dtype, rows);
   for (let r = 0; r < rows; r++) {
-    lse[r] = lineLse(xd, r * c, 1, c);
-    losses[r] = lse[r] - xd[r * c + flat[r]];
+    [maxes[r], sums[r]] = lineMaxSum(xd, r * c, 1, c);
+    losses[r] = maxes[r] - xd[r * c + flat[r]] + Math.log(sums[r]);
   }
   const out = reduceLosses(losses, rowsShape, red);
   return record("crossEntropy", out, [logits], (g) => {
     const gx = allocData(g.dtype, logits.size);
     for (let r = 0; r < rows; r++) {
       const w = red === "none" ? g.data[r] : red === "mean" ? g.data[0] / rows : g.data[0];
-      for (let k = 0; k < c; k++) gx[r * c + k] = w * Math.exp(xd[r * c + k] - lse[r]);
+      const wz = w / sums[r];
+      for (let k = 0; k < c; k++) gx[r * c + k] = wz * Math.exp(xd[r * c + k] - maxes[r]);
       gx[r * c + flat[r]] -= w;
     }
     return [new Tensor(gx, logits.shape)];
