@@ -217,3 +217,43 @@ function collides(dense: Float64Array, a: number, lo: number, hi: number): boole
   }
   return false;
 }
+
+/** Pooled scores of one forecast of a set. */
+export interface ForecastScores {
+  /** Best-of-S ADE (m). */
+  ade: number;
+  /** Best-of-S FDE (m). */
+  fde: number;
+  /** Mean TCC. */
+  tcc: number;
+  /** Mean collision rate (%). */
+  col: number;
+}
+
+/**
+ * All four metrics of spec §5 for a forecast `pred` (`modes × N × T × 2`) of the futures of
+ * the agent-windows of a set (`truth`, `N × T × 2`, grouped into scenes by `sceneStart`).
+ *
+ * @example
+ * ```ts
+ * import { scoreForecast } from "./metrics.ts";
+ * const truth = new Float64Array([1, 0, 2, 0, 3, 0, 4, 0, 5, 0]);
+ * const s = scoreForecast(truth, truth, new Int32Array([0, 1]), 1, 5);
+ * console.log(s.ade, s.fde, s.tcc, s.col); // 0 0 0.5 0
+ * ```
+ */
+export function scoreForecast(
+  pred: Float64Array,
+  truth: Float64Array,
+  sceneStart: Int32Array,
+  modes: number,
+  T: number,
+): ForecastScores {
+  const b = bestOfS(pred, truth, modes, T);
+  return {
+    ade: pooledMean(b.ade),
+    fde: pooledMean(b.fde),
+    tcc: pooledMean(tcc(pred, truth, modes, T)),
+    col: pooledMean(collisionRate(pred, sceneStart, modes, T)),
+  };
+}

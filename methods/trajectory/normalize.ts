@@ -68,8 +68,9 @@ export function headingSpeed(history: Float64Array, obsLen: number): Float64Arra
  * ```
  */
 export function movingMask(history: Float64Array, obsLen: number, staticDist: number): Uint8Array {
-  if (!Number.isFinite(staticDist) || staticDist < 0) {
-    throw new RangeError(`movingMask: staticDist must be a finite number ≥ 0, got ${staticDist}`);
+  // Infinity is allowed: everyone static (no scaling), as in the spec §8.16 protocol.
+  if (!(staticDist >= 0)) {
+    throw new RangeError(`movingMask: staticDist must be a number ≥ 0, got ${staticDist}`);
   }
   const v = headingSpeed(history, obsLen);
   const out = new Uint8Array(v.length);

@@ -105,7 +105,9 @@ export interface SyntheticSceneOptions {
 /**
  * Synthetic scenes in metres with the ETH/UCY window lengths (8 observed, 12 future). Each
  * agent walks straight with a random heading and a speed drawn from 0.05–0.7 m per step (so
- * both the static and the moving group are populated), then follows one of the three modes.
+ * both the static and the moving group are populated), then follows one of the three modes:
+ * with probability 0.8 the one its speed suggests (slow: left, medium: straight, fast: right),
+ * otherwise a uniformly random one.
  *
  * @example
  * ```ts
@@ -139,7 +141,10 @@ export function syntheticScenes(opts: SyntheticSceneOptions = {}): TrajectorySet
 function agentPath(rng: Rng, noise: number, len: number): number[] {
   const speed = 0.05 + 0.65 * rng.uniform();
   const heading = 2 * Math.PI * rng.uniform();
-  const turn = MODE_TURNS[rng.int(MODE_TURNS.length)];
+  // The mode is mostly (80 %) predictable from the observed speed — slow walkers turn left,
+  // fast ones right — so a trained predictor has something to learn beyond the anchors.
+  const cue = speed < 0.27 ? 1 : speed < 0.48 ? 0 : 2;
+  const turn = MODE_TURNS[rng.uniform() < 0.8 ? cue : rng.int(MODE_TURNS.length)];
   const fut = modePath(turn, PRED_LEN, speed);
   const x0 = 10 * rng.uniform(), y0 = 10 * rng.uniform();
   const c = Math.cos(heading), s = Math.sin(heading);

@@ -1,0 +1,433 @@
+/**
+ * EigenTrajectory on ETH/UCY (Bae, Oh, Jeon, ICCV 2023; spec `eigentrajectory.md`): low-rank
+ * descriptors, anchors-only and trained predictors versus constant velocity and the
+ * least-squares line, per leave-one-scene-out fold.
+ *
+ * `deno run -A experiments/eigentrajectory.ts --data DIR --predictor anchors|cv|linear|mlp
+ *   [--folds eth,hotel,...] [--json FILE] [--quick]` prints a table and, with `--json`, writes
+ * `{ "folds": { "eth": { "ade", "fde" }, … }, "avg": { "ade", "fde" } }` (metres, best of 20
+ * for anchors/mlp). `--predictor` also takes a comma list (default: all four); with more than
+ * one, the JSON holds `{ "predictors": { name: { folds, avg } } }`.
+ *
+ * Data: `--data DIR` reads ETH/UCY; `--data synthetic` (or no `--data` outside quick mode)
+ * uses the seeded synthetic scenes. In `--quick` mode without `--data` (as `deno task
+ * reproduce` runs it) the real data at `../shared/data/ethucy` is used when it exists.
+ * Other flags: `--epochs N` (default 40), `--budget SEC` per fold for mlp training (default
+ * 150), `--hidden 128,128`, `--neighbours 4`, `--ninit 10`.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import {
+  anchorCoefficients,
+  type BaselineName,
+  canonicalGroups,
+  concatSets,
+  decodeFutures,
+  encode,
+  type ETModel,
+  fitBasis,
+  fitEigenTrajectory,
+  type FoldName,
+  FOLDS,
+  type ForecastScores,
+  loadFold,
+  predictBaseline,
+  predictCoefficients,
+  project,
+  reconstruct,
+  scoreForecast,
+  splitHistoryFuture,
+  STATIC_DIST,
+  syntheticScenes,
+  trainNetwork,
+  type TrajectorySet,
+  truncateBasis,
+} from "../methods/trajectory/mod.ts";
+import type { Tensor } from "../ops/tensor.ts";
+import { commonFlags, numberFlag } from "./lib/cli.ts";
+import { plotSvg, type Series } from "./lib/plot.ts";
+import { type Check, type Figure, writeReport } from "./lib/report.ts";
+
+type Predictor = "anchors" | "cv" | "linear" | "mlp";
+const PREDICTORS: readonly Predictor[] = ["anchors", "cv", "linear", "mlp"];
+const log = (msg: string): void => console.error(msg);
+
+const { flags, rest } = commonFlags(Deno.args);
+const predictors = String(rest.predictor ?? PREDICTORS.join(",")).split(",") as Predictor[];
+for (const p of predictors) {
+  if (!PREDICTORS.includes(p)) throw new RangeError(`--predictor: unknown "${p}" (${PREDICTORS})`);
+}
+const defaultData = fileURLToPath(new URL("../../shared/data/ethucy", import.meta.url));
+const dataDir = resolveData();
+const real = dataDir !== null;
+const folds: string[] = real
+  ? String(rest.folds ?? FOLDS.join(",")).split(",").map((f) => {
+    if (!(FOLDS as readonly string[]).includes(f)) throw new RangeError(`--folds: unknown "${f}"`);
+    return f;
+  })
+  : ["synthetic"];
+// Quick mode: one epoch on real data (≈ 30 s a fold on a busy 2-core machine), a few on the
+// small synthetic set.
+const epochs = numberFlag(rest, "epochs", flags.quick ? (real ? 1 : 6) : 40);
+const budget = numberFlag(rest, "budget", flags.quick ? 20 : 150);
+const nInit = numberFlag(rest, "ninit", flags.quick ? 1 : 10);
+const neighbours = numberFlag(rest, "neighbours", 4);
+const hidden = String(rest.hidden ?? "128,128").split(",").map(Number);
+// Quick mode trains the network on one fold only, so `deno task reproduce` stays short.
+const mlpFolds = flags.quick && real && rest.folds === undefined ? ["zara1"] : folds;
+
+function resolveData(): string | null {
+  const d = rest.data;
+  if (d === "synthetic") return null;
+  if (typeof d === "string") return d;
+  if (d !== undefined) throw new TypeError("--data needs a folder (or 'synthetic')");
+  if (!flags.quick) return null;
+  try {
+    return Deno.statSync(`${defaultData}/eth/test`).isDirectory ? defaultData : null;
+  } catch {
+    return null;
+  }
+}
+
+interface FoldInput {
+  name: string;
+  fit: TrajectorySet; // train + val: descriptor and anchors
+  train: TrajectorySet;
+  val: TrajectorySet;
+  test: TrajectorySet;
+  staticDist: number;
+}
+
+async function foldInput(name: string): Promise<FoldInput> {
+  if (!real) {
+    const q = flags.quick ? 0.3 : 1, s = flags.seed * 10;
+    const train = syntheticScenes({ scenes: Math.round(1500 * q), seed: s + 1 });
+    const val = syntheticScenes({ scenes: Math.round(300 * q), seed: s + 2 });
+    const test = syntheticScenes({ scenes: Math.round(500 * q), seed: s + 3 });
+    return { name, train, val, test, fit: concatSets([train, val]), staticDist: 0.35 };
+  }
+  const d = await loadFold(dataDir as string, name as FoldName);
+  const fit = concatSets([d.train, d.val]);
+  return {
+    name,
+    fit,
+    train: d.train,
+    val: d.val,
+    test: d.test,
+    staticDist: STATIC_DIST[name as FoldName],
+  };
+}
+
+interface FoldRun {
+  fold: string;
+  agents: number;
+  fitSeconds: number;
+  scores: Partial<Record<Predictor, ForecastScores & { seconds: number; windowsPerSec: number }>>;
+  mlpEpochs?: number;
+  mlpBestEpoch?: number;
+}
+
+const results: FoldRun[] = [];
+const figures: Figure[] = [];
+const recon: Series[] = [];
+for (const name of folds) {
+  const f = await foldInput(name);
+  log(`[${name}] ${f.fit.count} train+val agent-windows, ${f.test.count} test`);
+  const t0 = performance.now();
+  const model = fitEigenTrajectory(f.fit, { staticDist: f.staticDist, nInit, seed: flags.seed });
+  const fitSeconds = (performance.now() - t0) / 1000;
+  log(`[${name}] descriptor + anchors fitted in ${fitSeconds.toFixed(1)} s (nInit ${nInit})`);
+  const run: FoldRun = { fold: name, agents: f.test.count, fitSeconds, scores: {} };
+  const truth = splitHistoryFuture(f.test).future;
+  const enc = encode(model, f.test);
+  let shown: Float64Array | null = null;
+  for (const p of predictors) {
+    if (p === "mlp" && !mlpFolds.includes(name)) continue;
+    const t = performance.now();
+    let pred: Float64Array, modes = 1;
+    if (p === "anchors" || p === "mlp") {
+      modes = model.modes;
+      if (p === "anchors") pred = decodeFutures(model, enc, anchorCoefficients(model, enc));
+      else {
+        const tr = trainNetwork(model, f.train, f.val, {
+          epochs,
+          timeBudgetSec: budget,
+          hidden,
+          neighbours,
+          seed: flags.seed,
+          mirror: !flags.quick,
+          log: (l) => log(`[${name}] mlp ${l}`),
+        });
+        run.mlpEpochs = tr.history.length;
+        run.mlpBestEpoch = tr.bestEpoch;
+        const ti = performance.now();
+        pred = decodeFutures(model, enc, predictCoefficients(model, tr.net, f.test));
+        run.scores.mlp = {
+          ...scoreForecast(pred, truth, f.test.sceneStart, modes, 12),
+          seconds: (performance.now() - t) / 1000,
+          windowsPerSec: f.test.count / ((performance.now() - ti) / 1000),
+        };
+        shown = pred;
+        continue;
+      }
+      shown ??= pred;
+    } else pred = predictBaseline(f.test, p as BaselineName);
+    const sec = (performance.now() - t) / 1000;
+    run.scores[p] = {
+      ...scoreForecast(pred, truth, f.test.sceneStart, modes, 12),
+      seconds: sec,
+      windowsPerSec: f.test.count / sec,
+    };
+  }
+  for (const [p, s] of Object.entries(run.scores)) {
+    log(
+      `[${name}] ${p}: ADE/FDE ${s.ade.toFixed(3)}/${s.fde.toFixed(3)} TCC ${
+        s.tcc.toFixed(3)
+      } COL ${s.col.toFixed(2)}`,
+    );
+  }
+  results.push(run);
+  recon.push(...reconstructionCurves(name, f.test));
+  if (name === folds[0]) figures.push(...modelFigures(name, model));
+  if (shown && name === folds[0]) figures.push(sceneFigure(name, f.test, shown, model.modes));
+}
+
+/** Table-1 protocol of spec §8.16 on one test set: mean L2 error (m) vs k. */
+function reconstructionCurves(name: string, test: TrajectorySet): Series[] {
+  const [st] = canonicalGroups(test, Infinity, false); // everyone static: no scale, no split
+  const ks = Array.from({ length: 12 }, (_, i) => i + 1);
+  return (["history", "future"] as const).map((w) => {
+    const rows = w === "history" ? st.history : st.future;
+    const b = fitBasis(rows, 12);
+    const y = ks.map((k) => meanL2(rows, truncateBasis(b, k)));
+    return { name: `${name} ${w}`, x: ks, y, mode: "both" as const };
+  });
+}
+
+function meanL2(rows: Tensor, b: ReturnType<typeof fitBasis>): number {
+  const r = reconstruct(b, project(b, rows)).data, a = rows.data;
+  let s = 0;
+  for (let i = 0; i < a.length; i += 2) s += Math.hypot(a[i] - r[i], a[i + 1] - r[i + 1]);
+  return s / (a.length / 2);
+}
+
+function pathSeries(name: string, v: ArrayLike<number>, start: [number, number] | null): Series {
+  const x: number[] = start ? [start[0]] : [], y: number[] = start ? [start[1]] : [];
+  for (let i = 0; i < v.length; i += 2) {
+    x.push(v[i]);
+    y.push(v[i + 1]);
+  }
+  return { name, x, y, mode: "line" };
+}
+
+/** Several paths as one series, separated by NaN breaks (one legend entry, one colour). */
+function joined(
+  name: string,
+  count: number,
+  path: (i: number) => ArrayLike<number>,
+  start: [number, number] | null,
+): Series {
+  const x: number[] = [], y: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const p = pathSeries("", path(i), start);
+    x.push(...p.x, NaN);
+    y.push(...p.y, NaN);
+  }
+  return { name, x, y, mode: "line" };
+}
+
+function modelFigures(name: string, model: ETModel): Figure[] {
+  const out: Figure[] = [];
+  model.groups.forEach((g, gi) => {
+    const label = gi ? "moving" : "static";
+    const u = g.fut.u, k = g.fut.k;
+    const basis = Array.from({ length: k }, (_, j) => {
+      const v = Array.from({ length: g.fut.dim }, (_, i) => u.data[i * k + j]);
+      return pathSeries(`u${j + 1}`, v, [0, 0]);
+    });
+    out.push({
+      file: `eigentrajectory_basis_${label}.svg`,
+      caption:
+        `${name}, ${label} group: the ${k} future EigenTrajectories (columns of U_k drawn as paths)`,
+      svg: plotSvg({
+        title: `${label} future basis (${name})`,
+        xLabel: "x'",
+        yLabel: "y'",
+        series: basis,
+        equalAxes: true,
+      }),
+    });
+    const paths = reconstruct(g.fut, g.anchors.centroids);
+    const anchors = [
+      joined(
+        `${model.modes} anchors`,
+        model.modes,
+        (s) => paths.data.subarray(s * 24, s * 24 + 24),
+        [
+          0,
+          0,
+        ],
+      ),
+    ];
+    out.push({
+      file: `eigentrajectory_anchors_${label}.svg`,
+      caption:
+        `${name}, ${label} group: the ${model.modes} anchors U_k·a_s in the canonical frame (${
+          gi ? "speed-normalized units" : "metres"
+        })`,
+      svg: plotSvg({
+        title: `${label} anchors (${name})`,
+        xLabel: "x'",
+        yLabel: "y'",
+        series: anchors,
+        equalAxes: true,
+      }),
+    });
+  });
+  return out;
+}
+
+function sceneFigure(name: string, test: TrajectorySet, pred: Float64Array, modes: number): Figure {
+  // The first scene with 3–4 agents (or the first scene) keeps the plot readable.
+  let j = 0;
+  for (let s = 0; s + 1 < test.sceneStart.length; s++) {
+    const n = test.sceneStart[s + 1] - test.sceneStart[s];
+    if (n >= 3 && n <= 4) {
+      j = s;
+      break;
+    }
+  }
+  const series: Series[] = [];
+  const n = test.count, L = 40;
+  for (let i = test.sceneStart[j]; i < test.sceneStart[j + 1]; i++) {
+    const p = test.positions.subarray(i * L, (i + 1) * L);
+    series.push(pathSeries(`agent ${i} observed`, p.subarray(0, 16), null));
+    series.push({ ...pathSeries(`agent ${i} true`, p.subarray(14, 40), null), mode: "both" });
+    series.push(
+      joined(`agent ${i} predicted (${modes})`, modes, (s) => {
+        const o = (s * n + i) * 24;
+        return pred.subarray(o, o + 24);
+      }, [p[14], p[15]]),
+    );
+  }
+  return {
+    file: "eigentrajectory_scene.svg",
+    caption: `${name} test scene ${j}: observed, true and ${modes} predicted futures per agent`,
+    svg: plotSvg({
+      title: `scene ${j} (${name})`,
+      xLabel: "x (m)",
+      yLabel: "y (m)",
+      series,
+      equalAxes: true,
+    }),
+  };
+}
+
+figures.push({
+  file: "eigentrajectory_recon_vs_k.svg",
+  caption:
+    "Mean L2 reconstruction error (m) of test histories/futures vs basis size k (spec §8.16 protocol)",
+  svg: plotSvg({
+    title: "reconstruction error vs k",
+    xLabel: "k",
+    yLabel: "mean L2 error (m)",
+    logY: true,
+    series: recon,
+  }),
+});
+
+// ---- aggregate, checks, outputs ----
+function average(p: Predictor): { ade: number; fde: number; n: number } | null {
+  const rows = results.filter((r) => r.scores[p]);
+  if (rows.length === 0) return null;
+  const ade = rows.reduce((a, r) => a + (r.scores[p]?.ade ?? 0), 0) / rows.length;
+  const fde = rows.reduce((a, r) => a + (r.scores[p]?.fde ?? 0), 0) / rows.length;
+  return { ade, fde, n: rows.length };
+}
+
+const fmt = (x: number | undefined): string => (x === undefined ? "–" : x.toFixed(3));
+const header = ["fold", "agents", ...predictors.map((p) => `${p} ADE/FDE`)];
+const rows = results.map((r) => [
+  r.fold,
+  r.agents,
+  ...predictors.map((p) => `${fmt(r.scores[p]?.ade)}/${fmt(r.scores[p]?.fde)}`),
+]);
+rows.push(["AVG", "", ...predictors.map((p) => `${fmt(average(p)?.ade)}/${fmt(average(p)?.fde)}`)]);
+console.log([header, ...rows].map((r) => r.join("\t")).join("\n"));
+
+const checks: Check[] = [];
+const all5 = real && FOLDS.every((f) => folds.includes(f));
+const within = (x: number, want: number, tol: number): boolean => Math.abs(x - want) <= tol;
+const anchorsAvg = average("anchors"), cvAvg = average("cv"), mlpAvg = average("mlp");
+if (all5 && anchorsAvg) {
+  checks.push({
+    name: "anchors-only AVG within ±0.02/±0.03 of 0.227/0.391 (spec §6.3, §8.20)",
+    ok: within(anchorsAvg.ade, 0.227, 0.02) && within(anchorsAvg.fde, 0.391, 0.03),
+    detail: `${fmt(anchorsAvg.ade)}/${fmt(anchorsAvg.fde)} with k-means nInit ${nInit}`,
+  });
+}
+if (all5 && cvAvg) {
+  checks.push({
+    name: "constant velocity AVG within ±0.01 of 0.520/1.141 (spec §6.3)",
+    ok: within(cvAvg.ade, 0.520, 0.01) && within(cvAvg.fde, 1.141, 0.01),
+    detail: `${fmt(cvAvg.ade)}/${fmt(cvAvg.fde)}`,
+  });
+}
+if (anchorsAvg && cvAvg) {
+  checks.push({
+    name: "best-of-20 anchors beat constant velocity (multi-modality pays)",
+    ok: anchorsAvg.ade < cvAvg.ade && anchorsAvg.fde < cvAvg.fde,
+    detail: `anchors ${fmt(anchorsAvg.ade)}/${fmt(anchorsAvg.fde)} vs cv ${fmt(cvAvg.ade)}/${
+      fmt(cvAvg.fde)
+    }`,
+  });
+}
+if (mlpAvg) {
+  const same = results.filter((r) => r.scores.mlp && r.scores.anchors);
+  const aA = same.reduce((a, r) => a + (r.scores.anchors?.ade ?? 0), 0) / Math.max(1, same.length);
+  const aF = same.reduce((a, r) => a + (r.scores.anchors?.fde ?? 0), 0) / Math.max(1, same.length);
+  if (same.length > 0) {
+    checks.push({
+      name: `trained predictor beats anchors-only on the mean over its ${same.length} fold(s)`,
+      ok: mlpAvg.ade < aA && mlpAvg.fde < aF,
+      detail: `mlp ${fmt(mlpAvg.ade)}/${fmt(mlpAvg.fde)} vs anchors ${fmt(aA)}/${fmt(aF)}` +
+        (mlpAvg.n === 5 ? `; published ET AVG 0.21/0.34` : ""),
+    });
+  }
+}
+
+function jsonOf(p: Predictor): unknown {
+  const fo: Record<string, { ade: number; fde: number }> = {};
+  for (const r of results) {
+    const s = r.scores[p];
+    if (s) fo[r.fold] = { ade: s.ade, fde: s.fde };
+  }
+  const a = average(p);
+  return { folds: fo, avg: a ? { ade: a.ade, fde: a.fde } : null };
+}
+if (flags.json) {
+  const body = predictors.length === 1
+    ? jsonOf(predictors[0])
+    : { predictors: Object.fromEntries(predictors.map((p) => [p, jsonOf(p)])) };
+  const dir = flags.json.includes("/") ? flags.json.slice(0, flags.json.lastIndexOf("/")) : "";
+  if (dir) await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(flags.json, JSON.stringify(body, null, 2) + "\n");
+}
+
+await writeReport(flags.out, {
+  name: "eigentrajectory",
+  title: "EigenTrajectory: low-rank descriptors and anchors on ETH/UCY",
+  summary: `${real ? `ETH/UCY (${dataDir})` : "synthetic scenes"}, folds ${folds.join(", ")}; ` +
+    `k = 6, S = 20, k-means nInit ${nInit}${flags.quick ? " (quick mode)" : ""}. ` +
+    `mlp: MLP ${hidden.join("×")} over ET coefficients + ${neighbours}-neighbour pooling, ` +
+    `up to ${epochs} epochs / ${budget} s per fold on ${mlpFolds.join(", ")}.`,
+  tables: [{
+    caption: "best-of-20 (anchors, mlp) or single (cv, linear) ADE/FDE in metres",
+    header,
+    rows,
+  }],
+  figures,
+  checks,
+  data: { results, predictors: Object.fromEntries(predictors.map((p) => [p, jsonOf(p)])) },
+});
