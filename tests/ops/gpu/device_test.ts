@@ -1,0 +1,102 @@
+import assert from "node:assert/strict";
+import { requestGpu } from "../../../ops/gpu/device.ts";
+import { bucketSize } from "../../../ops/gpu/pool.ts";
+import { tensor } from "../../../ops/tensor.ts";
+import { gpu, noGpu } from "./_gpu.ts";
+
+Deno.test("requestGpu: a software-only machine gives null unless allowFallback", {
+  ignore: noGpu || !gpu?.info.isFallbackAdapter,
+}, async () => {
+  assert.equal(await requestGpu(), null);
+  assert.equal(
+    await requestGpu({ allowFallback: false, powerPreference: "high-performance" }),
+    null,
+  );
+});
+
+Deno.test("requestGpu: rejects a non-boolean allowFallback", async () => {
+  await assert.rejects(
+    () => requestGpu({ allowFallback: "yes" as unknown as boolean }),
+    (e: Error) => e instanceof TypeError && /allowFallback/.test(e.message),
+  );
+});
+
+Deno.test("Gpu: reports adapter info and the adapter's own limits", { ignore: noGpu }, () => {
+  const g = gpu!;
+  assert.equal(typeof g.info.description, "string");
+  assert.equal(typeof g.info.isFallbackAdapter, "boolean");
+  // WebGPU's defaults are 128 MiB / 256 MiB / 16 KiB / 256: we must have at least those.
+  assert.ok(g.limits.maxStorageBufferBindingSize >= 128 * 2 ** 20);
+  assert.ok(g.limits.maxBufferSize >= 256 * 2 ** 20);
+  assert.ok(g.limits.maxComputeWorkgroupStorageSize >= 16384);
+  assert.ok(g.limits.maxComputeInvocationsPerWorkgroup >= 256);
+});
+
+Deno.test(
+  "upload/read: f32 round-trips exactly, f64 rounds to nearest f32",
+  { ignore: noGpu },
+  async () => {
+    const g = gpu!;
+    const f32 = tensor([1.5, -2, 3e-8, 7], { shape: [2, 2], dtype: "f32" });
+    const gf = g.upload(f32);
+    const back = await gf.read();
+    gf.dispose();
+    assert.deepEqual(back.shape, [2, 2]);
+    assert.deepEqual(Array.from(back.data), Array.from(f32.data));
+    const x = [0.1, 1 / 3, -1e10, 2 ** -130];
+    const gx = g.upload(tensor(x));
+    const r = await gx.read();
+    gx.dispose();
+    assert.equal(r.dtype, "f32");
+    assert.deepEqual(Array.from(r.data), Array.from(new Float32Array(x)));
+    assert.throws(
+      () => g.upload(tensor([1, 1e39])),
+      (e: Error) => e instanceof RangeError && /1e\+39/.test(e.message),
+    );
+  },
+);
+
+Deno.test("GpuTensor: dispose returns the buffer, a second dispose or use throws", {
+  ignore: noGpu,
+}, async () => {
+  const g = gpu!;
+  const before = g.stats();
+  const t = g.upload(tensor([1, 2, 3]));
+  assert.equal(g.stats().liveBuffers, before.liveBuffers + 1);
+  t.dispose();
+  assert.equal(g.stats().liveBuffers, before.liveBuffers);
+  assert.throws(() => t.dispose(), RangeError);
+  await assert.rejects(() => t.read(), RangeError);
+});
+
+Deno.test("pool: repeated same-size tensors reuse one buffer", { ignore: noGpu }, () => {
+  const g = gpu!;
+  g.upload(tensor([1, 2, 3, 4, 5])).dispose();
+  const created = g.stats().created;
+  for (let i = 0; i < 20; i++) g.upload(tensor([i, 2, 3, 4, 5])).dispose();
+  assert.equal(g.stats().created, created);
+});
+
+Deno.test("bucketSize: covers the request, wastes at most 25 %, rejects bad sizes", () => {
+  for (const n of [0, 1, 256, 257, 1000, 4096, 5000, 123457, 2 ** 28]) {
+    const b = bucketSize(n);
+    assert.ok(b >= n && b >= 256, `${n} -> ${b}`);
+    if (n > 256) assert.ok(b <= 1.25 * n + 1, `${n} -> ${b}`);
+    assert.equal(b % 16, 0);
+  }
+  assert.throws(() => bucketSize(-1), RangeError);
+});
+
+Deno.test("empty: refuses a tensor beyond the binding limit", { ignore: noGpu }, () => {
+  const g = gpu!;
+  const n = g.limits.maxStorageBufferBindingSize / 4 + 1;
+  assert.throws(
+    () => g.empty([n]),
+    (e: Error) => e instanceof RangeError && /exceeds/.test(e.message),
+  );
+});
+
+Deno.test("no GPU buffer leaks after this file's tests", { ignore: noGpu }, () => {
+  assert.equal(gpu!.stats().liveBuffers, 0);
+  assert.equal(gpu!.stats().liveBytes, 0);
+});
