@@ -2,13 +2,20 @@
  * One SubGM iteration (residuals, signs, sub-gradient, update) on the dense Gaussian design at
  * d = 50, m = 3000 and d = 100, m = 5000 with r' = d: ours with packed f64 and packed f32
  * storage (one fused streaming pass) and full f64 storage, against a naive two-pass version
- * over full f64 storage (baseline: what one writes by hand). numpy is timed separately by
- * `benches/numpy_subgm.py` in the same sitting. Results: `benches/RESULTS.md`, section "SubGM".
+ * over full f64 storage (baseline: what one writes by hand). Where a real (non-fallback) WebGPU
+ * adapter exists, the GPU pass (f32 design) joins each group, and a GPU-only group at
+ * d = 100, m = 20000 measures the memory-bound case (bytes per iteration: 2·m·d(d+1)/2·4).
+ * numpy is timed separately by `benches/numpy_subgm.py` in the same sitting. Results:
+ * `benches/RESULTS.md`, section "SubGM".
  */
+import { requestGpu } from "../ops/gpu/device.ts";
 import { Rng } from "../ops/random.ts";
 import { evaluateFactored, factoredWork } from "../recovery/objective.ts";
 import { generateProblem, type RecoveryProblem } from "../recovery/problem.ts";
 import type { DenseDesign } from "../recovery/dense.ts";
+import { type GpuRecoveryProblem, toGpuProblem } from "../recovery/subgm_gpu.ts";
+
+const gpu = await requestGpu(); // real adapters only: a software rasterizer says nothing here
 
 /** Naive iteration: r = A·vec(UUᵀ) − y, then S = Σ sign(r_i) A_i, D = (2/m)·S·U (two passes). */
 function naiveStep(a: Float64Array, y: Float64Array, u: Float64Array, d: number, m: number): void {
@@ -45,6 +52,16 @@ function ourStep(
   for (let i = 0; i < u.length; i++) u[i] -= 1e-3 * work.gl[i];
 }
 
+async function gpuStep(
+  p: GpuRecoveryProblem,
+  u: Float64Array,
+  k: number,
+  gl: Float64Array,
+): Promise<void> {
+  await p.op.residualGradient(u, k, p.y, "sign", gl);
+  for (let i = 0; i < u.length; i++) u[i] -= 1e-3 * gl[i] / p.op.m;
+}
+
 for (const [d, m] of [[50, 3000], [100, 5000]]) {
   const group = `SubGM iteration d=${d} m=${m} r'=${d}`;
   const noise = { kind: "outlier", p: 0.2 } as const;
@@ -68,4 +85,23 @@ for (const [d, m] of [[50, 3000], [100, 5000]]) {
       ourStep(p, u, k, work);
     });
   }
+  if (gpu) {
+    const gp = toGpuProblem(gpu, variants[1][1]), u = u0.slice(), gl = new Float64Array(d * k);
+    Deno.bench(`ours GPU f32 packed d=${d}`, { group, ...few }, async () => {
+      await gpuStep(gp, u, k, gl);
+    });
+  }
+}
+
+if (gpu) {
+  const d = 100, m = 20000, k = d;
+  const gp = toGpuProblem(gpu, generateProblem({ d, rstar: 3, m, dtype: "f32", seed: 1 }));
+  const u = new Float64Array(d * k).fill(0.01), gl = new Float64Array(d * k);
+  Deno.bench(`ours GPU f32 packed d=100 m=20000 (${(2 * m * 5050 * 4 / 1e6).toFixed(0)} MB/iter)`, {
+    group: "SubGM GPU iteration d=100 m=20000",
+    n: 30,
+    warmup: 3,
+  }, async () => {
+    await gpuStep(gp, u, k, gl);
+  });
 }

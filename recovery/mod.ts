@@ -19,6 +19,7 @@ export * from "./operator.ts";
 export {
   DenseDesign,
   type DenseStorage,
+  denseStorage,
   gaussianDesign,
   type GaussianDesignOptions,
 } from "./dense.ts";
@@ -33,3 +34,5 @@ export * from "./objective.ts";
 export * from "./descent.ts";
 export * from "./subgm.ts";
 export * from "./l2gd.ts";
+export { GpuDenseDesign } from "./dense_gpu.ts";
+export { type GpuRecoveryProblem, subgmGpu, toGpuProblem } from "./subgm_gpu.ts";
