@@ -1,8 +1,9 @@
 /**
  * GPU reductions along one axis (or over all elements): sum, mean, max, min and the vector norms
  * (1, 2, ∞). A tensor is viewed as `[outer, n, inner]` around the reduced axis: rows
- * (`inner = 1`) are reduced by a 256-thread workgroup each with a tree in workgroup memory;
- * otherwise one thread per output walks the axis with coalesced loads.
+ * (`inner = 1`) of at least 256 elements are reduced by a 256-thread workgroup each with a tree
+ * in workgroup memory; otherwise one thread per output walks the axis (coalesced when
+ * `inner > 1`).
  *
  * @module
  */
@@ -129,7 +130,9 @@ export function reduceGpu(x: GpuTensor, op: ReduceOp, opts: ReduceGpuOptions = {
   }
   const gpu = x.gpu, out = gpu.empty(shape), max = gpu.limits.maxComputeWorkgroupsPerDimension;
   const params = uniforms([outer, n, inner]);
-  if (inner === 1) {
+  // A workgroup per row pays off only for long rows; short rows (and strided axes) get a
+  // thread per output.
+  if (inner === 1 && n >= 256) {
     const pipe = gpu.pipeline(`reduce_row_${op}`, rowWgsl(fold));
     gpu.dispatch(pipe, params, [x.buffer, out.buffer], grid2d(outer, max));
   } else {
