@@ -165,34 +165,43 @@ export function fusedPass32(
   }
 }
 
-// Four independent accumulators hide the floating-point add latency (about 4 cycles), which
-// otherwise bounds a single-accumulator dot product to one term per latency.
+// Eight independent accumulators hide the floating-point add latency (about 4 cycles), which
+// otherwise bounds a single-accumulator dot product to one term per latency. The WebAssembly
+// kernel (dense_wasm.ts) sums in this same order, so both paths agree bitwise.
 function dot64(a: Float64Array, off: number, x: Float64Array, len: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
   let j = 0;
-  for (; j + 3 < len; j += 4) {
+  for (; j + 7 < len; j += 8) {
     const p = off + j;
     s0 += a[p] * x[j];
     s1 += a[p + 1] * x[j + 1];
     s2 += a[p + 2] * x[j + 2];
     s3 += a[p + 3] * x[j + 3];
+    s4 += a[p + 4] * x[j + 4];
+    s5 += a[p + 5] * x[j + 5];
+    s6 += a[p + 6] * x[j + 6];
+    s7 += a[p + 7] * x[j + 7];
   }
   for (; j < len; j++) s0 += a[off + j] * x[j];
-  return (s0 + s1) + (s2 + s3);
+  return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
 }
 
 function dot32(a: Float32Array, off: number, x: Float64Array, len: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
   let j = 0;
-  for (; j + 3 < len; j += 4) {
+  for (; j + 7 < len; j += 8) {
     const p = off + j;
     s0 += a[p] * x[j];
     s1 += a[p + 1] * x[j + 1];
     s2 += a[p + 2] * x[j + 2];
     s3 += a[p + 3] * x[j + 3];
+    s4 += a[p + 4] * x[j + 4];
+    s5 += a[p + 5] * x[j + 5];
+    s6 += a[p + 6] * x[j + 6];
+    s7 += a[p + 7] * x[j + 7];
   }
   for (; j < len; j++) s0 += a[off + j] * x[j];
-  return (s0 + s1) + (s2 + s3);
+  return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
 }
 
 function axpy64(w: number, a: Float64Array, off: number, s: Float64Array, len: number): void {

@@ -4,7 +4,7 @@
  * the residual, its weight, and a 2-lane f64 axpy into the accumulator while the row is hot.
  * f32 rows are widened to f64 as they are loaded (`f64x2.promote_low_f32x4`), so arithmetic is
  * f64 for both storage types (spec §9). The summation order is the one of the TypeScript kernels
- * in `dense_kernels.ts` (four partial sums combined as `(s0 + s1) + (s2 + s3)`, no FMA), so both
+ * in `dense_kernels.ts` (eight partial sums combined pairwise, no FMA), so both
  * give bitwise-identical results. Ma & Fattahi, JMLR 24(96), 2023.
  *
  * @module
@@ -51,7 +51,9 @@ function f64Const(c: Code, v: number): Code {
 // Parameters: 0 a, 1 len, 2 m, 3 x, 4 y, 5 res, 6 s, 7 sign (pointers are byte offsets).
 const [A, LEN, M, X, Y, RES, S, SIGN] = [0, 1, 2, 3, 4, 5, 6, 7];
 // Locals: 8 i, 9 jx (f64 byte offset), 10 ja (row byte offset), 11 row, 12 vecX (bytes of the
-// 4-wide part in f64 units), 13 lenX (len·8), 14 acc0, 15 acc1, 16 r, 17 w, 18 wv, 19 t
+// 8-wide part in f64 units), 13 lenX (len·8), 14 acc0, 15 acc1, 16 r, 17 w, 18 wv, 19 t,
+// 20 acc2, 21 acc3
+const [ACC2, ACC3] = [20, 21];
 const [I, JX, JA, ROW, VECX, LENX, ACC0, ACC1, R, W, WV, T] = [
   8,
   9,
@@ -74,17 +76,21 @@ function loadA(c: Code, f32: boolean, extra: number): Code {
   return c.simdMem(op.load64Zero, 3, extra).simd(op.promoteLow);
 }
 
+// Eight partial sums in four 2-lane accumulators: enough independent adds to hide the add
+// latency. dense_kernels.ts sums in exactly this order.
 function emitDot(c: Code, f32: boolean): void {
-  c.zero().set(ACC0).zero().set(ACC1).i32(0).set(JX).i32(0).set(JA);
+  const accs = [ACC0, ACC1, ACC2, ACC3];
+  for (const acc of accs) c.zero().set(acc);
+  c.i32(0).set(JX).i32(0).set(JA);
   c.raw(...op.block, ...op.loop).get(JX).get(VECX).raw(op.i32GeU, op.brIf, 1);
-  for (const [acc, k] of [[ACC0, 0], [ACC1, 1]]) {
+  accs.forEach((acc, k) => {
     c.get(acc);
     loadA(c, f32, k * (f32 ? 8 : 16));
     c.get(X).get(JX).add().simdMem(Simd.load, 3, 16 * k).simd(Simd.f64x2Mul).simd(Simd.f64x2Add)
       .set(acc);
-  }
-  c.inc(JX, 32).inc(JA, f32 ? 16 : 32).raw(op.br, 0, ...op.end, ...op.end);
-  // tail into the first partial sum, then (s0 + s1) + (s2 + s3) as in dense_kernels.ts
+  });
+  c.inc(JX, 64).inc(JA, f32 ? 32 : 64).raw(op.br, 0, ...op.end, ...op.end);
+  // tail into the first partial sum
   c.get(ACC0).raw(0xfd, op.extractLane, 0).set(T);
   c.raw(...op.block, ...op.loop).get(JX).get(LENX).raw(op.i32GeU, op.brIf, 1);
   c.get(T).get(ROW).get(JA).add();
@@ -92,9 +98,13 @@ function emitDot(c: Code, f32: boolean): void {
   else c.raw(op.f64Load, 3, 0);
   c.get(X).get(JX).add().raw(op.f64Load, 3, 0, op.f64Mul, op.f64Add).set(T);
   c.inc(JX, 8).inc(JA, f32 ? 4 : 8).raw(op.br, 0, ...op.end, ...op.end);
+  // ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+  const pair = (acc: number): Code =>
+    c.get(acc).raw(0xfd, op.extractLane, 0).get(acc).raw(0xfd, op.extractLane, 1, op.f64Add);
   c.get(T).get(ACC0).raw(0xfd, op.extractLane, 1, op.f64Add);
-  c.get(ACC1).raw(0xfd, op.extractLane, 0).get(ACC1).raw(0xfd, op.extractLane, 1, op.f64Add);
-  c.raw(op.f64Add);
+  pair(ACC1).raw(op.f64Add);
+  pair(ACC2);
+  pair(ACC3).raw(op.f64Add, op.f64Add);
 }
 
 function emitWeight(c: Code): void {
@@ -121,13 +131,13 @@ function emitAxpy(c: Code, f32: boolean): void {
   c.raw(op.f64Ne, ...op.if);
   c.get(W).simd(Simd.f64x2Splat).set(WV).i32(0).set(JX).i32(0).set(JA);
   c.raw(...op.block, ...op.loop).get(JX).get(VECX).raw(op.i32GeU, op.brIf, 1);
-  for (const k of [0, 1]) {
+  for (const k of [0, 1, 2, 3]) {
     c.get(S).get(JX).add();
     c.get(S).get(JX).add().simdMem(Simd.load, 3, 16 * k).get(WV);
     loadA(c, f32, k * (f32 ? 8 : 16));
     c.simd(Simd.f64x2Mul).simd(Simd.f64x2Add).simdMem(Simd.store, 3, 16 * k);
   }
-  c.inc(JX, 32).inc(JA, f32 ? 16 : 32).raw(op.br, 0, ...op.end, ...op.end);
+  c.inc(JX, 64).inc(JA, f32 ? 32 : 64).raw(op.br, 0, ...op.end, ...op.end);
   c.raw(...op.block, ...op.loop).get(JX).get(LENX).raw(op.i32GeU, op.brIf, 1);
   c.get(S).get(JX).add().get(S).get(JX).add().raw(op.f64Load, 3, 0).get(W);
   c.get(ROW).get(JA).add();
@@ -151,7 +161,7 @@ function emitAxpy(c: Code, f32: boolean): void {
 export function emitFusedKernel(dtype: DType): Uint8Array<ArrayBuffer> {
   const f32 = dtype === "f32", c = new Code();
   c.get(LEN).i32(3).raw(op.i32Shl).set(LENX);
-  c.get(LEN).i32(-4).raw(op.i32And).i32(3).raw(op.i32Shl).set(VECX);
+  c.get(LEN).i32(-8).raw(op.i32And).i32(3).raw(op.i32Shl).set(VECX);
   c.get(A).set(ROW).i32(0).set(I);
   c.raw(...op.block, ...op.loop).get(I).get(M).raw(op.i32GeU, op.brIf, 1);
   emitDot(c, f32);
@@ -159,7 +169,7 @@ export function emitFusedKernel(dtype: DType): Uint8Array<ArrayBuffer> {
   emitAxpy(c, f32);
   c.get(ROW).get(LEN).i32(f32 ? 2 : 3).raw(op.i32Shl).add().set(ROW).inc(I, 1);
   c.raw(op.br, 0, ...op.end, ...op.end);
-  const locals = [I32, I32, I32, I32, I32, I32, V128, V128, F64, F64, V128, F64];
+  const locals = [I32, I32, I32, I32, I32, I32, V128, V128, F64, F64, V128, F64, V128, V128];
   return encodeModule({
     minPages: 1,
     funcs: [{ name: "fused", params: [I32, I32, I32, I32, I32, I32, I32, I32], locals, body: c }],
