@@ -5,7 +5,9 @@
  * @module
  */
 import * as un from "../unary.ts";
-import { allocData, Tensor } from "../tensor.ts";
+import { broadcastShape } from "../elementwise.ts";
+import { allocData, assertTensor, Tensor } from "../tensor.ts";
+import { expandTo, sumToShape } from "./broadcast.ts";
 import { record } from "./tape.ts";
 
 /** `out[i] = f(g[i], s[i])` over two tensors of one shape (g the gradient, s a saved value). */
@@ -202,18 +204,41 @@ export function gelu(a: Tensor, opts: un.GeluOptions = {}): Tensor {
 }
 
 /**
- * `a^p` for a number `p`; differentiable in `a` (`d/da = p·a^(p-1)`).
+ * `a^p` elementwise, for a number `p` or a tensor `p` broadcast against `a`; differentiable in
+ * `a` (`p·a^(p−1)`) and in a tensor `p` (`a^p·log a`, defined for `a > 0`).
  *
  * @example
  * ```ts
  * import { tensor } from "../tensor.ts";
  * import { pow } from "./ops_unary.ts";
- * console.log(pow(tensor([3]), 2).data); // Float64Array [9]
+ * console.log(pow(tensor([3]), 2).data, pow(tensor([2, 3]), tensor([3])).data); // Float64Array [9] Float64Array [8, 27]
  * ```
  */
-export function pow(a: Tensor, p: number): Tensor {
-  const out = un.pow(a, p);
-  return record("pow", out, [a], (g) => [
-    zip(g, a, (g, x) => (p === 0 ? 0 : g * p * Math.pow(x, p - 1))),
-  ]);
+export function pow(a: Tensor, p: number | Tensor): Tensor {
+  if (!(p instanceof Tensor)) {
+    const out = un.pow(a, p);
+    return record("pow", out, [a], (g) => [
+      zip(g, a, (g, x) => (p === 0 ? 0 : g * p * Math.pow(x, p - 1))),
+    ]);
+  }
+  assertTensor("pow", "a", a);
+  if (a.dtype !== p.dtype) {
+    throw new TypeError(`pow: dtypes differ: a is ${a.dtype}, p is ${p.dtype}`);
+  }
+  const shape = broadcastShape("pow", a.shape, p.shape);
+  const x = expandTo(a, shape).data, e = expandTo(p, shape).data;
+  const y = allocData(a.dtype, x.length);
+  for (let i = 0; i < y.length; i++) y[i] = Math.pow(x[i], e[i]);
+  return record("pow", new Tensor(y, shape), [a, p], (g, need) => {
+    const gd = g.data;
+    const ga = allocData(g.dtype, gd.length), gp = allocData(g.dtype, gd.length);
+    for (let i = 0; i < gd.length; i++) {
+      ga[i] = e[i] === 0 ? 0 : gd[i] * e[i] * Math.pow(x[i], e[i] - 1);
+      gp[i] = y[i] === 0 ? 0 : gd[i] * y[i] * Math.log(x[i]);
+    }
+    return [
+      need[0] ? sumToShape(new Tensor(ga, shape), a.shape) : null,
+      need[1] ? sumToShape(new Tensor(gp, shape), p.shape) : null,
+    ];
+  });
 }

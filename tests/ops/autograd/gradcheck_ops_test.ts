@@ -66,6 +66,7 @@ check("gelu tanh", (a) => ad.gelu(a, { approximate: "tanh" }), [rn([6])]);
 check("silu", ad.silu, [rn([6])]);
 check("pow 3", (a) => ad.pow(a, 3), [rn([4])]);
 check("pow -1.5", (a) => ad.pow(a, -1.5), [positive([4])]);
+check("pow tensor exponent broadcast", (a, p) => ad.pow(a, p), [positive([2, 3]), rn([3])]);
 
 // reductions
 check("sum all", (a) => ad.sum(a), [rn([3, 4])]);
