@@ -12,14 +12,40 @@ import { givens, rotateColumnPair, rotateColumnsForward } from "./dense.ts";
 
 const EPS = 2 ** -52;
 
-/** Row-major matrices whose columns receive the rotations (`null` = not wanted). */
+/**
+ * Row-major matrices that receive the rotations (`null` = not wanted): the vectors are columns
+ * 0…n−1 of `x`, or, with `byRows`, rows 0…n−1 (then `rows` is the vector length).
+ */
 export interface VectorSink {
-  /** Storage; columns 0…n−1 are rotated. */
+  /** Storage. */
   x: Float64Array;
-  /** Rows. */
+  /** Rows (the vector length when `byRows`). */
   rows: number;
   /** Leading dimension (row stride). */
   ld: number;
+  /** Vectors are rows: rotations combine rows (contiguous, SIMD-friendly). */
+  byRows?: boolean;
+  /**
+   * With `byRows`, a kernel applying the rotation sequence `lo … hi−1` to rows (entries
+   * `0 … ld−1`), e.g. the WebAssembly SIMD one of `simd.ts`.
+   */
+  rotateRows?: (
+    x: Float64Array,
+    ld: number,
+    len: number,
+    lo: number,
+    hi: number,
+    cs: Float64Array,
+    sn: Float64Array,
+  ) => void;
+}
+
+/** Rotation buffers (n each) the caller may supply, e.g. inside the SIMD kernels' memory. */
+export interface RotationBuffers {
+  cu: Float64Array;
+  su: Float64Array;
+  cv: Float64Array;
+  sv: Float64Array;
 }
 
 /**
@@ -42,10 +68,11 @@ export function bidiagonalSvd_(
   n: number,
   u: VectorSink | null,
   v: VectorSink | null,
+  buffers?: RotationBuffers,
 ): void {
   let smax = 0;
   for (let i = 0; i < n; i++) smax = Math.max(smax, Math.abs(d[i]), i < n - 1 ? Math.abs(e[i]) : 0);
-  if (smax > 0) iterate(d, e, n, u, v, smax);
+  if (smax > 0) iterate(d, e, n, u, v, smax, buffers);
   finish(d, n, u, v);
 }
 
@@ -56,13 +83,18 @@ function iterate(
   u: VectorSink | null,
   v: VectorSink | null,
   smax: number,
+  buffers?: RotationBuffers,
 ): void {
   // Absolute floor (a hundredth of an ulp of ‖B‖): below it an entry is noise of the reduction.
   const floor = 0.01 * EPS * smax;
   const negligible = (i: number): boolean =>
     Math.abs(e[i]) <= EPS * (Math.abs(d[i]) + Math.abs(d[i + 1])) || Math.abs(e[i]) <= floor;
-  const cu = new Float64Array(n), su = new Float64Array(n);
-  const cv = new Float64Array(n), sv = new Float64Array(n);
+  const { cu, su, cv, sv } = buffers ?? {
+    cu: new Float64Array(n),
+    su: new Float64Array(n),
+    cv: new Float64Array(n),
+    sv: new Float64Array(n),
+  };
   const maxIter = 6 * n * n + 100;
   let iter = 0;
   let hi = n - 1;
@@ -96,8 +128,8 @@ function iterate(
     if ((shift / sll) ** 2 < EPS) shift = 0;
     if (shift === 0) zeroShiftSweep(d, e, ll, hi, cu, su, cv, sv);
     else shiftedSweep(d, e, ll, hi, shift, cu, su, cv, sv);
-    if (v) rotateColumnsForward(v.x, v.rows, v.ld, ll, hi, cv, sv);
-    if (u) rotateColumnsForward(u.x, u.rows, u.ld, ll, hi, cu, su);
+    if (v) rotateSequence(v, ll, hi, cv, sv);
+    if (u) rotateSequence(u, ll, hi, cu, su);
   }
 }
 
@@ -114,7 +146,7 @@ function chaseRight(
   for (let j = zk + 1; j <= hi && g !== 0; j++) {
     const [c, s, r] = givens(d[j], g);
     d[j] = r;
-    if (u) rotateColumnPair(u.x, u.rows, u.ld, j, zk, c, s);
+    if (u) rotatePair(u, j, zk, c, s);
     if (j < hi) {
       g = -s * e[j];
       e[j] = c * e[j];
@@ -135,11 +167,34 @@ function chaseUp(
   for (let j = hi - 1; j >= ll && g !== 0; j--) {
     const [c, s, r] = givens(d[j], g);
     d[j] = r;
-    if (v) rotateColumnPair(v.x, v.rows, v.ld, j, hi, c, s);
+    if (v) rotatePair(v, j, hi, c, s);
     if (j > ll) {
       g = -s * e[j - 1];
       e[j - 1] = c * e[j - 1];
     }
+  }
+}
+
+function rotateSequence(
+  t: VectorSink,
+  lo: number,
+  hi: number,
+  c: Float64Array,
+  s: Float64Array,
+): void {
+  if (!t.byRows) return rotateColumnsForward(t.x, t.rows, t.ld, lo, hi, c, s);
+  if (t.rotateRows) return t.rotateRows(t.x, t.ld, t.ld, lo, hi, c, s);
+  for (let j = lo; j < hi; j++) rotatePair(t, j, j + 1, c[j], s[j]);
+}
+
+/** Vector p ← c·p + s·q, vector q ← c·q − s·p. */
+function rotatePair(t: VectorSink, p: number, q: number, c: number, s: number): void {
+  if (!t.byRows) return rotateColumnPair(t.x, t.rows, t.ld, p, q, c, s);
+  const x = t.x, bp = p * t.ld, bq = q * t.ld;
+  for (let k = 0; k < t.rows; k++) {
+    const xp = x[bp + k], xq = x[bq + k];
+    x[bp + k] = c * xp + s * xq;
+    x[bq + k] = c * xq - s * xp;
   }
 }
 
@@ -237,7 +292,7 @@ function finish(d: Float64Array, n: number, u: VectorSink | null, v: VectorSink 
   for (let i = 0; i < n; i++) {
     if (d[i] < 0 || Object.is(d[i], -0)) {
       d[i] = -d[i];
-      if (v) { for (let r = 0; r < v.rows; r++) v.x[r * v.ld + i] = -v.x[r * v.ld + i]; }
+      if (v) negate(v, i);
     }
   }
   for (let i = 0; i < n - 1; i++) {
@@ -252,7 +307,18 @@ function finish(d: Float64Array, n: number, u: VectorSink | null, v: VectorSink 
   }
 }
 
+function negate(t: VectorSink, i: number): void {
+  if (t.byRows) { for (let k = 0; k < t.rows; k++) t.x[i * t.ld + k] = -t.x[i * t.ld + k]; }
+  else for (let r = 0; r < t.rows; r++) t.x[r * t.ld + i] = -t.x[r * t.ld + i];
+}
+
 function swapColumns(s: VectorSink, i: number, j: number): void {
+  if (s.byRows) {
+    const a = s.x.slice(i * s.ld, i * s.ld + s.rows);
+    s.x.copyWithin(i * s.ld, j * s.ld, j * s.ld + s.rows);
+    s.x.set(a, j * s.ld);
+    return;
+  }
   for (let r = 0, b = 0; r < s.rows; r++, b += s.ld) {
     const t = s.x[b + i];
     s.x[b + i] = s.x[b + j];

@@ -13,6 +13,7 @@ import { bidiagonalSvd_ } from "./bdsqr.ts";
 import { f64Matrix, scaleExponent, scalePow2_, toTensor, transposeData } from "./dense.ts";
 import { formQ } from "./householder.ts";
 import { householderQr_ } from "./qr.ts";
+import { simdWorkspace } from "./simd.ts";
 
 /** Options of {@link svd}. */
 export interface SvdOptions {
@@ -66,8 +67,43 @@ function svdTall(w: Float64Array, m: number, n: number, wantUV: boolean, full: b
     return { u: null, uCols, s: bd.d, v: null };
   }
   const { q, p } = bidiagonalFactors(w, m, n, bd, uCols);
-  bidiagonalSvd_(bd.d, bd.e, n, { x: q, rows: m, ld: uCols }, { x: p, rows: n, ld: n });
+  if (!rotateAsRows(q, p, m, n, uCols, bd.d, bd.e)) {
+    bidiagonalSvd_(bd.d, bd.e, n, { x: q, rows: m, ld: uCols }, { x: p, rows: n, ld: n });
+  }
   return { u: q, uCols, s: bd.d, v: p };
+}
+
+/**
+ * Runs the bidiagonal QR with the vectors stored as rows in the SIMD kernels' memory (each
+ * rotation then combines two contiguous rows, two entries per instruction) and copies them
+ * back into q's first n columns and p. False where WebAssembly SIMD is unavailable.
+ */
+function rotateAsRows(
+  q: Float64Array,
+  p: Float64Array,
+  m: number,
+  n: number,
+  uCols: number,
+  d: Float64Array,
+  e: Float64Array,
+): boolean {
+  const ldU = m + (m & 1), ldV = n + (n & 1); // even: the kernel takes two entries at a time
+  const ws = simdWorkspace([n * ldU, n * ldV, n, n, n, n]);
+  if (!ws) return false;
+  const [ut, vt, cu, su, cv, sv] = ws.arrays;
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) ut[j * ldU + i] = q[i * uCols + j];
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) vt[j * ldV + i] = p[i * n + j];
+  bidiagonalSvd_(
+    d,
+    e,
+    n,
+    { x: ut, rows: m, ld: ldU, byRows: true, rotateRows: ws.rotateRows },
+    { x: vt, rows: n, ld: ldV, byRows: true, rotateRows: ws.rotateRows },
+    { cu, su, cv, sv },
+  );
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) q[i * uCols + j] = ut[j * ldU + i];
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) p[i * n + j] = vt[j * ldV + i];
+  return true;
 }
 
 /**
