@@ -30,6 +30,8 @@ export interface AdamOptions {
   eps?: number;
   /** Weight decay: L2 added to the gradient for `adam`, decoupled for `adamw` (default 0 / 0.01). */
   weightDecay?: number;
+  /** Which parameters weight decay applies to (default all), e.g. skip biases and norm gains. */
+  decay?: (path: string, param: Tensor) => boolean;
   /**
    * Update convention. `"torch"` (default) is `torch.optim.Adam/AdamW`: decay before the
    * update, `eps` added to the bias-corrected `√v̂`. `"hf"` is transformers' `AdamW` as used by
@@ -139,9 +141,10 @@ function makeAdam(fn: string, decoupled: boolean, opts: AdamOptions): Optimizer<
         style,
         t: state.step + 1,
       };
+      const noDecay = { ...h, weightDecay: 0 };
       for (const [path, p, g] of pairLeaves(fn, params, grads)) {
         const m = stateSlot(fn, "m", state.m, path, p), v = stateSlot(fn, "v", state.v, path, p);
-        adamUpdate_(p, g, m, v, h);
+        adamUpdate_(p, g, m, v, !opts.decay || opts.decay(path, p) ? h : noDecay);
       }
       state.step++;
       return state;

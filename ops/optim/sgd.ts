@@ -28,6 +28,8 @@ export interface SgdOptions {
   nesterov?: boolean;
   /** L2 weight decay added to the gradient (default 0). */
   weightDecay?: number;
+  /** Which parameters weight decay applies to (default all). */
+  decay?: (path: string, param: Tensor) => boolean;
 }
 
 /** State of SGD: step count and the momentum buffer per parameter path. */
@@ -78,9 +80,10 @@ export function sgd(opts: SgdOptions): Optimizer<SgdState> {
       const first = state.step === 0;
       for (const [path, p, g] of pairLeaves(fn, params, grads)) {
         const pd = p.data, gd = g.data;
+        const wdp = !opts.decay || opts.decay(path, p) ? wd : 0;
         const bd = mu !== 0 ? stateSlot(fn, "momentum", state.momentum, path, p).data : null;
         for (let i = 0; i < pd.length; i++) {
-          let d = gd[i] + wd * pd[i];
+          let d = gd[i] + wdp * pd[i];
           if (bd) {
             bd[i] = first ? d : mu * bd[i] + (1 - damp) * d;
             d = nesterov ? d + mu * bd[i] : bd[i];
