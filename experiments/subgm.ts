@@ -204,7 +204,7 @@ async function suite(full: boolean): Promise<void> {
       alpha: 1,
       eta0,
       rho: 0.99,
-      iters: full ? 2000 : 2000,
+      iters: 2000,
       seed,
     })
   );
@@ -301,7 +301,7 @@ async function suite(full: boolean): Promise<void> {
   log("E5 initialization-scale sweep (p = 0, r' = 20)");
   const p5 = gen({ d: 20, rstar: 2, m: 800, seed: seed + 5 });
   const e5 = [1e-2, 1e-5, 1e-8].map((a) =>
-    sgm(p5, `α = ${a}`, { rank: 20, alpha: a, iters: full ? 2000 : 1500, seed })
+    sgm(p5, `α = ${a}`, { rank: 20, alpha: a, iters: 2000, seed })
   );
   record("E5", e5);
   const f5 = e5.map((r) => last(r.result.errors));
