@@ -98,7 +98,8 @@ export {
   type NetworkOptions,
   refine,
   standardize,
-  wtaLosses,
+  type WtaLoss,
+  wtaLoss,
 } from "./network.ts";
 export {
   type EpochRecord,

@@ -8,7 +8,8 @@
  */
 import * as ad from "../../ops/autograd/ops.ts";
 import { applyMlp, initMlp, type MlpParams } from "../../ops/nn/layers.ts";
-import { Tensor } from "../../ops/tensor.ts";
+import { record } from "../../ops/autograd/tape.ts";
+import { Tensor, type TensorData } from "../../ops/tensor.ts";
 import type { ETModel } from "./model.ts";
 
 /** A trained (or freshly initialised) predictor network with its input standardization. */
@@ -133,71 +134,145 @@ export function refine(
   return ad.add(ad.reshape(r, [x.shape[0], modes, k]), anchors);
 }
 
-/** Per-batch constants of the winner-take-all loss. */
+/** Per-batch constants of the winner-take-all loss (B agents). */
 export interface LossBatch {
-  /** Anchors of each agent's group, `B × S × k`. */
+  /** Anchors of each agent's group, `B × S × k` (added to the residuals by {@link refine}). */
   readonly anchors: Tensor;
-  /** True future coefficients, `B × 1 × k`. */
-  readonly cFut: Tensor;
-  /** Normalized true futures, `B × 1 × predLen × 2`. */
-  readonly future: Tensor;
-  /** 1 for moving agents, `B·S × 1` (selects the basis per row). */
-  readonly moving: Tensor;
-  /** 1 − moving, `B·S × 1`. */
-  readonly still: Tensor;
-  /** 1/λ per agent, `B × 1 × 1`: turns canonical-frame distances into metres. */
-  readonly invScale: Tensor;
+  /** Group of each agent (0 static, 1 moving): selects the future basis. */
+  readonly group: Uint8Array;
+  /** True future coefficients, `B × k`. */
+  readonly cFut: Float64Array;
+  /** Normalized true futures, `B × predLen × 2`. */
+  readonly future: Float64Array;
+  /** 1/λ per agent: turns canonical-frame distances into metres. */
+  readonly invScale: Float64Array;
 }
 
-/** One-hot (`B × S`) of each row's smallest entry: the winner of the min over modes. */
-function winners(d: Tensor): Tensor {
-  const [b, s] = d.shape, out = new Float64Array(b * s);
-  for (let i = 0; i < b; i++) {
-    let best = 0;
-    for (let j = 1; j < s; j++) if (d.data[i * s + j] < d.data[i * s + best]) best = j;
-    out[i * s + best] = 1;
-  }
-  return new Tensor(out, [b, s]);
+/** The loss terms of one batch; `total` is differentiable, the parts are for logging. */
+export interface WtaLoss {
+  /** L_ET + L_ADE + L_FDE as a scalar tensor. */
+  readonly total: Tensor;
+  /** L_ET: mean over agents of the min over modes of ‖ĉ_s − c_gt‖. */
+  readonly et: number;
+  /** L_ADE in metres. */
+  readonly ade: number;
+  /** L_FDE in metres. */
+  readonly fde: number;
 }
 
-/** Sum over agents of min over modes, divided by the batch size (a WTA mean). */
-function wtaMean(d: Tensor): Tensor {
-  return ad.scale(ad.sum(ad.mul(d, winners(d))), 1 / d.shape[0]);
-}
+/** Keeps the distance gradient finite at an exact hit. */
+const EPS = 1e-12;
 
 /**
- * The three winner-take-all losses of spec §4.3 for refined coefficients `c` (`B × S × k`):
- * L_ET in coefficient space, and L_ADE, L_FDE in metres after reconstruction with each agent's
- * group basis. The min over modes is taken separately for each term; its gradient flows
- * through the winning mode only.
+ * The three winner-take-all losses of spec §4.3 for refined coefficients `c` (`B × S × k`),
+ * as one fused differentiable op: L_ET in coefficient space, L_ADE and L_FDE in metres after
+ * reconstruction with each agent's group basis (distances in the canonical frame times 1/λ,
+ * since the inverse transform is a rotation and a uniform scale). The min over modes is taken
+ * separately for each term, and its gradient flows through the winning mode only. Fusing
+ * avoids materialising `B × S × T × 2` intermediates on the tape.
  *
  * @example
  * ```ts
- * import { ones, zeros } from "../../ops/tensor.ts";
- * import { wtaLosses } from "./network.ts";
+ * import { tensor } from "../../ops/tensor.ts";
+ * import { wtaLoss } from "./network.ts";
+ * const u = tensor([[1], [0]]); // T = 1, k = 1: the path is (c, 0)
+ * const m = { predLen: 1, groups: [{ fut: { u } }, { fut: { u } }] };
  * const b = {
- *   anchors: zeros([1, 1, 1]), cFut: zeros([1, 1, 1]), future: zeros([1, 1, 1, 2]),
- *   moving: ones([1, 1]), still: zeros([1, 1]), invScale: ones([1, 1, 1]),
+ *   anchors: tensor([[[0], [0]]]), group: new Uint8Array([0]), cFut: new Float64Array([1]),
+ *   future: new Float64Array([1, 0]), invScale: new Float64Array([1]),
  * };
- * const m = { groups: [{ fut: { u: zeros([2, 1]) } }, { fut: { u: zeros([2, 1]) } }], predLen: 1 };
- * console.log(wtaLosses(m as never, ones([1, 1, 1]), b).et.data[0]); // 1
+ * const l = wtaLoss(m as never, tensor([[[3], [1.5]]]), b);
+ * console.log(l.et, l.ade, l.fde, l.total.data[0]); // 0.5 0.5 0.5 1.5
  * ```
  */
-export function wtaLosses(
-  model: ETModel,
+export function wtaLoss(model: ETModel, c: Tensor, b: LossBatch): WtaLoss {
+  const [B, S, k] = c.shape, T = model.predLen, W = 2 * T;
+  if (
+    c.ndim !== 3 || b.group.length !== B || b.cFut.length !== B * k || b.future.length !== B * W
+  ) {
+    throw new RangeError(`wtaLoss: c is ${c.shape.join("x")}, the batch does not match it`);
+  }
+  const bases = [model.groups[0].fut.u.data, model.groups[1].fut.u.data];
+  const cd = c.data, y = new Float64Array(S * W);
+  const win = new Int32Array(3 * B); // winners of ET, ADE, FDE per agent
+  let et = 0, ade = 0, fde = 0;
+  for (let i = 0; i < B; i++) {
+    const u = bases[b.group[i]], inv = b.invScale[i];
+    let bestEt = Infinity, bestAde = Infinity, bestFde = Infinity;
+    for (let s = 0; s < S; s++) {
+      const co = (i * S + s) * k;
+      let d2 = 0;
+      for (let q = 0; q < k; q++) d2 += (cd[co + q] - b.cFut[i * k + q]) ** 2;
+      const dEt = Math.sqrt(d2 + EPS);
+      if (dEt < bestEt) [bestEt, win[3 * i]] = [dEt, s];
+      let sum = 0, last = 0;
+      for (let r = 0; r < W; r++) {
+        let v = 0;
+        for (let q = 0; q < k; q++) v += u[r * k + q] * cd[co + q];
+        y[s * W + r] = v;
+      }
+      for (let t = 0; t < T; t++) {
+        const dx = y[s * W + 2 * t] - b.future[i * W + 2 * t];
+        const dy = y[s * W + 2 * t + 1] - b.future[i * W + 2 * t + 1];
+        last = Math.sqrt(dx * dx + dy * dy + EPS) * inv;
+        sum += last;
+      }
+      if (sum / T < bestAde) [bestAde, win[3 * i + 1]] = [sum / T, s];
+      if (last < bestFde) [bestFde, win[3 * i + 2]] = [last, s];
+    }
+    et += bestEt;
+    ade += bestAde;
+    fde += bestFde;
+  }
+  const out = new Tensor(new Float64Array([(et + ade + fde) / B]), []);
+  const total = record(
+    "wtaLoss",
+    out,
+    [c],
+    (g) => [wtaBackward(g.data[0] / B, c, b, bases, win, T)],
+  );
+  return { total, et: et / B, ade: ade / B, fde: fde / B };
+}
+
+/** Gradient of the fused loss with respect to `c`; `w` is the upstream gradient over B. */
+function wtaBackward(
+  w: number,
   c: Tensor,
   b: LossBatch,
-): { et: Tensor; ade: Tensor; fde: Tensor; total: Tensor } {
-  const [B, S, k] = c.shape, T = model.predLen;
-  const eps = 1e-12; // keeps sqrt differentiable at an exact hit
-  const et = wtaMean(ad.sqrt(ad.add(ad.sum(ad.square(ad.sub(c, b.cFut)), { axis: 2 }), eps)));
-  const flat = ad.reshape(c, [B * S, k]);
-  const ym = ad.matmul(flat, model.groups[1].fut.u, { transB: true });
-  const ys = ad.matmul(flat, model.groups[0].fut.u, { transB: true });
-  const y = ad.reshape(ad.add(ad.mul(ym, b.moving), ad.mul(ys, b.still)), [B, S, T, 2]);
-  const dist = ad.sqrt(ad.add(ad.sum(ad.square(ad.sub(y, b.future)), { axis: 3 }), eps));
-  const metres = ad.mul(dist, b.invScale); // B × S × T
-  const ade = wtaMean(ad.mean(metres, { axis: 2 }));
-  const fde = wtaMean(ad.reshape(ad.sliceAxis(metres, 2, T - 1, T), [B, S]));
-  return { et, ade, fde, total: ad.add(ad.add(et, ade), fde) };
+  bases: TensorData[],
+  win: Int32Array,
+  T: number,
+): Tensor {
+  const [B, S, k] = c.shape, W = 2 * T, cd = c.data;
+  const grad = new Float64Array(cd.length), dy = new Float64Array(W), y = new Float64Array(W);
+  for (let i = 0; i < B; i++) {
+    const u = bases[b.group[i]], inv = b.invScale[i];
+    // L_ET: d‖c − c_gt‖/dc = (c − c_gt)/‖c − c_gt‖ at the winning mode.
+    const oe = (i * S + win[3 * i]) * k;
+    let d2 = 0;
+    for (let q = 0; q < k; q++) d2 += (cd[oe + q] - b.cFut[i * k + q]) ** 2;
+    const dEt = Math.sqrt(d2 + EPS);
+    for (let q = 0; q < k; q++) grad[oe + q] += (w * (cd[oe + q] - b.cFut[i * k + q])) / dEt;
+    // L_ADE (all steps, weight 1/T) and L_FDE (last step) through y = U·c.
+    for (const [mode, first, weight] of [[win[3 * i + 1], 0, 1 / T], [win[3 * i + 2], T - 1, 1]]) {
+      const co = (i * S + mode) * k;
+      dy.fill(0);
+      for (let r = 2 * first; r < W; r++) {
+        let v = 0;
+        for (let q = 0; q < k; q++) v += u[r * k + q] * cd[co + q];
+        y[r] = v;
+      }
+      for (let t = first; t < T; t++) {
+        const dx = y[2 * t] - b.future[i * W + 2 * t],
+          dyy = y[2 * t + 1] - b.future[i * W + 2 * t + 1];
+        const f = (w * weight * inv) / Math.sqrt(dx * dx + dyy * dyy + EPS);
+        dy[2 * t] = f * dx;
+        dy[2 * t + 1] = f * dyy;
+      }
+      for (let r = 2 * first; r < W; r++) {
+        for (let q = 0; q < k; q++) grad[co + q] += u[r * k + q] * dy[r];
+      }
+    }
+  }
+  return new Tensor(grad, c.shape);
 }

@@ -23,7 +23,7 @@ import {
   type LossBatch,
   refine,
   standardize,
-  wtaLosses,
+  wtaLoss,
 } from "./network.ts";
 import { splitHistoryFuture } from "./dataset.ts";
 
@@ -90,29 +90,19 @@ function batchOf(model: ETModel, p: Prepared, idx: ArrayLike<number>): { x: Tens
   const { k, modes: S, predLen: T } = model, B = idx.length, F = p.x.shape[1];
   const x = new Float64Array(B * F), anchors = new Float64Array(B * S * k);
   const cFut = new Float64Array(B * k), future = new Float64Array(B * T * 2);
-  const moving = new Float64Array(B * S),
-    still = new Float64Array(B * S),
-    inv = new Float64Array(B);
+  const group = new Uint8Array(B), invScale = new Float64Array(B);
   for (let j = 0; j < B; j++) {
     const i = idx[j], g = p.enc.group[i];
     for (let c = 0; c < F; c++) x[j * F + c] = p.x.data[i * F + c];
     anchors.set(model.groups[g].anchors.centroids.data, j * S * k);
     for (let c = 0; c < k; c++) cFut[j * k + c] = p.enc.cFut[i * k + c];
     for (let c = 0; c < 2 * T; c++) future[j * 2 * T + c] = p.enc.future[i * 2 * T + c];
-    moving.fill(g, j * S, (j + 1) * S);
-    still.fill(1 - g, j * S, (j + 1) * S);
-    inv[j] = 1 / p.enc.params.scale[i];
+    group[j] = g;
+    invScale[j] = 1 / p.enc.params.scale[i];
   }
   return {
     x: new Tensor(x, [B, F]),
-    b: {
-      anchors: new Tensor(anchors, [B, S, k]),
-      cFut: new Tensor(cFut, [B, 1, k]),
-      future: new Tensor(future, [B, 1, T, 2]),
-      moving: new Tensor(moving, [B * S, 1]),
-      still: new Tensor(still, [B * S, 1]),
-      invScale: new Tensor(inv, [B, 1, 1]),
-    },
+    b: { anchors: new Tensor(anchors, [B, S, k]), group, cFut, future, invScale },
   };
 }
 
@@ -222,7 +212,7 @@ export function trainNetwork(
   const state = opt.init(net.mlp);
   const rng = new Rng(opts.seed ?? 0);
   const vg = valueAndGrad((mlp: MlpParams, x: Tensor, b: LossBatch) =>
-    wtaLosses(model, refine(mlp, x, b.anchors, model.modes, model.k), b).total
+    wtaLoss(model, refine(mlp, x, b.anchors, model.modes, model.k), b).total
   );
   const t0 = performance.now(), history: EpochRecord[] = [];
   let best = { fde: Infinity, epoch: 0, mlp: cloneMlp(net.mlp) };

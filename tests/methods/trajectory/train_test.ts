@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { splitHistoryFuture } from "../../../methods/trajectory/dataset.ts";
+import { bestOfS, pooledMean } from "../../../methods/trajectory/metrics.ts";
+import {
+  anchorCoefficients,
+  decodeFutures,
+  encode,
+  fitEigenTrajectory,
+} from "../../../methods/trajectory/model.ts";
+import { syntheticScenes } from "../../../methods/trajectory/synthetic.ts";
+import { predictCoefficients, trainNetwork } from "../../../methods/trajectory/train.ts";
+
+const TRAIN = syntheticScenes({ scenes: 400, seed: 11 });
+const VAL = syntheticScenes({ scenes: 100, seed: 12 });
+const TEST = syntheticScenes({ scenes: 150, seed: 13 });
+const MODEL = fitEigenTrajectory(TRAIN, { staticDist: 0.35, modes: 8, nInit: 2 });
+
+function scores(coeffs: Float64Array): [number, number] {
+  const enc = encode(MODEL, TEST);
+  const r = bestOfS(decodeFutures(MODEL, enc, coeffs), splitHistoryFuture(TEST).future, 8, 12);
+  return [pooledMean(r.ade), pooledMean(r.fde)];
+}
+
+Deno.test("trained predictor lowers its loss and beats anchors-only on held-out synthetic scenes", () => {
+  const lines: string[] = [];
+  const opts = {
+    epochs: 8,
+    hidden: [64, 64],
+    batchSize: 128,
+    seed: 3,
+    log: (l: string) => lines.push(l),
+  };
+  const r = trainNetwork(MODEL, TRAIN, VAL, opts);
+  assert.equal(r.history.length, 8);
+  assert.equal(lines.length, 8, "one progress line per epoch");
+  assert.ok(r.history[7].loss < r.history[0].loss, "training loss decreases");
+  const best = r.history[r.bestEpoch - 1].valFde;
+  assert.ok(r.history.every((h) => h.valFde >= best), "the kept epoch has the best val FDE");
+  const enc = encode(MODEL, TEST);
+  const [aAde, aFde] = scores(anchorCoefficients(MODEL, enc));
+  const [mAde, mFde] = scores(predictCoefficients(MODEL, r.net, TEST));
+  assert.ok(mAde < aAde && mFde < aFde, `mlp ${mAde}/${mFde} vs anchors ${aAde}/${aFde}`);
+  // Same seed, same result.
+  const again = trainNetwork(MODEL, TRAIN, VAL, { ...opts, epochs: 1, log: () => {} });
+  const once = trainNetwork(MODEL, TRAIN, VAL, { ...opts, epochs: 1, log: () => {} });
+  assert.deepEqual(again.net.mlp.layers[0].weight.data, once.net.mlp.layers[0].weight.data);
+});
+
+Deno.test("trainNetwork validates its options and honours the time budget", () => {
+  assert.throws(() => trainNetwork(MODEL, TRAIN, VAL, { epochs: 0 }), /trainNetwork: epochs/);
+  assert.throws(
+    () => trainNetwork(MODEL, TRAIN, VAL, { batchSize: 1.5 }),
+    /trainNetwork: batchSize/,
+  );
+  const r = trainNetwork(MODEL, TRAIN, VAL, {
+    epochs: 50,
+    timeBudgetSec: 0,
+    hidden: [8],
+    log: () => {},
+  });
+  assert.equal(r.history.length, 1, "a zero budget stops after the first epoch");
+});
