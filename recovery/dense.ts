@@ -70,7 +70,9 @@ export type DenseStorage = "full" | "packed";
 /**
  * A dense design: row `i` of `data` holds `A_i`, either full (`rows·cols` entries, row-major)
  * or packed symmetric (upper triangle row by row, `d(d+1)/2` entries, off-diagonals stored once
- * and not doubled; spec §9 pitfall).
+ * and not doubled; spec §9 pitfall). Data allocated by {@link denseStorage} (as
+ * {@link gaussianDesign} does) runs the fused pass as a WebAssembly SIMD kernel; any other
+ * typed array runs the TypeScript kernels, with bitwise-identical results.
  *
  * @example
  * ```ts
