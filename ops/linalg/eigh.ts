@@ -10,6 +10,7 @@ import { f64Matrix, scaleExponent, scalePow2_, toTensor } from "./dense.ts";
 import { formQFromRows } from "./householder.ts";
 import { tridiagonalEigen_, tridiagonalize_ } from "./tridiag.ts";
 import { tridiagonalEigenDc } from "./tridiag_dc.ts";
+import { simdWorkspace } from "./simd.ts";
 import { gemm } from "../cpu/gemm.ts";
 
 /** Below this order implicit QL beats divide and conquer (no GEMM to amortize). */
@@ -51,17 +52,22 @@ export interface EighResult {
  * ```
  */
 export function eigh(a: Tensor, opts: EighOptions = {}): EighResult {
-  const { m, n, w, dtype } = f64Matrix("eigh", "a", a);
+  const { m, n, w: w0, dtype } = f64Matrix("eigh", "a", a);
   if (m !== n) throw new RangeError(`eigh: a must be square, got shape ${shapeStr(a.shape)}`);
   const u = dtype === "f32" ? 2 ** -24 : 2 ** -53;
   const tol = opts.tol ?? 32 * Math.max(n, 1) * u;
   if (typeof tol !== "number" || !(tol >= 0)) {
     throw new RangeError(`eigh: tol must be a non-negative number, got ${String(opts.tol)}`);
   }
+  // The working copy lives in the SIMD kernels' memory when it can (tridiagonalization's
+  // matrix-vector products then run there).
+  const simd = n >= 96 ? simdWorkspace([n * n, n]) : null;
+  const w = simd ? simd.arrays[0] : w0;
+  if (simd) w.set(w0);
   const e = scaleExponent(w);
   scalePow2_(w, -e);
   symmetrize(w, n, tol);
-  const td = tridiagonalize_(w, n);
+  const td = tridiagonalize_(w, n, simd);
   let z = formQFromRows(w, n, Math.max(n - 2, 0), td.tau);
   if (n < DC_MIN) tridiagonalEigen_(td.d, td.e, n, z);
   else {

@@ -11,6 +11,7 @@
 import { rotateColumnsBackward } from "./dense.ts";
 import { gemm } from "../cpu/gemm.ts";
 import { makeReflector } from "./householder.ts";
+import type { SimdWorkspace } from "./simd.ts";
 
 const EPS = 2 ** -52;
 
@@ -36,10 +37,14 @@ export interface Tridiagonal {
  * console.log(d, e[0]); // Float64Array [2, 2] 1
  * ```
  */
-export function tridiagonalize_(w: Float64Array, n: number): Tridiagonal {
+export function tridiagonalize_(
+  w: Float64Array,
+  n: number,
+  simd: SimdWorkspace | null = null,
+): Tridiagonal {
   const d = new Float64Array(n), e = new Float64Array(n), tau = new Float64Array(n);
   const p = new Float64Array(n), q = new Float64Array(n);
-  const k0 = n >= BLOCKED_MIN ? blockedPanels(w, n, d, e, tau) : 0;
+  const k0 = n >= BLOCKED_MIN ? blockedPanels(w, n, d, e, tau, simd) : 0;
   let prev = -1; // row holding the reflector whose rank-2 update is still pending
   for (let k = k0; k < n - 2; k++) {
     const rk = k * n;
@@ -82,7 +87,9 @@ const NB = 32;
  * Reduces panels of {@link NB} rows (LAPACK `dlatrd`): within a panel each reflector's
  * matrix-vector product reads the not-yet-updated trailing matrix and corrects for the panel's
  * earlier reflectors (`A − V·Wᵀ − W·Vᵀ`); the trailing matrix is then updated once per panel by
- * two GEMMs. Returns the first row left for the unblocked code.
+ * two GEMMs. With `simd` (whose second array is an n-vector in the same memory as `w`), the
+ * matrix-vector products run in the WebAssembly SIMD kernel. Returns the first row left for the
+ * unblocked code.
  */
 function blockedPanels(
   w: Float64Array,
@@ -90,9 +97,11 @@ function blockedPanels(
   d: Float64Array,
   e: Float64Array,
   tau: Float64Array,
+  simd: SimdWorkspace | null,
 ): number {
   const vv = new Float64Array(n * NB), ww = new Float64Array(n * NB);
-  const x = new Float64Array(NB), y = new Float64Array(NB), p = new Float64Array(n);
+  const x = new Float64Array(NB), y = new Float64Array(NB);
+  const p = simd ? simd.arrays[1] : new Float64Array(n);
   let k0 = 0;
   for (; k0 + NB < n - 2 - NB; k0 += NB) {
     vv.fill(0);
@@ -110,15 +119,18 @@ function blockedPanels(
       e[j] = w[rj + j + 1];
       w[rj + j + 1] = 1;
       // p = τ·(A − V·Wᵀ − W·Vᵀ)·v over rows j+1…, v = row j from column j+1.
-      for (let i = j + 1; i < n; i++) {
-        const ri = i * n;
-        let acc0 = 0, acc1 = 0, c = j + 1;
-        for (; c + 1 < n; c += 2) {
-          acc0 += w[ri + c] * w[rj + c];
-          acc1 += w[ri + c + 1] * w[rj + c + 1];
+      if (simd) simd.dotRows(w, (j + 1) * n + j + 1, n, n - j - 1, n - j - 1, w, rj + j + 1, p, j + 1);
+      else {
+        for (let i = j + 1; i < n; i++) {
+          const ri = i * n;
+          let acc0 = 0, acc1 = 0, c = j + 1;
+          for (; c + 1 < n; c += 2) {
+            acc0 += w[ri + c] * w[rj + c];
+            acc1 += w[ri + c + 1] * w[rj + c + 1];
+          }
+          if (c < n) acc0 += w[ri + c] * w[rj + c];
+          p[i] = acc0 + acc1;
         }
-        if (c < n) acc0 += w[ri + c] * w[rj + c];
-        p[i] = acc0 + acc1;
       }
       for (let t = 0; t < jj; t++) {
         let sx = 0, sy = 0;
