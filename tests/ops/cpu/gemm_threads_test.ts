@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { F, helperChunks, runChunks, runOnPool } from "../../../ops/cpu/gemm_pool.ts";
-import { gemmWasm, startGemmThreads } from "../../../ops/cpu/gemm_wasm.ts";
+import { gemm } from "../../../ops/cpu/gemm.ts";
+import {
+  gemmWasm,
+  setGemmThreads,
+  startGemmThreads,
+  THREADS_MIN_FLOPS,
+} from "../../../ops/cpu/gemm_wasm.ts";
 import type { GemmArgs } from "../../../ops/cpu/gemm_types.ts";
 import { Rng } from "../../../ops/random.ts";
 import { assertGemm, makeCase } from "./gemm_ref.ts";
@@ -95,4 +101,33 @@ Deno.test("two threads give the same bits as one (same kernel, same summation or
     gemmWasm(two, { threads: true });
     assert.deepEqual(two.c, one.args.c);
   }
+});
+
+Deno.test("setGemmThreads routes large gemm() calls through the helper, and checks its input", async () => {
+  assert.equal(await startGemmThreads(60_000), true);
+  assert.throws(() => setGemmThreads("yes" as unknown as boolean), {
+    name: "TypeError",
+    message: /setGemmThreads: on must be a boolean, got yes/,
+  });
+  const rng = new Rng(14);
+  const side = Math.ceil(Math.cbrt(THREADS_MIN_FLOPS));
+  setGemmThreads(true);
+  try {
+    const before = helperChunks();
+    const end = performance.now() + 5000;
+    do {
+      const { args, c0 } = makeCase(rng, { m: side, n: side, k: side, dtype: "f32" });
+      gemm(args);
+      assertGemm(args, c0, "gemm with threads on");
+    } while (helperChunks() === before && performance.now() < end);
+    assert.ok(helperChunks() > before, "gemm() never used the helper");
+  } finally {
+    setGemmThreads(false);
+  }
+  // Off again: the helper takes nothing.
+  const before = helperChunks();
+  const { args, c0 } = makeCase(rng, { m: side, n: side, k: side, dtype: "f32" });
+  gemm(args);
+  assertGemm(args, c0, "gemm with threads off");
+  assert.equal(helperChunks(), before);
 });
