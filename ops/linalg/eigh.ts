@@ -108,13 +108,20 @@ function symmetrize(w: Float64Array, n: number, tol: number): void {
 }
 
 function flipColumns(z: Float64Array, n: number): void {
-  for (let j = 0; j < n; j++) {
-    let best = 0, arg = 0;
-    for (let i = 0; i < n; i++) {
-      const x = Math.abs(z[i * n + j]);
-      if (x > best) best = x, arg = i;
+  // Row-major walk: per column, the first entry of largest magnitude decides the sign.
+  const best = new Float64Array(n), sign = new Float64Array(n).fill(1);
+  for (let i = 0; i < n; i++) {
+    const r = i * n;
+    for (let j = 0; j < n; j++) {
+      const x = z[r + j], ax = Math.abs(x);
+      if (ax > best[j]) {
+        best[j] = ax;
+        sign[j] = x < 0 ? -1 : 1;
+      }
     }
-    if (z[arg * n + j] >= 0) continue;
-    for (let i = 0; i < n; i++) z[i * n + j] = -z[i * n + j];
+  }
+  for (let i = 0; i < n; i++) {
+    const r = i * n;
+    for (let j = 0; j < n; j++) z[r + j] *= sign[j];
   }
 }

@@ -297,8 +297,10 @@ export function formQFromRows(
   const n1 = n - 1;
   // Column layout of the reflectors in the trailing (n−1)-dimensional space.
   const cols = new Float64Array(n1 * n1);
-  for (let i = 0; i < count; i++) {
-    for (let j = i + 2; j < n; j++) cols[(j - 1) * n1 + i] = w[i * n + j];
+  // Row by row of the destination, so that the writes are contiguous.
+  for (let j = 2; j < n; j++) {
+    const dst = (j - 1) * n1, lim = Math.min(j - 1, count);
+    for (let i = 0; i < lim; i++) cols[dst + i] = w[i * n + j];
   }
   const q1 = formQ(cols, n1, n1, count, tau, n1);
   for (let i = 0; i < n1; i++) q.set(q1.subarray(i * n1, (i + 1) * n1), (i + 1) * n + 1);
