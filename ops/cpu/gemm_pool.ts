@@ -20,6 +20,17 @@ import { Worker } from "node:worker_threads";
 export type Macro = (...args: number[]) => void;
 
 /**
+ * Byte address of the scalar alpha (f64 or f32) that the macro-kernel reads.
+ *
+ * @example
+ * ```ts
+ * import { ALPHA_AT } from "./gemm_pool.ts";
+ * console.log(ALPHA_AT); // 0
+ * ```
+ */
+export const ALPHA_AT = 0;
+
+/**
  * Byte address of the control block in the shared memory (after alpha's slot at 0).
  *
  * @example

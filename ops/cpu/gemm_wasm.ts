@@ -11,7 +11,15 @@
 import type { GemmArgs } from "./gemm_types.ts";
 import { defaultConfig, emitGemmKernel, type KernelConfig, lanes } from "./gemm_kernel.ts";
 import { loadC, type Operand, packA, packB, storeC } from "./gemm_pack.ts";
-import { DATA, type Job, poolReady, runOnPool, startPool, whenPoolReady } from "./gemm_pool.ts";
+import {
+  ALPHA_AT,
+  DATA,
+  type Job,
+  poolReady,
+  runOnPool,
+  startPool,
+  whenPoolReady,
+} from "./gemm_pool.ts";
 import { scaleC } from "./gemm_ts.ts";
 import { wasmFeatures } from "./wasm_features.ts";
 
@@ -150,6 +158,51 @@ function useThreads(g: GemmArgs, opts: WasmGemmOptions): boolean {
 
 const roundUp = (x: number, q: number): number => Math.ceil(x / q) * q;
 
+/** Everything about one call that the block loops need: kernel, blocking, memory layout. */
+interface Plan {
+  kern: Kernel;
+  dtype: "f32" | "f64";
+  /** Element size in bytes. */
+  es: number;
+  mr: number;
+  nr: number;
+  unroll: number;
+  mc: number;
+  kc: number;
+  nc: number;
+  /** Rows of C held in wasm memory at once. */
+  chunk: number;
+  /** Byte addresses of the C block, packed A and packed B. */
+  cAt: number;
+  aAt: number;
+  bAt: number;
+  /** Split with the helper thread. */
+  par: boolean;
+}
+
+function plan(g: GemmArgs, opts: WasmGemmOptions): Plan {
+  const { m, n, k } = g;
+  const dtype = g.c instanceof Float64Array ? "f64" : "f32";
+  const feats = wasmFeatures();
+  if (!feats.simd) throw new TypeError("gemmWasm: this engine has no WebAssembly SIMD");
+  const fma = opts.fma ?? feats.relaxed;
+  if (fma && !feats.relaxed) throw new TypeError("gemmWasm: this engine has no relaxed SIMD");
+  const kern = getKernel({ ...defaultConfig(dtype, fma), ...opts.kernel, dtype, fma });
+  const par = useThreads(g, opts);
+  const { mr, unroll } = kern.cfg, nr = kern.cfg.nv * lanes(dtype);
+  const blk = BLOCKS[dtype], es = dtype === "f64" ? 8 : 4;
+  const mc = roundUp(opts.mc ?? blk.mc, mr), kc = opts.kc ?? blk.kc, nc = opts.nc ?? blk.nc;
+  const kcMax = roundUp(Math.min(kc, k), unroll), ncMax = roundUp(Math.min(nc, n), nr);
+  // Rows of C held at once: all of them unless that exceeds the budget (then whole MC blocks).
+  const chunk = Math.min(m, Math.max(mc, Math.floor((opts.cElems ?? 1 << 22) / ncMax / mc) * mc));
+  const cAt = DATA, aAt = cAt + roundUp(roundUp(chunk, mr) * ncMax * es, 64);
+  // The threaded path packs all rows of the chunk at once; the serial one one MC block at a time.
+  const aRows = par ? roundUp(chunk, mr) : Math.min(mc, roundUp(m, mr));
+  const bAt = aAt + roundUp(aRows * kcMax * es, 64);
+  getMemory(bAt + kcMax * ncMax * es);
+  return { kern, dtype, es, mr, nr, unroll, mc, kc, nc, chunk, cAt, aAt, bAt, par };
+}
+
 /**
  * `C = alpha·op(A)·op(B) + beta·C` with the WebAssembly SIMD micro-kernel. Arguments are not
  * validated here; {@link gemm} validates and dispatches. Throws where the engine lacks SIMD.
@@ -168,80 +221,72 @@ export function gemmWasm(g: GemmArgs, opts: WasmGemmOptions = {}): void {
   const alpha = g.alpha ?? 1, beta = g.beta ?? 0, cOff = g.cOffset ?? 0;
   if (m === 0 || n === 0) return;
   if (k === 0 || alpha === 0) return scaleC(c, cOff, ldc, m, n, beta);
-  const dtype = c instanceof Float64Array ? "f64" : "f32";
-  const feats = wasmFeatures();
-  if (!feats.simd) throw new TypeError("gemmWasm: this engine has no WebAssembly SIMD");
-  const fma = opts.fma ?? feats.relaxed;
-  if (fma && !feats.relaxed) throw new TypeError("gemmWasm: this engine has no relaxed SIMD");
-  const kern = getKernel({ ...defaultConfig(dtype, fma), ...opts.kernel, dtype, fma });
-  const par = useThreads(g, opts);
-  const { mr, unroll } = kern.cfg, nr = kern.cfg.nv * lanes(dtype);
-  const blk = BLOCKS[dtype];
-  const mc = roundUp(opts.mc ?? blk.mc, mr), kc = opts.kc ?? blk.kc, nc = opts.nc ?? blk.nc;
-  const es = dtype === "f64" ? 8 : 4;
-  const kcMax = roundUp(Math.min(kc, k), unroll), ncMax = roundUp(Math.min(nc, n), nr);
-  // Rows of C held at once: all of them unless that exceeds the budget (then whole MC blocks).
-  const chunk = Math.min(m, Math.max(mc, Math.floor((opts.cElems ?? 1 << 22) / ncMax / mc) * mc));
-  const cAt = DATA, aAt = cAt + roundUp(roundUp(chunk, mr) * ncMax * es, 64);
-  // The threaded path packs all rows of the chunk at once; the serial one one MC block at a time.
-  const aRows = par ? roundUp(chunk, mr) : Math.min(mc, roundUp(m, mr));
-  const bAt = aAt + roundUp(aRows * kcMax * es, 64);
-  const mem = getMemory(bAt + kcMax * ncMax * es);
-  const w = dtype === "f64" ? new Float64Array(mem.buffer) : new Float32Array(mem.buffer);
-  w[0] = alpha;
+  const p = plan(g, opts), { es, nc, kc, chunk } = p;
+  const buf = memory!.buffer;
+  const w = p.dtype === "f64" ? new Float64Array(buf) : new Float32Array(buf);
+  w[ALPHA_AT / es] = alpha;
   const A: Operand = { data: g.a, off: g.aOffset ?? 0, ld: g.lda, trans: g.transA ?? false };
   const B: Operand = { data: g.b, off: g.bOffset ?? 0, ld: g.ldb, trans: g.transB ?? false };
   for (let jc = 0; jc < n; jc += nc) {
-    const ncb = Math.min(nc, n - jc), ncPad = roundUp(ncb, nr);
+    const ncb = Math.min(nc, n - jc), ncPad = roundUp(ncb, p.nr);
     for (let rc = 0; rc < m; rc += chunk) {
       const rows = Math.min(chunk, m - rc), cEl = cOff + rc * ldc + jc;
-      loadC(w, cAt / es, ncPad, c, cEl, ldc, rows, ncb, beta);
+      loadC(w, p.cAt / es, ncPad, c, cEl, ldc, rows, ncb, beta);
       for (let pc = 0; pc < k; pc += kc) {
-        const kcb = Math.min(kc, k - pc), kPad = roundUp(kcb, unroll);
-        packB(w, bAt / es, B, pc, jc, kcb, ncb, nr, kPad);
-        if (par) {
-          packA(w, aAt / es, A, rc, pc, rows, kcb, mr, kPad);
-          // At least 16 chunks so that two threads balance; at most 2^16 (the claim word's field).
-          const panels = Math.ceil(rows / mr);
-          const mcp = Math.max(
-            Math.min(mc / mr, Math.ceil(panels / 16)),
-            Math.ceil(panels / 0xffff),
-          );
-          const job: Job = {
-            KERNEL: (dtype === "f32" ? 2 : 0) | (fma ? 1 : 0),
-            A: aAt,
-            B: bAt,
-            C: cAt,
-            PANELS: panels,
-            MCP: mcp,
-            NP: ncPad / nr,
-            KS: kPad / unroll,
-            LDC: ncPad * es,
-            ALPHA: 0,
-            ASTEP: mr * kPad * es,
-            CSTEP: mr * ncPad * es,
-            CHUNKS: Math.ceil(panels / mcp),
-          };
-          runOnPool(job, kern.macro);
-          continue;
-        }
-        for (let ic = 0; ic < rows; ic += mc) {
-          const mcb = Math.min(mc, rows - ic);
-          packA(w, aAt / es, A, rc + ic, pc, mcb, kcb, mr, kPad);
-          const cAtBlock = cAt + ic * ncPad * es;
-          kern.macro(
-            aAt,
-            bAt,
-            cAtBlock,
-            Math.ceil(mcb / mr),
-            ncPad / nr,
-            kPad / unroll,
-            ncPad * es,
-            0,
-          );
-        }
+        const kcb = Math.min(kc, k - pc), kPad = roundUp(kcb, p.unroll);
+        packB(w, p.bAt / es, B, pc, jc, kcb, ncb, p.nr, kPad);
+        const block = { rc, pc, rows, kcb, kPad, ncPad };
+        if (p.par) splitBlock(p, w, A, block);
+        else serialBlock(p, w, A, block);
       }
-      storeC(c, cEl, ldc, w, cAt / es, ncPad, rows, ncb);
+      storeC(c, cEl, ldc, w, p.cAt / es, ncPad, rows, ncb);
     }
   }
+}
+
+/** One (row chunk, depth block) step: rows from `rc`, depths from `pc`, packed B in place. */
+interface Block {
+  rc: number;
+  pc: number;
+  rows: number;
+  kcb: number;
+  kPad: number;
+  ncPad: number;
+}
+
+/** Packs A one MC block at a time (so it is still in L2 for the kernel) and runs the kernel. */
+function serialBlock(p: Plan, w: Float32Array | Float64Array, A: Operand, b: Block): void {
+  const { es, mr, mc } = p;
+  for (let ic = 0; ic < b.rows; ic += mc) {
+    const mcb = Math.min(mc, b.rows - ic);
+    packA(w, p.aAt / es, A, b.rc + ic, b.pc, mcb, b.kcb, mr, b.kPad);
+    const cAt = p.cAt + ic * b.ncPad * es;
+    const nPanels = b.ncPad / p.nr, kSteps = b.kPad / p.unroll;
+    p.kern.macro(p.aAt, p.bAt, cAt, Math.ceil(mcb / mr), nPanels, kSteps, b.ncPad * es, ALPHA_AT);
+  }
+}
+
+/** Packs all rows of the chunk, then splits MC-row chunks of them with the helper thread. */
+function splitBlock(p: Plan, w: Float32Array | Float64Array, A: Operand, b: Block): void {
+  const { es, mr } = p;
+  packA(w, p.aAt / es, A, b.rc, b.pc, b.rows, b.kcb, mr, b.kPad);
+  // At least 16 chunks so that two threads balance; at most 2^16 (the claim word's field).
+  const panels = Math.ceil(b.rows / mr);
+  const mcp = Math.max(Math.min(p.mc / mr, Math.ceil(panels / 16)), Math.ceil(panels / 0xffff));
+  const job: Job = {
+    KERNEL: (p.dtype === "f32" ? 2 : 0) | (p.kern.cfg.fma ? 1 : 0),
+    A: p.aAt,
+    B: p.bAt,
+    C: p.cAt,
+    PANELS: panels,
+    MCP: mcp,
+    NP: b.ncPad / p.nr,
+    KS: b.kPad / p.unroll,
+    LDC: b.ncPad * es,
+    ALPHA: ALPHA_AT,
+    ASTEP: mr * b.kPad * es,
+    CSTEP: mr * b.ncPad * es,
+    CHUNKS: Math.ceil(panels / mcp),
+  };
+  runOnPool(job, p.kern.macro);
 }
