@@ -9,6 +9,7 @@
  */
 import { scale } from "../../ops/autograd/ops_arith.ts";
 import { matmul } from "../../ops/autograd/ops_matmul.ts";
+import { gemm } from "../../ops/cpu/gemm.ts";
 import type { Rng } from "../../ops/random.ts";
 import { assertMatrix, type DType, shapeStr, type Tensor, zeros } from "../../ops/tensor.ts";
 import {
@@ -153,6 +154,62 @@ function initA(r: number, inp: number, opts: LoraOptions, dtype: DType, rng: Rng
 export function loraApply(s: LoraState, x: Tensor): Tensor {
   const xa = matmul(x, s.params.a, { transB: true });
   return scale(matmul(xa, s.params.b, { transB: true }), s.scale);
+}
+
+/**
+ * In place `W ← W ± s·B A`: one GEMM accumulating into W's storage (`beta = 1`), so merging is
+ * GEMM-bound (no temporary of W's size). Returns `w`. Dtypes of W and the factors must match.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../../ops/tensor.ts";
+ * import { loraFromFactors, loraMerge_ } from "./lora.ts";
+ * const s = loraFromFactors(tensor([[1, 0]]), tensor([[1], [1]]), { alpha: 2 });
+ * const w = tensor([[0, 0], [0, 0]]);
+ * loraMerge_(w, s);
+ * console.log(w.data); // Float64Array [2, 0, 2, 0]
+ * ```
+ */
+export function loraMerge_(w: Tensor, s: LoraState, opts: { unmerge?: boolean } = {}): Tensor {
+  const [out, inp] = assertMatrix("loraMerge_", "w", w);
+  if (out !== s.shape[0] || inp !== s.shape[1]) {
+    throw new RangeError(
+      `loraMerge_: w is ${shapeStr(w.shape)}, the adapter is ${shapeStr(s.shape)}`,
+    );
+  }
+  if (w.dtype !== s.params.a.dtype || w.dtype !== s.params.b.dtype) {
+    throw new TypeError(`loraMerge_: w is ${w.dtype} but the factors are ${s.params.a.dtype}`);
+  }
+  gemm({
+    m: out,
+    n: inp,
+    k: s.r,
+    a: s.params.b.data,
+    lda: s.r,
+    b: s.params.a.data,
+    ldb: inp,
+    c: w.data,
+    ldc: inp,
+    alpha: opts.unmerge ? -s.scale : s.scale,
+    beta: 1,
+  });
+  return w;
+}
+
+/**
+ * `W ± s·B A` as a new tensor: a copy of W, then {@link loraMerge_}.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../../ops/tensor.ts";
+ * import { loraFromFactors, loraMerge } from "./lora.ts";
+ * const s = loraFromFactors(tensor([[1, 0]]), tensor([[1], [1]]), { alpha: 2 });
+ * console.log(loraMerge(tensor([[0, 0], [0, 0]]), s).data); // Float64Array [2, 0, 2, 0]
+ * ```
+ */
+export function loraMerge(w: Tensor, s: LoraState, opts: { unmerge?: boolean } = {}): Tensor {
+  assertMatrix("loraMerge", "w", w);
+  return loraMerge_(w.clone(), s, opts);
 }
 
 /**
