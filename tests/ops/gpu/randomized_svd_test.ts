@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { cholQrGpu } from "../../../ops/gpu/cholqr.ts";
+import { randomizedSvdGpu } from "../../../ops/gpu/randomized_svd.ts";
+import { qr } from "../../../ops/linalg/qr.ts";
+import { svd } from "../../../ops/linalg/svd.ts";
+import { matmul } from "../../../ops/matmul.ts";
+import { randn } from "../../../ops/random.ts";
+import { astype, eye, Tensor } from "../../../ops/tensor.ts";
+import { gpu, maxScaledErr, noGpu, U32 } from "./_gpu.ts";
+
+/** A = U·diag(σ)·Vᵀ with random orthonormal U, V and the given σ (f64). */
+function withSpectrum(m: number, n: number, sigma: number[], seed: number): Tensor {
+  const r = sigma.length;
+  const u = qr(randn([m, r], { seed })).q, v = qr(randn([n, r], { seed: seed + 1 })).q;
+  const us = new Tensor(u.data.map((x, i) => x * sigma[i % r]), [m, r]);
+  return matmul(us, v, { transB: true });
+}
+
+function orthError(q: Tensor): number {
+  const g = matmul(astype(q, "f64"), astype(q, "f64"), { transA: true });
+  return maxScaledErr(g, eye(g.shape[0]));
+}
+
+Deno.test("cholQrGpu: orthonormal Q and Y = QR on an ill-conditioned tall matrix", {
+  ignore: noGpu,
+}, async () => {
+  const sigma = Array.from({ length: 12 }, (_, i) => 10 ** (-i / 2)); // cond 3e5 > u32^-1/2
+  const y = withSpectrum(200, 12, sigma, 3);
+  const gy = gpu!.upload(y);
+  const { q, r } = await cholQrGpu(gy);
+  const qc = await q.read();
+  assert.ok(orthError(qc) < 50 * 12 * U32, `orthogonality ${orthError(qc)}`);
+  const rec = matmul(astype(qc, "f64"), r);
+  assert.ok(maxScaledErr(rec, y) < 200 * U32, `reconstruction ${maxScaledErr(rec, y)}`);
+  for (let i = 0; i < 12; i++) for (let j = 0; j < i; j++) assert.equal(r.data[i * 12 + j], 0);
+  const wide = gpu!.upload(new Tensor(new Float32Array(6), [2, 3]));
+  await assert.rejects(() => cholQrGpu(wide), RangeError);
+  wide.dispose();
+  gy.dispose();
+  q.dispose();
+});
+
+for (const [m, n] of [[150, 90], [70, 160]]) {
+  Deno.test(`randomizedSvdGpu ${m}x${n}: top-k spectrum, orthonormal factors, flipped signs`, {
+    ignore: noGpu,
+  }, async () => {
+    const k = 6;
+    const sigma = Array.from({ length: 30 }, (_, i) => 2 ** (-i / 2));
+    const a = withSpectrum(m, n, sigma, 11);
+    const ga = gpu!.upload(a);
+    const { u, s, vt } = await randomizedSvdGpu(gpu!, ga, k, { seed: 0 });
+    const [uc, sc, vc] = [await u.read(), await s.read(), await vt.read()];
+    assert.deepEqual([uc.shape, sc.shape, vc.shape], [[m, k], [k], [k, n]]);
+    const exact = svd(a).s.data.subarray(0, k);
+    for (let i = 0; i < k; i++) {
+      assert.ok(
+        Math.abs(sc.data[i] - exact[i]) <= 1e-4 * exact[0],
+        `σ${i}: ${sc.data[i]} vs ${exact[i]}`,
+      );
+    }
+    assert.ok(orthError(uc) < 1e-5 && orthError(astype(transposeT(vc), "f32")) < 1e-5);
+    // ‖A − UΣVᵀ‖ ≈ σ_{k+1}: compare the Frobenius residual with the optimal one.
+    const us = new Tensor(Float64Array.from(uc.data, (x, i) => x * sc.data[i % k]), [m, k]);
+    const rec = matmul(us, astype(vc, "f64"));
+    let res = 0;
+    for (let i = 0; i < a.size; i++) res += (a.data[i] - rec.data[i]) ** 2;
+    const optimal = Math.sqrt(sigma.slice(k).reduce((p, x) => p + x * x, 0));
+    assert.ok(Math.sqrt(res) <= 1.01 * optimal + 1e-4, `residual ${Math.sqrt(res)} vs ${optimal}`);
+    for (let j = 0; j < k; j++) {
+      let big = 0;
+      for (let i = 0; i < m; i++) {
+        if (Math.abs(uc.data[i * k + j]) > Math.abs(big)) big = uc.data[i * k + j];
+      }
+      if (m < n) {
+        for (let i = 0; i < n; i++) {
+          if (Math.abs(vc.data[j * n + i]) > Math.abs(big)) big = vc.data[j * n + i];
+        }
+      }
+      assert.ok(big > 0 || m < n, `column ${j} sign`);
+    }
+    for (const t of [ga, u, s, vt]) t.dispose();
+  });
+}
+
+function transposeT(t: Tensor): Tensor {
+  const [r, c] = t.shape, out = new Float64Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = t.data[i * c + j];
+  return new Tensor(out, [c, r]);
+}
+
+Deno.test("randomizedSvdGpu: bad k and options are RangeErrors", { ignore: noGpu }, async () => {
+  const ga = gpu!.upload(randn([8, 5], { seed: 1 }));
+  await assert.rejects(() => randomizedSvdGpu(gpu!, ga, 6), RangeError);
+  await assert.rejects(() => randomizedSvdGpu(gpu!, ga, 2, { oversamples: -1 }), RangeError);
+  await assert.rejects(() => randomizedSvdGpu(gpu!, ga, 2, { powerIters: 1.5 }), RangeError);
+  ga.dispose();
+});
+
+Deno.test("no GPU buffer leaks after this file's tests", { ignore: noGpu }, () => {
+  assert.equal(gpu!.stats().liveBuffers, 0);
+});
