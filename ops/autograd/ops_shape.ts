@@ -184,7 +184,8 @@ export type Indices =
   | { readonly shape: readonly number[]; readonly data: Int32Array };
 
 /**
- * Validates `indices` against `n` entries and returns them flat with their shape.
+ * Validates `indices` against `n` entries and returns them flat with their shape. The value
+ * `allow` (if given) is accepted besides `[0, n)` (an ignore marker).
  *
  * @example
  * ```ts
@@ -197,6 +198,7 @@ export function readIndices(
   arg: string,
   indices: Indices,
   n: number,
+  allow?: number,
 ): { flat: Int32Array; shape: readonly number[] } {
   let src: ArrayLike<number>, shape: readonly number[];
   if (Array.isArray(indices) || indices instanceof Int32Array) {
@@ -214,7 +216,7 @@ export function readIndices(
   const flat = new Int32Array(src.length);
   for (let i = 0; i < src.length; i++) {
     const v = src[i];
-    if (!Number.isInteger(v) || v < 0 || v >= n) {
+    if ((!Number.isInteger(v) || v < 0 || v >= n) && v !== allow) {
       throw new RangeError(`${fn}: ${arg}[${i}] = ${v} is not an index in [0, ${n})`);
     }
     flat[i] = v;

@@ -118,8 +118,13 @@ export function logSoftmax(x: Tensor, opts: SoftmaxOptions = {}): Tensor {
 
 /** Options of {@link crossEntropy}. */
 export interface CrossEntropyOptions {
-  /** `"mean"` (default) over all positions, `"sum"`, or `"none"` (one loss per position). */
+  /** `"mean"` (default) over counted positions, `"sum"`, or `"none"` (one loss per position). */
   reduction?: "mean" | "sum" | "none";
+  /**
+   * A target value that marks a position to leave out (loss 0, no gradient, not counted in
+   * the mean), as PyTorch's `ignore_index` (e.g. -100). Default: none.
+   */
+  ignoreIndex?: number;
 }
 
 /**
@@ -149,7 +154,13 @@ export function crossEntropy(
   const c = logits.shape[logits.ndim - 1];
   const rowsShape = logits.shape.slice(0, -1);
   const rows = shapeSize(rowsShape);
-  const { flat } = readIndices("crossEntropy", "targets", targets, c);
+  const ignore = opts.ignoreIndex;
+  if (ignore !== undefined && (!Number.isInteger(ignore) || (ignore >= 0 && ignore < c))) {
+    throw new RangeError(
+      `crossEntropy: ignoreIndex must be an integer outside [0, ${c}), got ${ignore}`,
+    );
+  }
+  const { flat } = readIndices("crossEntropy", "targets", targets, c, ignore);
   if (flat.length !== rows) {
     throw new RangeError(
       `crossEntropy: ${flat.length} targets for logits of shape ${shapeStr(logits.shape)}`,
@@ -158,15 +169,19 @@ export function crossEntropy(
   const xd = logits.data;
   const maxes = new Float64Array(rows), sums = new Float64Array(rows);
   const losses = allocData(logits.dtype, rows);
+  let counted = 0;
   for (let r = 0; r < rows; r++) {
+    if (flat[r] === ignore) continue;
+    counted++;
     [maxes[r], sums[r]] = lineMaxSum(xd, r * c, 1, c);
     losses[r] = maxes[r] - xd[r * c + flat[r]] + Math.log(sums[r]);
   }
-  const out = reduceLosses(losses, rowsShape, red);
+  const out = reduceLosses(losses, rowsShape, red, counted);
   return record("crossEntropy", out, [logits], (g) => {
     const gx = allocData(g.dtype, logits.size);
     for (let r = 0; r < rows; r++) {
-      const w = red === "none" ? g.data[r] : red === "mean" ? g.data[0] / rows : g.data[0];
+      if (flat[r] === ignore) continue;
+      const w = red === "none" ? g.data[r] : red === "mean" ? g.data[0] / counted : g.data[0];
       const wz = w / sums[r];
       for (let k = 0; k < c; k++) gx[r * c + k] = wz * Math.exp(xd[r * c + k] - maxes[r]);
       gx[r * c + flat[r]] -= w;
@@ -179,11 +194,12 @@ function reduceLosses(
   losses: Tensor["data"],
   shape: readonly number[],
   red: "mean" | "sum" | "none",
+  counted: number,
 ): Tensor {
   if (red === "none") return new Tensor(losses, shape);
   let s = 0;
   for (let i = 0; i < losses.length; i++) s += losses[i];
   const out = allocData(losses instanceof Float32Array ? "f32" : "f64", 1);
-  out[0] = red === "mean" ? s / losses.length : s;
+  out[0] = red === "mean" ? s / counted : s; // no counted position: 0/0 = NaN, as PyTorch
   return new Tensor(out, []);
 }

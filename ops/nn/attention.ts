@@ -93,6 +93,51 @@ function causalMask(t: number, dtype: Tensor["dtype"]): Tensor {
 }
 
 /**
+ * The attention core on projected inputs: `q` is `[B, T, nHeads·hd]`, `k` and `v` are
+ * `[B, T, nKvHeads·hd]`. Applies RoPE to queries and keys, `softmax(QKᵀ/√hd + mask)·V` per
+ * head, and merges the heads into `[B, T, nHeads·hd]` (before the output projection).
+ * Differentiable. Split out so that callers can compute the projections themselves (adapters).
+ *
+ * @example
+ * ```ts
+ * import { randn } from "../random.ts";
+ * import { attentionCore } from "./attention.ts";
+ * const q = randn([1, 3, 4], { seed: 0 }), kv = randn([1, 3, 2], { seed: 1 });
+ * console.log(attentionCore(q, kv, kv, { nHeads: 2, nKvHeads: 1 }).shape); // [1, 3, 4]
+ * ```
+ */
+export function attentionCore(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions): Tensor {
+  for (const [name, t] of [["q", q], ["k", k], ["v", v]] as const) {
+    if (t.ndim !== 3) {
+      throw new RangeError(
+        `attentionCore: ${name} must be [B, T, features], got ${shapeStr(t.shape)}`,
+      );
+    }
+  }
+  const [b, t] = q.shape;
+  const [h, kv, hd] = heads("attentionCore", q.shape[2], opts);
+  if (k.shape[2] !== kv * hd || v.shape[2] !== kv * hd || k.shape[1] !== t || v.shape[1] !== t) {
+    throw new RangeError(
+      `attentionCore: k ${shapeStr(k.shape)} and v ${shapeStr(v.shape)} do not match q ${
+        shapeStr(q.shape)
+      } with ${kv} kv heads`,
+    );
+  }
+  const theta = opts.ropeTheta === undefined ? 10000 : opts.ropeTheta;
+  let qh = splitHeads(q, h, hd), kh = splitHeads(k, kv, hd);
+  const vh = repeatKv(splitHeads(v, kv, hd), h / kv);
+  if (theta !== null) {
+    qh = ad.rope(qh, { theta });
+    kh = ad.rope(kh, { theta });
+  }
+  kh = repeatKv(kh, h / kv);
+  let scores = ad.scale(ad.matmul(qh, kh, { transB: true }), 1 / Math.sqrt(hd));
+  if (opts.causal ?? true) scores = ad.where(causalMask(t, q.dtype), scores, -Infinity);
+  const ctx = ad.matmul(ad.softmax(scores), vh); // [B, h, T, hd]
+  return ad.reshape(ad.transpose(ctx, [0, 2, 1, 3]), [b, t, h * hd]);
+}
+
+/**
  * Self-attention of `x` (`[T, dim]` or `[B, T, dim]`): project, apply RoPE to queries and
  * keys, `softmax(QKᵀ/√d + mask)·V` per head, merge heads, project out. Differentiable.
  *
@@ -111,21 +156,12 @@ export function applyAttention(p: AttentionParams, x: Tensor, opts: AttentionOpt
     );
   }
   const x3 = x.ndim === 2 ? ad.reshape(x, [1, ...x.shape]) : x;
-  const [b, t] = x3.shape;
-  const [h, kv, hd] = heads("applyAttention", p.q_proj.weight.shape[0], opts);
-  const theta = opts.ropeTheta === undefined ? 10000 : opts.ropeTheta;
-  let q = splitHeads(applyLinear(p.q_proj, x3), h, hd);
-  let k = splitHeads(applyLinear(p.k_proj, x3), kv, hd);
-  const v = repeatKv(splitHeads(applyLinear(p.v_proj, x3), kv, hd), h / kv);
-  if (theta !== null) {
-    q = ad.rope(q, { theta });
-    k = ad.rope(k, { theta });
-  }
-  k = repeatKv(k, h / kv);
-  let scores = ad.scale(ad.matmul(q, k, { transB: true }), 1 / Math.sqrt(hd));
-  if (opts.causal ?? true) scores = ad.where(causalMask(t, x.dtype), scores, -Infinity);
-  const ctx = ad.matmul(ad.softmax(scores), v); // [B, h, T, hd]
-  const merged = ad.reshape(ad.transpose(ctx, [0, 2, 1, 3]), [b, t, h * hd]);
+  const merged = attentionCore(
+    applyLinear(p.q_proj, x3),
+    applyLinear(p.k_proj, x3),
+    applyLinear(p.v_proj, x3),
+    opts,
+  );
   const out = applyLinear(p.o_proj, merged);
-  return x.ndim === 2 ? ad.reshape(out, [t, out.shape[2]]) : out;
+  return x.ndim === 2 ? ad.reshape(out, [x.shape[0], out.shape[2]]) : out;
 }

@@ -10,7 +10,7 @@
 import { type DType, shapeStr, type Tensor } from "../tensor.ts";
 import { Rng } from "../random.ts";
 import * as ad from "../autograd/ops.ts";
-import { applyAttention } from "./attention.ts";
+import { attentionCore } from "./attention.ts";
 import { normalInit } from "./init.ts";
 
 /** Shape and numerics of a Llama model. */
@@ -156,8 +156,22 @@ function param(p: LlamaParams, name: string): Tensor {
 }
 
 /**
+ * Computes one linear module of the model: `name` is its transformers path (for example
+ * `"model.layers.0.self_attn.q_proj"`, as PEFT's target modules), `weight` its stored weight.
+ * The default is `linear(x, weight)`; an adapter substitutes its own map for chosen modules.
+ */
+export type LinearHook = (name: string, x: Tensor, weight: Tensor) => Tensor;
+
+/** Options of {@link llamaForward}, {@link llamaLoss} and {@link llamaGenerate}. */
+export interface LlamaForwardOptions {
+  /** Replaces the linear modules' computation (default `linear(x, weight)`). */
+  linear?: LinearHook;
+}
+
+/**
  * Logits `[T, vocab]` (or `[B, T, vocab]`) for integer token `ids` of shape `[T]` (or `[B, T]`),
- * computed as transformers' `LlamaForCausalLM` does. Differentiable in the parameters.
+ * computed as transformers' `LlamaForCausalLM` does. Differentiable in the parameters (and in
+ * whatever the `linear` hook closes over).
  *
  * @example
  * ```ts
@@ -166,49 +180,56 @@ function param(p: LlamaParams, name: string): Tensor {
  * console.log(llamaForward(initLlama(cfg), [1, 2, 3], cfg).shape); // [3, 10]
  * ```
  */
-export function llamaForward(p: LlamaParams, ids: ad.Indices, config: LlamaConfig): Tensor {
+export function llamaForward(
+  p: LlamaParams,
+  ids: ad.Indices,
+  config: LlamaConfig,
+  opts: LlamaForwardOptions = {},
+): Tensor {
   const eps = config.rmsNormEps ?? 1e-6;
   const attn = {
     nHeads: config.numHeads,
     nKvHeads: config.numKvHeads,
     ropeTheta: config.ropeTheta ?? 10000,
   };
+  const hook = opts.linear ?? ((_: string, x: Tensor, w: Tensor): Tensor => ad.linear(x, w));
   const embed = param(p, "model.embed_tokens.weight");
   let h = ad.gather(embed, ids);
+  const batched = h.ndim === 3;
+  if (!batched) h = ad.reshape(h, [1, ...h.shape]);
   for (let i = 0; i < config.numLayers; i++) {
     const pre = `model.layers.${i}`;
-    const w = (n: string): { weight: Tensor } => ({ weight: param(p, `${pre}.${n}.weight`) });
+    const lin = (n: string, x: Tensor): Tensor =>
+      hook(`${pre}.${n}`, x, param(p, `${pre}.${n}.weight`));
     const x = ad.rmsNorm(h, param(p, `${pre}.input_layernorm.weight`), { eps });
-    const a = applyAttention(
-      {
-        q_proj: w("self_attn.q_proj"),
-        k_proj: w("self_attn.k_proj"),
-        v_proj: w("self_attn.v_proj"),
-        o_proj: w("self_attn.o_proj"),
-      },
-      x,
+    const merged = attentionCore(
+      lin("self_attn.q_proj", x),
+      lin("self_attn.k_proj", x),
+      lin("self_attn.v_proj", x),
       attn,
     );
-    h = ad.add(h, a);
+    h = ad.add(h, lin("self_attn.o_proj", merged));
     const y = ad.rmsNorm(h, param(p, `${pre}.post_attention_layernorm.weight`), { eps });
-    const gate = ad.silu(ad.linear(y, w("mlp.gate_proj").weight));
-    const up = ad.linear(y, w("mlp.up_proj").weight);
-    h = ad.add(h, ad.linear(ad.mul(gate, up), w("mlp.down_proj").weight));
+    const gated = ad.mul(ad.silu(lin("mlp.gate_proj", y)), lin("mlp.up_proj", y));
+    h = ad.add(h, lin("mlp.down_proj", gated));
   }
   h = ad.rmsNorm(h, param(p, "model.norm.weight"), { eps });
-  const head = config.tieWordEmbeddings ? embed : param(p, "lm_head.weight");
-  return ad.linear(h, head);
+  const logits = config.tieWordEmbeddings
+    ? ad.linear(h, embed)
+    : hook("lm_head", h, param(p, "lm_head.weight"));
+  return batched ? logits : ad.reshape(logits, logits.shape.slice(1));
 }
 
 /**
  * Mean next-token cross-entropy: position t of `ids` predicts `targets[t]` (for language
- * modelling, `targets` is `ids` shifted by one).
+ * modelling, `targets` is `ids` shifted by one). Targets equal to `ignoreIndex` (default
+ * -100, as PyTorch) do not count, e.g. the prompt of an instruction example.
  *
  * @example
  * ```ts
  * import { initLlama, llamaLoss } from "./llama.ts";
  * const cfg = { vocabSize: 10, hiddenSize: 8, intermediateSize: 16, numLayers: 1, numHeads: 2 };
- * const loss = llamaLoss(initLlama(cfg), [1, 2, 3], [2, 3, 4], cfg);
+ * const loss = llamaLoss(initLlama(cfg), [1, 2, 3], [-100, 3, 4], cfg);
  * console.log(Math.abs(loss.data[0] - Math.log(10)) < 0.1); // true
  * ```
  */
@@ -217,6 +238,47 @@ export function llamaLoss(
   ids: ad.Indices,
   targets: ad.Indices,
   config: LlamaConfig,
+  opts: LlamaForwardOptions & { ignoreIndex?: number } = {},
 ): Tensor {
-  return ad.crossEntropy(llamaForward(p, ids, config), targets);
+  return ad.crossEntropy(llamaForward(p, ids, config, opts), targets, {
+    ignoreIndex: opts.ignoreIndex ?? -100,
+  });
+}
+
+/**
+ * Greedy decoding: appends the most likely next token `maxNewTokens` times (recomputing the
+ * whole prefix each step; the models here are tiny) and returns the new tokens. Stops early
+ * at `stopToken` (which is included).
+ *
+ * @example
+ * ```ts
+ * import { initLlama, llamaGenerate } from "./llama.ts";
+ * const cfg = { vocabSize: 10, hiddenSize: 8, intermediateSize: 16, numLayers: 1, numHeads: 2 };
+ * console.log(llamaGenerate(initLlama(cfg), [1, 2], cfg, { maxNewTokens: 3 }).length); // 3
+ * ```
+ */
+export function llamaGenerate(
+  p: LlamaParams,
+  prompt: readonly number[],
+  config: LlamaConfig,
+  opts: LlamaForwardOptions & { maxNewTokens: number; stopToken?: number },
+): number[] {
+  if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 0) {
+    throw new RangeError(
+      `llamaGenerate: maxNewTokens must be an integer >= 0, got ${opts.maxNewTokens}`,
+    );
+  }
+  if (prompt.length === 0) throw new RangeError("llamaGenerate: prompt is empty");
+  const seq = [...prompt], out: number[] = [];
+  const v = config.vocabSize;
+  for (let s = 0; s < opts.maxNewTokens; s++) {
+    const logits = llamaForward(p, seq, config, opts).data;
+    const last = (seq.length - 1) * v;
+    let best = 0;
+    for (let j = 1; j < v; j++) if (logits[last + j] > logits[last + best]) best = j;
+    seq.push(best);
+    out.push(best);
+    if (best === opts.stopToken) break;
+  }
+  return out;
 }

@@ -45,14 +45,18 @@ export {
 } from "./layers.ts";
 export {
   applyAttention,
+  attentionCore,
   type AttentionOptions,
   type AttentionParams,
   initAttention,
 } from "./attention.ts";
 export {
   initLlama,
+  type LinearHook,
   type LlamaConfig,
   llamaForward,
+  type LlamaForwardOptions,
+  llamaGenerate,
   llamaLoss,
   type LlamaParams,
   llamaShapes,

@@ -129,6 +129,9 @@ check("crossEntropy sum 3-D", (x) =>
   ad.crossEntropy(x, tensor([[0, 2], [1, 1]]), {
     reduction: "sum",
   }), [rn([2, 2, 3])]);
+check("crossEntropy ignoreIndex", (x) => ad.crossEntropy(x, [1, -100, 0], { ignoreIndex: -100 }), [
+  rn([3, 4]),
+]);
 check("crossEntropy none", (x) => ad.crossEntropy(x, [2, 0], { reduction: "none" }), [
   rn([2, 3]),
 ]);

@@ -32,6 +32,12 @@ Deno.test("softmax, logSoftmax and crossEntropy are stable for huge logits", () 
   const none = ad.crossEntropy(x, [0, 0], { reduction: "none" });
   assert.deepEqual(none.shape, [2]);
   close(none.data, [1 + Math.log(z), Math.log(3)], 8 * U, "per-row");
+  const ign = ad.crossEntropy(x, [1, -1], { ignoreIndex: -1 });
+  close(ign.data, [Math.log(z)], 8 * U, "ignoreIndex mean counts only kept rows");
+  assert.throws(
+    () => ad.crossEntropy(x, [1, 2], { ignoreIndex: 2 }),
+    /ignoreIndex must be an integer outside \[0, 3\)/,
+  );
   assert.throws(() => ad.crossEntropy(x, [0]), /1 targets for logits of shape 2x3/);
   assert.throws(() => ad.crossEntropy(x, [0, 3]), /targets\[1\] = 3/);
   assert.throws(() => ad.crossEntropy(x, [0, 1.5]), /targets\[1\] = 1.5/);

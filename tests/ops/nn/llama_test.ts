@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { type Tensor, tensor } from "../../../ops/mod.ts";
 import { gradcheck } from "../../../ops/autograd/gradcheck.ts";
+import * as ad from "../../../ops/autograd/ops.ts";
 import {
   initLlama,
   type LlamaConfig,
   llamaForward,
+  llamaGenerate,
   llamaLoss,
   llamaShapes,
   loadLlama,
@@ -102,6 +104,11 @@ Deno.test("the tiny decoder overfits a token sequence", () => {
   const final = llamaLoss(params, ids, targets, cfg).data[0];
   assert.ok(Math.abs(r.losses[0] - Math.log(12)) < 0.1, `initial loss ${r.losses[0]}`);
   assert.ok(final < 0.05, `loss ${r.losses[0]} -> ${final} in ${r.losses.length} steps`);
+  assert.deepEqual(llamaGenerate(params, [seq[0]], cfg, { maxNewTokens: 16 }), seq.slice(1));
+  assert.deepEqual(
+    llamaGenerate(params, [seq[0]], cfg, { maxNewTokens: 16, stopToken: seq[2] }),
+    seq.slice(1, 3),
+  );
   const logits = llamaForward(params, ids, cfg);
   targets.forEach((t, i) => {
     const row = Array.from(logits.data.slice(i * 12, (i + 1) * 12));
@@ -124,4 +131,34 @@ Deno.test("loadLlama reports missing, misshapen and unexpected tensors by name",
   assert.throws(() => loadLlama(extra, TINY), /does not use: model.rotary_emb.inv_freq/);
   assert.equal(Object.keys(loadLlama(extra, TINY, { strict: false })).length, m.size);
   assert.throws(() => llamaForward(p, [5], TINY), /indices\[0\] = 5/);
+});
+
+Deno.test("the linear hook sees every module by its PEFT name and can carry trainable adapters", () => {
+  const p = initLlama(TINY, { seed: 4, std: 0.4 });
+  const names: string[] = [];
+  const base = llamaForward(p, [1, 2], TINY, {
+    linear: (name, x, w) => {
+      names.push(name);
+      return ad.linear(x, w);
+    },
+  });
+  assert.deepEqual(
+    names,
+    [
+      ...["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj"],
+      ...["mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"],
+    ].map((n) => `model.layers.0.${n}`).concat(["lm_head"]),
+  );
+  assert.deepEqual(Array.from(base.data), Array.from(llamaForward(p, [1, 2], TINY).data));
+  // a LoRA-style update on q_proj: W + B·A, with only A and B differentiated
+  const lora = (a: Tensor, b: Tensor) => (name: string, x: Tensor, w: Tensor): Tensor =>
+    name.endsWith("q_proj")
+      ? ad.add(ad.linear(x, w), ad.linear(ad.linear(x, a), b))
+      : ad.linear(x, w);
+  const a0 = tensor([[0.3, -0.2, 0.5, 0.1]]), b0 = tensor([[0.2], [-0.4], [0.1], [0.3]]);
+  const res = gradcheck(
+    (a, b) => llamaLoss(p, [1, 2, 3], [2, 3, -100], TINY, { linear: lora(a, b) }),
+    [a0, b0],
+  );
+  assert.ok(res.ok, `max error ${res.maxError}`);
 });
