@@ -2,10 +2,13 @@ import assert from "node:assert/strict";
 import { matmul } from "../../../ops/matmul.ts";
 import { randn, Rng } from "../../../ops/random.ts";
 import { add } from "../../../ops/elementwise.ts";
+import { astype } from "../../../ops/tensor.ts";
 import {
   lora,
   loraApply,
   loraFromFactors,
+  loraMerge,
+  loraMerge_,
   loraParamCount,
   loraScale,
 } from "../../../methods/adapters/lora.ts";
@@ -80,4 +83,36 @@ Deno.test("LoRA: scaling α/r or α/√r (rsLoRA), and the spec's parameter coun
   assert.equal(loraParamCount(11008, 4096, 16), 241_664);
   assert.equal(loraParamCount(4096, 4096, 128), 1_048_576); // PiSSA's and BA-LoRA's row of §16
   assert.equal(lora.paramCount(lora.init(randn([11, 4], { seed: 0 }), { r: 2 }, new Rng(0))), 30);
+});
+
+Deno.test("loraMerge / loraMerge_: one GEMM pass equals W ± s·B A (f64 and f32 tolerances)", () => {
+  for (const dtype of ["f64", "f32"] as const) {
+    const w = astype(randn([7, 5], { seed: 1 }), dtype);
+    const st = loraFromFactors(
+      astype(randn([3, 5], { seed: 2 }), dtype),
+      astype(randn([7, 3], { seed: 3 }), dtype),
+      { alpha: 6 },
+    );
+    const want = add(
+      astype(w, "f64"),
+      lora.delta(
+        loraFromFactors(astype(st.params.a, "f64"), astype(st.params.b, "f64"), { alpha: 6 }),
+      ),
+    );
+    const got = loraMerge(w, st);
+    const u = dtype === "f64" ? 2 ** -53 : 2 ** -24;
+    assert.ok(maxDiff(astype(got, "f64"), want) <= 8 * u * maxAbs(want), dtype);
+    const inPlace = w.clone();
+    assert.equal(loraMerge_(inPlace, st), inPlace);
+    loraMerge_(inPlace, st, { unmerge: true });
+    assert.ok(maxDiff(inPlace, w) <= 8 * u * maxAbs(want));
+  }
+  assert.throws(
+    () =>
+      loraMerge(
+        randn([5, 7], { seed: 0 }),
+        lora.init(randn([7, 5], { seed: 0 }), { r: 1 }, new Rng(0)),
+      ),
+    /loraMerge_: w is 5x7, the adapter is 7x5/,
+  );
 });
