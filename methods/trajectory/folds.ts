@@ -62,10 +62,17 @@ export interface FoldData {
  * ascending file-name order, each windowed on its own (windows never span two files).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { loadSplit } from "./folds.ts";
- * const test = await loadSplit("../shared/data/ethucy", "eth", "test");
- * console.log(test.count); // 181
+ * // A one-file "eth" test split: two pedestrians walking side by side for 20 frames.
+ * const root = await Deno.makeTempDir();
+ * await Deno.mkdir(`${root}/eth/test`, { recursive: true });
+ * let rows = "";
+ * for (let f = 0; f < 20; f++) rows += `${10 * f}\t1\t${f}\t0\n${10 * f}\t2\t${f}\t1\n`;
+ * await Deno.writeTextFile(`${root}/eth/test/demo.txt`, rows);
+ * const test = await loadSplit(root, "eth", "test");
+ * console.log(test.count, test.sceneStart); // 2 Int32Array [0, 2]
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export async function loadSplit(
@@ -94,10 +101,18 @@ export async function loadSplit(
  * Reads all three splits of a fold (see {@link loadSplit}).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { loadFold } from "./folds.ts";
- * const eth = await loadFold("../shared/data/ethucy", "eth");
- * console.log(eth.train.count + eth.val.count); // 35158
+ * const root = await Deno.makeTempDir();
+ * let rows = "";
+ * for (let f = 0; f < 21; f++) rows += `${10 * f}\t1\t${f}\t0\n${10 * f}\t2\t${f}\t1\n`;
+ * for (const split of ["train", "val", "test"]) {
+ *   await Deno.mkdir(`${root}/hotel/${split}`, { recursive: true });
+ *   await Deno.writeTextFile(`${root}/hotel/${split}/demo.txt`, rows);
+ * }
+ * const hotel = await loadFold(root, "hotel");
+ * console.log(hotel.train.count, hotel.test.sceneStart.length); // 4 3
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export async function loadFold(
