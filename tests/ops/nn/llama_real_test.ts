@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { astype, type Tensor } from "../../../ops/tensor.ts";
 import { readSafetensors } from "../../../ops/io/safetensors.ts";
 import { type LlamaConfig, llamaForward, loadLlama } from "../../../ops/nn/llama.ts";
+import * as ad from "../../../ops/autograd/ops.ts";
 
 const DATA = new URL("../../../../shared/data/peft/", import.meta.url);
 const CONFIG: LlamaConfig = {
@@ -29,7 +30,9 @@ function readIfPresent(name: string): Uint8Array | null {
 const base = readIfPresent("base_model.safetensors");
 const merged = readIfPresent("lora_merged.safetensors");
 const info = readIfPresent("info.json");
-if (!base || !merged || !info) {
+const adapter = readIfPresent("lora_adapter_model.safetensors");
+const adapterConfig = readIfPresent("lora_adapter_config.json");
+if (!base || !merged || !info || !adapter || !adapterConfig) {
   console.warn(`SKIPPED llama real-client check: PEFT fixtures not found under ${DATA.pathname}`);
 }
 
@@ -71,5 +74,32 @@ Deno.test({
     // the substitution matters: the base weights alone give different logits
     const baseOnly = loadLlama(readSafetensors(base!).tensors, CONFIG);
     assert.ok(maxAbsDiff(llamaForward(baseOnly, ids, CONFIG), ref) > 1e-3);
+  },
+});
+
+Deno.test({
+  name: "tiny Llama + unmerged LoRA through the linear hook reproduces reference_logits",
+  ignore: !base || !merged || !info || !adapter || !adapterConfig,
+  fn(): void {
+    const params = loadLlama(readSafetensors(base!).tensors, CONFIG);
+    const lora = readSafetensors(adapter!, { name: "lora_adapter_model.safetensors" }).tensors;
+    const cfg = JSON.parse(new TextDecoder().decode(adapterConfig!));
+    const s = cfg.lora_alpha / cfg.r;
+    assert.equal(s, 2);
+    let used = 0;
+    const hook = (name: string, x: Tensor, w: Tensor): Tensor => {
+      const a = lora.get(`base_model.model.${name}.lora_A.weight`);
+      const b = lora.get(`base_model.model.${name}.lora_B.weight`);
+      if (!a || !b) return ad.linear(x, w);
+      used++;
+      return ad.add(ad.linear(x, w), ad.scale(ad.linear(ad.linear(x, a), b), s));
+    };
+    const ref = readSafetensors(merged!).tensors.get("reference_logits")!;
+    const logits = llamaForward(params, Array.from({ length: 16 }, (_, i) => i), CONFIG, {
+      linear: hook,
+    });
+    assert.equal(used, 4);
+    const d = maxAbsDiff(logits, ref);
+    assert.ok(d < 1e-4, `unmerged LoRA forward differs from the reference by ${d}`);
   },
 });
