@@ -353,7 +353,16 @@ const rows = results.map((r) => [
   r.agents,
   ...predictors.map((p) => `${fmt(r.scores[p]?.ade)}/${fmt(r.scores[p]?.fde)}`),
 ]);
-rows.push(["AVG", "", ...predictors.map((p) => `${fmt(average(p)?.ade)}/${fmt(average(p)?.fde)}`)]);
+// A predictor run on fewer folds than the others gets its fold count next to its mean.
+rows.push([
+  "AVG",
+  "",
+  ...predictors.map((p) => {
+    const a = average(p);
+    const partial = a && a.n < results.length ? ` (${a.n} fold${a.n > 1 ? "s" : ""})` : "";
+    return `${fmt(a?.ade)}/${fmt(a?.fde)}${partial}`;
+  }),
+]);
 console.log([header, ...rows].map((r) => r.join("\t")).join("\n"));
 
 const checks: Check[] = [];
