@@ -6,6 +6,7 @@
  * @module
  */
 import { formQ, formQFromRows, makeReflector } from "./householder.ts";
+import type { SimdWorkspace } from "./simd.ts";
 
 /** The bidiagonal form of an `m × n` matrix, m ≥ n. */
 export interface Bidiagonal {
@@ -31,13 +32,20 @@ export interface Bidiagonal {
  * console.log(Math.abs(d[0]), e[0]); // 5 0
  * ```
  */
-export function bidiagonalize_(w: Float64Array, m: number, n: number): Bidiagonal {
+export function bidiagonalize_(
+  w: Float64Array,
+  m: number,
+  n: number,
+  simd: SimdWorkspace | null = null,
+): Bidiagonal {
   if (m < n) throw new RangeError(`bidiagonalize_: need m >= n, got ${m}x${n}`);
   const d = new Float64Array(n), e = new Float64Array(n);
   const tauq = new Float64Array(n), taup = new Float64Array(n);
   if (n === 0) return { d, e, tauq, taup };
-  const wv = new Float64Array(n); // uₖᵀ·A[k:, k+1:]
-  const z = new Float64Array(m); // A·v of the right reflector
+  // With `simd`, w and these buffers live in the kernels' memory (arrays 1–4 of the workspace).
+  const wv = simd ? simd.arrays[1] : new Float64Array(n); // uₖᵀ·A[k:, k+1:]
+  const z = simd ? simd.arrays[2] : new Float64Array(m); // A·v of the right reflector
+  const f = simd ? simd.arrays[3] : null, uu = simd ? simd.arrays[4] : null;
   tauq[0] = makeReflector(w, 0, n, m);
   d[0] = w[0];
   accumulateLeft(w, m, n, 0, 1, wv);
@@ -50,6 +58,71 @@ export function bidiagonalize_(w: Float64Array, m: number, n: number): Bidiagona
     e[k] = w[rk + k + 1];
     w[rk + k + 1] = 1;
     // Pass A: finish the left update of each row and form z = A·v.
+    if (simd && f) {
+      for (let i = k + 1; i < m; i++) f[i] = tq * w[i * n + k];
+      simd.rowsAxpyDot(
+        w,
+        (k + 1) * n + k + 1,
+        n,
+        m - k - 1,
+        n - k - 1,
+        wv,
+        k + 1,
+        w,
+        rk + k + 1,
+        f,
+        k + 1,
+        z,
+        k + 1,
+      );
+      for (let i = k + 1; i < m; i++) z[i] *= tp;
+    } else {
+      passA(w, m, n, k, tq, tp, wv, z);
+    }
+    // Column k+1 gets its right update first: it defines the next left reflector.
+    const c = k + 1;
+    for (let i = c; i < m; i++) w[i * n + c] -= z[i];
+    tauq[c] = makeReflector(w, c * n + c, n, m - c);
+    d[c] = w[c * n + c];
+    // Pass B: right update of columns k+2… and the next left accumulation, row by row.
+    wv.fill(0);
+    if (simd && uu) {
+      uu[c] = 1;
+      for (let i = c + 1; i < m; i++) uu[i] = w[i * n + c];
+      simd.rowsAxpyAxpy(
+        w,
+        c * n + c + 1,
+        n,
+        m - c,
+        n - c - 1,
+        w,
+        rk + c + 1,
+        z,
+        c,
+        uu,
+        c,
+        wv,
+        c + 1,
+      );
+    } else {
+      passB(w, m, n, k, z, wv);
+    }
+  }
+  return { d, e, tauq, taup };
+}
+
+function passA(
+  w: Float64Array,
+  m: number,
+  n: number,
+  k: number,
+  tq: number,
+  tp: number,
+  wv: Float64Array,
+  z: Float64Array,
+): void {
+  const rk = k * n;
+  {
     for (let i = k + 1; i < m; i++) {
       const ri = i * n;
       const f = tq * w[ri + k];
@@ -69,13 +142,19 @@ export function bidiagonalize_(w: Float64Array, m: number, n: number): Bidiagona
       }
       z[i] = (acc0 + acc1) * tp;
     }
-    // Column k+1 gets its right update first: it defines the next left reflector.
-    const c = k + 1;
-    for (let i = c; i < m; i++) w[i * n + c] -= z[i];
-    tauq[c] = makeReflector(w, c * n + c, n, m - c);
-    d[c] = w[c * n + c];
-    // Pass B: right update of columns k+2… and the next left accumulation, row by row.
-    wv.fill(0);
+  }
+}
+
+function passB(
+  w: Float64Array,
+  m: number,
+  n: number,
+  k: number,
+  z: Float64Array,
+  wv: Float64Array,
+): void {
+  const rk = k * n, c = k + 1;
+  {
     for (let i = c; i < m; i++) {
       const ri = i * n;
       const zi = z[i];
@@ -87,7 +166,6 @@ export function bidiagonalize_(w: Float64Array, m: number, n: number): Bidiagona
       }
     }
   }
-  return { d, e, tauq, taup };
 }
 
 function accumulateLeft(

@@ -20,6 +20,7 @@ const OP = {
   f64Load: 0x2b,
   f64Store: 0x39,
   f64Add: 0xa0,
+  f64Sub: 0xa1,
   f64Mul: 0xa2,
   f64x2Sub: 0xf1,
   f64x2ExtractLane: 0x21,
@@ -125,6 +126,110 @@ function dotRows(): Code {
   return b;
 }
 
+/** rowsAxpyDot(a, ld, rows, len, wv, v, f, out): row_i ← row_i − f_i·wv; out_i = row_i·v. */
+function rowsAxpyDot(): Code {
+  const [a, ld, rows, len, wv, v, f, out] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [i, p, qw, qv, endPair, endAll, fv, acc, x, fs, s] = [
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+    14,
+    15,
+    16,
+    17,
+    18,
+  ];
+  const b = new Code();
+  b.i32(0).set(i);
+  b.raw(...OP.block).loop();
+  b.get(i).get(rows).raw(OP.i32GeU).brIf(1);
+  b.get(a).get(i).get(ld).mul().add().set(p);
+  b.get(wv).set(qw).get(v).set(qv);
+  b.get(f).get(i).i32(8).mul().add().raw(OP.f64Load, 3, 0).set(fs);
+  b.get(fs).simd(Simd.f64x2Splat).set(fv);
+  b.zero().set(acc);
+  b.get(p).get(len).i32(-2).raw(OP.i32And).i32(8).mul().add().set(endPair);
+  b.get(p).get(len).i32(8).mul().add().set(endAll);
+  b.raw(...OP.block);
+  b.get(p).get(endPair).raw(OP.i32GeU).brIf(0);
+  b.loop();
+  b.get(p).simdMem(Simd.load, 3, 0).get(fv).get(qw).simdMem(Simd.load, 3, 0).simd(Simd.f64x2Mul)
+    .simd(OP.f64x2Sub).set(x);
+  b.get(p).get(x).simdMem(Simd.store, 3, 0);
+  b.get(acc).get(x).get(qv).simdMem(Simd.load, 3, 0).simd(Simd.f64x2Mul).simd(Simd.f64x2Add)
+    .set(acc);
+  b.inc(p, 16).inc(qw, 16).inc(qv, 16);
+  b.get(p).get(endPair).raw(OP.i32LtU).brIf(0);
+  b.end().end();
+  b.get(acc).simd(OP.f64x2ExtractLane).raw(0).get(acc).simd(OP.f64x2ExtractLane).raw(1);
+  b.raw(OP.f64Add).set(s);
+  b.raw(...OP.block);
+  b.get(p).get(endAll).raw(OP.i32GeU).brIf(0);
+  b.get(p).raw(OP.f64Load, 3, 0).get(fs).get(qw).raw(OP.f64Load, 3, 0).raw(OP.f64Mul).raw(OP.f64Sub)
+    .set(fs);
+  b.get(p).get(fs).raw(OP.f64Store, 3, 0);
+  b.get(s).get(fs).get(qv).raw(OP.f64Load, 3, 0).raw(OP.f64Mul).raw(OP.f64Add).set(s);
+  b.end();
+  b.get(out).get(i).i32(8).mul().add().get(s).raw(OP.f64Store, 3, 0);
+  b.inc(i, 1).raw(OP.br, 0);
+  b.end().end();
+  return b;
+}
+
+/** rowsAxpyAxpy(a, ld, rows, len, v, z, u, wv): row_i ← row_i − z_i·v; wv += u_i·row_i. */
+function rowsAxpyAxpy(): Code {
+  const [a, ld, rows, len, v, z, u, wv] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [i, p, qv, qw, endPair, endAll, zv, uv, x, zs, us] = [
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+    14,
+    15,
+    16,
+    17,
+    18,
+  ];
+  const b = new Code();
+  b.i32(0).set(i);
+  b.raw(...OP.block).loop();
+  b.get(i).get(rows).raw(OP.i32GeU).brIf(1);
+  b.get(a).get(i).get(ld).mul().add().set(p);
+  b.get(v).set(qv).get(wv).set(qw);
+  b.get(z).get(i).i32(8).mul().add().raw(OP.f64Load, 3, 0).set(zs);
+  b.get(u).get(i).i32(8).mul().add().raw(OP.f64Load, 3, 0).set(us);
+  b.get(zs).simd(Simd.f64x2Splat).set(zv).get(us).simd(Simd.f64x2Splat).set(uv);
+  b.get(p).get(len).i32(-2).raw(OP.i32And).i32(8).mul().add().set(endPair);
+  b.get(p).get(len).i32(8).mul().add().set(endAll);
+  b.raw(...OP.block);
+  b.get(p).get(endPair).raw(OP.i32GeU).brIf(0);
+  b.loop();
+  b.get(p).simdMem(Simd.load, 3, 0).get(zv).get(qv).simdMem(Simd.load, 3, 0).simd(Simd.f64x2Mul)
+    .simd(OP.f64x2Sub).set(x);
+  b.get(p).get(x).simdMem(Simd.store, 3, 0);
+  b.get(qw).get(qw).simdMem(Simd.load, 3, 0).get(uv).get(x).simd(Simd.f64x2Mul).simd(Simd.f64x2Add)
+    .simdMem(Simd.store, 3, 0);
+  b.inc(p, 16).inc(qv, 16).inc(qw, 16);
+  b.get(p).get(endPair).raw(OP.i32LtU).brIf(0);
+  b.end().end();
+  b.raw(...OP.block);
+  b.get(p).get(endAll).raw(OP.i32GeU).brIf(0);
+  b.get(p).raw(OP.f64Load, 3, 0).get(zs).get(qv).raw(OP.f64Load, 3, 0).raw(OP.f64Mul).raw(OP.f64Sub)
+    .set(zs);
+  b.get(p).get(zs).raw(OP.f64Store, 3, 0);
+  b.get(qw).get(qw).raw(OP.f64Load, 3, 0).get(us).get(zs).raw(OP.f64Mul).raw(OP.f64Add)
+    .raw(OP.f64Store, 3, 0);
+  b.end();
+  b.inc(i, 1).raw(OP.br, 0);
+  b.end().end();
+  return b;
+}
+
 const I = I32;
 const BYTES = encodeModule({
   minPages: 1,
@@ -141,12 +246,26 @@ const BYTES = encodeModule({
       locals: [I, I, I, I, I, V128, V128, F64],
       body: dotRows(),
     },
+    {
+      name: "rowsAxpyDot",
+      params: [I, I, I, I, I, I, I, I],
+      locals: [I, I, I, I, I, I, V128, V128, V128, F64, F64],
+      body: rowsAxpyDot(),
+    },
+    {
+      name: "rowsAxpyAxpy",
+      params: [I, I, I, I, I, I, I, I],
+      locals: [I, I, I, I, I, I, V128, V128, V128, F64, F64],
+      body: rowsAxpyAxpy(),
+    },
   ],
 });
 
 interface Kernels {
   rotRows: (...args: number[]) => void;
   dotRows: (...args: number[]) => void;
+  rowsAxpyDot: (...args: number[]) => void;
+  rowsAxpyAxpy: (...args: number[]) => void;
 }
 
 let state: { mem: WebAssembly.Memory; k: Kernels } | null | undefined;
@@ -189,6 +308,41 @@ export interface SimdWorkspace {
     vOff: number,
     out: Float64Array,
     outOff: number,
+  ) => void;
+  /**
+   * For `rows` rows of `len` entries of `x` from `off`: `row_i ← row_i − f_i·g` and
+   * `out_i = row_i·v` (the arrays are indexed from the given offsets; `f` and `out` by row).
+   */
+  rowsAxpyDot: (
+    x: Float64Array,
+    off: number,
+    ld: number,
+    rows: number,
+    len: number,
+    g: Float64Array,
+    gOff: number,
+    v: Float64Array,
+    vOff: number,
+    f: Float64Array,
+    fOff: number,
+    out: Float64Array,
+    outOff: number,
+  ) => void;
+  /** For each row: `row_i ← row_i − z_i·v`, then `acc += u_i·row_i`. */
+  rowsAxpyAxpy: (
+    x: Float64Array,
+    off: number,
+    ld: number,
+    rows: number,
+    len: number,
+    v: Float64Array,
+    vOff: number,
+    z: Float64Array,
+    zOff: number,
+    u: Float64Array,
+    uOff: number,
+    acc: Float64Array,
+    accOff: number,
   ) => void;
 }
 
@@ -234,6 +388,34 @@ export function simdWorkspace(lengths: number[]): SimdWorkspace | null {
     rotateRows: (x, ld, len, lo, hi, cs, sn) => {
       if (hi > lo && len > 0) {
         st.k.rotRows(x.byteOffset, 8 * ld, len, lo, hi, cs.byteOffset, sn.byteOffset);
+      }
+    },
+    rowsAxpyDot: (x, off, ld, rows, len, g, gOff, v, vOff, f, fOff, out, outOff) => {
+      if (rows > 0 && len > 0) {
+        st.k.rowsAxpyDot(
+          addr(x, off),
+          8 * ld,
+          rows,
+          len,
+          addr(g, gOff),
+          addr(v, vOff),
+          addr(f, fOff),
+          addr(out, outOff),
+        );
+      }
+    },
+    rowsAxpyAxpy: (x, off, ld, rows, len, v, vOff, z, zOff, u, uOff, acc, accOff) => {
+      if (rows > 0 && len > 0) {
+        st.k.rowsAxpyAxpy(
+          addr(x, off),
+          8 * ld,
+          rows,
+          len,
+          addr(v, vOff),
+          addr(z, zOff),
+          addr(u, uOff),
+          addr(acc, accOff),
+        );
       }
     },
     dotRows: (x, off, ld, rows, len, v, vOff, out, outOff) => {

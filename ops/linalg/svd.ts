@@ -61,7 +61,11 @@ function svdTall(w: Float64Array, m: number, n: number, wantUV: boolean, full: b
     }
     return { u, uCols, s: inner.s, v: inner.v };
   }
-  const bd = bidiagonalize_(w, m, n);
+  // Bidiagonalize in the SIMD kernels' memory when it can (its row updates run there).
+  const simd = n >= 16 ? simdWorkspace([m * n, n, m, m, m]) : null;
+  if (simd) simd.arrays[0].set(w);
+  w = simd ? simd.arrays[0] : w;
+  const bd = bidiagonalize_(w, m, n, simd);
   if (!wantUV) {
     bidiagonalSvd_(bd.d, bd.e, n, null, null);
     return { u: null, uCols, s: bd.d, v: null };
