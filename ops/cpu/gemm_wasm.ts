@@ -44,7 +44,10 @@ export interface WasmGemmOptions {
   kc?: number;
   /** Columns of op(B) per packed block. */
   nc?: number;
-  /** Most elements of C held in wasm memory at once (default 2^22); more go in row chunks. */
+  /**
+   * Most elements of C (and, when threaded, of packed A) held in wasm memory at once (default
+   * 2^22); more rows go in row chunks.
+   */
   cElems?: number;
   /**
    * Split the product with the helper thread: `true` whenever it is ready, `false` never;
@@ -194,7 +197,9 @@ function plan(g: GemmArgs, opts: WasmGemmOptions): Plan {
   const mc = roundUp(opts.mc ?? blk.mc, mr), kc = opts.kc ?? blk.kc, nc = opts.nc ?? blk.nc;
   const kcMax = roundUp(Math.min(kc, k), unroll), ncMax = roundUp(Math.min(nc, n), nr);
   // Rows of C held at once: all of them unless that exceeds the budget (then whole MC blocks).
-  const chunk = Math.min(m, Math.max(mc, Math.floor((opts.cElems ?? 1 << 22) / ncMax / mc) * mc));
+  // The threaded path also packs that many rows of A, so a tall, thin product is bounded too.
+  const width = par ? Math.max(ncMax, kcMax) : ncMax, budget = opts.cElems ?? 1 << 22;
+  const chunk = Math.min(m, Math.max(mc, Math.floor(budget / width / mc) * mc));
   const cAt = DATA, aAt = cAt + roundUp(roundUp(chunk, mr) * ncMax * es, 64);
   // The threaded path packs all rows of the chunk at once; the serial one one MC block at a time.
   const aRows = par ? roundUp(chunk, mr) : Math.min(mc, roundUp(m, mr));

@@ -61,7 +61,8 @@ Deno.test("two threads: the helper starts and split products match the naive loo
   assert.equal(await startGemmThreads(60_000), true, "helper thread did not start");
   const rng = new Rng(11);
   const run = (g: GemmArgs): void => gemmWasm(g, { threads: true });
-  const small = (g: GemmArgs): void => gemmWasm(g, { threads: true, mc: 12, kc: 16, nc: 24 });
+  const small = (g: GemmArgs): void =>
+    gemmWasm(g, { threads: true, mc: 12, kc: 16, nc: 24, cElems: 24 * 48 });
   for (const dtype of ["f64", "f32"] as const) {
     for (const [transA, transB] of [[false, false], [true, true], [true, false]]) {
       for (const [m, n, k] of [[1, 1, 1], [7, 5, 3], [61, 47, 53], [200, 30, 70]]) {
