@@ -31,3 +31,4 @@ export * from "./nlora.ts";
 export * from "./flora.ts";
 export * from "./ba_lora.ts";
 export * from "./dp_lora.ts";
+export * from "./mole.ts";
