@@ -108,6 +108,41 @@ export function transposeData(w: Float64Array, m: number, n: number): Float64Arr
 }
 
 /**
+ * `dst[dOff + j·dLd + i] = src[sOff + i·sLd + j]` for an `rows × cols` block, in 32 × 32 tiles
+ * so that neither side is walked with a cache-missing stride for long.
+ *
+ * @example
+ * ```ts
+ * import { copyTransposed } from "./dense.ts";
+ * const dst = new Float64Array(6);
+ * copyTransposed(new Float64Array([1, 2, 3, 4, 5, 6]), 0, 3, 2, 3, dst, 0, 2);
+ * console.log(dst); // Float64Array [1, 4, 2, 5, 3, 6]
+ * ```
+ */
+export function copyTransposed(
+  src: Float64Array,
+  sOff: number,
+  sLd: number,
+  rows: number,
+  cols: number,
+  dst: Float64Array,
+  dOff: number,
+  dLd: number,
+): void {
+  const T = 32;
+  for (let i0 = 0; i0 < rows; i0 += T) {
+    const i1 = Math.min(rows, i0 + T);
+    for (let j0 = 0; j0 < cols; j0 += T) {
+      const j1 = Math.min(cols, j0 + T);
+      for (let i = i0; i < i1; i++) {
+        const s = sOff + i * sLd;
+        for (let j = j0; j < j1; j++) dst[dOff + j * dLd + i] = src[s + j];
+      }
+    }
+  }
+}
+
+/**
  * A plane rotation `[c s; -s c]` with `c·f + s·g = r`, `-s·f + c·g = 0` (LAPACK `dlartg`
  * convention, `c ≥ 0`), computed without overflow. Returns `[c, s, r]`.
  *

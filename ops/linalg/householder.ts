@@ -9,6 +9,7 @@
  */
 import { gemm } from "../cpu/gemm.ts";
 import { scaledNorm2 } from "../norm.ts";
+import { copyTransposed } from "./dense.ts";
 
 /** Block size of the compact WY updates: wide enough for the GEMM, narrow enough for L1/L2. */
 export const BLOCK = 32;
@@ -297,11 +298,10 @@ export function formQFromRows(
   const n1 = n - 1;
   // Column layout of the reflectors in the trailing (n−1)-dimensional space.
   const cols = new Float64Array(n1 * n1);
-  // Row by row of the destination, so that the writes are contiguous.
-  for (let j = 2; j < n; j++) {
-    const dst = (j - 1) * n1, lim = Math.min(j - 1, count);
-    for (let i = 0; i < lim; i++) cols[dst + i] = w[i * n + j];
-  }
+  // cols[j − 1, i] = w[i, j] for j ≥ i + 2: a tiled transposed copy of rows 0…count−1 from
+  // column 2 (the entries on or above cols' diagonal are cleared afterwards).
+  copyTransposed(w, 2, n, count, n - 2, cols, n1, n1);
+  for (let i = 0; i < count; i++) cols.fill(0, i * n1 + i, i * n1 + n1);
   const q1 = formQ(cols, n1, n1, count, tau, n1);
   for (let i = 0; i < n1; i++) q.set(q1.subarray(i * n1, (i + 1) * n1), (i + 1) * n + 1);
   return q;

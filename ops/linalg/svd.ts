@@ -10,7 +10,14 @@ import { gemm } from "../cpu/gemm.ts";
 import { assertMatrix, assertTensor, Tensor } from "../tensor.ts";
 import { bidiagonalFactors, bidiagonalize_ } from "./bidiag.ts";
 import { bidiagonalSvd_ } from "./bdsqr.ts";
-import { f64Matrix, scaleExponent, scalePow2_, toTensor, transposeData } from "./dense.ts";
+import {
+  copyTransposed,
+  f64Matrix,
+  scaleExponent,
+  scalePow2_,
+  toTensor,
+  transposeData,
+} from "./dense.ts";
 import { formQ } from "./householder.ts";
 import { householderQr_ } from "./qr.ts";
 import { simdWorkspace } from "./simd.ts";
@@ -95,8 +102,8 @@ function rotateAsRows(
   const ws = simdWorkspace([n * ldU, n * ldV, n, n, n, n]);
   if (!ws) return false;
   const [ut, vt, cu, su, cv, sv] = ws.arrays;
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) ut[j * ldU + i] = q[i * uCols + j];
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) vt[j * ldV + i] = p[i * n + j];
+  copyTransposed(q, 0, uCols, m, n, ut, 0, ldU);
+  copyTransposed(p, 0, n, n, n, vt, 0, ldV);
   bidiagonalSvd_(
     d,
     e,
@@ -105,8 +112,8 @@ function rotateAsRows(
     { x: vt, rows: n, ld: ldV, byRows: true, rotateRows: ws.rotateRows },
     { cu, su, cv, sv },
   );
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) q[i * uCols + j] = ut[j * ldU + i];
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) p[i * n + j] = vt[j * ldV + i];
+  copyTransposed(ut, 0, ldU, n, m, q, 0, uCols);
+  copyTransposed(vt, 0, ldV, n, n, p, 0, n);
   return true;
 }
 
