@@ -122,7 +122,8 @@ function getMemory(bytes: number): WebAssembly.Memory {
 }
 
 function getKernel(cfg: KernelConfig): Kernel {
-  const key = JSON.stringify(cfg);
+  // A plain string key: this runs on every call, and small products feel every microsecond.
+  const key = `${cfg.dtype} ${cfg.mr} ${cfg.nv} ${cfg.unroll} ${cfg.fma}`;
   let k = kernels.get(key);
   if (!k) {
     const mem = getMemory(65536);
@@ -149,6 +150,17 @@ export function startGemmThreads(timeoutMs = 60_000): Promise<boolean> {
   const mem = getMemory(65536);
   if (shared) startPool(mem);
   return whenPoolReady(shared ? timeoutMs : 0);
+}
+
+let views: { buffer: ArrayBufferLike; f64: Float64Array; f32: Float32Array } | null = null;
+
+/** Typed views of the memory, remade only when growth gave it a new buffer. */
+function view(dtype: "f32" | "f64"): Float32Array | Float64Array {
+  const buffer = memory!.buffer;
+  if (views?.buffer !== buffer) {
+    views = { buffer, f64: new Float64Array(buffer), f32: new Float32Array(buffer) };
+  }
+  return views[dtype];
 }
 
 /** Whether this call splits with the helper thread (and start the helper when it should). */
@@ -190,7 +202,11 @@ function plan(g: GemmArgs, opts: WasmGemmOptions): Plan {
   if (!feats.simd) throw new TypeError("gemmWasm: this engine has no WebAssembly SIMD");
   const fma = opts.fma ?? feats.relaxed;
   if (fma && !feats.relaxed) throw new TypeError("gemmWasm: this engine has no relaxed SIMD");
-  const kern = getKernel({ ...defaultConfig(dtype, fma), ...opts.kernel, dtype, fma });
+  const kern = getKernel(
+    opts.kernel
+      ? { ...defaultConfig(dtype, fma), ...opts.kernel, dtype, fma }
+      : defaultConfig(dtype, fma),
+  );
   const par = useThreads(g, opts);
   const { mr, unroll } = kern.cfg, nr = kern.cfg.nv * lanes(dtype);
   const blk = BLOCKS[dtype], es = dtype === "f64" ? 8 : 4;
@@ -227,8 +243,7 @@ export function gemmWasm(g: GemmArgs, opts: WasmGemmOptions = {}): void {
   if (m === 0 || n === 0) return;
   if (k === 0 || alpha === 0) return scaleC(c, cOff, ldc, m, n, beta);
   const p = plan(g, opts), { es, nc, kc, chunk } = p;
-  const buf = memory!.buffer;
-  const w = p.dtype === "f64" ? new Float64Array(buf) : new Float32Array(buf);
+  const w = view(p.dtype);
   w[ALPHA_AT / es] = alpha;
   const A: Operand = { data: g.a, off: g.aOffset ?? 0, ld: g.lda, trans: g.transA ?? false };
   const B: Operand = { data: g.b, off: g.bOffset ?? 0, ld: g.ldb, trans: g.transB ?? false };
