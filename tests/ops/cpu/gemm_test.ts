@@ -95,9 +95,10 @@ Deno.test("gemm: WebAssembly blocking crosses MC, KC, NC and the C row chunk", (
       }
     }
   }
-  // The tuned blocks: depth crosses KC (256 f64, 512 f32) and rows cross MC (96).
+  // The tuned blocks: depth crosses KC (256 f64, 512 f32), rows cross MC (96), columns NC (4096).
   for (const dtype of ["f64", "f32"] as const) {
     check(rng, { m: 100, n: 21, k: 530, dtype, strided: true, beta: 1 }, gemmWasm, "wasm tuned");
+    check(rng, { m: 3, n: 4100, k: 5, dtype, transB: true, beta: -1 }, gemmWasm, "wasm tuned");
   }
 });
 
