@@ -32,3 +32,4 @@ export * from "./flora.ts";
 export * from "./ba_lora.ts";
 export * from "./dp_lora.ts";
 export * from "./mole.ts";
+export * from "./flexora.ts";
