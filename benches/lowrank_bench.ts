@@ -41,7 +41,9 @@ function qrOf(a: Tensor): { q: Tensor } {
 
 function toMl(t: Tensor): Matrix {
   const [m, n] = t.shape;
-  return new Matrix(Array.from({ length: m }, (_, i) => Array.from(t.data.slice(i * n, i * n + n))));
+  return new Matrix(
+    Array.from({ length: m }, (_, i) => Array.from(t.data.slice(i * n, i * n + n))),
+  );
 }
 
 const big = decaying(N);

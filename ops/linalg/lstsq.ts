@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { scaledNorm2 } from "../norm.ts";
 import type { Tensor } from "../tensor.ts";
 import { fromWork, optNonNegative, workRhs } from "./_work.ts";
 import { countAbove, epsOf, workSvd } from "./_svd_work.ts";
@@ -94,12 +95,14 @@ function squaredResiduals(
 ): Float64Array {
   const res = new Float64Array(k);
   const ad = a.data;
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < k; j++) {
-      let r = b[i * k + j];
-      for (let t = 0; t < n; t++) r -= ad[i * n + t] * x[t * k + j];
-      res[j] += r * r;
+  const r = new Float64Array(m);
+  for (let j = 0; j < k; j++) {
+    for (let i = 0; i < m; i++) {
+      let v = b[i * k + j];
+      for (let t = 0; t < n; t++) v -= ad[i * n + t] * x[t * k + j];
+      r[i] = v;
     }
+    res[j] = scaledNorm2(r) ** 2; // scaled, so huge or tiny residual entries do not over/underflow
   }
   return res;
 }

@@ -1,7 +1,7 @@
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import fc from "fast-check";
 import { cholesky } from "../../../ops/linalg/cholesky.ts";
-import { astype, Tensor, tensor } from "../../../ops/tensor.ts";
+import { astype, eye, Tensor, tensor } from "../../../ops/tensor.ts";
 import { frob, naiveMul, naiveT, spd, throwsWith, uOf } from "./_factor_helpers.ts";
 
 function checkChol(a: Tensor, c = 4): void {
@@ -57,6 +57,20 @@ Deno.test("cholesky: indefinite and singular input is a RangeError naming the pi
   throwsWith(() => cholesky(tensor([[1, 1], [1, 1]])), RangeError, "pivot 1 is 0");
   throwsWith(() => cholesky(tensor([[1, 2, 3], [4, 5, 6]])), RangeError, "must be square");
   throwsWith(() => cholesky(tensor([[NaN]])), RangeError, "cholesky: a has a non-finite");
+});
+
+Deno.test("cholesky: the blocked path (n ≥ 128) names a failing pivot past the first block", () => {
+  const n = 200;
+  const a = eye(n);
+  a.data[150 * n + 150] = -1;
+  throwsWith(() => cholesky(a), RangeError, "pivot 150 is -1");
+  // A rank-one-deficient SPD-like matrix: the last pivot is exactly 0 (or rounding-small).
+  const b = spd(n, 8);
+  for (let i = 0; i < n; i++) {
+    b.data[(n - 1) * n + i] = 0;
+    b.data[i * n + n - 1] = 0;
+  }
+  throwsWith(() => cholesky(b), RangeError, `pivot ${n - 1} is 0`);
 });
 
 Deno.test("cholesky: only the lower triangle is read", () => {
