@@ -109,9 +109,14 @@ function blockedPanels(
     for (let jj = 0; jj < NB; jj++) {
       const j = k0 + jj, rj = j * n;
       // Bring row j up to date with the panel's earlier reflectors.
-      for (let t = 0; t < jj; t++) {
-        const vjt = vv[j * NB + t], wjt = ww[j * NB + t];
-        for (let c = j; c < n; c++) w[rj + c] -= vjt * ww[c * NB + t] + wjt * vv[c * NB + t];
+      if (jj > 0) {
+        const bj = j * NB;
+        for (let c = j; c < n; c++) {
+          const bc = c * NB;
+          let acc = 0;
+          for (let t = 0; t < jj; t++) acc += vv[bj + t] * ww[bc + t] + ww[bj + t] * vv[bc + t];
+          w[rj + c] -= acc;
+        }
       }
       d[j] = w[rj + j];
       const tj = makeReflector(w, rj + j + 1, 1, n - j - 1);
@@ -119,8 +124,9 @@ function blockedPanels(
       e[j] = w[rj + j + 1];
       w[rj + j + 1] = 1;
       // p = τ·(A − V·Wᵀ − W·Vᵀ)·v over rows j+1…, v = row j from column j+1.
-      if (simd) simd.dotRows(w, (j + 1) * n + j + 1, n, n - j - 1, n - j - 1, w, rj + j + 1, p, j + 1);
-      else {
+      if (simd) {
+        simd.dotRows(w, (j + 1) * n + j + 1, n, n - j - 1, n - j - 1, w, rj + j + 1, p, j + 1);
+      } else {
         for (let i = j + 1; i < n; i++) {
           const ri = i * n;
           let acc0 = 0, acc1 = 0, c = j + 1;
@@ -132,14 +138,15 @@ function blockedPanels(
           p[i] = acc0 + acc1;
         }
       }
-      for (let t = 0; t < jj; t++) {
-        let sx = 0, sy = 0;
-        for (let i = j + 1; i < n; i++) {
-          sx += ww[i * NB + t] * w[rj + i];
-          sy += vv[i * NB + t] * w[rj + i];
+      // x = Wᵀv, y = Vᵀv, accumulated row by row (contiguous in the panel arrays)
+      x.fill(0);
+      y.fill(0);
+      for (let i = j + 1; i < n; i++) {
+        const vi = w[rj + i], bi = i * NB;
+        for (let t = 0; t < jj; t++) {
+          x[t] += ww[bi + t] * vi;
+          y[t] += vv[bi + t] * vi;
         }
-        x[t] = sx; // Wᵀv
-        y[t] = sy; // Vᵀv
       }
       let pv = 0;
       for (let i = j + 1; i < n; i++) {

@@ -89,8 +89,8 @@ function mergeRankOne(d: Float64Array, z: Float64Array, rho: number, n: number):
   for (let i = 0; i < n; i++) dmax = Math.max(dmax, Math.abs(ds[i]));
   const tol = 8 * EPS * Math.max(dmax, rho);
   // r: the basis (sorted coordinates) each coordinate stands for after deflating rotations.
-  const r = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) r[i * n + i] = 1;
+  // Allocated at the first deflating rotation (most merges of random matrices have none).
+  let r: Float64Array | null = null;
   const kept: number[] = [], deflated: number[] = [];
   for (let i = 0; i < n; i++) {
     if (rho * Math.abs(zs[i]) <= tol) {
@@ -108,6 +108,10 @@ function mergeRankOne(d: Float64Array, z: Float64Array, rho: number, n: number):
         ds[i] = s * s * dj + c * c * di;
         zs[i] = tau;
         zs[j] = 0;
+        if (r === null) {
+          r = new Float64Array(n * n);
+          for (let t = 0; t < n; t++) r[t * n + t] = 1;
+        }
         for (let row = 0; row < n; row++) {
           const rj = r[row * n + j], ri = r[row * n + i];
           r[row * n + j] = c * rj + s * ri;
@@ -123,32 +127,37 @@ function mergeRankOne(d: Float64Array, z: Float64Array, rho: number, n: number):
   const dk = new Float64Array(kk), zk = new Float64Array(kk);
   for (let t = 0; t < kk; t++) dk[t] = ds[kept[t]], zk[t] = zs[kept[t]];
   const { lambda, y } = secularEigen(dk, zk, rho);
-  // Eigenpairs in sorted coordinates: deflated ones are basis columns of r; the others r·y.
   const vals = new Float64Array(n);
-  const ws = new Float64Array(n * n);
-  let col = 0;
-  for (const j of deflated) {
-    vals[col] = ds[j];
-    for (let row = 0; row < n; row++) ws[row * n + col] = r[row * n + j];
-    col++;
-  }
-  for (let row = 0; row < n; row++) {
+  deflated.forEach((j, c) => vals[c] = ds[j]);
+  const nd = deflated.length;
+  for (let t = 0; t < kk; t++) vals[nd + t] = lambda[t];
+  // Column c of the result goes to position dest[c] of the ascending order.
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => vals[a] - vals[b]);
+  const dest = new Int32Array(n);
+  order.forEach((c, pos) => dest[c] = pos);
+  for (let c = 0; c < n; c++) d[dest[c]] = vals[c];
+  const w = new Float64Array(n * n);
+  if (r === null) {
+    // Sorted coordinate j is original coordinate perm[j]: deflated ones are unit vectors.
+    deflated.forEach((j, c) => w[perm[j] * n + dest[c]] = 1);
     for (let t = 0; t < kk; t++) {
-      const x = r[row * n + kept[t]];
+      const row = perm[kept[t]] * n, yr = t * kk;
+      for (let c = 0; c < kk; c++) w[row + dest[nd + c]] = y[yr + c];
+    }
+    return w;
+  }
+  // General case: the deflating rotations are in r (sorted coordinates).
+  const rr0 = r;
+  for (let row = 0; row < n; row++) {
+    const dst = perm[row] * n, rr = row * n;
+    deflated.forEach((j, c) => w[dst + dest[c]] = rr0[rr + j]);
+    for (let t = 0; t < kk; t++) {
+      const x = rr0[rr + kept[t]];
       if (x === 0) continue;
       const yr = t * kk;
-      for (let c2 = 0; c2 < kk; c2++) ws[row * n + col + c2] += x * y[yr + c2];
+      for (let c = 0; c < kk; c++) w[dst + dest[nd + c]] += x * y[yr + c];
     }
   }
-  for (let t = 0; t < kk; t++) vals[col + t] = lambda[t];
-  // Sort the eigenvalues ascending and undo the sorting permutation of the rows.
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => vals[a] - vals[b]);
-  const w = new Float64Array(n * n);
-  for (let row = 0; row < n; row++) {
-    const dst = perm[row] * n, src = row * n;
-    for (let c2 = 0; c2 < n; c2++) w[dst + c2] = ws[src + order[c2]];
-  }
-  for (let c2 = 0; c2 < n; c2++) d[c2] = vals[order[c2]];
   return w;
 }
 
