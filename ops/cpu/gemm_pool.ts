@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 
 /** A macro-kernel export: `(a, b, c, mPanels, nPanels, kSteps, ldcBytes, alphaAddr)`. */
 export type Macro = (...args: number[]) => void;
@@ -125,11 +125,13 @@ export function runChunks(ctrl: Int32Array, seq: number, macro: Macro): number {
 }
 
 let worker: Worker | null = null;
+let starting = false;
 let ctrl: Int32Array | null = null;
 let failed = false;
 
 /**
- * Starts the helper thread once (no-op after the first call or where workers are unavailable).
+ * Starts the helper thread once, in the background (no-op after the first call; where workers
+ * are unavailable the pool just never becomes ready).
  *
  * @example
  * ```ts
@@ -139,16 +141,18 @@ let failed = false;
  * ```
  */
 export function startPool(memory: WebAssembly.Memory): void {
-  if (worker || failed) return;
-  try {
+  if (starting || failed) return;
+  starting = true;
+  // Imported on demand: loading Node's worker API costs every program start otherwise.
+  import("node:worker_threads").then(({ Worker }) => {
     ctrl = new Int32Array(memory.buffer, CTRL, F.SIZE);
     worker = new Worker(new URL("./gemm_worker.ts", import.meta.url));
     worker.unref();
     worker.on("error", () => (failed = true));
     worker.postMessage({ memory });
-  } catch {
+  }).catch(() => {
     failed = true; // no worker support or no permission: the single-thread path keeps working
-  }
+  });
 }
 
 /**
