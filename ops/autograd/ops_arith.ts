@@ -4,10 +4,10 @@
  *
  * @module
  */
-import * as ew from "../elementwise.ts";
 import * as un from "../unary.ts";
 import type { Tensor } from "../tensor.ts";
 import { sumToShape } from "./broadcast.ts";
+import { arith } from "./kernels.ts";
 import { record } from "./tape.ts";
 
 /**
@@ -21,7 +21,7 @@ import { record } from "./tape.ts";
  * ```
  */
 export function add(a: Tensor, b: Tensor | number): Tensor {
-  const out = ew.add(a, b);
+  const out = arith("add", a, b);
   return record("add", out, [a, b], (g, need) => [
     need[0] ? sumToShape(g, a.shape) : null,
     need[1] ? sumToShape(g, (b as Tensor).shape) : null,
@@ -39,7 +39,7 @@ export function add(a: Tensor, b: Tensor | number): Tensor {
  * ```
  */
 export function sub(a: Tensor, b: Tensor | number): Tensor {
-  const out = ew.sub(a, b);
+  const out = arith("sub", a, b);
   return record("sub", out, [a, b], (g, need) => [
     need[0] ? sumToShape(g, a.shape) : null,
     need[1] ? sumToShape(un.neg(g), (b as Tensor).shape) : null,
@@ -57,10 +57,10 @@ export function sub(a: Tensor, b: Tensor | number): Tensor {
  * ```
  */
 export function mul(a: Tensor, b: Tensor | number): Tensor {
-  const out = ew.mul(a, b);
+  const out = arith("mul", a, b);
   return record("mul", out, [a, b], (g, need) => [
-    need[0] ? sumToShape(ew.mul(g, b), a.shape) : null,
-    need[1] ? sumToShape(ew.mul(g, a), (b as Tensor).shape) : null,
+    need[0] ? sumToShape(arith("mul", g, b), a.shape) : null,
+    need[1] ? sumToShape(arith("mul", g, a), (b as Tensor).shape) : null,
   ]);
 }
 
@@ -75,13 +75,13 @@ export function mul(a: Tensor, b: Tensor | number): Tensor {
  * ```
  */
 export function div(a: Tensor, b: Tensor | number): Tensor {
-  const out = ew.div(a, b);
+  const out = arith("div", a, b);
   return record("div", out, [a, b], (g, need) => {
-    const ga = ew.div(g, b);
+    const ga = arith("div", g, b);
     return [
       need[0] ? sumToShape(ga, a.shape) : null,
       // d(a/b)/db = -(a/b)/b, so the b gradient is -(g/b)·out
-      need[1] ? sumToShape(un.neg(ew.mul(ga, out)), (b as Tensor).shape) : null,
+      need[1] ? sumToShape(un.neg(arith("mul", ga, out)), (b as Tensor).shape) : null,
     ];
   });
 }
@@ -97,8 +97,9 @@ export function div(a: Tensor, b: Tensor | number): Tensor {
  * ```
  */
 export function scale(a: Tensor, s: number): Tensor {
-  const out = ew.scale(a, s);
-  return record("scale", out, [a], (g) => [ew.scale(g, s)]);
+  if (typeof s !== "number") throw new TypeError(`scale: s must be a number, got ${String(s)}`);
+  const out = arith("mul", a, s);
+  return record("scale", out, [a], (g) => [arith("mul", g, s)]);
 }
 
 /**

@@ -4,9 +4,9 @@
  * @module
  */
 import * as rd from "../reduce.ts";
-import { scale } from "../elementwise.ts";
 import type { Tensor } from "../tensor.ts";
 import { expandTo, view } from "./broadcast.ts";
+import { arith } from "./kernels.ts";
 import { record } from "./tape.ts";
 
 /** The reduced shape with the reduced axis (or every axis) kept as extent 1. */
@@ -45,6 +45,6 @@ export function mean(t: Tensor, opts: rd.ReduceOptions = {}): Tensor {
   const out = rd.mean(t, opts);
   const n = t.size / Math.max(1, out.size);
   return record("mean", out, [t], (g) => [
-    expandTo(view(scale(g, 1 / n), keptShape(t, opts)), t.shape),
+    expandTo(view(arith("mul", g, 1 / n), keptShape(t, opts)), t.shape),
   ]);
 }

@@ -10,11 +10,16 @@ import { allocData, assertTensor, Tensor } from "../tensor.ts";
 import { expandTo, sumToShape } from "./broadcast.ts";
 import { record } from "./tape.ts";
 
-/** `out[i] = f(g[i], s[i])` over two tensors of one shape (g the gradient, s a saved value). */
-function zip(g: Tensor, s: Tensor, f: (g: number, s: number) => number): Tensor {
+type Data = Tensor["data"];
+
+/**
+ * Runs `body(g, s, out)` once over the gradient `g`, a saved tensor `s` of the same shape and a
+ * fresh output. Each op passes its own loop: a per-element callback shared by all ops would be
+ * megamorphic (a real call per element).
+ */
+function zip(g: Tensor, s: Tensor, body: (g: Data, s: Data, out: Data) => void): Tensor {
   const out = allocData(g.dtype, g.size);
-  const gd = g.data, sd = s.data;
-  for (let i = 0; i < out.length; i++) out[i] = f(gd[i], sd[i]);
+  body(g.data, s.data, out);
   return new Tensor(out, g.shape);
 }
 
@@ -30,7 +35,9 @@ function zip(g: Tensor, s: Tensor, f: (g: number, s: number) => number): Tensor 
  */
 export function exp(a: Tensor): Tensor {
   const out = un.exp(a);
-  return record("exp", out, [a], (g) => [zip(g, out, (g, y) => g * y)]);
+  return record("exp", out, [a], (g) => [zip(g, out, (G, S, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = G[i] * S[i];
+  })]);
 }
 
 /**
@@ -45,7 +52,9 @@ export function exp(a: Tensor): Tensor {
  */
 export function log(a: Tensor): Tensor {
   const out = un.log(a);
-  return record("log", out, [a], (g) => [zip(g, a, (g, x) => g / x)]);
+  return record("log", out, [a], (g) => [zip(g, a, (G, S, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = G[i] / S[i];
+  })]);
 }
 
 /**
@@ -60,7 +69,9 @@ export function log(a: Tensor): Tensor {
  */
 export function sqrt(a: Tensor): Tensor {
   const out = un.sqrt(a);
-  return record("sqrt", out, [a], (g) => [zip(g, out, (g, y) => (0.5 * g) / y)]);
+  return record("sqrt", out, [a], (g) => [zip(g, out, (G, S, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = (0.5 * G[i]) / S[i];
+  })]);
 }
 
 /**
@@ -75,7 +86,9 @@ export function sqrt(a: Tensor): Tensor {
  */
 export function square(a: Tensor): Tensor {
   const out = un.square(a);
-  return record("square", out, [a], (g) => [zip(g, a, (g, x) => 2 * g * x)]);
+  return record("square", out, [a], (g) => [zip(g, a, (G, S, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = 2 * G[i] * S[i];
+  })]);
 }
 
 /**
@@ -90,7 +103,9 @@ export function square(a: Tensor): Tensor {
  */
 export function abs(a: Tensor): Tensor {
   const out = un.abs(a);
-  return record("abs", out, [a], (g) => [zip(g, a, (g, x) => (x > 0 ? g : x < 0 ? -g : 0))]);
+  return record("abs", out, [a], (g) => [zip(g, a, (G, S, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = S[i] > 0 ? G[i] : S[i] < 0 ? -G[i] : 0;
+  })]);
 }
 
 /**
@@ -120,7 +135,9 @@ export function sign(a: Tensor): Tensor {
  */
 export function tanh(a: Tensor): Tensor {
   const out = un.tanh(a);
-  return record("tanh", out, [a], (g) => [zip(g, out, (g, y) => g * (1 - y * y))]);
+  return record("tanh", out, [a], (g) => [zip(g, out, (G, S, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = G[i] * (1 - S[i] * S[i]);
+  })]);
 }
 
 /**
@@ -135,7 +152,9 @@ export function tanh(a: Tensor): Tensor {
  */
 export function sigmoid(a: Tensor): Tensor {
   const out = un.sigmoid(a);
-  return record("sigmoid", out, [a], (g) => [zip(g, out, (g, y) => g * y * (1 - y))]);
+  return record("sigmoid", out, [a], (g) => [zip(g, out, (G, S, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = G[i] * S[i] * (1 - S[i]);
+  })]);
 }
 
 /**
@@ -150,7 +169,9 @@ export function sigmoid(a: Tensor): Tensor {
  */
 export function relu(a: Tensor): Tensor {
   const out = un.relu(a);
-  return record("relu", out, [a], (g) => [zip(g, a, (g, x) => (x > 0 ? g : 0))]);
+  return record("relu", out, [a], (g) => [zip(g, a, (G, S, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = S[i] > 0 ? G[i] : 0;
+  })]);
 }
 
 /**
@@ -166,9 +187,11 @@ export function relu(a: Tensor): Tensor {
 export function silu(a: Tensor): Tensor {
   const out = un.silu(a);
   return record("silu", out, [a], (g) => [
-    zip(g, a, (g, x) => {
-      const s = un.sigmoidScalar(x);
-      return g * s * (1 + x * (1 - s));
+    zip(g, a, (G, S, o) => {
+      for (let i = 0; i < o.length; i++) {
+        const x = S[i], s = un.sigmoidScalar(x);
+        o[i] = G[i] * s * (1 + x * (1 - s));
+      }
     }),
   ]);
 }
@@ -200,7 +223,9 @@ function geluTanhGrad(x: number): number {
 export function gelu(a: Tensor, opts: un.GeluOptions = {}): Tensor {
   const out = un.gelu(a, opts);
   const d = un.geluMode("gelu", opts) === "tanh" ? geluTanhGrad : geluGrad;
-  return record("gelu", out, [a], (g) => [zip(g, a, (g, x) => g * d(x))]);
+  return record("gelu", out, [a], (g) => [zip(g, a, (G, S, o) => {
+    for (let i = 0; i < o.length; i++) o[i] = G[i] * d(S[i]);
+  })]);
 }
 
 /**
@@ -218,7 +243,9 @@ export function pow(a: Tensor, p: number | Tensor): Tensor {
   if (!(p instanceof Tensor)) {
     const out = un.pow(a, p);
     return record("pow", out, [a], (g) => [
-      zip(g, a, (g, x) => (p === 0 ? 0 : g * p * Math.pow(x, p - 1))),
+      zip(g, a, (G, S, o) => {
+        for (let i = 0; i < o.length; i++) o[i] = p === 0 ? 0 : G[i] * p * Math.pow(S[i], p - 1);
+      }),
     ]);
   }
   assertTensor("pow", "a", a);

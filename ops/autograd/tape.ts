@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { add, add_ } from "../elementwise.ts";
+import { add_ } from "../elementwise.ts";
+import { arith } from "./kernels.ts";
 import { shapeStr, Tensor } from "../tensor.ts";
 
 /**
@@ -163,7 +164,7 @@ class GradStore {
     } else if (this.#owned.has(node)) {
       add_(prev, g);
     } else {
-      this.grads.set(node, add(prev, g));
+      this.grads.set(node, arith("add", prev, g));
       this.#owned.add(node);
     }
   }

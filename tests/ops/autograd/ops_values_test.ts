@@ -3,6 +3,8 @@
 import assert from "node:assert/strict";
 import { matmul as cpuMatmul, randn, type Tensor, tensor } from "../../../ops/mod.ts";
 import * as ad from "../../../ops/autograd/ops.ts";
+import { arith } from "../../../ops/autograd/kernels.ts";
+import * as ew from "../../../ops/elementwise.ts";
 
 const U = 2 ** -53;
 
@@ -132,4 +134,26 @@ Deno.test("where broadcasts condition and branches; gather and slicing validate"
   assert.throws(() => ad.gather(tensor([[1, 2]]), "0" as never), /integer array or tensor/);
   assert.throws(() => ad.sliceAxis(tensor([1, 2]), 0, 1, 3), /range \[1, 3\) is invalid/);
   assert.throws(() => ad.mse(tensor([1, 2]), tensor([1])), /pred is 2, target is 1/);
+});
+
+Deno.test("the monomorphic arith kernels agree exactly with the CPU front ends", () => {
+  const a = randn([3, 4, 5], { seed: 11 });
+  const bs: (Tensor | number)[] = [
+    randn([3, 4, 5], { seed: 12 }),
+    randn([5], { seed: 13 }),
+    randn([4, 5], { seed: 14 }),
+    randn([4, 1], { seed: 15 }), // not a suffix: general path
+    2.5,
+  ];
+  for (const op of ["add", "sub", "mul", "div"] as const) {
+    for (const b of bs) {
+      const ours = arith(op, a, b), ref = ew[op](a, b);
+      assert.deepEqual(ours.shape, ref.shape);
+      assert.deepEqual(ours.data, ref.data, `${op} with ${typeof b === "number" ? b : b.shape}`);
+    }
+  }
+  const f = tensor([1, 2], { dtype: "f32" });
+  assert.equal(arith("add", f, tensor([1, 1], { dtype: "f32" })).dtype, "f32");
+  assert.throws(() => arith("add", f, tensor([1, 1])), /dtypes differ/);
+  assert.throws(() => arith("mul", a, randn([3], { seed: 0 })), /do not broadcast/);
 });
