@@ -33,3 +33,4 @@ export * from "./ba_lora.ts";
 export * from "./dp_lora.ts";
 export * from "./mole.ts";
 export * from "./flexora.ts";
+export * from "./triadapt.ts";
