@@ -1,4 +1,5 @@
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
+import fc from "fast-check";
 import { nystrom } from "../../../ops/linalg/nystrom.ts";
 import { astype, Tensor } from "../../../ops/tensor.ts";
 import {
@@ -68,4 +69,24 @@ Deno.test("nystrom: indefinite input and bad arguments are RangeErrors", () => {
   throwsWith(() => nystrom(randMat(4, 5, 1), 2), RangeError, "must be square");
   throwsWith(() => nystrom(psd(6, [1], 1), 7), RangeError, "k must be an integer in 1..6");
   throwsWith(() => nystrom(psd(6, [1], 1), 2, { oversamples: -2 }), RangeError, "oversamples");
+});
+
+Deno.test("nystrom: property — GGᵀ of rank r ≤ k is recovered for random sizes", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 12 }),
+      fc.integer({ min: 1, max: 12 }),
+      fc.integer({ min: 0, max: 1e6 }),
+      (n, r0, seed) => {
+        const r = Math.min(r0, n);
+        const g = randMat(n, r, seed).data;
+        const a = new Tensor(naiveMul(g, naiveT(g, n, r), n, r, n), [n, n]);
+        const k = Math.min(n, r + 1);
+        const { u, s } = nystrom(a, k, { seed });
+        assert(s.data.every((v, i) => v >= 0 && (i === 0 || v <= s.data[i - 1])));
+        assert(reconError(a, u, s) <= 1e4 * n * uOf("f64") * frob(a.data));
+      },
+    ),
+    { numRuns: 50, seed: 43 },
+  );
 });

@@ -1,4 +1,5 @@
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
+import fc from "fast-check";
 import { eigh } from "../../../ops/linalg/eigh.ts";
 import { pca, pcaTransform } from "../../../ops/linalg/pca.ts";
 import { svd } from "../../../ops/linalg/svd.ts";
@@ -108,5 +109,27 @@ Deno.test("pca: constant data gives zero variance without NaN; f32 and errors", 
     () => pcaTransform(pca(randMat(5, 3, 1), 1), randMat(2, 2, 1)),
     RangeError,
     "3 features",
+  );
+});
+
+Deno.test("pca: property — ratios descending in [0, 1], summing to ≤ 1, components orthonormal", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 2, max: 12 }),
+      fc.integer({ min: 1, max: 6 }),
+      fc.integer({ min: 0, max: 1e6 }),
+      (n, d, seed) => {
+        const k = Math.min(n, d);
+        const m = pca(randMat(n, d, seed), k);
+        const r = Array.from(m.explainedVarianceRatio.data);
+        assert(r.every((v, i) => v >= 0 && v <= 1 + 1e-12 && (i === 0 || v <= r[i - 1] + 1e-15)));
+        assert(r.reduce((a, b) => a + b, 0) <= 1 + 1e-12);
+        const g = naiveMul(m.components.data, naiveT(m.components.data, k, d), k, d, k);
+        // Components of directions without variance (rank < k) are still orthonormal rows.
+        for (let i = 0; i < k; i++) g[i * k + i] -= 1;
+        assert(frob(g) <= 1e3 * Math.max(n, d) * uOf("f64"));
+      },
+    ),
+    { numRuns: 50, seed: 47 },
   );
 });

@@ -1,4 +1,5 @@
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
+import fc from "fast-check";
 import { randomizedSvd } from "../../../ops/linalg/randomized_svd.ts";
 import { svdvals } from "../../../ops/linalg/svd.ts";
 import { Rng } from "../../../ops/random.ts";
@@ -118,4 +119,24 @@ Deno.test("randomizedSvd: bad k, options and non-finite input are errors naming 
   );
   a.data[3] = Infinity;
   throwsWith(() => randomizedSvd(a, 2), RangeError, "randomizedSvd: a has a non-finite");
+});
+
+Deno.test("randomizedSvd: property — k = min(m, n) reproduces a and its singular values", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 10 }),
+      fc.integer({ min: 1, max: 10 }),
+      fc.integer({ min: 0, max: 1e6 }),
+      (m, n, seed) => {
+        const a = randMat(m, n, seed), k = Math.min(m, n);
+        const r = randomizedSvd(a, k, { seed });
+        const ref = svdvals(a).data;
+        for (let i = 0; i < k; i++) {
+          assert(Math.abs(r.s.data[i] - ref[i]) <= 1e3 * 10 * uOf("f64") * ref[0]);
+        }
+        assert(spectralError(a, r.u, r.s, r.vt) <= 1e3 * 10 * uOf("f64") * ref[0]);
+      },
+    ),
+    { numRuns: 50, seed: 41 },
+  );
 });
