@@ -16,4 +16,4 @@ export * from "./ops.ts";
 export { grad, type GradOptions, stopGradient, type ValueAndGrad, valueAndGrad } from "./grad.ts";
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from "./gradcheck.ts";
 export { type TensorTree, treeLeaves, type TreeLike, treeMap } from "./tree.ts";
-export { isTraced } from "./tape.ts";
+export { type BackwardFn, isTraced, record } from "./tape.ts";

@@ -120,7 +120,10 @@ export function isTraced(t: unknown): boolean {
 
 /**
  * Records `out = op(inputs)` on the active tape when any input is traced, and returns `out`.
- * Non-tensor inputs (numbers, index arrays) may be passed as null.
+ * Non-tensor inputs (numbers, index arrays) may be passed as null. This is how a custom
+ * differentiable op is written: compute `out` with any code, then pass a `backward` that maps
+ * the output gradient to one gradient per input, shaped like that input (checked), or null
+ * where `need[i]` is false. `backward` must not modify `g` (it may be shared).
  *
  * @example
  * ```ts
