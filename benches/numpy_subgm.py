@@ -5,7 +5,9 @@ The iteration is the natural numpy one over the same packed-symmetric, measureme
 storage: M = U Uᵀ, pack M (off-diagonals doubled), r = A @ m_packed − y (one GEMV pass),
 g = sign(r), S = g @ A (second GEMV pass), unpack S, D = (2/m) S U, U −= η D.
 With float32 storage numpy's GEMVs compute in float32 (sgemv); ours computes in float64.
-Prints best and median milliseconds per iteration.
+Prints best and median wall milliseconds per iteration and CPU milliseconds per iteration
+(process CPU time / iterations: what the load on a shared machine disturbs least). Set
+OPENBLAS_NUM_THREADS=1 for the single-thread figure.
 """
 import time
 
@@ -35,13 +37,15 @@ def bench(d, m, dtype, reps):
 
     step(u)
     times = []
+    cpu0 = time.process_time()
     for _ in range(reps):
         t = time.perf_counter()
         step(u)
         times.append(time.perf_counter() - t)
+    cpu = (time.process_time() - cpu0) / reps
     times.sort()
     print(f"numpy {np.dtype(dtype).name} packed d={d} m={m}: best {times[0] * 1e3:.2f} ms, "
-          f"median {times[len(times) // 2] * 1e3:.2f} ms")
+          f"median {times[len(times) // 2] * 1e3:.2f} ms, CPU {cpu * 1e3:.2f} ms/iter")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,9 @@
  * Suite: `deno run -A experiments/subgm.ts [--quick | --full] [--seed N] [--out DIR]`; quick
  * mode (default for `deno task reproduce`) uses d = 20, `--full` the paper scale of §6.3.
  *
+ * Timing: `--time-iteration` prints wall (best, median) and process CPU milliseconds per SubGM
+ * iteration at the bench sizes, the counterpart of `benches/numpy_subgm.py`'s output.
+ *
  * @module
  */
 import {
@@ -22,6 +25,8 @@ import {
   subgm,
 } from "../recovery/mod.ts";
 import type { GenerateOptions, RecoveryProblem, StepSchedule } from "../recovery/mod.ts";
+import process from "node:process";
+import { evaluateFactored, factoredWork } from "../recovery/mod.ts";
 import { commonFlags, numberFlag } from "./lib/cli.ts";
 import { plotSvg, type Series } from "./lib/plot.ts";
 import { type Check, type Figure, type Table, writeReport } from "./lib/report.ts";
@@ -435,6 +440,42 @@ async function suite(full: boolean): Promise<void> {
   });
 }
 
+/** Wall and CPU time of one iteration (r' = d, packed storage), as in benches/subgm_bench.ts. */
+function timeIteration(): void {
+  for (const [d, m] of [[50, 3000], [100, 5000]]) {
+    for (const dtype of ["f64", "f32"] as const) {
+      const p = generateProblem({
+        d,
+        rstar: 3,
+        m,
+        dtype,
+        noise: { kind: "outlier", p: 0.2 },
+        seed: 1,
+      });
+      const k = d, u = new Float64Array(d * k).fill(0.01), w = factoredWork(p, k);
+      const step = (): void => {
+        evaluateFactored(p, u, u, k, "l1", w);
+        for (let i = 0; i < u.length; i++) u[i] -= 1e-3 * w.gl[i];
+      };
+      for (let i = 0; i < 3; i++) step();
+      const n = d === 50 ? 60 : 20, times: number[] = [], c0 = process.cpuUsage();
+      for (let i = 0; i < n; i++) {
+        const t = performance.now();
+        step();
+        times.push(performance.now() - t);
+      }
+      const c = process.cpuUsage(c0), cpu = (c.user + c.system) / 1000 / n;
+      times.sort((a, b) => a - b);
+      console.log(
+        `ours ${dtype} packed d=${d} m=${m}: best ${times[0].toFixed(2)} ms, median ${
+          times[n >> 1].toFixed(2)
+        } ms, CPU ${cpu.toFixed(2)} ms/iter`,
+      );
+    }
+  }
+}
+
 // dispatch last: the helpers above are `const`s, initialized only when this line runs
-if (ONE_SETTING.some((k) => k in rest)) await oneSetting();
+if (rest["time-iteration"] === true) timeIteration();
+else if (ONE_SETTING.some((k) => k in rest)) await oneSetting();
 else await suite(rest.full === true);
