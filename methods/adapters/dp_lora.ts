@@ -100,7 +100,7 @@ export function rdpEpsilon(query: RdpQuery): { epsilon: number; order: number } 
  * @example
  * ```ts
  * import { gaussianSigma } from "./dp_lora.ts";
- * console.log(gaussianSigma(0.5, 1e-5).toFixed(3)); // 9.689
+ * console.log(gaussianSigma(0.5, 1e-5).toFixed(3)); // 9.690
  * ```
  */
 export function gaussianSigma(epsilon: number, delta: number): number {
@@ -123,8 +123,8 @@ export function gaussianSigma(epsilon: number, delta: number): number {
  * ```ts
  * import { tensor } from "../../ops/tensor.ts";
  * import { clipByNorm } from "./dp_lora.ts";
- * const { clipped, norm } = clipByNorm([tensor([3]), tensor([4])], 1);
- * console.log(norm, clipped[0].data, clipped[1].data); // 5 Float64Array [0.6] Float64Array [0.8]
+ * const { clipped, norm } = clipByNorm([tensor([3]), tensor([4])], 2.5);
+ * console.log(norm, clipped[0].data, clipped[1].data); // 5 Float64Array [1.5] Float64Array [2]
  * ```
  */
 export function clipByNorm(

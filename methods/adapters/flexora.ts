@@ -66,7 +66,8 @@ function directional(f: (t: Tensor) => Tensor, theta: Tensor, v: Tensor, rel: nu
  * const train = (t: Tensor, a: Tensor) => ({ theta: tensor([t.data[0] - a.data[0]]), alpha: tensor([-t.data[0]]) });
  * const val = (t: Tensor, _a: Tensor) => ({ theta: tensor([t.data[0] - 1]), alpha: tensor([0]) });
  * const { grad } = unrolledHypergradient(train, val, tensor([0]), tensor([2]), { lr: 0.5 });
- * console.log(grad.data); // Float64Array [0] (θ₁ = 1 is already optimal)
+ * // θ₁ = 1 is already optimal for the validation loss.
+ * console.log(grad.data); // Float64Array [0]
  * ```
  */
 export function unrolledHypergradient(

@@ -89,7 +89,7 @@ export function floraParamCount(shape: readonly number[], ranks: readonly number
  * import { Rng, randn } from "../../ops/random.ts";
  * import { flora } from "./flora.ts";
  * const st = flora.init(randn([4, 3, 3, 3], { seed: 0 }), { ranks: [2, 2, 2, 2], scale: 4 }, new Rng(0));
- * console.log(flora.delta(st).shape, flora.paramCount(st)); // [4, 3, 3, 3] 40
+ * console.log(flora.delta(st).shape, flora.paramCount(st)); // [4, 3, 3, 3] 42
  * ```
  */
 export const flora: AdapterMethod<FloraOptions, FloraState> = {

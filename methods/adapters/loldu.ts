@@ -149,7 +149,8 @@ export const loldu: AdapterMethod<LolduOptions, LolduState> = {
  * import { Rng, randn } from "../../ops/random.ts";
  * import { loldu, lolduToLora } from "./loldu.ts";
  * const st = loldu.init(randn([5, 4], { seed: 0 }), { r: 2 }, new Rng(0));
- * console.log(lolduToLora(st).params.b.data.every((x) => x === 0)); // true (z = d at init)
+ * // z = d at init, so the exported update is zero.
+ * console.log(lolduToLora(st).params.b.data.every((x) => x === 0)); // true
  * ```
  */
 export function lolduToLora(s: LolduState): LoraState {

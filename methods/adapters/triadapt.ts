@@ -229,7 +229,7 @@ export function triAdaptParamCount(out: number, inp: number, blocks: readonly nu
  * import { Rng, randn } from "../../ops/random.ts";
  * import { triAdapt } from "./triadapt.ts";
  * const st = triAdapt.init(randn([6, 5], { seed: 0 }), { initRank: 2 }, new Rng(0));
- * console.log(triAdapt.paramCount(st), triAdapt.delta(st).data.every((x) => x === 0)); // 34 true
+ * console.log(triAdapt.paramCount(st), triAdapt.delta(st).data.every((x) => x === 0)); // 30 true
  * ```
  */
 export const triAdapt: AdapterMethod<TriAdaptOptions, TriAdaptState> = {
