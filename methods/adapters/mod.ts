@@ -34,3 +34,4 @@ export * from "./dp_lora.ts";
 export * from "./mole.ts";
 export * from "./flexora.ts";
 export * from "./triadapt.ts";
+export * from "./colora.ts";
