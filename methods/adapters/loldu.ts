@@ -141,6 +141,19 @@ export const loldu: AdapterMethod<LolduOptions, LolduState> = {
 };
 
 /**
+ * Trainable count of LoLDU: `r` (or `r + 1` with a trainable σ), independent of the layer shape.
+ *
+ * @example
+ * ```ts
+ * import { lolduParamCount } from "./loldu.ts";
+ * console.log(lolduParamCount(4096), lolduParamCount(4096, true)); // 4096 4097
+ * ```
+ */
+export function lolduParamCount(r: number, trainSigma = false): number {
+  return trainSigma ? r + 1 : r;
+}
+
+/**
  * Exact export as a plain LoRA on the original W (rank r, scale 1):
  * `lora_B = σ·P L_r diag(z − d_r)`, `lora_A = U_r`.
  *
