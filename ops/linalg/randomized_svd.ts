@@ -102,8 +102,8 @@ function parseOptions(
  * Randomized rank-`k` SVD `a ≈ u·diag(s)·vt`: a Gaussian test matrix with `k + oversamples`
  * columns, `powerIters` normalized power iterations `(A·Aᵀ)^q·A·Ω`, an orthonormal basis Q of
  * the sample (QR), and the exact SVD of the small `Qᵀ·A`. When `m < n` the algorithm runs on
- * `aᵀ` (as scikit-learn's `transpose="auto"`). Signs follow `svd_flip` applied to the factors
- * of the matrix the algorithm ran on (as scikit-learn). With decaying spectra the error
+ * `aᵀ` (as scikit-learn's `transpose="auto"`). Signs follow `svd_flip` on the returned `u`
+ * (the largest-magnitude entry of each column is positive), as scikit-learn in both cases. With decaying spectra the error
  * `‖a − u·diag(s)·vt‖₂` is close to the optimal `σ_{k+1}` (HMT 2011, Theorem 10.8 and §10.4).
  * The same seed gives the same result. f32 input is computed in f64 and rounded to f32.
  *
@@ -145,13 +145,14 @@ export function randomizedSvd(
   let u = matmul(q, sliceColumns(small.u, k));
   let s = new Tensor(small.s.data.slice(0, k), [k]);
   let vt = new Tensor(small.vt.data.slice(0, k * cols), [k, cols]);
-  svdFlip(u, vt);
   if (transpose) {
     [u, vt] = [
       transposeTensor(vt.data as Float64Array, k, cols),
       transposeTensor(u.data as Float64Array, rows, k),
     ];
   }
+  // scikit-learn flips by the returned U in both cases (v-based on the transposed problem).
+  svdFlip(u, vt);
   if (dtype !== "f64") [u, s, vt] = [astype(u, dtype), astype(s, dtype), astype(vt, dtype)];
   return { u, s, vt };
 }

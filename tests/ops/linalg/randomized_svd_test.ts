@@ -74,7 +74,17 @@ Deno.test("randomizedSvd: exact for exactly rank-k input; deterministic by seed 
   assertEquals(Array.from(again.u.data), Array.from(r.u.data));
   const viaRng = randomizedSvd(a, 3, { rng: new Rng(4), oversamples: 2 });
   assertEquals(Array.from(viaRng.s.data), Array.from(r.s.data));
-  // svd_flip: the largest-magnitude entry of each u column is positive.
+  // svd_flip: the largest-magnitude entry of each u column is positive, also for wide input
+  // (which runs on aᵀ internally).
+  const wide = withSpectrum(30, 50, [5, 4, 3], 10);
+  const rw = randomizedSvd(wide, 3, { seed: 4 });
+  for (let j = 0; j < 3; j++) {
+    let best = 0;
+    for (let i = 0; i < 30; i++) {
+      if (Math.abs(rw.u.data[i * 3 + j]) > Math.abs(best)) best = rw.u.data[i * 3 + j];
+    }
+    assert(best > 0, `wide column ${j}`);
+  }
   for (let j = 0; j < 3; j++) {
     let best = 0;
     for (let i = 0; i < 50; i++) {
