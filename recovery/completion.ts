@@ -2,8 +2,8 @@
  * Matrix completion as a measurement operator: `A_i = e_{j_i} e_{k_i}ᵀ` observes one entry,
  * `⟨A_i, X⟩ = X[j_i, k_i]`. Factored passes cost O(m·k); nothing `d×d` is formed except by
  * `adjoint`. Robust completion with outliers is the entry-sampling case of the robust recovery
- * problem (Ma & Fattahi, JMLR 24(96), 2023, §1 discusses it as a motivating application; their
- * theory covers Gaussian designs).
+ * problem that SubGM (Ma & Fattahi, JMLR 24(96), 2023) solves; their theory covers Gaussian
+ * designs only, so this operator is offered without its guarantees.
  *
  * @module
  */
