@@ -42,9 +42,13 @@ export interface VectorSink {
 
 /** Rotation buffers (n each) the caller may supply, e.g. inside the SIMD kernels' memory. */
 export interface RotationBuffers {
+  /** Cosines of the left (U) rotations. */
   cu: Float64Array;
+  /** Sines of the left (U) rotations. */
   su: Float64Array;
+  /** Cosines of the right (V) rotations. */
   cv: Float64Array;
+  /** Sines of the right (V) rotations. */
   sv: Float64Array;
 }
 
