@@ -38,8 +38,9 @@ export interface PcaModel {
 /**
  * PCA of the `n × d` data `x` (rows are samples): with `X_c = x − mean`, the thin SVD
  * `X_c = U·Σ·Vᵀ` gives `components = Vᵀ[:k]`, `explainedVariance = σ²/(n − 1)`, and
- * `explainedVarianceRatio = σ² / ‖X_c‖_F²`. Signs are deterministic (svd_flip on U, as {@link
- * svd}). With `solver: "randomized"` the top k triplets come from {@link randomizedSvd} and the
+ * `explainedVarianceRatio = σ² / ‖X_c‖_F²`. Signs are deterministic and solver-independent: the
+ * largest-magnitude entry of each component is positive (scikit-learn ≥ 1.5's
+ * `svd_flip(u_based_decision=False)`). With `solver: "randomized"` the top k triplets come from {@link randomizedSvd} and the
  * total variance from `‖X_c‖_F²`. f32 input is computed in f64 and rounded to f32.
  *
  * Cites: Jolliffe (2002); scikit-learn `PCA` (explained variance with `n − 1`); Halko,
@@ -80,6 +81,7 @@ export function pca(x: Tensor, k: number, opts: PcaOptions = {}): PcaModel {
   const xc = new Tensor(w, [n, d]);
   const f = solver === "full" ? svd(xc) : randomizedSvd(xc, k, { seed: opts.seed ?? 0 });
   const comps = f.vt.data.slice(0, k * d) as Float64Array;
+  flipRows(comps, k, d);
   const sv = f.s.data.slice(0, k) as Float64Array;
   const ev = sv.map((s) => (s * s) / (n - 1));
   const ratio = sv.map((s) => (total > 0 ? (s * s) / total : 0));
@@ -91,6 +93,20 @@ export function pca(x: Tensor, k: number, opts: PcaOptions = {}): PcaModel {
     mean: out(mean, [d]),
     singularValues: out(sv, [k]),
   };
+}
+
+/**
+ * Makes the largest-magnitude entry of each component positive (the first on ties), so the
+ * signs do not depend on the solver (scikit-learn ≥ 1.5 `svd_flip(u_based_decision=False)`).
+ */
+function flipRows(v: Float64Array, k: number, d: number): void {
+  for (let i = 0; i < k; i++) {
+    let best = 0, arg = 0;
+    for (let j = 0; j < d; j++) {
+      if (Math.abs(v[i * d + j]) > best) [best, arg] = [Math.abs(v[i * d + j]), j];
+    }
+    if (v[i * d + arg] < 0) { for (let j = 0; j < d; j++) v[i * d + j] = -v[i * d + j]; }
+  }
 }
 
 function cast(t: Tensor, dtype: DType): Tensor {

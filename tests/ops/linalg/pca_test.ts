@@ -92,6 +92,10 @@ Deno.test("pca: the randomized solver agrees with the full solver on a decaying 
     assert(
       Math.abs(rnd.explainedVarianceRatio.data[i] - full.explainedVarianceRatio.data[i]) <= 1e-8,
     );
+    // Same sign convention for both solvers: components agree entrywise.
+    for (let j = 0; j < 40; j++) {
+      assert(Math.abs(rnd.components.data[i * 40 + j] - full.components.data[i * 40 + j]) <= 1e-6);
+    }
   }
 });
 
@@ -132,4 +136,13 @@ Deno.test("pca: property — ratios descending in [0, 1], summing to ≤ 1, comp
     ),
     { numRuns: 50, seed: 47 },
   );
+});
+
+Deno.test("pca: each component's largest-magnitude entry is positive", () => {
+  const m = pca(data(50, 5, 6), 4);
+  for (let i = 0; i < 4; i++) {
+    const row = Array.from(m.components.data.slice(i * 5, i * 5 + 5));
+    const big = row.reduce((b, v) => (Math.abs(v) > Math.abs(b) ? v : b), 0);
+    assert(big > 0, `component ${i}`);
+  }
 });
