@@ -79,8 +79,11 @@ Deno.test("CP1 for rank-one and f32 designs and the asymmetric problem", () => {
 });
 
 Deno.test("CP2 the truth is exactly stationary without noise; f(U*) = mean|s| with outliers", () => {
-  for (const storage of ["packed", "full"] as const) {
-    const p = generateProblem({ d: 12, rstar: 3, m: 80, storage, seed: 11 });
+  const cases = [{ storage: "packed" }, { storage: "full" }, { dtype: "f32" }, {
+    design: "rank-one",
+  }] as const;
+  for (const c of cases) {
+    const p = generateProblem({ d: 12, rstar: 3, m: 80, ...c, seed: 11 });
     const g = lossAndGradient(p, p.uStar!);
     assert.equal(g.loss, 0);
     assert.ok(g.residuals.data.every((r) => r === 0));
