@@ -9,8 +9,9 @@
  * of the packed A from the shared word `NEXT` (job tag in the high 16 bits, chunk index in the
  * low 16), and the main thread waits until `FIN` counts every chunk finished. A helper that
  * wakes late (a busy machine) finds nothing left to claim, so the caller never waits for a
- * thread that has not started; and since a claim succeeds only while its job is unfinished,
- * the job fields a claimer read cannot have been overwritten by the next job.
+ * thread that has not started. Before writing the next job's fields the main thread sets `NEXT`
+ * to a value no tag matches; a claim is a compare-exchange on the tagged word the claimer read
+ * before it read the fields, so it succeeds only if those fields were the current job's.
  *
  * @module
  */
@@ -84,6 +85,11 @@ export const F = {
   SIZE: 19,
 } as const;
 
+/** The claim word of a job with no chunk claimed: 15 bits of its sequence number, shifted. */
+const jobTag = (seq: number): number => (seq & 0x7fff) << 16;
+/** A claim word that matches no job's tag (its sign bit is set; every tag's is clear). */
+const CLOSED = -1;
+
 /**
  * Claims and runs MC-row chunks of job `seq` until none is left (or a newer job replaced it).
  * Both the main thread and the helper run this loop, so they agree on the layout. Returns how
@@ -101,7 +107,7 @@ export const F = {
  * ```
  */
 export function runChunks(ctrl: Int32Array, seq: number, macro: Macro): number {
-  const tag = (seq & 0xffff) << 16;
+  const tag = jobTag(seq);
   let ran = 0;
   for (;;) {
     const v = Atomics.load(ctrl, F.NEXT), i = v & 0xffff;
@@ -226,10 +232,13 @@ export function helperChunks(): number {
  */
 export function runOnPool(job: Job, macro: Macro): void {
   const c = poolReady() ? ctrl! : (local ??= new Int32Array(F.SIZE));
+  // Close the previous job's claims first: a helper that read the old tag and then the fields
+  // being written below would otherwise succeed with its compare-exchange on the old tag.
+  Atomics.store(c, F.NEXT, CLOSED);
   for (const [k, v] of Object.entries(job)) c[F[k as keyof Job]] = v;
   const seq = (c[F.SEQ] + 1) & 0x7fffffff;
   Atomics.store(c, F.FIN, 0);
-  Atomics.store(c, F.NEXT, (seq & 0xffff) << 16); // publishes the fields written above
+  Atomics.store(c, F.NEXT, jobTag(seq)); // publishes the fields written above
   Atomics.store(c, F.SEQ, seq);
   if (c === ctrl) Atomics.notify(c, F.SEQ);
   runChunks(c, seq, macro);

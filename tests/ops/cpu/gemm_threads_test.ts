@@ -25,6 +25,15 @@ Deno.test("chunk claims: every chunk runs exactly once, stale jobs claim nothing
   assert.equal(runChunks(ctrl, 7, (a, _b, _c, count) => starts.push(a / 100, count)), 4);
   assert.deepEqual(starts, [0, 3, 3, 3, 6, 3, 9, 2]);
   assert.equal(ctrl[F.FIN], 4);
+  // While the caller rewrites the fields for the next job, NEXT is closed: no claim succeeds even
+  // if the new chunk count would leave room.
+  ctrl[F.NEXT] = -1;
+  ctrl[F.CHUNKS] = 100;
+  for (const seq of [7, 8, 0x7fff, 0x8000]) {
+    assert.equal(runChunks(ctrl, seq, () => none.push(1)), 0);
+  }
+  assert.deepEqual(none, []);
+  ctrl[F.CHUNKS] = 4;
   // A kernel that throws is reported, and its chunk still counts as finished.
   ctrl[F.NEXT] = 8 << 16;
   ctrl[F.FIN] = 0;
