@@ -8,7 +8,10 @@
  * B test loss (relative to before adaptation) against trainable parameters, the singular-value
  * spectra of the learned ΔW, each method's training-step time relative to LoRA, and checks of
  * the properties the papers claim (RandLoRA's full-rank update vs LoRA at equal parameters,
- * DyLoRA at every truncated rank, NOLA's count independent of rank).
+ * DyLoRA at every truncated rank, NOLA's count independent of rank). TriAdaptLoRA grows from
+ * rank 1 to 4 during training; BA-LoRA is PiSSA r = 4 with its regularizers on the outputs.
+ * DP-LoRA, MoLE, CoLoRA and Flexora act across clients, experts or layers and are not part of
+ * this single-layer comparison (their properties are tested in `tests/methods/adapters/`).
  *
  * `deno run -A experiments/adapters.ts [--quick] [--seed N] [--out DIR] [--json FILE]`
  *
@@ -33,10 +36,23 @@ import { loldu } from "../methods/adapters/loldu.ts";
 import { dyLora, type DyLoraState, sampleRank, withRank } from "../methods/adapters/dylora.ts";
 import { intTune, nlora, slora } from "../methods/adapters/nlora.ts";
 import { flora } from "../methods/adapters/flora.ts";
+import { baLoraNlu } from "../methods/adapters/ba_lora.ts";
+import {
+  growAdapter,
+  growthDecision,
+  importance,
+  orthogonalityPenalty,
+  triAdapt,
+  triAdaptRank,
+  type TriAdaptState,
+} from "../methods/adapters/triadapt.ts";
+
+/** The pretrained student, for BA-LoRA's reference outputs (set in main). */
+let studentRef: Mlp | null = null;
 
 const { flags } = commonFlags(Deno.args);
 const QUICK = flags.quick;
-const STEPS = QUICK ? 150 : 800;
+const STEPS = QUICK ? 120 : 800;
 const LRS = QUICK ? [2e-2] : [3e-3, 1e-2, 3e-2];
 const D_IN = 32, HID = 64, D_OUT = 16, N_TRAIN = 512, N_TEST = 512;
 
@@ -65,7 +81,8 @@ function adam(lr: number): (p: Params, g: Params) => Params {
     const out: Params = {};
     for (const [k, x] of Object.entries(p)) {
       const gk = g[k];
-      if (!m.has(k)) {
+      if (!m.has(k) || m.get(k)!.length !== x.size) {
+        // New or grown parameter (TriAdaptLoRA): its moments start at zero.
         m.set(k, new Float64Array(x.size));
         v.set(k, new Float64Array(x.size));
       }
@@ -112,6 +129,8 @@ function pretrain(p: Mlp, x: Tensor, y: Tensor, steps: number): Mlp {
 }
 
 interface Spec {
+  /** Extra loss term on the adapted outputs (BA-LoRA's regularizers). */
+  extra?: (z: Tensor, x: Tensor) => Tensor;
   method: string;
   label: string;
   // deno-lint-ignore no-explicit-any
@@ -145,15 +164,41 @@ function adapt(
   const rankRng = new Rng(seed + 1);
   const lossOf = (st: AdapterState, x: Tensor, y: Tensor): Tensor =>
     mse({ ...student, w1: add(base, spec.m.delta(st)) }, x, y);
+  const trainLoss = (st: AdapterState): Tensor => {
+    const { x, y } = task.train;
+    const z = forward({ ...student, w1: add(base, spec.m.delta(st)) }, x);
+    let l = mean(square(sub(z, y)));
+    if (spec.extra) l = add(l, spec.extra(z, x));
+    if (spec.method === "triadapt") {
+      l = add(l, orthogonalityPenalty([{ a: st.params.a, b: st.params.b }]));
+    }
+    return l;
+  };
   const opt = adam(lr);
-  const trainableNames = Object.keys(spec.m.trainable(st0));
+  let trainableNames = Object.keys(spec.m.trainable(st0));
   let st = st0;
+  let qPrev = 0;
   const t0 = performance.now();
   for (let s = 0; s < STEPS; s++) {
+    if (spec.method === "triadapt") {
+      // Rank growth (spec §10) for this single adapted matrix: reference rank 4, increment 1.
+      const tri = st as TriAdaptState;
+      const q = importance(tri);
+      const grow = growthDecision({
+        step: s,
+        total: STEPS,
+        rankNow: triAdaptRank(tri),
+        rankTarget: 4,
+        scores: [q - qPrev],
+      });
+      qPrev = q;
+      if (grow.length > 0) {
+        st = growAdapter(tri, 1, rankRng);
+        trainableNames = Object.keys(spec.m.trainable(st));
+      }
+    }
     const cur = dyn ? withRank(st as DyLoraState, sampleRank(rankRng, (st as DyLoraState).r)) : st;
-    const f = valueAndGrad((p: Params) =>
-      lossOf({ ...cur, params: { ...cur.params, ...p } }, task.train.x, task.train.y)
-    );
+    const f = valueAndGrad((p: Params) => trainLoss({ ...cur, params: { ...cur.params, ...p } }));
     const p = Object.fromEntries(trainableNames.map((k) => [k, st.params[k]]));
     const next = opt(p, f(p).grad as Params);
     st = { ...st, params: { ...st.params, ...next } };
@@ -212,6 +257,19 @@ function specs(): Spec[] {
     m: dyLora,
     opts: { r: 4, alpha: 8, mode: "nonfrozen" },
   });
+  out.push({
+    method: "triadapt",
+    label: "TriAdaptLoRA r 1→4",
+    m: triAdapt,
+    opts: { initRank: 1, alpha: 8 },
+  });
+  out.push({
+    method: "ba-lora",
+    label: "BA-LoRA (PiSSA r=4)",
+    m: pissa,
+    opts: { r: 4, alpha: 8 },
+    extra: (z: Tensor, x: Tensor): Tensor => baLoraNlu(z, forward(studentRef!, x)),
+  });
   out.push({ method: "loldu", label: "LoLDU r=32", m: loldu, opts: { r: 32, alpha: 32 } });
   for (const r of [4, 8]) {
     out.push({ method: "inttune", label: `IntTune r=${r}`, m: intTune, opts: { r, alpha: r } });
@@ -258,6 +316,7 @@ async function main(): Promise<void> {
     b2: addT(teacherA.b2, scaleT(noise.b2, 0.3)),
   };
   const student = pretrain(student0, a.x, a.y, QUICK ? 400 : 1500);
+  studentRef = student;
   const testA = data(teacherA, N_TEST, seed * 100 + 21);
   console.error(
     `pretrained on task A: test MSE ${mse(student, testA.x, testA.y).data[0].toExponential(3)}`,
