@@ -15,7 +15,12 @@
  *
  * @module
  */
-export * from "./operator.ts";
+export {
+  type MeasurementOperator,
+  type ResidualWeight,
+  residualWeights,
+  twoPassResidualGradient,
+} from "./operator.ts";
 export {
   DenseDesign,
   type DenseStorage,
@@ -26,11 +31,25 @@ export {
 export { RankOneDesign, rankOneDesign, type RankOneDesignOptions } from "./rank_one.ts";
 export { CompletionDesign, completionDesign, type CompletionDesignOptions } from "./completion.ts";
 export { packSymmetric, unpackSymmetric } from "./packing.ts";
-export * from "./truth.ts";
+export {
+  asymmetricGroundTruth,
+  type AsymmetricTruth,
+  orthonormalizeColumns,
+  psdGroundTruth,
+  type PsdTruth,
+  type PsdTruthOptions,
+} from "./truth.ts";
 export * from "./noise.ts";
 export * from "./problem.ts";
 export * from "./schedule.ts";
-export * from "./objective.ts";
+export {
+  evaluateFactored,
+  type FactoredWork,
+  factoredWork,
+  type LossAndGradient,
+  lossAndGradient,
+  type LossKind,
+} from "./objective.ts";
 export * from "./descent.ts";
 export * from "./subgm.ts";
 export * from "./l2gd.ts";
