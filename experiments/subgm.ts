@@ -7,7 +7,8 @@
  *   --noise outlier|gaussian --alpha 1e-8 --iters 2000 --seed 1 --json FILE`
  * runs SubGM and ℓ2-GD on one generated problem and writes
  * `{ "finalError", "l2FinalError", "errors", "seconds", … }` (relative Frobenius error of UUᵀ).
- * Optional: `--eta0 0.3 --rho 0.99 --nu 1 --dtype f64|f32 --design gaussian|rank-one`.
+ * Optional: `--eta0 0.3 --rho 0.99 --nu 1 --dtype f64|f32 --design gaussian|rank-one`, and
+ * `--gpu` to run SubGM with the design on a real WebGPU adapter (f32 residuals).
  *
  * Suite: `deno run -A experiments/subgm.ts [--quick | --full] [--seed N] [--out DIR]`; quick
  * mode (default for `deno task reproduce`) uses d = 20, `--full` the paper scale of §6.3.
@@ -26,7 +27,9 @@ import {
 } from "../recovery/mod.ts";
 import type { GenerateOptions, RecoveryProblem, StepSchedule } from "../recovery/mod.ts";
 import process from "node:process";
-import { evaluateFactored, factoredWork } from "../recovery/mod.ts";
+import { requestGpu } from "../ops/gpu/device.ts";
+import { evaluateFactored, factoredWork, subgmGpu, toGpuProblem } from "../recovery/mod.ts";
+import type { SubgmOptions } from "../recovery/mod.ts";
 import { commonFlags, numberFlag } from "./lib/cli.ts";
 import { plotSvg, type Series } from "./lib/plot.ts";
 import { type Check, type Figure, type Table, writeReport } from "./lib/report.ts";
@@ -66,14 +69,15 @@ async function oneSetting(): Promise<void> {
     seed: flags.seed,
   });
   const rank = numberFlag(rest, "rank", 20), iters = numberFlag(rest, "iters", 2000);
-  const s = subgm(problem, {
+  const opts = {
     rank,
     alpha: numberFlag(rest, "alpha", 1e-8),
     eta0: numberFlag(rest, "eta0", 0.3),
     rho: numberFlag(rest, "rho", 0.99),
     iters,
     seed: flags.seed,
-  });
+  };
+  const s = rest.gpu === true ? await onGpu(problem, opts) : subgm(problem, opts);
   const g = l2gd(problem, { rank, alpha: 1e-3, eta: 0.1, iters, seed: flags.seed });
   const result = {
     finalError: last(s.errors),
@@ -92,6 +96,19 @@ async function oneSetting(): Promise<void> {
   const text = JSON.stringify(result);
   if (flags.json) await Deno.writeTextFile(flags.json, text);
   else console.log(text);
+}
+
+/** `--gpu`: the SubGM run with the design on a real WebGPU adapter (f32). */
+async function onGpu(problem: RecoveryProblem, opts: SubgmOptions): Promise<DescentResult> {
+  const gpu = await requestGpu();
+  if (gpu === null) throw new Error("--gpu: no WebGPU adapter (software adapters are not used)");
+  const g = toGpuProblem(gpu, problem);
+  try {
+    return await subgmGpu(g, opts);
+  } finally {
+    g.op.dispose();
+    gpu.destroy();
+  }
 }
 
 function badNoise(name: string): never {
