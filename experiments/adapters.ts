@@ -345,7 +345,7 @@ async function main(): Promise<void> {
     const f = fullFineTune(student, task, lr);
     if (f.valRel < full.valRel) full = f;
   }
-  console.error(`full fine-tuning: test loss ×${full.testRel.toFixed(3)}`);
+  console.error(`full fine-tuning: test loss ×${full.testRel.toExponential(2)}`);
   await report(results, full, student, task);
 }
 
@@ -442,7 +442,7 @@ async function report(
       LRS.join(", ")
     }}. ` +
     `Full fine-tuning of the layer reaches ×${
-      full.testRel.toFixed(3)
+      full.testRel.toExponential(2)
     } of the pre-adaptation test loss. ` +
     `RandLoRA vs LoRA at matched budgets: ${rand96.params} params ×${
       rand96.testRel.toFixed(3)
