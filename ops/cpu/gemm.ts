@@ -18,7 +18,7 @@ export type { GemmBackend } from "./wasm_features.ts";
 /**
  * Below this many multiply-adds (m·n·k) the TypeScript kernel runs: packing and the call into
  * wasm cost about as much as they save. Measured with `benches/gemm_bench.ts` (group "gemm
- * small"): the two cross between 12³ and 16³.
+ * small", benches/RESULTS.md): the two cross between 8³ and 16³ depending on the run.
  *
  * @example
  * ```ts
