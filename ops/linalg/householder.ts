@@ -306,3 +306,37 @@ export function formQFromRows(
   for (let i = 0; i < n1; i++) q.set(q1.subarray(i * n1, (i + 1) * n1), (i + 1) * n + 1);
   return q;
 }
+
+/**
+ * Householder QR in place on the row-major `m × n` array `w` (LAPACK `dgeqrf`): on return R is
+ * on and above the diagonal and the reflectors below it; returns the τ's (min(m, n) of them).
+ * Panels of {@link BLOCK} columns are factored one reflector at a time and the rest of the matrix
+ * is updated with one block reflector (two GEMMs) per panel.
+ *
+ * @example
+ * ```ts
+ * import { householderQr_ } from "./householder.ts";
+ * const w = new Float64Array([3, 4]); // a 2×1 column
+ * householderQr_(w, 2, 1);
+ * console.log(w[0]); // -5
+ * ```
+ */
+export function householderQr_(w: Float64Array, m: number, n: number): Float64Array {
+  const k = Math.min(m, n);
+  const tau = new Float64Array(k);
+  const work = new Float64Array(n);
+  for (let j0 = 0; j0 < k; j0 += BLOCK) {
+    const nb = Math.min(BLOCK, k - j0);
+    for (let j = j0; j < j0 + nb; j++) {
+      tau[j] = makeReflector(w, j * n + j, n, m - j);
+      applyReflectorLeft(w, n, m, j, j, tau[j], j + 1, j0 + nb, work);
+    }
+    const rest = n - j0 - nb;
+    if (rest > 0) {
+      const v = denseV(w, n, m, j0, nb);
+      const t = triangularFactor(v, m - j0, nb, tau, j0);
+      applyBlockReflector(v, m - j0, nb, t, w, j0 * n + j0 + nb, n, rest, true);
+    }
+  }
+  return tau;
+}

@@ -18,8 +18,7 @@ import {
   toTensor,
   transposeData,
 } from "./dense.ts";
-import { formQ } from "./householder.ts";
-import { householderQr_ } from "./qr.ts";
+import { formQ, householderQr_ } from "./householder.ts";
 import { simdWorkspace } from "./simd.ts";
 
 /** Options of {@link svd}. */
