@@ -1,0 +1,271 @@
+/**
+ * The WebAssembly SIMD (f64x2) kernels of the decompositions, emitted with the GEMM's binary
+ * emitter (`ops/cpu/wasm_emit.ts`): a sequence of plane rotations of adjacent rows, row-by-row dot
+ * products, and the two fused row updates of bidiagonalization. Plain SIMD (no relaxed FMA), so the
+ * results equal the TypeScript loops' up to the order of the additions. Used through
+ * `simdWorkspace` in `simd.ts`.
+ *
+ * @module
+ */
+import { Code, encodeModule, I32, Simd, V128 } from "../cpu/wasm_emit.ts";
+
+const F64 = 0x7c;
+const OP = {
+  block: [0x02, 0x40],
+  br: 0x0c,
+  i32GeU: 0x4f,
+  i32LtU: 0x49,
+  i32And: 0x71,
+  f64Load: 0x2b,
+  f64Store: 0x39,
+  f64Add: 0xa0,
+  f64Sub: 0xa1,
+  f64Mul: 0xa2,
+  f64x2Sub: 0xf1,
+  f64x2ExtractLane: 0x21,
+} as const;
+
+/** rotRows(base, ld, len, lo, hi, cs, sn): rows j, j+1 ← rotation j, for j = lo … hi−1. */
+function rotRows(): Code {
+  const [base, ld, len, lo, hi, cs, sn, j, p, q, end, c, s, x, y] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+    14,
+  ];
+  const b = new Code();
+  b.get(lo).set(j);
+  b.raw(...OP.block).loop();
+  b.get(j).get(hi).raw(OP.i32GeU).brIf(1);
+  b.get(cs).get(j).i32(8).mul().add().simdMem(Simd.load64Splat, 3, 0).set(c);
+  b.get(sn).get(j).i32(8).mul().add().simdMem(Simd.load64Splat, 3, 0).set(s);
+  b.get(base).get(j).get(ld).mul().add().set(p);
+  b.get(p).get(ld).add().set(q);
+  b.get(p).get(len).i32(8).mul().add().set(end);
+  b.loop();
+  b.get(p).simdMem(Simd.load, 3, 0).set(x);
+  b.get(q).simdMem(Simd.load, 3, 0).set(y);
+  b.get(p).get(c).get(x).simd(Simd.f64x2Mul).get(s).get(y).simd(Simd.f64x2Mul).simd(Simd.f64x2Add);
+  b.simdMem(Simd.store, 3, 0);
+  b.get(q).get(c).get(y).simd(Simd.f64x2Mul).get(s).get(x).simd(Simd.f64x2Mul).simd(OP.f64x2Sub);
+  b.simdMem(Simd.store, 3, 0);
+  b.inc(p, 16).inc(q, 16);
+  b.get(p).get(end).raw(OP.i32LtU).brIf(0);
+  b.end();
+  b.inc(j, 1).raw(OP.br, 0);
+  b.end().end();
+  return b;
+}
+
+/** dotRows(a, ld, rows, len, v, out): out[i] = Σ_k a[i·ld + k]·v[k] (byte addresses). */
+function dotRows(): Code {
+  const [a, ld, rows, len, v, out, i, p, q, endQuad, endAll, acc0, acc1, s] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+  ];
+  const b = new Code();
+  b.i32(0).set(i);
+  b.raw(...OP.block).loop();
+  b.get(i).get(rows).raw(OP.i32GeU).brIf(1);
+  b.get(a).get(i).get(ld).mul().add().set(p);
+  b.get(v).set(q);
+  b.zero().set(acc0).zero().set(acc1);
+  b.get(p).get(len).i32(-4).raw(OP.i32And).i32(8).mul().add().set(endQuad);
+  b.get(p).get(len).i32(8).mul().add().set(endAll);
+  // four entries per step into two accumulators
+  b.raw(...OP.block);
+  b.get(p).get(endQuad).raw(OP.i32GeU).brIf(0);
+  b.loop();
+  b.get(acc0).get(p).simdMem(Simd.load, 3, 0).get(q).simdMem(Simd.load, 3, 0).simd(Simd.f64x2Mul)
+    .simd(Simd.f64x2Add).set(acc0);
+  b.get(acc1).get(p).simdMem(Simd.load, 3, 16).get(q).simdMem(Simd.load, 3, 16).simd(
+    Simd.f64x2Mul,
+  ).simd(Simd.f64x2Add).set(acc1);
+  b.inc(p, 32).inc(q, 32);
+  b.get(p).get(endQuad).raw(OP.i32LtU).brIf(0);
+  b.end().end();
+  b.get(acc0).get(acc1).simd(Simd.f64x2Add).set(acc0);
+  b.get(acc0).simd(OP.f64x2ExtractLane).raw(0).get(acc0).simd(OP.f64x2ExtractLane).raw(1);
+  b.raw(OP.f64Add).set(s);
+  // scalar tail
+  b.raw(...OP.block);
+  b.get(p).get(endAll).raw(OP.i32GeU).brIf(0);
+  b.loop();
+  b.get(s).get(p).raw(OP.f64Load, 3, 0).get(q).raw(OP.f64Load, 3, 0).raw(OP.f64Mul).raw(OP.f64Add)
+    .set(s);
+  b.inc(p, 8).inc(q, 8);
+  b.get(p).get(endAll).raw(OP.i32LtU).brIf(0);
+  b.end().end();
+  b.get(out).get(i).i32(8).mul().add().get(s).raw(OP.f64Store, 3, 0);
+  b.inc(i, 1).raw(OP.br, 0);
+  b.end().end();
+  return b;
+}
+
+/** rowsAxpyDot(a, ld, rows, len, wv, v, f, out): row_i ← row_i − f_i·wv; out_i = row_i·v. */
+function rowsAxpyDot(): Code {
+  const [a, ld, rows, len, wv, v, f, out] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [i, p, qw, qv, endPair, endAll, fv, acc, x, fs, s] = [
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+    14,
+    15,
+    16,
+    17,
+    18,
+  ];
+  const b = new Code();
+  b.i32(0).set(i);
+  b.raw(...OP.block).loop();
+  b.get(i).get(rows).raw(OP.i32GeU).brIf(1);
+  b.get(a).get(i).get(ld).mul().add().set(p);
+  b.get(wv).set(qw).get(v).set(qv);
+  b.get(f).get(i).i32(8).mul().add().raw(OP.f64Load, 3, 0).set(fs);
+  b.get(fs).simd(Simd.f64x2Splat).set(fv);
+  b.zero().set(acc);
+  b.get(p).get(len).i32(-2).raw(OP.i32And).i32(8).mul().add().set(endPair);
+  b.get(p).get(len).i32(8).mul().add().set(endAll);
+  b.raw(...OP.block);
+  b.get(p).get(endPair).raw(OP.i32GeU).brIf(0);
+  b.loop();
+  b.get(p).simdMem(Simd.load, 3, 0).get(fv).get(qw).simdMem(Simd.load, 3, 0).simd(Simd.f64x2Mul)
+    .simd(OP.f64x2Sub).set(x);
+  b.get(p).get(x).simdMem(Simd.store, 3, 0);
+  b.get(acc).get(x).get(qv).simdMem(Simd.load, 3, 0).simd(Simd.f64x2Mul).simd(Simd.f64x2Add)
+    .set(acc);
+  b.inc(p, 16).inc(qw, 16).inc(qv, 16);
+  b.get(p).get(endPair).raw(OP.i32LtU).brIf(0);
+  b.end().end();
+  b.get(acc).simd(OP.f64x2ExtractLane).raw(0).get(acc).simd(OP.f64x2ExtractLane).raw(1);
+  b.raw(OP.f64Add).set(s);
+  b.raw(...OP.block);
+  b.get(p).get(endAll).raw(OP.i32GeU).brIf(0);
+  b.get(p).raw(OP.f64Load, 3, 0).get(fs).get(qw).raw(OP.f64Load, 3, 0).raw(OP.f64Mul).raw(OP.f64Sub)
+    .set(fs);
+  b.get(p).get(fs).raw(OP.f64Store, 3, 0);
+  b.get(s).get(fs).get(qv).raw(OP.f64Load, 3, 0).raw(OP.f64Mul).raw(OP.f64Add).set(s);
+  b.end();
+  b.get(out).get(i).i32(8).mul().add().get(s).raw(OP.f64Store, 3, 0);
+  b.inc(i, 1).raw(OP.br, 0);
+  b.end().end();
+  return b;
+}
+
+/** rowsAxpyAxpy(a, ld, rows, len, v, z, u, wv): row_i ← row_i − z_i·v; wv += u_i·row_i. */
+function rowsAxpyAxpy(): Code {
+  const [a, ld, rows, len, v, z, u, wv] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [i, p, qv, qw, endPair, endAll, zv, uv, x, zs, us] = [
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+    14,
+    15,
+    16,
+    17,
+    18,
+  ];
+  const b = new Code();
+  b.i32(0).set(i);
+  b.raw(...OP.block).loop();
+  b.get(i).get(rows).raw(OP.i32GeU).brIf(1);
+  b.get(a).get(i).get(ld).mul().add().set(p);
+  b.get(v).set(qv).get(wv).set(qw);
+  b.get(z).get(i).i32(8).mul().add().raw(OP.f64Load, 3, 0).set(zs);
+  b.get(u).get(i).i32(8).mul().add().raw(OP.f64Load, 3, 0).set(us);
+  b.get(zs).simd(Simd.f64x2Splat).set(zv).get(us).simd(Simd.f64x2Splat).set(uv);
+  b.get(p).get(len).i32(-2).raw(OP.i32And).i32(8).mul().add().set(endPair);
+  b.get(p).get(len).i32(8).mul().add().set(endAll);
+  b.raw(...OP.block);
+  b.get(p).get(endPair).raw(OP.i32GeU).brIf(0);
+  b.loop();
+  b.get(p).simdMem(Simd.load, 3, 0).get(zv).get(qv).simdMem(Simd.load, 3, 0).simd(Simd.f64x2Mul)
+    .simd(OP.f64x2Sub).set(x);
+  b.get(p).get(x).simdMem(Simd.store, 3, 0);
+  b.get(qw).get(qw).simdMem(Simd.load, 3, 0).get(uv).get(x).simd(Simd.f64x2Mul).simd(Simd.f64x2Add)
+    .simdMem(Simd.store, 3, 0);
+  b.inc(p, 16).inc(qv, 16).inc(qw, 16);
+  b.get(p).get(endPair).raw(OP.i32LtU).brIf(0);
+  b.end().end();
+  b.raw(...OP.block);
+  b.get(p).get(endAll).raw(OP.i32GeU).brIf(0);
+  b.get(p).raw(OP.f64Load, 3, 0).get(zs).get(qv).raw(OP.f64Load, 3, 0).raw(OP.f64Mul).raw(OP.f64Sub)
+    .set(zs);
+  b.get(p).get(zs).raw(OP.f64Store, 3, 0);
+  b.get(qw).get(qw).raw(OP.f64Load, 3, 0).get(us).get(zs).raw(OP.f64Mul).raw(OP.f64Add)
+    .raw(OP.f64Store, 3, 0);
+  b.end();
+  b.inc(i, 1).raw(OP.br, 0);
+  b.end().end();
+  return b;
+}
+
+const I = I32;
+/**
+ * The encoded module: `rotRows`, `dotRows`, `rowsAxpyDot` and `rowsAxpyAxpy`, all taking byte
+ * addresses and i32 sizes in an imported memory `env.mem`.
+ *
+ * @example
+ * ```ts
+ * import { SIMD_MODULE } from "./simd_kernels.ts";
+ * console.log(SIMD_MODULE instanceof Uint8Array); // true
+ * ```
+ */
+export const SIMD_MODULE: Uint8Array<ArrayBuffer> = encodeModule({
+  minPages: 1,
+  funcs: [
+    {
+      name: "rotRows",
+      params: [I, I, I, I, I, I, I],
+      locals: [I, I, I, I, V128, V128, V128, V128],
+      body: rotRows(),
+    },
+    {
+      name: "dotRows",
+      params: [I, I, I, I, I, I],
+      locals: [I, I, I, I, I, V128, V128, F64],
+      body: dotRows(),
+    },
+    {
+      name: "rowsAxpyDot",
+      params: [I, I, I, I, I, I, I, I],
+      locals: [I, I, I, I, I, I, V128, V128, V128, F64, F64],
+      body: rowsAxpyDot(),
+    },
+    {
+      name: "rowsAxpyAxpy",
+      params: [I, I, I, I, I, I, I, I],
+      locals: [I, I, I, I, I, I, V128, V128, V128, F64, F64],
+      body: rowsAxpyAxpy(),
+    },
+  ],
+});
