@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { parsePeftConfig } from "./peft_config.ts";
+import { moduleScale, parsePeftConfig } from "./peft_config.ts";
 import type { PeftLoraAdapter, PeftLoraModule } from "./peft.ts";
-import type { LoraState } from "./lora.ts";
+import { loraFromFactors, type LoraState } from "./lora.ts";
 import { type PissaState, pissaToLora } from "./pissa.ts";
 
 function escapeRegex(s: string): string {
@@ -86,4 +86,38 @@ export function pissaToPeft(
   const converted: Record<string, LoraState> = {};
   for (const [m, st] of Object.entries(states)) converted[m] = pissaToLora(st);
   return peftLoraFromStates(converted, config);
+}
+
+/**
+ * LoRA states from a PEFT LoRA adapter (`fromPeft`): per module, the factors with the module's
+ * rank and alpha from the config patterns and `use_rslora`. Embedding and `fan_in_fan_out`
+ * modules are rejected: their ΔW is transposed relative to a linear `[out, in]` LoRA state.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../../ops/tensor.ts";
+ * import { loraFromFactors } from "./lora.ts";
+ * import { loraStatesFromPeft, peftLoraFromStates } from "./peft_export.ts";
+ * const ad = peftLoraFromStates({ q: loraFromFactors(tensor([[1, 2]]), tensor([[3]]), { alpha: 4 }) });
+ * console.log(loraStatesFromPeft(ad).q.scale); // 4
+ * ```
+ */
+export function loraStatesFromPeft(adapter: PeftLoraAdapter): Record<string, LoraState> {
+  if (adapter.config.fan_in_fan_out === true) {
+    throw new RangeError("loraStatesFromPeft: fan_in_fan_out adapters are stored transposed");
+  }
+  const out: Record<string, LoraState> = {};
+  for (const [module, m] of adapter.modules) {
+    if (m.kind !== "linear") {
+      throw new RangeError(
+        `loraStatesFromPeft: "${module}" is an embedding LoRA, not a linear one`,
+      );
+    }
+    const { alpha } = moduleScale(adapter.config, module);
+    out[module] = loraFromFactors(m.a, m.b, {
+      alpha,
+      useRslora: adapter.config.use_rslora === true,
+    });
+  }
+  return out;
 }

@@ -7,7 +7,9 @@ import { merge } from "../../../methods/adapters/adapter.ts";
 import { mergePeftLora, readPeftLora, writePeftLora } from "../../../methods/adapters/peft.ts";
 import { pissaToPeft } from "../../../methods/adapters/peft_export.ts";
 import { nola, nolaToLora } from "../../../methods/adapters/nola.ts";
-import { peftLoraFromStates } from "../../../methods/adapters/peft_export.ts";
+import { loraStatesFromPeft, peftLoraFromStates } from "../../../methods/adapters/peft_export.ts";
+import { loraFromFactors } from "../../../methods/adapters/lora.ts";
+import { writeSafetensors } from "../../../ops/io/safetensors.ts";
 import { maxAbs, maxDiff } from "./helpers.ts";
 
 function trained(st: PissaState, seed: number): PissaState {
@@ -49,4 +51,30 @@ Deno.test("NOLA → PEFT LoRA (exact export) merges to W + ΔW", () => {
   const ad = peftLoraFromStates({ m: nolaToLora(t) });
   const merged = mergePeftLora(new Map([["m.weight", w]]), ad).get("m.weight")!;
   assert.ok(maxDiff(merged, add(w, nola.delta(t))) <= 1e-12 * maxAbs(merged));
+});
+
+Deno.test("LoRA states → PEFT → states: ranks, alphas and rsLoRA scale survive per module", () => {
+  const sA = loraFromFactors(randn([2, 5], { seed: 1 }), randn([4, 2], { seed: 2 }), {
+    alpha: 8,
+    useRslora: true,
+  });
+  const sB = loraFromFactors(randn([3, 5], { seed: 3 }), randn([4, 3], { seed: 4 }), {
+    alpha: 2,
+    useRslora: true,
+  });
+  const files = writePeftLora(peftLoraFromStates({ "x.a": sA, "x.b": sB }));
+  const back = loraStatesFromPeft(readPeftLora(files.config, files.weights));
+  for (const [k, s] of [["x.a", sA], ["x.b", sB]] as const) {
+    assert.equal(back[k].r, s.r);
+    assert.equal(back[k].scale, s.scale);
+    assert.deepEqual(back[k].params.a.data, s.params.a.data);
+  }
+  const emb = readPeftLora(
+    JSON.stringify({ peft_type: "LORA", r: 2, target_modules: ["e"] }),
+    writeSafetensors({
+      "base_model.model.e.lora_embedding_A": randn([2, 5]),
+      "base_model.model.e.lora_embedding_B": randn([3, 2]),
+    }),
+  );
+  assert.throws(() => loraStatesFromPeft(emb), /"e" is an embedding LoRA/);
 });
