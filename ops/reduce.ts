@@ -14,47 +14,84 @@ export interface ReduceOptions {
   keepDims?: boolean;
 }
 
-type Fold = {
-  init: number;
-  step: (acc: number, x: number) => number;
-  finish?: (acc: number, n: number) => number;
-};
+type Kind = "sum" | "mean" | "max" | "min";
 
-function reduce(fn: string, t: Tensor, opts: ReduceOptions, fold: Fold): Tensor {
-  assertTensor(fn, "t", t);
-  if (opts.axis === undefined) {
-    if (t.size === 0 && fold.init !== 0) throw new RangeError(`${fn}: empty tensor has no ${fn}`);
-    let acc = fold.init;
-    const x = t.data;
-    for (let i = 0; i < x.length; i++) acc = fold.step(acc, x[i]);
-    const v = fold.finish ? fold.finish(acc, t.size) : acc;
-    const shape = opts.keepDims ? t.shape.map(() => 1) : [];
-    const out = allocData(t.dtype, 1);
-    out[0] = v;
-    return new Tensor(out, shape);
+/** `acc[j] = acc[j] ⊕ x[base + j]` for j < n, one monomorphic loop per kind (NaN
+ * propagates through max/min). */
+function accumulate(
+  kind: Kind,
+  acc: Float64Array,
+  x: ArrayLike<number>,
+  base: number,
+  n: number,
+): void {
+  if (kind === "sum" || kind === "mean") {
+    for (let j = 0; j < n; j++) acc[j] += x[base + j];
+  } else if (kind === "max") {
+    for (let j = 0; j < n; j++) {
+      const v = x[base + j];
+      if (v > acc[j] || v !== v) acc[j] = v;
+    }
+  } else {
+    for (let j = 0; j < n; j++) {
+      const v = x[base + j];
+      if (v < acc[j] || v !== v) acc[j] = v;
+    }
   }
-  const ax = normalizeAxis(fn, opts.axis, t.ndim);
-  const outer = shapeSize(t.shape.slice(0, ax));
-  const n = t.shape[ax];
-  const inner = shapeSize(t.shape.slice(ax + 1));
-  if (n === 0 && fold.init !== 0) throw new RangeError(`${fn}: axis ${ax} is empty`);
+}
+
+function initial(kind: Kind): number {
+  return kind === "max" ? -Infinity : kind === "min" ? Infinity : 0;
+}
+
+function reduce(fn: Kind, t: Tensor, opts: ReduceOptions): Tensor {
+  assertTensor(fn, "t", t);
+  const ordered = fn === "max" || fn === "min";
+  const all = opts.axis === undefined;
+  const ax = all ? -1 : normalizeAxis(fn, opts.axis as number, t.ndim);
+  const outer = all ? 1 : shapeSize(t.shape.slice(0, ax));
+  const n = all ? t.size : t.shape[ax];
+  const inner = all ? 1 : shapeSize(t.shape.slice(ax + 1));
+  if (n === 0 && ordered) {
+    throw new RangeError(all ? `${fn}: empty tensor has no ${fn}` : `${fn}: axis ${ax} is empty`);
+  }
   const out = allocData(t.dtype, outer * inner);
   const acc = new Float64Array(inner);
-  const x = t.data;
   for (let o = 0; o < outer; o++) {
-    acc.fill(fold.init);
-    for (let k = 0; k < n; k++) {
-      const base = (o * n + k) * inner;
-      for (let j = 0; j < inner; j++) acc[j] = fold.step(acc[j], x[base + j]);
+    acc.fill(initial(fn));
+    if (inner === 1) {
+      // one accumulator: run down the reduced axis in a single contiguous loop
+      acc[0] = foldRow(fn, t.data, o * n, n);
+    } else {
+      for (let k = 0; k < n; k++) accumulate(fn, acc, t.data, (o * n + k) * inner, inner);
     }
-    for (let j = 0; j < inner; j++) {
-      out[o * inner + j] = fold.finish ? fold.finish(acc[j], n) : acc[j];
-    }
+    for (let j = 0; j < inner; j++) out[o * inner + j] = fn === "mean" ? acc[j] / n : acc[j];
   }
-  const shape = opts.keepDims
+  const shape = all
+    ? (opts.keepDims ? t.shape.map(() => 1) : [])
+    : opts.keepDims
     ? t.shape.map((d, i) => (i === ax ? 1 : d))
     : t.shape.filter((_, i) => i !== ax);
   return new Tensor(out, shape);
+}
+
+/** Folds `x[off .. off+n)` into one number. */
+function foldRow(kind: Kind, x: ArrayLike<number>, off: number, n: number): number {
+  let a = initial(kind);
+  if (kind === "sum" || kind === "mean") {
+    for (let i = 0; i < n; i++) a += x[off + i];
+  } else if (kind === "max") {
+    for (let i = 0; i < n; i++) {
+      const v = x[off + i];
+      if (v > a || v !== v) a = v;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v = x[off + i];
+      if (v < a || v !== v) a = v;
+    }
+  }
+  return a;
 }
 
 /** Resolves a possibly negative axis, or throws a RangeError naming `fn`. */
@@ -80,7 +117,7 @@ export function sum(t: Tensor, opts?: ReduceOptions): Tensor;
 export function sum(t: GpuTensor, opts?: ReduceOptions): GpuTensor;
 export function sum(t: Tensor | GpuTensor, opts: ReduceOptions = {}): Tensor | GpuTensor {
   if (t instanceof GpuTensor) return reduceGpu(t, "sum", opts);
-  return reduce("sum", t, opts, { init: 0, step: (a, x) => a + x });
+  return reduce("sum", t, opts);
 }
 
 /**
@@ -98,11 +135,7 @@ export function mean(t: Tensor, opts?: ReduceOptions): Tensor;
 export function mean(t: GpuTensor, opts?: ReduceOptions): GpuTensor;
 export function mean(t: Tensor | GpuTensor, opts: ReduceOptions = {}): Tensor | GpuTensor {
   if (t instanceof GpuTensor) return reduceGpu(t, "mean", opts);
-  return reduce("mean", t, opts, {
-    init: 0,
-    step: (a, x) => a + x,
-    finish: (a, n) => (n ? a / n : NaN),
-  });
+  return reduce("mean", t, opts);
 }
 
 /**
@@ -120,7 +153,7 @@ export function max(t: Tensor, opts?: ReduceOptions): Tensor;
 export function max(t: GpuTensor, opts?: ReduceOptions): GpuTensor;
 export function max(t: Tensor | GpuTensor, opts: ReduceOptions = {}): Tensor | GpuTensor {
   if (t instanceof GpuTensor) return reduceGpu(t, "max", opts);
-  return reduce("max", t, opts, { init: -Infinity, step: (a, x) => (x > a || x !== x ? x : a) });
+  return reduce("max", t, opts);
 }
 
 /**
@@ -138,5 +171,5 @@ export function min(t: Tensor, opts?: ReduceOptions): Tensor;
 export function min(t: GpuTensor, opts?: ReduceOptions): GpuTensor;
 export function min(t: Tensor | GpuTensor, opts: ReduceOptions = {}): Tensor | GpuTensor {
   if (t instanceof GpuTensor) return reduceGpu(t, "min", opts);
-  return reduce("min", t, opts, { init: Infinity, step: (a, x) => (x < a || x !== x ? x : a) });
+  return reduce("min", t, opts);
 }
