@@ -15,6 +15,7 @@
 import { add, scale } from "../../ops/autograd/ops_arith.ts";
 import { matmul } from "../../ops/autograd/ops_matmul.ts";
 import { reshape } from "../../ops/autograd/ops_shape.ts";
+import { record } from "../../ops/autograd/tape.ts";
 import { Rng } from "../../ops/random.ts";
 import { assertMatrix, type DType, type Tensor, zeros } from "../../ops/tensor.ts";
 import { type AdapterMethod, type AdapterState, countParams, positiveInt } from "./adapter.ts";
@@ -38,6 +39,12 @@ export interface NolaOptions {
   form?: "code" | "paper";
   /** Element type (default that of W). */
   dtype?: DType;
+  /**
+   * Keep the bases in memory (default true). With false they are regenerated from the seeds in
+   * every forward and again in the backward (the reference's memory-saving custom backward):
+   * storage stays `k + l` numbers at the cost of regeneration time.
+   */
+  storeBases?: boolean;
 }
 
 /** Trainable coefficients: `alpha` (`[k]`) and `beta` (`[l]`). */
@@ -56,10 +63,10 @@ export interface NolaState extends AdapterState<NolaParams> {
   readonly scale: number;
   /** The seeds the frozen tensors were generated from. */
   readonly seeds: { a: number; b: number; a0: number };
-  /** Frozen A bases, `[k, r·in]` (row i is U_i flattened). */
-  readonly basesA: Tensor;
-  /** Frozen B bases, `[l, out·r]` (row j is V_j flattened). */
-  readonly basesB: Tensor;
+  /** Frozen A bases, `[k, r·in]` (row i is U_i flattened); absent when regenerated. */
+  readonly basesA?: Tensor;
+  /** Frozen B bases, `[l, out·r]` (row j is V_j flattened); absent when regenerated. */
+  readonly basesB?: Tensor;
   /** Frozen offset A₀ (`r × in`; zero in the paper form). */
   readonly a0: Tensor;
 }
@@ -115,11 +122,47 @@ export function nolaFactors(s: NolaState): { a: Tensor; b: Tensor } {
   const [out, inp] = s.shape;
   const { alpha, beta } = s.params;
   const k = alpha.size, l = beta.size;
-  const combA = matmul(reshape(alpha, [1, k]), s.basesA);
-  const combB = matmul(reshape(beta, [1, l]), s.basesB);
-  const a = add(s.a0, reshape(scale(combA, 1 / Math.sqrt(k)), [s.r, inp]));
-  const b = reshape(scale(combB, 1 / Math.sqrt(l)), [out, s.r]);
+  const combA = s.basesA
+    ? scale(matmul(reshape(alpha, [1, k]), s.basesA), 1 / Math.sqrt(k))
+    : regeneratedCombination(alpha, s.seeds.a, s.r * inp);
+  const combB = s.basesB
+    ? scale(matmul(reshape(beta, [1, l]), s.basesB), 1 / Math.sqrt(l))
+    : regeneratedCombination(beta, s.seeds.b, out * s.r);
+  const a = add(s.a0, reshape(combA, [s.r, inp]));
+  const b = reshape(combB, [out, s.r]);
   return { a, b };
+}
+
+/**
+ * `(1/√k) Σ_i c_i U_i` with the bases `U_i ∈ U(−1, 1)^size` drawn from `Rng(seed)` row by row
+ * (the same stream as the stored bases), as a differentiable op that never stores them: the
+ * backward regenerates them, `∂L/∂c_i = (1/√k)⟨∂L/∂out, U_i⟩` (NOLA's custom backward).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../../ops/tensor.ts";
+ * import { regeneratedCombination } from "./nola.ts";
+ * console.log(regeneratedCombination(tensor([0, 0]), 7, 3).data); // Float64Array [0, 0, 0]
+ * ```
+ */
+export function regeneratedCombination(coef: Tensor, seed: number, size: number): Tensor {
+  const k = coef.size, f = 1 / Math.sqrt(k);
+  const out = zeros([1, size], { dtype: coef.dtype });
+  let rng = new Rng(seed);
+  for (let i = 0; i < k; i++) {
+    const c = coef.data[i] * f;
+    for (let j = 0; j < size; j++) out.data[j] += c * rng.uniformIn(-1, 1);
+  }
+  return record("nolaBases", out, [coef], (g) => {
+    const grad = zeros([...coef.shape], { dtype: coef.dtype });
+    rng = new Rng(seed);
+    for (let i = 0; i < k; i++) {
+      let acc = 0;
+      for (let j = 0; j < size; j++) acc += g.data[j] * rng.uniformIn(-1, 1);
+      grad.data[i] = acc * f;
+    }
+    return [grad];
+  });
 }
 
 /**
@@ -172,8 +215,8 @@ export const nola: AdapterMethod<NolaOptions, NolaState> = {
       r,
       scale: loraScale(opts.alpha ?? r, r),
       seeds,
-      basesA: uniformBlock(seeds.a, k, r * inp, 1, dtype),
-      basesB: uniformBlock(seeds.b, l, out * r, 1, dtype),
+      basesA: opts.storeBases === false ? undefined : uniformBlock(seeds.a, k, r * inp, 1, dtype),
+      basesB: opts.storeBases === false ? undefined : uniformBlock(seeds.b, l, out * r, 1, dtype),
       a0: form === "code"
         ? uniformBlock(seeds.a0, r, inp, 1 / Math.sqrt(inp), dtype)
         : zeros([r, inp], { dtype }),

@@ -68,7 +68,7 @@ Deno.test("NOLA: ΔW = 0 at init, ∂L/∂α = 0, ∂L/∂β ≠ 0, rank ≤ r, 
 
 Deno.test("NOLA: bases are U(−1, 1) with variance 1/3; LoRA export reproduces the forward", () => {
   const st = nola.init(randn([30, 20], { seed: 0 }), { r: 4, k: 50, l: 50 }, new Rng(0));
-  const v = st.basesA.data;
+  const v = st.basesA!.data;
   let mean = 0, sq = 0;
   for (const x of v) {
     assert.ok(x >= -1 && x <= 1);
@@ -86,4 +86,18 @@ Deno.test("NOLA: bases are U(−1, 1) with variance 1/3; LoRA export reproduces 
   assert.ok(maxDiff(loraApply(exp, x), want) <= 1e-12 * maxAbs(want));
   assert.ok(maxDiff(lora.delta(exp), nola.delta(t)) <= 1e-12 * maxAbs(nola.delta(t)));
   assert.deepEqual(nolaFactors(t).a.shape, [4, 20]);
+});
+
+Deno.test("NOLA regenerate-in-backward: same ΔW and gradients as stored bases, nothing dense kept", () => {
+  const w = randn([9, 7], { seed: 11 });
+  const opts = { r: 3, k: 12, l: 10, alpha: 6, seed: 5, module: "m" };
+  const stored = trained(nola.init(w, opts, new Rng(0)), 21);
+  const lean = { ...trained(nola.init(w, { ...opts, storeBases: false }, new Rng(0)), 21) };
+  assert.equal(lean.basesA, undefined);
+  const d = nola.delta(stored);
+  assert.ok(maxDiff(nola.delta(lean), d) <= 1e-13 * maxAbs(d));
+  const gs = probeGrads(nola, stored), gl = probeGrads(nola, lean);
+  assert.ok(maxDiff(gs.alpha, gl.alpha) <= 1e-12 * maxAbs(gs.alpha));
+  assert.ok(maxDiff(gs.beta, gl.beta) <= 1e-12 * maxAbs(gs.beta));
+  checkDeltaGradients(nola, lean);
 });
