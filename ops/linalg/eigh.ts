@@ -7,11 +7,10 @@
  */
 import { shapeStr, type Tensor } from "../tensor.ts";
 import { f64Matrix, scaleExponent, scalePow2_, toTensor } from "./dense.ts";
-import { formQFromRows } from "./householder.ts";
+import { applyQFromRows_, formQFromRows } from "./householder.ts";
 import { tridiagonalEigen_, tridiagonalize_ } from "./tridiag.ts";
 import { tridiagonalEigenDc } from "./tridiag_dc.ts";
 import { simdWorkspace } from "./simd.ts";
-import { gemm } from "../cpu/gemm.ts";
 
 /** Below this order implicit QL beats divide and conquer (no GEMM to amortize). */
 const DC_MIN = 48;
@@ -68,13 +67,14 @@ export function eigh(a: Tensor, opts: EighOptions = {}): EighResult {
   scalePow2_(w, -e);
   symmetrize(w, n, tol);
   const td = tridiagonalize_(w, n, simd);
-  let z = formQFromRows(w, n, Math.max(n - 2, 0), td.tau);
-  if (n < DC_MIN) tridiagonalEigen_(td.d, td.e, n, z);
-  else {
-    const qt = tridiagonalEigenDc(td.d, td.e, n);
-    const out = new Float64Array(n * n);
-    gemm({ m: n, n, k: n, a: z, lda: n, b: qt, ldb: n, c: out, ldc: n });
-    z = out;
+  let z: Float64Array;
+  if (n < DC_MIN) {
+    z = formQFromRows(w, n, Math.max(n - 2, 0), td.tau);
+    tridiagonalEigen_(td.d, td.e, n, z);
+  } else {
+    // Eigenvectors of T, then the reflectors applied to them (cheaper than forming Q first).
+    z = tridiagonalEigenDc(td.d, td.e, n);
+    applyQFromRows_(w, n, n - 2, td.tau, z);
   }
   scalePow2_(td.d, e);
   flipColumns(z, n);

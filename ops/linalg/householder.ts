@@ -274,6 +274,17 @@ export function formQ(
   return q;
 }
 
+/** Reflectors stored in rows (see {@link formQFromRows}) in column layout, (n−1) × (n−1). */
+function rowReflectorsAsColumns(w: Float64Array, n: number, count: number): Float64Array {
+  const n1 = n - 1;
+  const cols = new Float64Array(n1 * n1);
+  // cols[j − 1, i] = w[i, j] for j ≥ i + 2: a tiled transposed copy of rows 0…count−1 from
+  // column 2 (the entries on or above cols' diagonal are cleared afterwards).
+  copyTransposed(w, 2, n, count, n - 2, cols, n1, n1);
+  for (let i = 0; i < count; i++) cols.fill(0, i * n1 + i, i * n1 + n1);
+  return cols;
+}
+
 /**
  * `Q = blockdiag(1, Q')` (n × n) for reflectors stored in the rows of `w` right of the
  * superdiagonal: reflector `i` acts on entries `i+1 … n−1` with `w[i, i+1] = 1` implied (the
@@ -296,15 +307,40 @@ export function formQFromRows(
   q[0] = 1;
   if (n <= 1) return q;
   const n1 = n - 1;
-  // Column layout of the reflectors in the trailing (n−1)-dimensional space.
-  const cols = new Float64Array(n1 * n1);
-  // cols[j − 1, i] = w[i, j] for j ≥ i + 2: a tiled transposed copy of rows 0…count−1 from
-  // column 2 (the entries on or above cols' diagonal are cleared afterwards).
-  copyTransposed(w, 2, n, count, n - 2, cols, n1, n1);
-  for (let i = 0; i < count; i++) cols.fill(0, i * n1 + i, i * n1 + n1);
-  const q1 = formQ(cols, n1, n1, count, tau, n1);
+  const q1 = formQ(rowReflectorsAsColumns(w, n, count), n1, n1, count, tau, n1);
   for (let i = 0; i < n1; i++) q.set(q1.subarray(i * n1, (i + 1) * n1), (i + 1) * n + 1);
   return q;
+}
+
+/**
+ * `z ← Q·z` in place for the n × n row-major `z`, with `Q` as in {@link formQFromRows}, applied
+ * block by block (compact WY, LAPACK `dormtr`): 2n³ flops instead of forming Q and multiplying.
+ *
+ * @example
+ * ```ts
+ * import { applyQFromRows_ } from "./householder.ts";
+ * const z = new Float64Array([1, 2, 3, 4]);
+ * applyQFromRows_(new Float64Array(4), 2, 0, new Float64Array(0), z);
+ * console.log(z); // Float64Array [1, 2, 3, 4]
+ * ```
+ */
+export function applyQFromRows_(
+  w: Float64Array,
+  n: number,
+  count: number,
+  tau: Float64Array,
+  z: Float64Array,
+): void {
+  if (n <= 1 || count === 0) return;
+  const n1 = n - 1;
+  const cols = rowReflectorsAsColumns(w, n, count);
+  const lastStart = Math.floor((count - 1) / BLOCK) * BLOCK;
+  for (let j0 = lastStart; j0 >= 0; j0 -= BLOCK) {
+    const nb = Math.min(BLOCK, count - j0);
+    const v = denseV(cols, n1, n1, j0, nb);
+    const t = triangularFactor(v, n1 - j0, nb, tau, j0);
+    applyBlockReflector(v, n1 - j0, nb, t, z, (1 + j0) * n, n, n, false);
+  }
 }
 
 /**
