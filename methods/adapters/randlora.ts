@@ -240,6 +240,29 @@ function expandedA(s: RandLoraState): { aRep: Tensor; lambdaCol: Tensor; gammaRe
 }
 
 /**
+ * The RandLoRA branch `x ΔWᵀ` for a row batch `x` (`N × in`) in the factored form of spec §4:
+ * the `n·r`-wide projection with the λ/γ-scaled copy of A, then the `[B_1 … B_n]` map (or the
+ * reverse order when `out < in`), without forming the `out × in` ΔW.
+ *
+ * @example
+ * ```ts
+ * import { Rng, randn } from "../../ops/random.ts";
+ * import { randLora, randLoraApply } from "./randlora.ts";
+ * const st = randLora.init(randn([6, 4], { seed: 0 }), { r: 2 }, new Rng(0));
+ * console.log(randLoraApply(st, randn([3, 4], { seed: 1 })).shape); // [3, 6]
+ * ```
+ */
+export function randLoraApply(s: RandLoraState, x: Tensor): Tensor {
+  const { aRep, lambdaCol, gammaRep } = expandedA(s);
+  const aHat = mul(mul(aRep, lambdaCol), gammaRep); // [n·r, k]
+  const [out, inp] = s.shape;
+  const y = out >= inp
+    ? matmul(matmul(x, aHat, { transB: true }), s.bHat, { transB: true })
+    : matmul(matmul(x, s.bHat), aHat);
+  return scale(y, s.scale);
+}
+
+/**
  * The RandLoRA method (spec §4): `init` draws (or takes) the bases, sets `λ = 0` (ΔW = 0) and
  * `γ = 1/max(n, k)`.
  *

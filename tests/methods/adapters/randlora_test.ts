@@ -2,9 +2,11 @@ import assert from "node:assert/strict";
 import { readSafetensors, writeSafetensors } from "../../../ops/io/safetensors.ts";
 import { randn, Rng } from "../../../ops/random.ts";
 import { transpose } from "../../../ops/shape.ts";
+import { matmul } from "../../../ops/matmul.ts";
 import { astype, type Tensor, zeros } from "../../../ops/tensor.ts";
 import {
   randLora,
+  randLoraApply,
   randLoraBases,
   randLoraFromParts,
   randLoraParamCount,
@@ -210,4 +212,16 @@ Deno.test("RandLoRA PEFT files: shared bases over layers, round trip, merge = W 
     () => randLoraFromParts([12, 8], bases, zeros([3, 2]), zeros([3, 8]), { scale: 1 }),
     /lambda is 3x2, expected 3x3/,
   );
+});
+
+Deno.test("RandLoRA factored branch equals x ΔWᵀ in both orientations", () => {
+  for (const [out, inp] of [[10, 6], [6, 10]]) {
+    const st = randomized(
+      randLora.init(randn([out, inp], { seed: 0 }), { r: 2, alpha: 4 }, new Rng(1)),
+      3,
+    );
+    const x = randn([5, inp], { seed: 4 });
+    const want = matmul(x, randLora.delta(st), { transB: true });
+    assert.ok(maxDiff(randLoraApply(st, x), want) <= 1e-12 * maxAbs(want));
+  }
 });
