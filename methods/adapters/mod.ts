@@ -30,6 +30,7 @@ export * from "./dylora.ts";
 export * from "./nlora.ts";
 export * from "./flora.ts";
 export * from "./ba_lora.ts";
+export * from "./dp_accountant.ts";
 export * from "./dp_lora.ts";
 export * from "./mole.ts";
 export * from "./flexora.ts";

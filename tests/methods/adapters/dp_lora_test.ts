@@ -12,12 +12,14 @@ import {
   dataWeights,
   dpFedLora,
   fedAvgFactors,
-  gaussianSigma,
   loraExampleGrads,
   productAverage,
+} from "../../../methods/adapters/dp_lora.ts";
+import {
+  gaussianSigma,
   rdpEpsilon,
   rdpSampledGaussian,
-} from "../../../methods/adapters/dp_lora.ts";
+} from "../../../methods/adapters/dp_accountant.ts";
 import { lora, loraFromFactors, type LoraState } from "../../../methods/adapters/lora.ts";
 import { maxAbs, maxDiff } from "./helpers.ts";
 
