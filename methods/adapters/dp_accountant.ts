@@ -41,7 +41,7 @@ function logBinom(n: number, k: number): number {
  *
  * @example
  * ```ts
- * import { rdpSampledGaussian } from "./dp_lora.ts";
+ * import { rdpSampledGaussian } from "./dp_accountant.ts";
  * console.log(rdpSampledGaussian(1, 2, 10)); // 1.25
  * ```
  */
@@ -65,7 +65,7 @@ export function rdpSampledGaussian(q: number, sigma: number, a: number): number 
  *
  * @example
  * ```ts
- * import { rdpEpsilon } from "./dp_lora.ts";
+ * import { rdpEpsilon } from "./dp_accountant.ts";
  * const { epsilon, order } = rdpEpsilon({ q: 1, sigma: 5, steps: 1, delta: 1e-5 });
  * console.log(epsilon.toFixed(4), order); // 0.9797 25
  * ```
@@ -93,7 +93,7 @@ export function rdpEpsilon(query: RdpQuery): { epsilon: number; order: number } 
  *
  * @example
  * ```ts
- * import { gaussianSigma } from "./dp_lora.ts";
+ * import { gaussianSigma } from "./dp_accountant.ts";
  * console.log(gaussianSigma(0.5, 1e-5).toFixed(3)); // 9.690
  * ```
  */
