@@ -17,4 +17,5 @@ export * from "./reduce.ts";
 export * from "./norm.ts";
 export * from "./random.ts";
 export * from "./matmul.ts";
-export { gemm, type GemmArgs } from "./cpu/gemm.ts";
+export * from "./unary.ts";
+export * from "./cpu/mod.ts";

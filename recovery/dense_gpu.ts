@@ -101,6 +101,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
  * ```
  */
 export class GpuDenseDesign {
+  /** Design family, for messages and dispatch. */
   readonly kind: string;
   /** Measurements. */
   readonly m: number;
