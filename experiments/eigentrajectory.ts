@@ -13,7 +13,7 @@
  * uses the seeded synthetic scenes. In `--quick` mode without `--data` (as `deno task
  * reproduce` runs it) the real data at `../shared/data/ethucy` is used when it exists.
  * Other flags: `--epochs N` (default 40), `--budget SEC` per fold for mlp training (default
- * 150), `--hidden 128,128`, `--neighbours 4`, `--ninit 10`.
+ * 150), `--hidden 128,128`, `--neighbours 4`, `--ninit 10`, `--speed` (add the speed feature).
  *
  * @module
  */
@@ -73,6 +73,7 @@ const epochs = numberFlag(rest, "epochs", flags.quick ? (real ? 1 : 6) : 40);
 const budget = numberFlag(rest, "budget", flags.quick ? 20 : 150);
 const nInit = numberFlag(rest, "ninit", flags.quick ? 1 : 10);
 const neighbours = numberFlag(rest, "neighbours", 4);
+const speedFeature = rest.speed === true || rest.speed === "true"; // `--speed`: add the speed feature
 const hidden = String(rest.hidden ?? "128,128").split(",").map(Number);
 // Quick mode trains the network on one fold only, so `deno task reproduce` stays short.
 const mlpFolds = flags.quick && real && rest.folds === undefined ? ["zara1"] : folds;
@@ -155,6 +156,7 @@ for (const name of folds) {
           timeBudgetSec: budget,
           hidden,
           neighbours,
+          speed: speedFeature,
           seed: flags.seed,
           mirror: !flags.quick,
           log: (l) => log(`[${name}] mlp ${l}`),

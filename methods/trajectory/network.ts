@@ -22,6 +22,8 @@ export interface ETNetwork {
   readonly featStd: Float64Array;
   /** Pooled neighbours the features were built with. */
   readonly neighbours: number;
+  /** Whether the features include the speed (see `FeatureOptions.speed`; default false). */
+  readonly speed?: boolean;
 }
 
 /** Options of {@link initNetwork}. */
@@ -32,6 +34,8 @@ export interface NetworkOptions {
   seed?: number;
   /** Pooled neighbours of the features (default 4). */
   neighbours?: number;
+  /** Whether the features include the speed (default false). */
+  speed?: boolean;
   /** Factor on the last layer's initial weights, so training starts near anchors-only (default 0.01). */
   outScale?: number;
 }
@@ -82,11 +86,20 @@ export function initNetwork(
       for (let i = 0; i < t.size; i++) t.data[i] *= s;
     }
   }
-  return { mlp, featMean, featStd, neighbours };
+  return { mlp, featMean, featStd, neighbours, speed: opts.speed ?? false };
 }
 
 /**
- * Standardizes raw features (`N × F`) with the network's statistics into a tensor.
+ * Standardized features are limited to ±3 training standard deviations: a test scene with,
+ * e.g., faster walkers than any training scene (eth) then gets the prediction for the edge of
+ * the training range instead of a ReLU network's linear extrapolation. This is part of the
+ * model (applied identically in training), not a repair of bad input.
+ */
+const CLIP_SIGMA = 3;
+
+/**
+ * Standardizes raw features (`N × F`) with the network's statistics into a tensor, limited to
+ * ±3 (training) standard deviations.
  *
  * @example
  * ```ts
@@ -104,7 +117,8 @@ export function standardize(net: ETNetwork, features: Float64Array): Tensor {
   const out = new Float64Array(features.length);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < F; c++) {
-      out[i * F + c] = (features[i * F + c] - net.featMean[c]) / net.featStd[c];
+      const z = (features[i * F + c] - net.featMean[c]) / net.featStd[c];
+      out[i * F + c] = Math.max(-CLIP_SIGMA, Math.min(CLIP_SIGMA, z));
     }
   }
   return new Tensor(out, [n, F]);

@@ -43,6 +43,8 @@ export interface TrainNetworkOptions {
   hidden?: number[];
   /** Pooled neighbours per agent (default 4; 0: no social features). */
   neighbours?: number;
+  /** Include the speed feature (default false; see `FeatureOptions.speed`). */
+  speed?: boolean;
   /** Seed of the weights and the shuffling (default 0). */
   seed?: number;
   /** Stop after the epoch during which this many seconds have passed (default: no limit). */
@@ -79,9 +81,10 @@ function prepare(
   net: ETNetwork | null,
   set: TrajectorySet,
   neighbours: number,
+  speed: boolean,
 ): Prepared & { raw: Float64Array } {
   const enc = encode(model, set);
-  const raw = agentFeatures(set, enc, model.k, { neighbours });
+  const raw = agentFeatures(set, enc, model.k, { neighbours, speed });
   const x = net ? standardize(net, raw) : new Tensor(new Float64Array(0), [0, 0]);
   return { n: set.count, x, enc, raw };
 }
@@ -126,7 +129,7 @@ export function predictCoefficients(
   net: ETNetwork,
   set: TrajectorySet,
 ): Float64Array {
-  return coefficientsOf(model, net, prepare(model, net, set, net.neighbours));
+  return coefficientsOf(model, net, prepare(model, net, set, net.neighbours, net.speed ?? false));
 }
 
 function coefficientsOf(model: ETModel, net: ETNetwork, p: Prepared): Float64Array {
@@ -195,10 +198,16 @@ export function trainNetwork(
   }
   const log = opts.log ?? ((l: string) => console.error(l));
   const fitSet = (opts.mirror ?? true) ? concatSets([train, mirrorY(train)]) : train;
-  const raw = prepare(model, null, fitSet, neighbours);
-  const net = initNetwork(model, raw.raw, { hidden: opts.hidden, seed: opts.seed, neighbours });
+  const speed = opts.speed ?? false;
+  const raw = prepare(model, null, fitSet, neighbours, speed);
+  const net = initNetwork(model, raw.raw, {
+    hidden: opts.hidden,
+    seed: opts.seed,
+    neighbours,
+    speed,
+  });
   const tr: Prepared = { ...raw, x: standardize(net, raw.raw) };
-  const va = prepare(model, net, val, neighbours);
+  const va = prepare(model, net, val, neighbours, speed);
   const vaFuture = splitHistoryFuture(val).future;
   const stepsPerEpoch = Math.ceil(tr.n / batch);
   const opt = adamw({
