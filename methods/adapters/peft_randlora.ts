@@ -69,7 +69,7 @@ export function readPeftRandLora(
   if (cfg.peft_type !== "RANDLORA") fail(file, `config peft_type is ${cfg.peft_type}`);
   const { tensors, metadata } = readSafetensors(weights, { name: file });
   const modules = new Map<string, Partial<PeftRandLoraModule>>();
-  const copies: Tensor[] = [];
+  const copies: ["randlora_A" | "randlora_B", Tensor][] = [];
   const replacements = new Map<string, Tensor>();
   let a = tensors.get("base_model.randlora_A"), b = tensors.get("base_model.randlora_B");
   for (const [key, t] of tensors) {
@@ -83,7 +83,7 @@ export function readPeftRandLora(
       m[leaf === "randlora_lambda" ? "lambda" : "gamma"] = t;
       modules.set(module, m);
     } else if (leaf === "randlora_A" || leaf === "randlora_B") {
-      copies.push(t);
+      copies.push([leaf, t]);
       if (leaf === "randlora_A") a ??= t;
       else b ??= t;
     } else if (isReplacement(cfg, rest)) {
@@ -95,8 +95,8 @@ export function readPeftRandLora(
   if (a === undefined || b === undefined) {
     fail(file, "the random bases randlora_A/randlora_B are not stored (save_projection=false)");
   }
-  for (const c of copies) {
-    if (!sameTensor(c, c.ndim === a.ndim && c.shape[1] === 1 ? a : b)) {
+  for (const [leaf, c] of copies) {
+    if (!sameTensor(c, leaf === "randlora_A" ? a : b)) {
       fail(file, "a module's copy of the bases differs from base_model.randlora_A/B");
     }
   }

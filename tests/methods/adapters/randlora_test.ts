@@ -225,3 +225,24 @@ Deno.test("RandLoRA factored branch equals x ΔWᵀ in both orientations", () =>
     assert.ok(maxDiff(randLoraApply(st, x), want) <= 1e-12 * maxAbs(want));
   }
 });
+
+Deno.test("RandLoRA PEFT files with a single basis (n_max = 1) and tampered base copies", () => {
+  const w = randn([6, 4], { seed: 1 });
+  const st = randomized(randLora.init(w, { r: 4, alpha: 8 }, new Rng(2)), 6); // k = 4 = r ⇒ n = 1
+  assert.equal(st.n, 1);
+  const files = writePeftRandLora({ q: st }, { target_modules: ["q"] });
+  const ad = readPeftAdapter(files.config, files.weights);
+  const merged = mergePeftAdapter(new Map([["q.weight", w]]), ad).get("q.weight")!;
+  const want = randLora.delta(st);
+  for (let i = 0; i < w.size; i++) {
+    assert.ok(Math.abs(merged.data[i] - w.data[i] - want.data[i]) < 1e-12);
+  }
+  const t = readSafetensors(files.weights).tensors;
+  const bad = t.get("base_model.model.q.randlora_B")!.clone();
+  bad.data[0] += 1;
+  t.set("base_model.model.q.randlora_B", bad);
+  assert.throws(
+    () => readPeftAdapter(files.config, writeSafetensors(t)),
+    /copy of the bases differs/,
+  );
+});
