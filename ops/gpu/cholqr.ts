@@ -121,7 +121,7 @@ export interface CholQrGpuOptions {
  * import { requestGpu } from "./device.ts";
  * import { cholQrGpu } from "./cholqr.ts";
  * import { tensor } from "../tensor.ts";
- * const gpu = await requestGpu({ allowFallback: true });
+ * const gpu = await requestGpu(); // null on a software-only machine: the example then skips
  * if (gpu) {
  *   const y = gpu.upload(tensor([[3, 1], [4, 2], [0, 2]]));
  *   const { q, r } = await cholQrGpu(y);

@@ -103,7 +103,7 @@ function groups(x: GpuTensor, n: number): [number, number, 1] {
  * import { requestGpu } from "./device.ts";
  * import { unaryGpu } from "./elementwise.ts";
  * import { tensor } from "../tensor.ts";
- * const gpu = await requestGpu({ allowFallback: true });
+ * const gpu = await requestGpu(); // null on a software-only machine: the example then skips
  * if (gpu) {
  *   const y = unaryGpu(gpu.upload(tensor([-2, 0, 3])), "sign");
  *   console.log((await y.read()).data); // Float32Array [-1, 0, 1]
@@ -125,7 +125,7 @@ export function unaryGpu(x: GpuTensor, op: UnaryOp): GpuTensor {
  * import { requestGpu } from "./device.ts";
  * import { absGpu } from "./elementwise.ts";
  * import { tensor } from "../tensor.ts";
- * const gpu = await requestGpu({ allowFallback: true });
+ * const gpu = await requestGpu(); // null on a software-only machine: the example then skips
  * if (gpu) {
  *   console.log((await absGpu(gpu.upload(tensor([-2, 3]))).read()).data); // Float32Array [2, 3]
  *   gpu.destroy();
@@ -141,7 +141,7 @@ export function absGpu(x: GpuTensor): GpuTensor {
  * import { requestGpu } from "./device.ts";
  * import { signGpu } from "./elementwise.ts";
  * import { tensor } from "../tensor.ts";
- * const gpu = await requestGpu({ allowFallback: true });
+ * const gpu = await requestGpu(); // null on a software-only machine: the example then skips
  * if (gpu) {
  *   console.log((await signGpu(gpu.upload(tensor([-2, 0]))).read()).data); // Float32Array [-1, 0]
  *   gpu.destroy();
@@ -167,7 +167,7 @@ function strides4(shape: readonly number[], out: number[]): number[] {
  * import { requestGpu } from "./device.ts";
  * import { binaryGpu } from "./elementwise.ts";
  * import { tensor } from "../tensor.ts";
- * const gpu = await requestGpu({ allowFallback: true });
+ * const gpu = await requestGpu(); // null on a software-only machine: the example then skips
  * if (gpu) {
  *   const a = gpu.upload(tensor([[1, 2], [3, 4]])), row = gpu.upload(tensor([10, 20]));
  *   console.log((await binaryGpu("add", a, row).read()).data); // Float32Array [11, 22, 13, 24]

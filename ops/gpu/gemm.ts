@@ -10,11 +10,31 @@ import { type GemmBounds, type GemmTile, gemmWgsl } from "./gemm_wgsl.ts";
 import { uniforms } from "./params.ts";
 
 /** Named tile configurations; `"auto"` chooses by shape, `"naive"` is the plain 16×16 kernel. */
-export type GemmKernel = "auto" | "large" | "medium" | "small" | "skinnyM" | "skinnyN" | "naive";
+export type GemmKernel =
+  | "auto"
+  | "large"
+  | "large16"
+  | "medium"
+  | "small"
+  | "skinnyM"
+  | "skinnyN"
+  | "naive";
 
-/** The tile of each configuration (8×8 micro-tiles for large, 4×4 otherwise). */
+/**
+ * The tile of each configuration (8×8 micro-tiles for large and the long side of the skinny
+ * ones, 4×4 otherwise).
+ *
+ * @example
+ * ```ts
+ * import { GEMM_TILES } from "./gemm.ts";
+ * console.log(GEMM_TILES.large); // { bm: 128, bn: 128, bk: 8, tm: 8, tn: 8 }
+ * ```
+ */
 export const GEMM_TILES: Readonly<Record<Exclude<GemmKernel, "auto" | "naive">, GemmTile>> = {
   large: { bm: 128, bn: 128, bk: 8, tm: 8, tn: 8 },
+  // Twice the k-depth per barrier pair (16 KiB of workgroup memory): fewer barriers, more
+  // registers; which of the two is faster is a per-GPU measurement (benches/gpu_bench.ts).
+  large16: { bm: 128, bn: 128, bk: 16, tm: 8, tn: 8 },
   medium: { bm: 64, bn: 64, bk: 16, tm: 4, tn: 4 },
   small: { bm: 32, bn: 32, bk: 8, tm: 4, tn: 4 },
   skinnyN: { bm: 128, bn: 32, bk: 16, tm: 8, tn: 4 },
@@ -55,7 +75,7 @@ function boundsMode(g: GemmGpuArgs, t: GemmTile): GemmBounds {
  * import { requestGpu } from "./device.ts";
  * import { gemmGpu } from "./gemm.ts";
  * import { tensor } from "../tensor.ts";
- * const gpu = await requestGpu({ allowFallback: true });
+ * const gpu = await requestGpu(); // null on a software-only machine: the example then skips
  * if (gpu) {
  *   const a = gpu.upload(tensor([[1, 2], [3, 4]])), c = gpu.empty([2, 2]);
  *   const args = { m: 2, n: 2, k: 2, batch: 1, transA: true, transB: false, strideA: 0, strideB: 0 };

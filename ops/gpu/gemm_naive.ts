@@ -77,7 +77,7 @@ export interface GemmGpuArgs {
  * import { requestGpu } from "./device.ts";
  * import { gemmNaive } from "./gemm_naive.ts";
  * import { tensor } from "../tensor.ts";
- * const gpu = await requestGpu({ allowFallback: true });
+ * const gpu = await requestGpu(); // null on a software-only machine: the example then skips
  * if (gpu) {
  *   const a = gpu.upload(tensor([[1, 2], [3, 4]])), c = gpu.empty([2, 2]);
  *   const args = { m: 2, n: 2, k: 2, batch: 1, transA: false, transB: false, strideA: 0, strideB: 0 };

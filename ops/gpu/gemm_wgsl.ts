@@ -33,12 +33,28 @@ export interface GemmTile {
 /** How the kernel handles the matrix edges. */
 export type GemmBounds = "aligned" | "vec4" | "scalar";
 
-/** Threads of a workgroup for tile `t`. */
+/**
+ * Threads of a workgroup for tile `t`.
+ *
+ * @example
+ * ```ts
+ * import { tileThreads } from "./gemm_wgsl.ts";
+ * console.log(tileThreads({ bm: 128, bn: 128, bk: 8, tm: 8, tn: 8 })); // 256
+ * ```
+ */
 export function tileThreads(t: GemmTile): number {
   return (t.bm / t.tm) * (t.bn / t.tn);
 }
 
-/** Throws a RangeError unless the tile's loads divide evenly among its threads. */
+/**
+ * Throws a RangeError unless the tile's loads divide evenly among its threads.
+ *
+ * @example
+ * ```ts
+ * import { checkTile } from "./gemm_wgsl.ts";
+ * checkTile({ bm: 64, bn: 64, bk: 16, tm: 4, tn: 4 }); // ok: 256 threads, one vec4 load each
+ * ```
+ */
 export function checkTile(t: GemmTile): void {
   const threads = tileThreads(t);
   const ok = t.tm % 4 === 0 && t.tn % 4 === 0 && t.bm % t.tm === 0 && t.bn % t.tn === 0 &&

@@ -74,7 +74,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
  * import { requestGpu } from "./device.ts";
  * import { gemvRows } from "./gemv.ts";
  * import { tensor } from "../tensor.ts";
- * const gpu = await requestGpu({ allowFallback: true });
+ * const gpu = await requestGpu(); // null on a software-only machine: the example then skips
  * if (gpu) {
  *   const a = gpu.upload(tensor([[1, 2], [3, 4]])), x = gpu.upload(tensor([1, 1]));
  *   const y = gpu.empty([2]);
@@ -108,7 +108,7 @@ export function gemvRows(
  * import { requestGpu } from "./device.ts";
  * import { gemvCols } from "./gemv.ts";
  * import { tensor } from "../tensor.ts";
- * const gpu = await requestGpu({ allowFallback: true });
+ * const gpu = await requestGpu(); // null on a software-only machine: the example then skips
  * if (gpu) {
  *   const a = gpu.upload(tensor([[1, 2], [3, 4]])), x = gpu.upload(tensor([1, 1]));
  *   const y = gpu.empty([2]);

@@ -82,7 +82,19 @@ export class GpuTensor {
   }
 }
 
-/** Throws a TypeError naming `fn` and `arg` unless `t` is a live GpuTensor. */
+/**
+ * Throws a TypeError naming `fn` and `arg` unless `t` is a GpuTensor (a RangeError if disposed).
+ *
+ * @example
+ * ```ts
+ * import { assertGpuTensor } from "./gpu_tensor.ts";
+ * try {
+ *   assertGpuTensor("f", "x", 3);
+ * } catch (e) {
+ *   console.log((e as Error).message); // f: x must be a GpuTensor, got number
+ * }
+ * ```
+ */
 export function assertGpuTensor(fn: string, arg: string, t: unknown): asserts t is GpuTensor {
   if (!(t instanceof GpuTensor)) {
     const what = t === null ? "null" : typeof t === "object" ? t.constructor?.name : typeof t;
@@ -91,7 +103,22 @@ export function assertGpuTensor(fn: string, arg: string, t: unknown): asserts t 
   if (t.disposed) throw new RangeError(`${fn}: ${arg} (${shapeStr(t.shape)}) is disposed`);
 }
 
-/** Throws a TypeError unless `a` and `b` live on the same Gpu. */
+/**
+ * Throws a TypeError naming `fn` unless `a` and `b` live on the same Gpu.
+ *
+ * @example
+ * ```ts
+ * import { requestGpu } from "./device.ts";
+ * import { assertSameGpu } from "./gpu_tensor.ts";
+ * import { tensor } from "../tensor.ts";
+ * const gpu = await requestGpu({ allowFallback: true });
+ * if (gpu) {
+ *   const a = gpu.upload(tensor([1]));
+ *   assertSameGpu("add", a, a); // ok
+ *   gpu.destroy();
+ * }
+ * ```
+ */
 export function assertSameGpu(fn: string, a: GpuTensor, b: GpuTensor): void {
   if (a.gpu !== b.gpu) throw new TypeError(`${fn}: a and b live on different Gpu devices`);
 }

@@ -6,9 +6,18 @@
  * @module
  */
 
-/** Usage flags of every pooled storage buffer: kernels read and write it, copies move it. */
-export const STORAGE_USAGE: number = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC |
-  GPUBufferUsage.COPY_DST;
+/**
+ * Usage flags of every pooled storage buffer: kernels read and write it, copies move it.
+ *
+ * @example
+ * ```ts
+ * import { STORAGE_USAGE } from "./pool.ts";
+ * console.log((STORAGE_USAGE & GPUBufferUsage.STORAGE) !== 0); // true
+ * ```
+ */
+// Literal flags (STORAGE 0x80 | COPY_SRC 0x04 | COPY_DST 0x08) rather than GPUBufferUsage, so
+// that importing this module works in a runtime without WebGPU (the CPU ops import ops/gpu/).
+export const STORAGE_USAGE: number = 0x80 | 0x04 | 0x08;
 
 /** Counters of a {@link BufferPool}, for leak tests and memory reports. */
 export interface PoolStats {

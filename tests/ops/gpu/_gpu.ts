@@ -5,7 +5,7 @@
 import { requestGpu } from "../../../ops/gpu/device.ts";
 import type { Gpu } from "../../../ops/gpu/device.ts";
 import { randn } from "../../../ops/random.ts";
-import { astype, Tensor } from "../../../ops/tensor.ts";
+import { astype, type Tensor } from "../../../ops/tensor.ts";
 
 // llvmpipe's worker threads spin at workgroup barriers; on a loaded 2-core machine that turns
 // millisecond kernels into 30-second ones. One rasterizer thread keeps the tests fast.

@@ -33,7 +33,12 @@ async function checkProduct(
   gc.dispose();
 }
 
-const KERNELS: GemmKernel[] = ["naive", ...Object.keys(GEMM_TILES) as GemmKernel[]];
+// large16 differs from large only in its k-depth (covered by medium and the skinny tiles), and
+// llvmpipe needs 30-70 s to compile its unrolled body; benches/gpu_bench.ts checks it against
+// the plain kernel on a real GPU.
+const KERNELS = (["naive", ...Object.keys(GEMM_TILES)] as GemmKernel[]).filter((k) =>
+  k !== "large16"
+);
 // Multiples of the tiles (aligned path), multiples of 4 only (vec4 path), odd (scalar path).
 const SHAPES: [number, number, number][] = [[64, 128, 32], [36, 68, 20], [33, 70, 19]];
 
@@ -161,6 +166,8 @@ Deno.test("gemmWgsl: named vec4 accumulators, no accumulator array, vec4 workgro
   );
 });
 
-Deno.test("no GPU buffer leaks after this file's tests", { ignore: noGpu }, () => {
+Deno.test("no GPU buffer leaks after this file's tests; device released", { ignore: noGpu }, () => {
   assert.equal(gpu!.stats().liveBuffers, 0);
+  // Destroying the device before exit avoids a crash in llvmpipe's teardown.
+  gpu!.destroy();
 });
