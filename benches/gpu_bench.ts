@@ -53,6 +53,22 @@ async function time(gpu: Gpu, op: () => GpuTensor, reps: number): Promise<number
   return (performance.now() - t0) / reps;
 }
 
+async function readAndDispose(t: GpuTensor): Promise<Float32Array> {
+  const data = (await t.read()).data as Float32Array;
+  t.dispose();
+  return data;
+}
+
+function relDiff(x: Float32Array, y: Float32Array): number {
+  let d = 0, m = 0;
+  for (let i = 0; i < x.length; i++) {
+    const e = Math.abs(x[i] - y[i]);
+    if (!(e <= d)) d = e; // NaN-sticky
+    m = Math.max(m, Math.abs(y[i]));
+  }
+  return d / (m || 1);
+}
+
 async function gemmRows(gpu: Gpu, sizes: number[], quick: boolean): Promise<Row[]> {
   const rows: Row[] = [];
   for (const n of sizes) {
@@ -60,13 +76,19 @@ async function gemmRows(gpu: Gpu, sizes: number[], quick: boolean): Promise<Row[
     const kernels: GemmKernel[] = n >= 2048
       ? ["auto", "large", "large16", "medium", "naive"]
       : ["auto", "naive"];
+    const ref = await readAndDispose(matmulGpu(a, b, { kernel: "naive" }));
     for (const kernel of kernels) {
       const reps = quick ? 2 : kernel === "naive" ? 3 : 20;
       const ms = await time(gpu, () => matmulGpu(a, b, { kernel }), reps);
       const tflops = 2 * n ** 3 / (ms * 1e-3) / 1e12;
-      const note = `${(tflops / CUBLAS_TFLOPS * 100).toFixed(1)}% of cuBLAS fp32`;
+      // A wrong fast kernel is worthless: every config is checked against the plain kernel.
+      const diff = relDiff(await readAndDispose(matmulGpu(a, b, { kernel })), ref);
+      const note = `${(tflops / CUBLAS_TFLOPS * 100).toFixed(1)}% of cuBLAS fp32; ` +
+        `max diff vs naive / max(C) = ${diff.toExponential(1)}`;
       rows.push({ what: `gemm ${kernel}`, size: `${n}`, ms, rate: tflops, unit: "TFLOP/s", note });
-      console.error(`gemm ${kernel} n=${n}: ${ms.toFixed(3)} ms, ${tflops.toFixed(2)} TFLOP/s`);
+      console.error(
+        `gemm ${kernel} n=${n}: ${ms.toFixed(3)} ms, ${tflops.toFixed(2)} TFLOP/s, ${note}`,
+      );
     }
     if (n === sizes[sizes.length - 1]) {
       for (const [transA, transB] of [[true, false], [false, true]]) {
@@ -151,7 +173,7 @@ async function report(args: string[]): Promise<void> {
   ];
   const table = rows.map((r) =>
     `| ${r.what} | ${r.size} | ${r.ms.toFixed(3)} | ${
-      r.rate ? r.rate.toFixed(2) : ""
+      r.rate ? r.rate.toPrecision(3) : ""
     } ${r.unit} | ${r.note} |`
   );
   console.log(`| op | size | ms | rate | note |\n|---|---|---|---|---|\n${table.join("\n")}`);
