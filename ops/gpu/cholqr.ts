@@ -13,7 +13,9 @@
  */
 import { Tensor } from "../tensor.ts";
 import type { GpuTensor } from "./gpu_tensor.ts";
+import { gemmGpu } from "./gemm.ts";
 import { matmulGpu } from "./matmul.ts";
+import { reduceGpu } from "./reduce.ts";
 
 const U32 = 2 ** -24;
 
@@ -79,10 +81,37 @@ function offIdentity(r: Float64Array, l: number): number {
   return e;
 }
 
+/**
+ * `YᵀY` for a tall m×l `y`. A plain GEMM would give only ⌈l/32⌉² workgroups, each looping over
+ * all m rows (latency-bound on a big GPU); instead the rows are split into c chunks of ≥ 64
+ * (c ≤ 64, c | m), the c partial Grams are one batched GEMM and a column sum adds them.
+ */
+function gramGpu(y: GpuTensor): GpuTensor {
+  const [m, l] = y.shape;
+  let c = Math.min(64, Math.floor(m / 64));
+  while (c > 1 && m % c !== 0) c--;
+  if (c <= 1) return matmulGpu(y, y, { transA: true });
+  const rows = m / c, gpu = y.gpu, parts = gpu.empty([c, l, l]);
+  const args = {
+    m: l,
+    n: l,
+    k: rows,
+    batch: c,
+    transA: true,
+    transB: false,
+    strideA: rows * l,
+    strideB: rows * l,
+  };
+  gemmGpu(gpu, args, y.buffer, y.buffer, parts.buffer);
+  const gram = reduceGpu(parts, "sum", { axis: 0 });
+  parts.dispose();
+  return gram;
+}
+
 /** One (shifted) Cholesky QR pass: returns `Q = Y·R⁻¹` (new GpuTensor) and `R` (f64). */
 async function cholQrPass(y: GpuTensor, shifted: boolean): Promise<[GpuTensor, Float64Array]> {
   const [m, l] = y.shape;
-  const gram = matmulGpu(y, y, { transA: true });
+  const gram = gramGpu(y);
   const g = Float64Array.from((await gram.read()).data);
   gram.dispose();
   let trace = 0;

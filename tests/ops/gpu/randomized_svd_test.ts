@@ -40,6 +40,27 @@ Deno.test("cholQrGpu: orthonormal Q and Y = QR on an ill-conditioned tall matrix
   q.dispose();
 });
 
+Deno.test(
+  "cholQrGpu: chunked Gram (batched GEMM + sum) on a long matrix",
+  { ignore: noGpu },
+  async () => {
+    // 600 rows: 8 chunks of 75 rows, so the split-K Gram path runs.
+    const y = randn([600, 7], { seed: 5 });
+    const gy = gpu!.upload(y);
+    const { q, r } = await cholQrGpu(gy);
+    const qc = await q.read();
+    assert.ok(orthError(qc) < 50 * 7 * U32, `orthogonality ${orthError(qc)}`);
+    const rec = matmul(astype(qc, "f64"), r);
+    const scale = new Tensor(new Float64Array(y.size).fill(Math.sqrt(600)), y.shape);
+    assert.ok(
+      maxScaledErr(rec, y, scale) < 100 * U32,
+      `reconstruction ${maxScaledErr(rec, y, scale)}`,
+    );
+    gy.dispose();
+    q.dispose();
+  },
+);
+
 for (const [m, n] of [[150, 90], [70, 160]]) {
   Deno.test(`randomizedSvdGpu ${m}x${n}: top-k spectrum, orthonormal factors, flipped signs`, {
     ignore: noGpu,
