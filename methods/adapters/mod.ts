@@ -2,6 +2,14 @@
  * The LoRA family of parameter-efficient adapters (`specs/adapters.md`) and Hugging Face PEFT
  * adapter files: read, write, merge into a base checkpoint, inspect.
  *
+ * Every method is an {@link AdapterMethod} (`init`, `delta`, `trainable`, `paramCount`;
+ * `merge`/`unmerge` are generic): `lora` (+ rsLoRA), `pissa`, `randLora`, `nola`, `loldu`,
+ * `dyLora`, `slora` / `nlora` / `intTune`, `flora`, `triAdapt`. BA-LoRA is PiSSA plus the
+ * regularizers of `ba_lora.ts`; DP-LoRA (`dpFedLora`, `rdpEpsilon`), MoLE (`moleForward`),
+ * CoLoRA (`faig`, `allocateRanks`) and Flexora (`unrolledHypergradient`, `selectLayers`) act
+ * across clients, experts or layers. Exports to PEFT LoRA: `peftLoraFromStates` with the
+ * per-method `…ToLora` converters, `pissaToPeft`; RandLoRA files: `writePeftRandLora`.
+ *
  * @example
  * ```ts
  * import { Rng, randn } from "../../ops/random.ts";
