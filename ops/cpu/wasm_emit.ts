@@ -183,6 +183,26 @@ export class Code {
   loop(): this {
     return this.raw(0x03, 0x40);
   }
+  /** `block` with no results (a forward branch target); close with {@link end}. */
+  block(): this {
+    return this.raw(0x02, 0x40);
+  }
+  /** `if` with no results on the i32 on the stack; close with {@link end}. */
+  if(): this {
+    return this.raw(0x04, 0x40);
+  }
+  /** `else` of an {@link if}. */
+  else(): this {
+    return this.raw(0x05);
+  }
+  /** `i32.eqz`. */
+  eqz(): this {
+    return this.raw(0x45);
+  }
+  /** `br depth`. */
+  br(depth: number): this {
+    return this.raw(0x0c, ...uleb(depth));
+  }
   /** `end` of a block, loop or function. */
   end(): this {
     return this.raw(0x0b);
