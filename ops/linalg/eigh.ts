@@ -8,7 +8,7 @@
 import { shapeStr, type Tensor } from "../tensor.ts";
 import { f64Matrix, scaleExponent, scalePow2_, toTensor } from "./dense.ts";
 import { applyQFromRows_, formQFromRows } from "./householder.ts";
-import { tridiagonalEigen_, tridiagonalize_ } from "./tridiag.ts";
+import { tridiagonalEigen_, tridiagonalize_, tridiagonalWorkspace } from "./tridiag.ts";
 import { tridiagonalEigenDc } from "./tridiag_dc.ts";
 import { simdWorkspace } from "./simd.ts";
 
@@ -60,7 +60,7 @@ export function eigh(a: Tensor, opts: EighOptions = {}): EighResult {
   }
   // The working copy lives in the SIMD kernels' memory when it can (tridiagonalization's
   // matrix-vector products then run there).
-  const simd = n >= 96 ? simdWorkspace([n * n, n]) : null;
+  const simd = n >= 96 ? simdWorkspace(tridiagonalWorkspace(n)) : null;
   const w = simd ? simd.arrays[0] : w0;
   if (simd) w.set(w0);
   const e = scaleExponent(w);

@@ -87,9 +87,9 @@ const NB = 32;
  * Reduces panels of {@link NB} rows (LAPACK `dlatrd`): within a panel each reflector's
  * matrix-vector product reads the not-yet-updated trailing matrix and corrects for the panel's
  * earlier reflectors (`A − V·Wᵀ − W·Vᵀ`); the trailing matrix is then updated once per panel by
- * two GEMMs. With `simd` (whose second array is an n-vector in the same memory as `w`), the
- * matrix-vector products run in the WebAssembly SIMD kernel. Returns the first row left for the
- * unblocked code.
+ * one GEMM. With `simd` (laid out as {@link tridiagonalWorkspace}, `w` its first array), the
+ * matrix-vector products and the panel corrections run in the WebAssembly SIMD kernels. Returns
+ * the first row left for the unblocked code.
  */
 function blockedPanels(
   w: Float64Array,
@@ -99,93 +99,134 @@ function blockedPanels(
   tau: Float64Array,
   simd: SimdWorkspace | null,
 ): number {
-  const vv = new Float64Array(n * NB), ww = new Float64Array(n * NB);
-  const x = new Float64Array(NB), y = new Float64Array(NB);
-  const p = simd ? simd.arrays[1] : new Float64Array(n);
+  const nb2 = 2 * NB;
+  const [p, vw, wv, xy, corr, zero2, zeroN, rowOut] = simd
+    ? simd.arrays.slice(1, 9)
+    : tridiagonalWorkspace(n).slice(1).map((len) => new Float64Array(len));
+  // The panel as [V | W] and [W | V] (n × 2·NB each): every correction is then one dot product
+  // with a row of one of them, and the trailing update one GEMM, A − [V W]·[W V]ᵀ.
+  const dots = (
+    a: Float64Array,
+    off: number,
+    rows: number,
+    v: Float64Array,
+    vOff: number,
+    out: Float64Array,
+    oOff: number,
+  ): void => {
+    if (simd) return simd.dotRows(a, off, nb2, rows, nb2, v, vOff, out, oOff);
+    for (let i = 0; i < rows; i++) {
+      let s = 0;
+      for (let t = 0; t < nb2; t++) s += a[off + i * nb2 + t] * v[vOff + t];
+      out[oOff + i] = s;
+    }
+  };
   let k0 = 0;
   for (; k0 + NB < n - 2 - NB; k0 += NB) {
-    vv.fill(0);
-    ww.fill(0);
+    vw.fill(0);
+    wv.fill(0);
     for (let jj = 0; jj < NB; jj++) {
       const j = k0 + jj, rj = j * n;
-      // Bring row j up to date with the panel's earlier reflectors.
+      // Bring row j up to date with the panel's earlier reflectors: w[j, c] −= [V W]_j·[W V]_c.
       if (jj > 0) {
-        const bj = j * NB;
-        for (let c = j; c < n; c++) {
-          const bc = c * NB;
-          let acc = 0;
-          for (let t = 0; t < jj; t++) acc += vv[bj + t] * ww[bc + t] + ww[bj + t] * vv[bc + t];
-          w[rj + c] -= acc;
-        }
+        dots(wv, j * nb2, n - j, vw, j * nb2, rowOut, 0);
+        for (let c = j; c < n; c++) w[rj + c] -= rowOut[c - j];
       }
       d[j] = w[rj + j];
       const tj = makeReflector(w, rj + j + 1, 1, n - j - 1);
       tau[j] = tj;
       e[j] = w[rj + j + 1];
       w[rj + j + 1] = 1;
+      const rows = n - j - 1;
       // p = τ·(A − V·Wᵀ − W·Vᵀ)·v over rows j+1…, v = row j from column j+1.
-      if (simd) {
-        simd.dotRows(w, (j + 1) * n + j + 1, n, n - j - 1, n - j - 1, w, rj + j + 1, p, j + 1);
-      } else {
+      if (simd) simd.dotRows(w, (j + 1) * n + j + 1, n, rows, rows, w, rj + j + 1, p, j + 1);
+      else {
         for (let i = j + 1; i < n; i++) {
           const ri = i * n;
-          let acc0 = 0, acc1 = 0, c = j + 1;
-          for (; c + 1 < n; c += 2) {
-            acc0 += w[ri + c] * w[rj + c];
-            acc1 += w[ri + c + 1] * w[rj + c + 1];
-          }
-          if (c < n) acc0 += w[ri + c] * w[rj + c];
-          p[i] = acc0 + acc1;
+          let acc = 0;
+          for (let c = j + 1; c < n; c++) acc += w[ri + c] * w[rj + c];
+          p[i] = acc;
         }
       }
-      // x = Wᵀv, y = Vᵀv, accumulated row by row (contiguous in the panel arrays)
-      x.fill(0);
-      y.fill(0);
-      for (let i = j + 1; i < n; i++) {
-        const vi = w[rj + i], bi = i * NB;
-        for (let t = 0; t < jj; t++) {
-          x[t] += ww[bi + t] * vi;
-          y[t] += vv[bi + t] * vi;
+      if (jj > 0) {
+        // xy = [W V]ᵀ·v, then corr = [V W]·xy
+        xy.fill(0);
+        if (simd) {
+          simd.rowsAxpyAxpy(
+            wv,
+            (j + 1) * nb2,
+            nb2,
+            rows,
+            nb2,
+            zero2,
+            0,
+            zeroN,
+            0,
+            w,
+            rj + j + 1,
+            xy,
+            0,
+          );
+        } else {
+          for (let i = j + 1; i < n; i++) {
+            const vi = w[rj + i], bi = i * nb2;
+            for (let t = 0; t < nb2; t++) xy[t] += wv[bi + t] * vi;
+          }
         }
+        dots(vw, (j + 1) * nb2, rows, xy, 0, corr, j + 1);
+      } else {
+        corr.fill(0);
       }
       let pv = 0;
       for (let i = j + 1; i < n; i++) {
-        let corr = 0;
-        for (let t = 0; t < jj; t++) corr += vv[i * NB + t] * x[t] + ww[i * NB + t] * y[t];
-        p[i] = tj * (p[i] - corr);
+        p[i] = tj * (p[i] - corr[i]);
         pv += p[i] * w[rj + i];
       }
       const half = 0.5 * tj * pv;
       for (let i = j + 1; i < n; i++) {
-        vv[i * NB + jj] = w[rj + i];
-        ww[i * NB + jj] = p[i] - half * w[rj + i];
+        const vi = w[rj + i], wi = p[i] - half * vi, bi = i * nb2;
+        vw[bi + jj] = vi;
+        vw[bi + NB + jj] = wi;
+        wv[bi + jj] = wi;
+        wv[bi + NB + jj] = vi;
       }
     }
-    // Trailing update A ← A − V·Wᵀ − W·Vᵀ on rows/columns k0+NB…
+    // Trailing update A ← A − [V W]·[W V]ᵀ on rows/columns k0+NB…
     const kb = k0 + NB, r = n - kb;
-    const common = { m: r, n: r, k: NB, lda: NB, ldb: NB, transB: true, c: w, ldc: n };
     gemm({
-      ...common,
-      a: vv,
-      aOffset: kb * NB,
-      b: ww,
-      bOffset: kb * NB,
+      m: r,
+      n: r,
+      k: nb2,
+      a: vw,
+      aOffset: kb * nb2,
+      lda: nb2,
+      b: wv,
+      bOffset: kb * nb2,
+      ldb: nb2,
+      transB: true,
+      c: w,
       cOffset: kb * n + kb,
-      alpha: -1,
-      beta: 1,
-    });
-    gemm({
-      ...common,
-      a: ww,
-      aOffset: kb * NB,
-      b: vv,
-      bOffset: kb * NB,
-      cOffset: kb * n + kb,
+      ldc: n,
       alpha: -1,
       beta: 1,
     });
   }
   return k0;
+}
+
+/**
+ * Lengths of the arrays {@link tridiagonalize_} uses from a SIMD workspace, in order: the
+ * matrix (n²), p, the panels [V W] and [W V] (n·2·NB each), xy (2·NB), corr (n), zeros (2·NB),
+ * zeros (n), a row buffer (n).
+ *
+ * @example
+ * ```ts
+ * import { tridiagonalWorkspace } from "./tridiag.ts";
+ * console.log(tridiagonalWorkspace(4)[0]); // 16
+ * ```
+ */
+export function tridiagonalWorkspace(n: number): number[] {
+  return [n * n, n, n * 2 * NB, n * 2 * NB, 2 * NB, n, 2 * NB, n, n];
 }
 
 /** Row i, columns c0…: `A[i, j] −= v_i·q_j + q_i·v_j` with v stored in row `vr` from col vr+1. */
