@@ -187,16 +187,21 @@ function secularEigen(
     for (let i = 0; i < k; i++) if (i !== j) p *= -diff(i, j) / (d[i] - d[j]);
     zh[j] = (z[j] < 0 ? -1 : 1) * Math.sqrt(Math.max(p, 0));
   }
-  const y = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) {
-    let s = 0;
-    for (let j = 0; j < k; j++) {
-      const v = zh[j] / diff(i, j);
-      y[j * k + i] = v;
-      s += v * v;
+  // Row by row (contiguous writes); the column norms are accumulated on the way.
+  const y = new Float64Array(k * k), norm2 = new Float64Array(k), base = new Float64Array(k);
+  for (let i = 0; i < k; i++) base[i] = d[origin[i]]; // the pole root i is measured from
+  for (let j = 0; j < k; j++) {
+    const dj = d[j], zj = zh[j], row = j * k;
+    for (let i = 0; i < k; i++) {
+      const v = zj / ((dj - base[i]) - tau[i]);
+      y[row + i] = v;
+      norm2[i] += v * v;
     }
-    const inv = 1 / Math.sqrt(s);
-    for (let j = 0; j < k; j++) y[j * k + i] *= inv;
+  }
+  for (let i = 0; i < k; i++) norm2[i] = 1 / Math.sqrt(norm2[i]);
+  for (let j = 0; j < k; j++) {
+    const row = j * k;
+    for (let i = 0; i < k; i++) y[row + i] *= norm2[i];
   }
   return { lambda, y };
 }
