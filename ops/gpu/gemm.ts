@@ -14,6 +14,7 @@ export type GemmKernel =
   | "auto"
   | "large"
   | "large16"
+  | "tall"
   | "medium"
   | "small"
   | "skinnyM"
@@ -35,6 +36,9 @@ export const GEMM_TILES: Readonly<Record<Exclude<GemmKernel, "auto" | "naive">, 
   // Twice the k-depth per barrier pair (16 KiB of workgroup memory): fewer barriers, more
   // registers; which of the two is faster is a per-GPU measurement (benches/gpu_bench.ts).
   large16: { bm: 128, bn: 128, bk: 16, tm: 8, tn: 8 },
+  // 8×8 micro-tiles on half the block (128 threads): twice the blocks of `large` for mid sizes
+  // (n ≈ 1024) at the same arithmetic intensity per thread.
+  tall: { bm: 128, bn: 64, bk: 8, tm: 8, tn: 8 },
   medium: { bm: 64, bn: 64, bk: 16, tm: 4, tn: 4 },
   small: { bm: 32, bn: 32, bk: 8, tm: 4, tn: 4 },
   skinnyN: { bm: 128, bn: 32, bk: 16, tm: 8, tn: 4 },
