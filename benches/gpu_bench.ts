@@ -87,7 +87,18 @@ async function gemmRows(gpu: Gpu, sizes: number[], quick: boolean): Promise<Row[
       const diff = relDiff(await readAndDispose(matmulGpu(a, b, { kernel })), ref);
       const note = `${(tflops / CUBLAS_TFLOPS * 100).toFixed(1)}% of cuBLAS fp32; ` +
         `max diff vs naive / max(C) = ${diff.toExponential(1)}`;
-      rows.push({ what: `gemm ${kernel}`, size: `${n}`, ms, rate: tflops, unit: "TFLOP/s", note });
+      const errors = gpu.takeErrors();
+      if (errors.length) {
+        console.error(`gemm ${kernel} n=${n}: WebGPU errors: ${errors.join("; ")}`);
+      }
+      rows.push({
+        what: `gemm ${kernel}`,
+        size: `${n}`,
+        ms,
+        rate: tflops,
+        unit: "TFLOP/s",
+        note: errors.length ? `INVALID: ${errors[0]}` : note,
+      });
       console.error(
         `gemm ${kernel} n=${n}: ${ms.toFixed(3)} ms, ${tflops.toFixed(2)} TFLOP/s, ${note}`,
       );

@@ -145,6 +145,7 @@ export class Gpu {
   #pending = 0;
   #uniformsFree: GPUBuffer[] = [];
   #uniformsInFlight: GPUBuffer[] = [];
+  #errors: string[] = [];
 
   /** Wraps a created device; use {@link requestGpu} instead of calling this. */
   constructor(device: GPUDevice, info: GpuInfo, limits: GpuLimits, hasTimestamps = false) {
@@ -153,6 +154,22 @@ export class Gpu {
     this.limits = limits;
     this.hasTimestamps = hasTimestamps;
     this.#pool = new BufferPool(device);
+    // WebGPU reports invalid pipelines and dispatches asynchronously, not as exceptions: keep the
+    // messages (bounded) so that tests and benches can tell a wrong run from a fast one.
+    device.addEventListener("uncapturederror", (e) => {
+      const msg = (e as GPUUncapturedErrorEvent).error?.message ?? String(e);
+      if (this.#errors.length < 20) this.#errors.push(msg);
+    });
+    device.lost.then((info) => {
+      if (info.reason !== "destroyed") this.#errors.push(`device lost: ${info.message}`);
+    });
+  }
+
+  /** Returns and clears the WebGPU validation/device errors seen so far (at most 20 kept). */
+  takeErrors(): string[] {
+    const e = this.#errors;
+    this.#errors = [];
+    return e;
   }
 
   /**

@@ -77,6 +77,21 @@ Deno.test("pool: repeated same-size tensors reuse one buffer", { ignore: noGpu }
   assert.equal(g.stats().created, created);
 });
 
+Deno.test(
+  "takeErrors: an invalid shader is reported, not silently ignored",
+  { ignore: noGpu },
+  async () => {
+    const g = gpu!;
+    g.takeErrors();
+    g.pipeline("deliberately_invalid", "@compute @workgroup_size(1) fn main() { let x: f32 = ; }");
+    await g.sync();
+    await new Promise((r) => setTimeout(r, 50)); // the error event is delivered asynchronously
+    const errors = g.takeErrors();
+    assert.ok(errors.length >= 1, "no error reported");
+    assert.deepEqual(g.takeErrors(), []);
+  },
+);
+
 Deno.test("bucketSize: covers the request, wastes at most 25 %, rejects bad sizes", () => {
   for (const n of [0, 1, 256, 257, 1000, 4096, 5000, 123457, 2 ** 28]) {
     const b = bucketSize(n);
@@ -96,8 +111,11 @@ Deno.test("empty: refuses a tensor beyond the binding limit", { ignore: noGpu },
   );
 });
 
-Deno.test("no GPU buffer leaks after this file's tests; device released", { ignore: noGpu }, () => {
+Deno.test("no GPU buffer leaks or WebGPU errors after this file's tests; device released", {
+  ignore: noGpu,
+}, () => {
   assert.equal(gpu!.stats().liveBuffers, 0);
+  assert.deepEqual(gpu!.takeErrors(), [], "WebGPU validation errors");
   assert.equal(gpu!.stats().liveBytes, 0);
   // Destroying the device before exit avoids a crash in llvmpipe's teardown.
   gpu!.destroy();

@@ -197,8 +197,11 @@ Deno.test("transposeGpu: exact, odd shapes and batches", { ignore: noGpu }, asyn
   }
 });
 
-Deno.test("no GPU buffer leaks after this file's tests; device released", { ignore: noGpu }, () => {
+Deno.test("no GPU buffer leaks or WebGPU errors after this file's tests; device released", {
+  ignore: noGpu,
+}, () => {
   assert.equal(gpu!.stats().liveBuffers, 0);
+  assert.deepEqual(gpu!.takeErrors(), [], "WebGPU validation errors");
   // Destroying the device before exit avoids a crash in llvmpipe's teardown.
   gpu!.destroy();
 });

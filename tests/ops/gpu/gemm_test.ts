@@ -166,8 +166,11 @@ Deno.test("gemmWgsl: named vec4 accumulators, no accumulator array, vec4 workgro
   );
 });
 
-Deno.test("no GPU buffer leaks after this file's tests; device released", { ignore: noGpu }, () => {
+Deno.test("no GPU buffer leaks or WebGPU errors after this file's tests; device released", {
+  ignore: noGpu,
+}, () => {
   assert.equal(gpu!.stats().liveBuffers, 0);
+  assert.deepEqual(gpu!.takeErrors(), [], "WebGPU validation errors");
   // Destroying the device before exit avoids a crash in llvmpipe's teardown.
   gpu!.destroy();
 });

@@ -117,8 +117,11 @@ Deno.test("randomizedSvdGpu: bad k and options are RangeErrors", { ignore: noGpu
   ga.dispose();
 });
 
-Deno.test("no GPU buffer leaks after this file's tests; device released", { ignore: noGpu }, () => {
+Deno.test("no GPU buffer leaks or WebGPU errors after this file's tests; device released", {
+  ignore: noGpu,
+}, () => {
   assert.equal(gpu!.stats().liveBuffers, 0);
+  assert.deepEqual(gpu!.takeErrors(), [], "WebGPU validation errors");
   // Destroying the device before exit avoids a crash in llvmpipe's teardown.
   gpu!.destroy();
 });
