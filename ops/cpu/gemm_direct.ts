@@ -49,7 +49,7 @@ export interface DirectBlocks {
   kc?: number;
   /** Columns of op(B) per packed block (default: as many as `packElems` allows). */
   nc?: number;
-  /** Most elements of the C buffer (default 2^16, so it stays in L2). */
+  /** Most elements of the C buffer when it holds a band of rows (default 2^18). */
   cElems?: number;
   /** Most elements of packed op(B) (default 2^20 f64, 2^21 f32: L3-sized). */
   packElems?: number;
@@ -57,6 +57,8 @@ export interface DirectBlocks {
   stageElems?: number;
   /** Compute Cᵀ = op(B)ᵀ·op(A)ᵀ (default: whichever the cost model prefers). */
   swap?: boolean;
+  /** Loop of the macro-kernel that is outer (default: `ir` when the B block fits in L1). */
+  order?: "ir" | "jr";
 }
 
 /** Tuned on the reference machine (AMD Zen 5: 48 KiB L1d, 1 MiB L2). */
@@ -121,119 +123,171 @@ interface Oriented {
   swap: boolean;
 }
 
-function run(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): void {
-  const { A, B, m, n } = o, k = g.k;
-  const dtype = kern.cfg.dtype, es = dtype === "f64" ? 8 : 4, def = DEFAULTS[dtype];
-  const { mr, unroll } = kern.cfg, nr = kern.cfg.nv * lanes(dtype);
-  const kc = blocks.kc ?? def.kc;
-  const packElems = blocks.packElems ?? def.packElems;
-  const nc = Math.min(n, blocks.nc ?? Math.max(nr, Math.floor(packElems / k / nr) * nr));
-  const ncMax = roundUp(nc, nr);
-  // Rows per C block: the tuned MC, fewer when a wide block would push C out of L2.
-  const cElems = blocks.cElems ?? 1 << 16;
-  const mcFit = Math.max(mr, Math.floor(cElems / ncMax / mr) * mr);
-  const mc = roundUp(Math.min(blocks.mc ?? Math.min(def.mc, mcFit), roundUp(m, mr)), mr);
-  // Copy op(A) in bands of whole depth when a band of MC rows fits, else per (block, KC depths).
-  const stageElems = blocks.stageElems ?? 1 << 19;
-  const ks = mc * k <= stageElems ? k : Math.min(k, kc);
-  const band = ks === k
-    ? Math.min(roundUp(m, mr), Math.max(mc, Math.floor(stageElems / k / mc) * mc))
-    : mc;
-  // Memory: C block, packed op(B) (all depths), copied band of op(A) and its slack.
-  const cAt = DATA, bAt = cAt + roundUp(mc * ncMax * es, 64);
-  const aAt = bAt + roundUp(k * ncMax * es, 64);
-  // A copy's row stride is at most its width + STAGE_GAP (see `stage`).
-  const aElems = A.rowMajor ? (band + mr) * (ks + STAGE_GAP) : ks * (band + STAGE_GAP) + mr;
-  gemmMemory(aAt + aElems * es);
-  const w = memoryView(dtype);
-  w[ALPHA_AT / es] = g.alpha ?? 1;
-  const beta = g.beta ?? 0, cOff = g.cOffset ?? 0;
-  const args = { g, kern, o, w, es, mr, nr, unroll, kc, cAt, bAt, aAt, beta, cOff };
-  for (let jc = 0; jc < n; jc += nc) {
-    const ncb = Math.min(nc, n - jc), ncPad = roundUp(ncb, nr);
-    packB(w, bAt / es, B, 0, jc, k, ncb, nr, k);
-    for (let ib = 0; ib < m; ib += band) {
-      const rows = Math.min(band, m - ib);
-      const ld = ks === k ? stageA(w, aAt, es, A, ib, rows, 0, k, mr) : 0;
-      for (let ic = ib; ic < ib + rows; ic += mc) {
-        const mcb = Math.min(mc, ib + rows - ic);
-        const blk = { jc, ncb, ncPad, ic, mcb, ib, ld, ks };
-        cBlock(args, blk);
-      }
-    }
-  }
-}
-
-/** Everything {@link cBlock} needs about the call. */
-interface Ctx {
-  g: GemmArgs;
-  kern: Kernels;
-  o: Oriented;
-  w: Float32Array | Float64Array;
+/** Where one call's loops and buffers go (element counts; addresses in bytes). */
+interface Plan {
   es: number;
   mr: number;
   nr: number;
   unroll: number;
   kc: number;
+  nc: number;
+  mc: number;
+  /** Rows of the kernel's A copied at once, and depths per copy. */
+  band: number;
+  ks: number;
+  /** The kernel walks B micro-panels inside A micro-panels (`ir`) or the other way (`jr`). */
+  order: "ir" | "jr";
   cAt: number;
   bAt: number;
   aAt: number;
-  beta: number;
-  cOff: number;
 }
 
-/** One MC×NC block of C: load or overwrite, all depths, copy out. */
-function cBlock(
-  x: Ctx,
-  b: {
-    jc: number;
-    ncb: number;
-    ncPad: number;
-    ic: number;
-    mcb: number;
-    ib: number;
-    ld: number;
-    ks: number;
-  },
-): void {
-  const { g, o, w, es, mr, nr, unroll, kc } = x, k = g.k;
-  const cw = x.cAt / es, ldc = g.ldc;
-  // Element (ic, jc) of the kernel's C is C[ic][jc], or C[jc][ic] when swapped.
-  const cEl = x.cOff + (o.swap ? b.jc * ldc + b.ic : b.ic * ldc + b.jc);
-  if (x.beta !== 0) {
-    if (o.swap) loadCT(w, cw, b.ncPad, g.c, cEl, ldc, b.ncb, b.mcb, x.beta);
-    else loadC(w, cw, b.ncPad, g.c, cEl, ldc, b.mcb, b.ncb, x.beta);
+function plan(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): Plan {
+  const { A, m, n } = o, k = g.k;
+  const dtype = kern.cfg.dtype, es = dtype === "f64" ? 8 : 4, def = DEFAULTS[dtype];
+  const { mr, unroll } = kern.cfg, nr = kern.cfg.nv * lanes(dtype);
+  const kc = blocks.kc ?? def.kc, mPad = roundUp(m, mr);
+  const packElems = blocks.packElems ?? def.packElems;
+  const nc = Math.min(n, blocks.nc ?? Math.max(nr, Math.floor(packElems / k / nr) * nr));
+  const ncMax = roundUp(nc, nr), cElems = blocks.cElems ?? 1 << 18;
+  // A single depth block stores each C block right after computing it: keep that one in L2.
+  const mcFit = k <= kc ? Math.max(mr, Math.floor(L2_C_BYTES / es / ncMax / mr) * mr) : def.mc;
+  const mc = Math.min(roundUp(blocks.mc ?? Math.min(def.mc, mcFit), mr), mPad);
+  const stageElems = blocks.stageElems ?? 1 << 19;
+  let band: number, ks: number;
+  if (A.rowMajor) {
+    // Stored rows are rows of A: copy whole depths for as many MC blocks as fit.
+    ks = mc * k <= stageElems
+      ? k
+      : Math.min(k, Math.max(kc, Math.floor(stageElems / mc / kc) * kc));
+    band = ks === k ? Math.max(mc, Math.floor(stageElems / k / mc) * mc) : mc;
+  } else {
+    // Stored rows are depths: copy rows as wide as the C buffer allows (long, cheap copies).
+    band = Math.max(mc, Math.floor(cElems / ncMax / mc) * mc);
+    band = Math.min(band, mPad);
+    ks = band * k <= stageElems
+      ? k
+      : Math.min(k, Math.max(kc, Math.floor(stageElems / band / kc) * kc));
   }
-  const tile = o.A.rowMajor ? x.kern.tileR : x.kern.tileD;
-  for (let ps = 0; ps < k; ps += b.ks) {
-    const kse = Math.min(b.ks, k - ps);
-    // A band of whole depth was copied by the caller; otherwise copy this block's depths now.
-    const i0 = b.ks === k ? b.ib : b.ic;
-    const ld = b.ks === k ? b.ld : stageA(w, x.aAt, es, o.A, b.ic, b.mcb, ps, kse, mr);
-    for (let pc = ps; pc < ps + kse; pc += kc) {
-      const kcb = Math.min(kc, ps + kse - pc);
-      const [ri, rp] = o.A.rowMajor ? [ld, 1] : [1, ld];
-      const a = x.aAt + ((b.ic - i0) * ri + (pc - ps) * rp) * es;
-      tile(
-        a,
-        ld * es,
-        mr * ri * es,
-        x.bAt + pc * nr * es,
-        k * nr * es,
-        x.cAt,
-        b.ncPad * es,
-        Math.ceil(b.mcb / mr),
-        b.ncPad / nr,
-        Math.floor(kcb / unroll),
-        kcb % unroll,
-        ALPHA_AT,
-        x.beta !== 0 || pc > 0 ? 1 : 0,
-      );
+  band = Math.min(band, mPad);
+  const cRows = ks === k ? mc : roundUp(band, mr);
+  const order = blocks.order ?? (Math.min(kc, k) * ncMax * es <= IR_B_BYTES ? "ir" : "jr");
+  // Memory: C buffer, packed op(B) (all depths), the copy of A and the slack its edge reads.
+  const cAt = DATA, bAt = cAt + roundUp(cRows * ncMax * es, 64);
+  const aAt = bAt + roundUp(k * ncMax * es, 64);
+  // A copy's row stride is at most its width + STAGE_GAP (see `stage`).
+  const aElems = A.rowMajor ? roundUp(band, mr) * (ks + STAGE_GAP) : ks * (band + STAGE_GAP) + mr;
+  gemmMemory(aAt + aElems * es);
+  return { es, mr, nr, unroll, kc, nc, mc, band, ks, order, cAt, bAt, aAt };
+}
+
+/** Bytes of a C block that should stay in L2 between the kernel and the copy out. */
+const L2_C_BYTES = 1 << 19;
+/** Largest B block (depth block × columns) for which A micro-panels go outer. */
+const IR_B_BYTES = 48 << 10;
+
+function run(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): void {
+  const p = plan(g, kern, blocks, o), { A, B, m, n } = o, k = g.k;
+  const { es, nr, nc, band, ks } = p;
+  const w = memoryView(kern.cfg.dtype);
+  w[ALPHA_AT / es] = g.alpha ?? 1;
+  for (let jc = 0; jc < n; jc += nc) {
+    const ncb = Math.min(nc, n - jc), ncPad = roundUp(ncb, nr);
+    packB(w, p.bAt / es, B, 0, jc, k, ncb, nr, k);
+    for (let ib = 0; ib < m; ib += band) {
+      const rows = Math.min(band, m - ib);
+      for (let ps = 0; ps < k; ps += ks) {
+        const depth = Math.min(ks, k - ps);
+        const ld = stageA(w, p.aAt, es, A, ib, rows, ps, depth, p.mr);
+        for (let ic = ib; ic < ib + rows; ic += p.mc) {
+          const mcb = Math.min(p.mc, ib + rows - ic);
+          const blk = { jc, ncb, ncPad, ic, mcb, ib, ld, ps, depth };
+          // Depth in one piece: each C block is finished here; else when the band is.
+          const cRow = ks === k ? 0 : ic - ib;
+          if (ps === 0) loadBlock(g, p, o, w, blk, cRow);
+          kernelCalls(g, p, kern, o, w, blk, cRow);
+          if (ks === k) storeBlock(g, p, o, w, { ...blk, ic, mcb }, 0);
+        }
+      }
+      if (ks < k) storeBlock(g, p, o, w, { jc, ncb, ncPad, ic: ib, mcb: rows }, 0);
     }
   }
-  if (o.swap) storeCT(g.c, cEl, ldc, w, cw, b.ncPad, b.ncb, b.mcb);
-  else storeC(g.c, cEl, ldc, w, cw, b.ncPad, b.mcb, b.ncb);
 }
+
+/** Where a C block sits: columns `jc …` (ncb of them, padded to ncPad), rows `ic …`. */
+interface CBlock {
+  jc: number;
+  ncb: number;
+  ncPad: number;
+  ic: number;
+  mcb: number;
+}
+
+/** A C block with the copy of A it reads: band from row `ib`, depths `ps …`, row stride `ld`. */
+interface KBlock extends CBlock {
+  ib: number;
+  ld: number;
+  ps: number;
+  depth: number;
+}
+
+/** Element (ic, jc) of the kernel's C is C[ic][jc], or C[jc][ic] when swapped. */
+function cElem(g: GemmArgs, o: Oriented, b: CBlock): number {
+  return (g.cOffset ?? 0) + (o.swap ? b.jc * g.ldc + b.ic : b.ic * g.ldc + b.jc);
+}
+
+/** beta ≠ 0: brings beta·C into the buffer (beta = 0: the first kernel call overwrites it). */
+function loadBlock(g: GemmArgs, p: Plan, o: Oriented, w: Data, b: CBlock, cRow: number): void {
+  const beta = g.beta ?? 0;
+  if (beta === 0) return;
+  const at = (p.cAt / p.es) + cRow * b.ncPad, c = cElem(g, o, b);
+  if (o.swap) loadCT(w, at, b.ncPad, g.c, c, g.ldc, b.ncb, b.mcb, beta);
+  else loadC(w, at, b.ncPad, g.c, c, g.ldc, b.mcb, b.ncb, beta);
+}
+
+function storeBlock(g: GemmArgs, p: Plan, o: Oriented, w: Data, b: CBlock, cRow: number): void {
+  const at = (p.cAt / p.es) + cRow * b.ncPad, c = cElem(g, o, b);
+  if (o.swap) storeCT(g.c, c, g.ldc, w, at, b.ncPad, b.ncb, b.mcb);
+  else storeC(g.c, c, g.ldc, w, at, b.ncPad, b.mcb, b.ncb);
+}
+
+/** The kernel over one C block and the depths of the current copy of A, KC at a time. */
+function kernelCalls(
+  g: GemmArgs,
+  p: Plan,
+  kern: Kernels,
+  o: Oriented,
+  _w: Data,
+  b: KBlock,
+  cRow: number,
+): void {
+  const { es, mr, nr, unroll, kc } = p, k = g.k, beta = g.beta ?? 0;
+  const tile = o.A.rowMajor
+    ? (p.order === "ir" ? kern.tileRi : kern.tileR)
+    : (p.order === "ir" ? kern.tileDi : kern.tileD);
+  const [ri, rp] = o.A.rowMajor ? [b.ld, 1] : [1, b.ld];
+  const cAt = p.cAt + cRow * b.ncPad * es;
+  for (let pc = b.ps; pc < b.ps + b.depth; pc += kc) {
+    const kcb = Math.min(kc, b.ps + b.depth - pc);
+    tile(
+      p.aAt + ((b.ic - b.ib) * ri + (pc - b.ps) * rp) * es,
+      b.ld * es,
+      mr * ri * es,
+      p.bAt + pc * nr * es,
+      k * nr * es,
+      cAt,
+      b.ncPad * es,
+      Math.ceil(b.mcb / mr),
+      b.ncPad / nr,
+      Math.floor(kcb / unroll),
+      kcb % unroll,
+      ALPHA_AT,
+      beta !== 0 || pc > 0 ? 1 : 0,
+    );
+  }
+}
+
+type Data = Float32Array | Float64Array;
 
 /**
  * Copies rows `i0 … i0+rows-1`, depths `p0 … p0+depth-1` of the kernel's A into wasm memory at

@@ -23,13 +23,17 @@ const P_A = 0, P_AS = 1, P_APANEL = 2, P_B = 3, P_BPANEL = 4, P_C = 5, P_LDC = 6
 const P_NP = 8, P_KMAIN = 9, P_KREM = 10, P_ALPHA = 11, P_ACC = 12, N_PARAMS = 13;
 // i32 locals.
 const L_JR = 13, L_IR = 14, L_APAN = 15, L_BPAN = 16, L_BP = 17, L_KK = 18, L_CP = 19;
-const L_CCOL = 20, L_ROW = 21, L_AP = 22; // L_AP.. : one address per tile row (R) or one (D)
+const L_CCOL = 20, L_ROW = 21, L_TSTEP = 22;
+const L_AP = 23; // L_AP…: one address per tile row (R) or one (D)
 
 /** How a macro-kernel addresses A. */
 type AMode = "R" | "D";
+/** Which micro-panel loop is outer: over B's (`jr`, BLIS's order) or over A's (`ir`). */
+type Order = "jr" | "ir";
 
 /**
- * Builds the module with the two exports `tileR` and `tileD`, both
+ * Builds the module with four exports, `tileR` and `tileD` (loop over B micro-panels outer) and
+ * `tileRi` and `tileDi` (loop over A micro-panels outer), all
  * `(a, aStride, aPanel, b, bPanel, c, ldcBytes, mPanels, nPanels, kMain, kRem, alphaAddr,
  * accumulate)`: for `nPanels` micro-panels of packed B (each `depth × nr`, `bPanel` bytes apart,
  * element (p, j) at `p·nr + j`) and `mPanels` MR-row micro-panels of A (`aPanel` bytes apart),
@@ -46,17 +50,18 @@ type AMode = "R" | "D";
  */
 export function emitDirectKernels(cfg: KernelConfig, shared = false): Uint8Array<ArrayBuffer> {
   checkConfig(cfg);
-  const funcs = (["R", "D"] as const).map((mode) => {
+  const variants = [["R", "jr"], ["D", "jr"], ["R", "ir"], ["D", "ir"]] as const;
+  const funcs = variants.map(([mode, order]) => {
     const aRegs = mode === "R" ? cfg.mr : 1;
     const locals = [
       ...new Array(L_AP + aRegs - N_PARAMS).fill(I32),
       ...new Array(cfg.mr * cfg.nv + cfg.nv + 1).fill(V128),
     ];
     return {
-      name: `tile${mode}`,
+      name: `tile${mode}${order === "ir" ? "i" : ""}`,
       params: new Array(N_PARAMS).fill(I32),
       locals,
-      body: tileBody(cfg, mode),
+      body: tileBody(cfg, mode, order),
     };
   });
   return encodeModule({
@@ -67,7 +72,7 @@ export function emitDirectKernels(cfg: KernelConfig, shared = false): Uint8Array
   });
 }
 
-function tileBody(cfg: KernelConfig, mode: AMode): Code {
+function tileBody(cfg: KernelConfig, mode: AMode, order: Order): Code {
   const { mr, nv, unroll } = cfg;
   const es = cfg.dtype === "f64" ? 8 : 4, ln = lanes(cfg.dtype), nr = nv * ln;
   const vBase = L_AP + (mode === "R" ? mr : 1);
@@ -112,30 +117,53 @@ function tileBody(cfg: KernelConfig, mode: AMode): Code {
     c.end().end();
   };
 
-  c.get(P_B).set(L_BPAN).get(P_C).set(L_CCOL).get(P_NP).set(L_JR);
-  c.loop(); // over NR-wide micro-panels of B (jr)
-  c.get(P_A).set(L_APAN).get(L_CCOL).set(L_CP).get(P_MP).set(L_IR);
-  c.loop(); // over MR-tall micro-panels of A (ir)
-  for (let i = 0; i < mr; i++) for (let v = 0; v < nv; v++) c.zero().set(acc(i, v));
-  c.get(L_BPAN).set(L_BP).get(L_APAN).set(L_AP);
-  if (mode === "R") {
-    for (let i = 1; i < mr; i++) {
-      c.get(L_AP + i - 1).get(P_AS).add().set(L_AP + i);
+  c.get(P_LDC).i32(mr).mul().set(L_TSTEP);
+  /** One MR×NR tile: A micro-panel at `apan`, B micro-panel at `bpan`, C tile at `cp`. */
+  const tile = (): void => {
+    for (let i = 0; i < mr; i++) for (let v = 0; v < nv; v++) c.zero().set(acc(i, v));
+    c.get(L_BPAN).set(L_BP).get(L_APAN).set(L_AP);
+    if (mode === "R") {
+      for (let i = 1; i < mr; i++) c.get(L_AP + i - 1).get(P_AS).add().set(L_AP + i);
     }
+    counted(P_KMAIN, () => depthSteps(unroll));
+    counted(P_KREM, () => depthSteps(1));
+    emitStoreC(c, cfg, acc, aReg);
+  };
+  const countDown = (i: number): void => {
+    c.get(i).i32(1).sub().set(i).get(i).brIf(0);
+  };
+  if (order === "jr") {
+    // B micro-panel outer (stays in L1), A micro-panels inner (stream from L2): BLIS's order.
+    c.get(P_B).set(L_BPAN).get(P_C).set(L_CCOL).get(P_NP).set(L_JR);
+    c.loop();
+    c.get(P_A).set(L_APAN).get(L_CCOL).set(L_CP).get(P_MP).set(L_IR);
+    c.loop();
+    tile();
+    c.get(L_CP).get(L_TSTEP).add().set(L_CP).incBy(L_APAN, P_APANEL);
+    countDown(L_IR);
+    c.end();
+    c.incBy(L_BPAN, P_BPANEL).inc(L_CCOL, nr * es);
+    countDown(L_JR);
+    c.end();
+  } else {
+    // A micro-panel outer (stays in L1), B micro-panels inner: for a few columns of B, so that
+    // A streams through the cache once however it is laid out.
+    c.get(P_A).set(L_APAN).get(P_C).set(L_CCOL).get(P_MP).set(L_IR);
+    c.loop();
+    c.get(P_B).set(L_BPAN).get(L_CCOL).set(L_CP).get(P_NP).set(L_JR);
+    c.loop();
+    tile();
+    c.inc(L_CP, nr * es).incBy(L_BPAN, P_BPANEL);
+    countDown(L_JR);
+    c.end();
+    c.incBy(L_APAN, P_APANEL).get(L_CCOL).get(L_TSTEP).add().set(L_CCOL);
+    countDown(L_IR);
+    c.end();
   }
-  counted(P_KMAIN, () => depthSteps(unroll));
-  counted(P_KREM, () => depthSteps(1));
-  emitStoreC(c, cfg, acc, aReg);
-  c.incBy(L_APAN, P_APANEL);
-  c.get(L_IR).i32(1).sub().set(L_IR).get(L_IR).brIf(0);
-  c.end();
-  c.incBy(L_BPAN, P_BPANEL).inc(L_CCOL, nr * es);
-  c.get(L_JR).i32(1).sub().set(L_JR).get(L_JR).brIf(0);
-  c.end();
   return c;
 }
 
-/** `C = alpha·acc` or `C = alpha·acc + C` for the tile at `cp`; moves `cp` one tile down. */
+/** `C = alpha·acc` or `C = alpha·acc + C` for the tile at `cp`. */
 function emitStoreC(
   c: Code,
   cfg: KernelConfig,
@@ -168,7 +196,6 @@ function emitStoreC(
   c.else();
   rows(false);
   c.end();
-  c.get(L_ROW).set(L_CP);
 }
 
 function checkConfig(cfg: KernelConfig): void {

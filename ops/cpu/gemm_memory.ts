@@ -13,7 +13,7 @@ export type Macro = (...args: number[]) => void;
 
 /**
  * The compiled kernels for one configuration: the packed macro-kernel (used by the two-thread
- * path) and the two direct macro-kernels (`tileR`, `tileD`, see `gemm_kernel_direct.ts`).
+ * path) and the four direct macro-kernels (see `gemm_kernel_direct.ts`).
  *
  * @example
  * ```ts
@@ -31,6 +31,10 @@ export interface Kernels {
   tileR: Macro;
   /** Direct macro-kernel, depth-major A. */
   tileD: Macro;
+  /** Direct macro-kernel, row-major A, loop over A micro-panels outer. */
+  tileRi: Macro;
+  /** Direct macro-kernel, depth-major A, loop over A micro-panels outer. */
+  tileDi: Macro;
 }
 
 let memory: WebAssembly.Memory | null = null;
@@ -124,6 +128,8 @@ export function kernelsFor(cfg: KernelConfig): Kernels {
       macro: packed.exports.macro as Macro,
       tileR: direct.exports.tileR as Macro,
       tileD: direct.exports.tileD as Macro,
+      tileRi: direct.exports.tileRi as Macro,
+      tileDi: direct.exports.tileDi as Macro,
     };
     compiled.set(key, k);
   }
