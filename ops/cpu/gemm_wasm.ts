@@ -50,6 +50,8 @@ export interface WasmGemmOptions {
   stageElems?: number;
   /** One thread: compute Cᵀ = op(B)ᵀ·op(A)ᵀ (default: as the cost model prefers). */
   swap?: boolean;
+  /** One thread: the macro-kernel's outer loop, over A (`ir`) or B (`jr`) micro-panels. */
+  order?: "ir" | "jr";
   /**
    * Split the product with the helper thread: `true` whenever it is ready, `false` never;
    * default: as set by {@link setGemmThreads}, from {@link THREADS_MIN_FLOPS} on.
