@@ -4,7 +4,12 @@
  * `benches/numpy_gemm.py`. Results: `benches/RESULTS.md`, section "CPU GEMM".
  */
 import { Matrix } from "ml-matrix";
+import { gemm } from "../ops/cpu/gemm.ts";
+import { defaultConfig } from "../ops/cpu/gemm_kernel.ts";
+import { kernelsFor } from "../ops/cpu/gemm_memory.ts";
+import { gemmThreaded } from "../ops/cpu/gemm_threaded.ts";
 import { gemmTs } from "../ops/cpu/gemm_ts.ts";
+import type { GemmArgs } from "../ops/cpu/gemm_types.ts";
 import { gemmWasm, startGemmThreads } from "../ops/cpu/gemm_wasm.ts";
 import { matmul } from "../ops/matmul.ts";
 import { randn } from "../ops/random.ts";
@@ -21,6 +26,14 @@ function naive(a: Tensor, b: Tensor): Float64Array | Float32Array {
     }
   }
   return c;
+}
+
+/** The packed (TypeScript-packing) driver on this thread alone: the GEMM before the direct path. */
+function gemmPacked(g: GemmArgs): void {
+  const dtype = g.c instanceof Float64Array ? "f64" : "f32";
+  const kern = kernelsFor(defaultConfig(dtype, true));
+  const kc = dtype === "f64" ? 256 : 512;
+  gemmThreaded(g, kern, { mc: 96, kc, nc: 4096, cElems: 1 << 22 }, false);
 }
 
 function toMl(t: Tensor): Matrix {
@@ -74,6 +87,36 @@ for (const n of [8, 16, 32]) {
   Deno.bench(`WebAssembly kernel ${n}`, { group }, () => {
     gemmWasm({ ...args, c: new Float64Array(n * n) });
   });
+}
+
+// Skinny (low-rank) products: one small dimension, as in randomizedSvd, LoRA and panel updates.
+// Baseline: the packed driver (gemm_threaded.ts) on this thread alone, packing A and B in
+// TypeScript as the one-thread GEMM did before the direct path. numpy: benches/numpy_gemm.py.
+const skinny = [
+  ["A·Ω 2000x2000·2000x42", 2000, 42, 2000, false],
+  ["Qᵀ·A 2000x42ᵀ·2000x2000", 42, 2000, 2000, true],
+  ["4096x16·16x4096", 4096, 4096, 16, false],
+  ["512x4096·4096x16", 512, 16, 4096, false],
+] as const;
+for (const dtype of ["f64", "f32"] as const) {
+  for (const [name, m, n, k, transA] of skinny) {
+    const a = randn(transA ? [k, m] : [m, k], { seed: 1, dtype });
+    const b = randn([k, n], { seed: 2, dtype });
+    const c = dtype === "f64" ? new Float64Array(m * n) : new Float32Array(m * n);
+    const args = { m, n, k, a: a.data, lda: transA ? m : k, b: b.data, ldb: n, c, ldc: n, transA };
+    const group = `gemm skinny ${dtype} ${name}`;
+    const few = { n: 10, warmup: 2 };
+    Deno.bench(
+      `packed, TS packing (before) ${dtype} ${name}`,
+      { group, baseline: true, ...few },
+      () => {
+        gemmPacked(args);
+      },
+    );
+    Deno.bench(`ours gemm ${dtype} ${name}`, { group, ...few }, () => {
+      gemm(args);
+    });
+  }
 }
 
 // Does the second thread pay on this machine? (It is off by default; see THREADS_MIN_FLOPS.)

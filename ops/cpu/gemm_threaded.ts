@@ -43,7 +43,8 @@ const roundUp = (x: number, q: number): number => Math.ceil(x / q) * q;
 
 /**
  * `C = alpha·op(A)·op(B) + beta·C` split over this thread and the helper (k > 0, alpha ≠ 0,
- * m, n > 0; the caller checked). Runs on this thread alone when the helper is not ready.
+ * m, n > 0; the caller checked). Runs on this thread alone when the helper is not ready, or
+ * when `helper` is false (the packed path as a one-thread baseline for benches).
  *
  * @example
  * ```ts
@@ -56,7 +57,12 @@ const roundUp = (x: number, q: number): number => Math.ceil(x / q) * q;
  * console.log(c); // Float64Array [7, 10, 15, 22]
  * ```
  */
-export function gemmThreaded(g: GemmArgs, kern: Kernels, blocks: ThreadedBlocks): void {
+export function gemmThreaded(
+  g: GemmArgs,
+  kern: Kernels,
+  blocks: ThreadedBlocks,
+  helper = true,
+): void {
   const { m, n, k, c, ldc } = g;
   const dtype = kern.cfg.dtype, es = dtype === "f64" ? 8 : 4;
   const { mr, unroll } = kern.cfg, nr = kern.cfg.nv * lanes(dtype);
@@ -100,7 +106,8 @@ export function gemmThreaded(g: GemmArgs, kern: Kernels, blocks: ThreadedBlocks)
           CSTEP: mr * ncPad * es,
           CHUNKS: Math.ceil(panels / mcp),
         };
-        runOnPool(job, kern.macro);
+        if (helper) runOnPool(job, kern.macro);
+        else kern.macro(aAt, bAt, cAt, panels, job.NP, job.KS, job.LDC, ALPHA_AT);
       }
       storeC(c, cEl, ldc, w, cAt / es, ncPad, rows, ncb);
     }
