@@ -74,10 +74,10 @@ async function gemmRows(gpu: Gpu, sizes: number[], quick: boolean): Promise<Row[
   for (const n of sizes) {
     const a = fill(gpu, [n, n], 1), b = fill(gpu, [n, n], 2);
     const kernels: GemmKernel[] = n >= 2048
-      ? ["auto", "large", "large16", "tall", "medium", "naive"]
+      ? ["auto", "large", "largeDb", "large16", "tall", "medium", "naive"]
       : quick
       ? ["auto", "naive"]
-      : ["auto", "large", "tall", "medium", "naive"];
+      : ["auto", "large", "largeDb", "tall", "medium", "naive"];
     const ref = await readAndDispose(matmulGpu(a, b, { kernel: "naive" }));
     for (const kernel of kernels) {
       const reps = quick ? 2 : kernel === "naive" ? 3 : 20;

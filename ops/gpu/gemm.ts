@@ -14,6 +14,7 @@ export type GemmKernel =
   | "auto"
   | "large"
   | "large16"
+  | "largeDb"
   | "tall"
   | "medium"
   | "small"
@@ -36,6 +37,8 @@ export const GEMM_TILES: Readonly<Record<Exclude<GemmKernel, "auto" | "naive">, 
   // Twice the k-depth per barrier pair (16 KiB of workgroup memory): fewer barriers, more
   // registers; which of the two is faster is a per-GPU measurement (benches/gpu_bench.ts).
   large16: { bm: 128, bn: 128, bk: 16, tm: 8, tn: 8 },
+  // Double-buffered workgroup tiles: one barrier per k-slice (16 KiB of workgroup memory).
+  largeDb: { bm: 128, bn: 128, bk: 8, tm: 8, tn: 8, db: true },
   // 8×8 micro-tiles on half the block (128 threads): twice the blocks of `large` for mid sizes
   // (n ≈ 1024) at the same arithmetic intensity per thread.
   tall: { bm: 128, bn: 64, bk: 8, tm: 8, tn: 8 },

@@ -28,6 +28,8 @@ export interface GemmTile {
   tm: number;
   /** Columns of C per thread (multiple of 4). */
   tn: number;
+  /** Double-buffer the workgroup tiles: one barrier per k-slice instead of two (2× memory). */
+  db?: boolean;
 }
 
 /** How the kernel handles the matrix edges. */
@@ -130,7 +132,7 @@ function fetchLines(o: Operand, threads: number, bounds: GemmBounds, k0: string)
 }
 
 /** Lines that store the fetched registers into the k-major workgroup tile `s{A,B}`. */
-function stageLines(o: Operand, threads: number): string[] {
+function stageLines(o: Operand, threads: number, base = ""): string[] {
   const per = o.tr * o.tc / 4 / threads, vpr = o.tc / 4, sideV = o.side / 4;
   const lines: string[] = [];
   for (let s = 0; s < per; s++) {
@@ -139,14 +141,71 @@ function stageLines(o: Operand, threads: number): string[] {
       // stored row = an m (or n) index, stored columns = 4 consecutive k: scatter k-major.
       lines.push(`{ let sr = ${v} / ${vpr}u; let kq = (${v} % ${vpr}u) * 4u;`);
       for (let j = 0; j < 4; j++) {
-        lines.push(`  s${o.name}[(kq + ${j}u) * ${sideV}u + sr / 4u][sr % 4u] = ${reg}[${j}];`);
+        lines.push(
+          `  s${o.name}[${base}(kq + ${j}u) * ${sideV}u + sr / 4u][sr % 4u] = ${reg}[${j}];`,
+        );
       }
       lines.push(`}`);
     } else {
-      lines.push(`s${o.name}[${v}] = ${reg};`);
+      lines.push(`s${o.name}[${base}${v}] = ${reg};`);
     }
   }
   return lines;
+}
+
+/** Fetch next slice, multiply the staged one, barrier, stage the next, barrier. */
+function singleLoop(
+  t: GemmTile,
+  a: Operand,
+  b: Operand,
+  threads: number,
+  bounds: GemmBounds,
+): string {
+  return `for (var k0 = 0u; k0 < p.K; k0 += ${t.bk}u) {
+    let kn = k0 + ${t.bk}u;
+    if (kn < p.K) {
+      ${fetchLines(a, threads, bounds, "kn").join("\n      ")}
+      ${fetchLines(b, threads, bounds, "kn").join("\n      ")}
+    }
+    ${computeLines(t).join("\n    ")}
+    workgroupBarrier();
+    if (kn < p.K) {
+      ${stageLines(a, threads).join("\n      ")}
+      ${stageLines(b, threads).join("\n      ")}
+    }
+    workgroupBarrier();
+  }`;
+}
+
+/**
+ * Double-buffered: multiply buffer `cur` while staging the next slice into `1 - cur`; one
+ * barrier per slice suffices because every thread has finished reading `cur` before any thread
+ * passes the barrier and starts overwriting it in the following iteration.
+ */
+function doubleLoop(
+  t: GemmTile,
+  a: Operand,
+  b: Operand,
+  threads: number,
+  bounds: GemmBounds,
+): string {
+  const sizeA = t.bk * t.bm / 4, sizeB = t.bk * t.bn / 4;
+  return `var cur = 0u;
+  for (var k0 = 0u; k0 < p.K; k0 += ${t.bk}u) {
+    let kn = k0 + ${t.bk}u;
+    let nxt = 1u - cur;
+    if (kn < p.K) {
+      ${fetchLines(a, threads, bounds, "kn").join("\n      ")}
+      ${fetchLines(b, threads, bounds, "kn").join("\n      ")}
+    }
+    ${computeLines(t, `cur * ${sizeA}u + `, `cur * ${sizeB}u + `).join("\n    ")}
+    if (kn < p.K) {
+      ${stageLines(a, threads, `nxt * ${sizeA}u + `).join("\n      ")}
+      ${stageLines(b, threads, `nxt * ${sizeB}u + `).join("\n      ")}
+    }
+    workgroupBarrier();
+    cur = nxt;
+  }`;
 }
 
 function accName(row: number, h: number): string {
@@ -154,16 +213,16 @@ function accName(row: number, h: number): string {
 }
 
 /** The unrolled multiply of one staged slice: BK steps of GM + GN vec4 loads and TM·GN fmas. */
-function computeLines(t: GemmTile): string[] {
+function computeLines(t: GemmTile, baseA = "", baseB = ""): string[] {
   const gm = t.tm / 4, gn = t.tn / 4, ty = t.bm / t.tm, tx = t.bn / t.tn;
   const lines: string[] = [];
   for (let kk = 0; kk < t.bk; kk++) {
     lines.push("{");
     for (let g = 0; g < gm; g++) {
-      lines.push(`  let a${g} = sA[${kk * t.bm / 4}u + ${g * ty}u + ty];`);
+      lines.push(`  let a${g} = sA[${baseA}${kk * t.bm / 4}u + ${g * ty}u + ty];`);
     }
     for (let h = 0; h < gn; h++) {
-      lines.push(`  let b${h} = sB[${kk * t.bn / 4}u + ${h * tx}u + tx];`);
+      lines.push(`  let b${h} = sB[${baseB}${kk * t.bn / 4}u + ${h * tx}u + tx];`);
     }
     for (let g = 0; g < gm; g++) {
       for (let i = 0; i < 4; i++) {
@@ -227,6 +286,7 @@ export function gemmWgsl(
 ): string {
   checkTile(t);
   const threads = tileThreads(t), tx = t.bn / t.tn;
+  const nbuf = t.db ? 2 : 1, sizeA = t.bk * t.bm / 4, sizeB = t.bk * t.bn / 4;
   const [a, b] = operands(t, transA, transB);
   const elem = bounds === "scalar" ? "f32" : "vec4<f32>";
   const perA = a.tr * a.tc / 4 / threads, perB = b.tr * b.tc / 4 / threads;
@@ -253,8 +313,8 @@ struct Params { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32
 @group(0) @binding(1) var<storage, read> A: array<${elem}>;
 @group(0) @binding(2) var<storage, read> B: array<${elem}>;
 @group(0) @binding(3) var<storage, read_write> C: array<${elem}>;
-var<workgroup> sA: array<vec4<f32>, ${t.bk * t.bm / 4}>;
-var<workgroup> sB: array<vec4<f32>, ${t.bk * t.bn / 4}>;
+var<workgroup> sA: array<vec4<f32>, ${nbuf * sizeA}>;
+var<workgroup> sB: array<vec4<f32>, ${nbuf * sizeB}>;
 var<private> aOffG: u32;
 var<private> bOffG: u32;
 ${scalarLoads}
@@ -276,20 +336,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   ${stageLines(a, threads).join("\n  ")}
   ${stageLines(b, threads).join("\n  ")}
   workgroupBarrier();
-  for (var k0 = 0u; k0 < p.K; k0 += ${t.bk}u) {
-    let kn = k0 + ${t.bk}u;
-    if (kn < p.K) {
-      ${fetchLines(a, threads, bounds, "kn").join("\n      ")}
-      ${fetchLines(b, threads, bounds, "kn").join("\n      ")}
-    }
-    ${computeLines(t).join("\n    ")}
-    workgroupBarrier();
-    if (kn < p.K) {
-      ${stageLines(a, threads).join("\n      ")}
-      ${stageLines(b, threads).join("\n      ")}
-    }
-    workgroupBarrier();
-  }
+  ${t.db ? doubleLoop(t, a, b, threads, bounds) : singleLoop(t, a, b, threads, bounds)}
   ${storeLines(t, bounds).join("\n  ")}
 }
 `;
