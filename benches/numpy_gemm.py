@@ -11,23 +11,38 @@ import time
 import numpy as np
 
 
-def bench(dtype, n, reps):
+def bench(dtype, n, reps, m=None, k=None, trans_a=False, label=None):
+    """Times op(A) @ B with op(A) m×k and B k×n (square n×n×n by default)."""
+    m = n if m is None else m
+    k = n if k is None else k
     rng = np.random.default_rng(0)
-    a = rng.standard_normal((n, n)).astype(dtype)
-    b = rng.standard_normal((n, n)).astype(dtype)
-    a @ b  # warm up (thread pool, caches)
+    a = rng.standard_normal((k, m) if trans_a else (m, k)).astype(dtype)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    op_a = a.T if trans_a else a  # a view: BLAS reads it transposed, as our transA does
+    op_a @ b  # warm up (thread pool, caches)
     times, cpu = [], []
     for _ in range(reps):
         t, c = time.perf_counter(), time.process_time()
-        a @ b
+        op_a @ b
         times.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
     times.sort()
     best, med = times[0], times[len(times) // 2]
-    cpu_gf = 2 * n**3 * reps / max(sum(cpu), 1e-9) / 1e9
-    print(f"numpy {np.dtype(dtype).name} n={n}: best {best * 1e3:.3f} ms, "
-          f"median {med * 1e3:.3f} ms, {2 * n**3 / best / 1e9:.1f} GFLOP/s (wall, best), "
+    flops = 2 * m * n * k
+    cpu_gf = flops * reps / max(sum(cpu), 1e-9) / 1e9
+    name = label or f"n={n}"
+    print(f"numpy {np.dtype(dtype).name} {name}: best {best * 1e3:.3f} ms, "
+          f"median {med * 1e3:.3f} ms, {flops / best / 1e9:.1f} GFLOP/s (wall, best), "
           f"{cpu_gf:.1f} GFLOP/s per CPU-second")
+
+
+# The skinny (low-rank) shapes of benches/gemm_bench.ts: (label, m, n, k, transA).
+SKINNY = [
+    ("A.Omega 2000x2000.2000x42", 2000, 42, 2000, False),
+    ("Q^T.A 2000x42^T.2000x2000", 42, 2000, 2000, True),
+    ("4096x16.16x4096", 4096, 4096, 16, False),
+    ("512x4096.4096x16", 512, 16, 4096, False),
+]
 
 
 if __name__ == "__main__":
@@ -35,3 +50,6 @@ if __name__ == "__main__":
     for dtype, n in [(np.float64, 128), (np.float64, 256), (np.float64, 512), (np.float64, 1024),
                      (np.float32, 512), (np.float32, 1024)]:
         bench(dtype, n, 50 if n <= 256 else 20)
+    for dtype in (np.float64, np.float32):
+        for label, m, n, k, trans_a in SKINNY:
+            bench(dtype, n, 30, m=m, k=k, trans_a=trans_a, label=label)
