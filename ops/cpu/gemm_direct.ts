@@ -79,7 +79,7 @@ interface Role {
 const roundUp = (x: number, q: number): number => Math.ceil(x / q) * q;
 
 /** Estimated cost in ns per element of copying (A role), packing (B role) and storing C. */
-const COST = { stage: 0.4, pack: 1.2, store: 0.3, storeT: 1.0 };
+const COST = { stage: 0.4, pack: 0.6, store: 0.3, storeT: 1.0 };
 
 /** Whether computing Cᵀ is cheaper: the kernel copies its A operand but packs its B operand. */
 function preferSwap(m: number, n: number, k: number): boolean {
@@ -140,6 +140,8 @@ interface Plan {
   cAt: number;
   bAt: number;
   aAt: number;
+  /** Byte address of the plain copy of op(B) that the wasm packers read. */
+  rawAt: number;
 }
 
 function plan(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): Plan {
@@ -177,8 +179,10 @@ function plan(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): Pl
   const aAt = bAt + roundUp(k * ncMax * es, 64);
   // A copy's row stride is at most its width + STAGE_GAP (see `stage`).
   const aElems = A.rowMajor ? roundUp(band, mr) * (ks + STAGE_GAP) : ks * (band + STAGE_GAP) + mr;
-  gemmMemory(aAt + aElems * es);
-  return { es, mr, nr, unroll, kc, nc, mc, band, ks, order, cAt, bAt, aAt };
+  const rawAt = aAt + roundUp(aElems * es, 64);
+  const rawElems = k * ncMax + STAGE_GAP * Math.max(k, ncMax);
+  gemmMemory(rawAt + rawElems * es);
+  return { es, mr, nr, unroll, kc, nc, mc, band, ks, order, cAt, bAt, aAt, rawAt };
 }
 
 /** Bytes of a C block that should stay in L2 between the kernel and the copy out. */
@@ -193,7 +197,7 @@ function run(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): voi
   w[ALPHA_AT / es] = g.alpha ?? 1;
   for (let jc = 0; jc < n; jc += nc) {
     const ncb = Math.min(nc, n - jc), ncPad = roundUp(ncb, nr);
-    packB(w, p.bAt / es, B, 0, jc, k, ncb, nr, k);
+    packOpB(w, kern, p, B, jc, k, ncb);
     for (let ib = 0; ib < m; ib += band) {
       const rows = Math.min(band, m - ib);
       for (let ps = 0; ps < k; ps += ks) {
@@ -288,6 +292,44 @@ function kernelCalls(
 }
 
 type Data = Float32Array | Float64Array;
+
+/**
+ * Packs columns `j0 … j0+cols-1` of op(B), all k depths, into NR-column panels at `p.bAt`: full
+ * panels by the wasm SIMD packers from a plain copy of B in wasm memory, the last partial panel
+ * (and, for B stored n×k, the depths past the last whole L-step) in TypeScript.
+ */
+function packOpB(
+  w: Data,
+  kern: Kernels,
+  p: Plan,
+  B: Operand,
+  j0: number,
+  k: number,
+  cols: number,
+): void {
+  const { es, nr } = p, full = Math.floor(cols / nr), L = lanes(kern.cfg.dtype);
+  if (full > 0) {
+    const raw = p.rawAt / es;
+    if (!B.trans) {
+      const ld = stage(w, raw, B.data, B.off, B.ld, 0, k, j0, full * nr);
+      kern.packN(p.rawAt, ld * es, p.bAt, k, full);
+    } else {
+      const ld = stage(w, raw, B.data, B.off, B.ld, j0, full * nr, 0, k);
+      const groups = Math.floor(k / L);
+      kern.packT(p.rawAt, ld * es, p.bAt, groups, full, k * nr * es);
+      // The last k mod L depths of each panel: element (p, j) = raw[j·ld + p].
+      for (let s = 0; s < full; s++) {
+        for (let d = groups * L; d < k; d++) {
+          const dst = p.bAt / es + (s * k + d) * nr, src = raw + s * nr * ld + d;
+          for (let j = 0; j < nr; j++) w[dst + j] = w[src + j * ld];
+        }
+      }
+    }
+  }
+  if (cols > full * nr) {
+    packB(w, p.bAt / es + full * nr * k, B, 0, j0 + full * nr, k, cols - full * nr, nr, k);
+  }
+}
 
 /**
  * Copies rows `i0 … i0+rows-1`, depths `p0 … p0+depth-1` of the kernel's A into wasm memory at

@@ -16,6 +16,7 @@
  * @module
  */
 import { type KernelConfig, lanes } from "./gemm_kernel.ts";
+import { packFuncs } from "./gemm_pack_emit.ts";
 import { Code, encodeModule, I32, Simd, V128 } from "./wasm_emit.ts";
 
 // Parameters of `tileR` / `tileD` (all i32).
@@ -39,7 +40,8 @@ type Order = "jr" | "ir";
  * element (p, j) at `p·nr + j`) and `mPanels` MR-row micro-panels of A (`aPanel` bytes apart),
  * over `depth = kMain·unroll + kRem` steps, it sets `C = alpha·A·B` (accumulate = 0) or adds it
  * (accumulate = 1) in the row-major C block at `c` with row stride `ldcBytes`. Addresses are
- * bytes into the imported memory `env.mem`.
+ * bytes into the imported memory `env.mem`. The module also exports the B packers `packN` and
+ * `packT` of `gemm_pack_emit.ts`.
  *
  * @example
  * ```ts
@@ -68,7 +70,7 @@ export function emitDirectKernels(cfg: KernelConfig, shared = false): Uint8Array
     minPages: 1,
     maxPages: shared ? 65536 : undefined,
     shared,
-    funcs,
+    funcs: [...funcs, ...packFuncs(cfg)],
   });
 }
 

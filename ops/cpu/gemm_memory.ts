@@ -35,6 +35,10 @@ export interface Kernels {
   tileRi: Macro;
   /** Direct macro-kernel, depth-major A, loop over A micro-panels outer. */
   tileDi: Macro;
+  /** Packs B stored k×n (see `gemm_pack_emit.ts`). */
+  packN: Macro;
+  /** Packs B stored n×k (see `gemm_pack_emit.ts`). */
+  packT: Macro;
 }
 
 let memory: WebAssembly.Memory | null = null;
@@ -130,6 +134,8 @@ export function kernelsFor(cfg: KernelConfig): Kernels {
       tileD: direct.exports.tileD as Macro,
       tileRi: direct.exports.tileRi as Macro,
       tileDi: direct.exports.tileDi as Macro,
+      packN: direct.exports.packN as Macro,
+      packT: direct.exports.packT as Macro,
     };
     compiled.set(key, k);
   }

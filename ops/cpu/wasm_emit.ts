@@ -219,6 +219,14 @@ export class Code {
   simdMem(op: number, alignLog2: number, offset: number): this {
     return this.raw(0xfd, ...uleb(op), ...uleb(alignLog2), ...uleb(offset));
   }
+  /** `i8x16.shuffle` of the two vectors on the stack: byte i of the result is byte `lanes[i]`
+   * of their 32-byte concatenation. */
+  shuffle(lanes: number[]): this {
+    if (lanes.length !== 16 || lanes.some((l) => !Number.isInteger(l) || l < 0 || l > 31)) {
+      throw new RangeError(`Code.shuffle: need 16 lane indices in [0, 31], got ${lanes}`);
+    }
+    return this.raw(0xfd, 0x0d, ...lanes);
+  }
   /** `v128.const 0`. */
   zero(): this {
     return this.raw(0xfd, 0x0c, ...new Array(16).fill(0));

@@ -3,7 +3,8 @@ import fc from "fast-check";
 import wabtInit from "wabt";
 import { emitDirectKernels } from "../../../ops/cpu/gemm_kernel_direct.ts";
 import type { KernelConfig } from "../../../ops/cpu/gemm_kernel.ts";
-import { loadCT, stage, STAGE_GAP, storeCT } from "../../../ops/cpu/gemm_pack.ts";
+import { loadCT, packB, stage, STAGE_GAP, storeCT } from "../../../ops/cpu/gemm_pack.ts";
+import { gemmMemory, kernelsFor, memoryView } from "../../../ops/cpu/gemm_memory.ts";
 import type { GemmArgs } from "../../../ops/cpu/gemm_types.ts";
 import { gemmWasm, type WasmGemmOptions } from "../../../ops/cpu/gemm_wasm.ts";
 import { wasmFeatures } from "../../../ops/cpu/wasm_features.ts";
@@ -204,4 +205,47 @@ Deno.test("emitDirectKernels: wabt reassembles its disassembly byte for byte; ba
     name: "TypeError",
     message: /dtype .*f16/,
   });
+});
+
+Deno.test("wasm packN/packT give the same panels as the TypeScript packB, both dtypes", () => {
+  if (!wasmFeatures().simd) return;
+  const rng = new Rng(26);
+  for (const dtype of ["f64", "f32"] as const) {
+    const kern = kernelsFor({ dtype, mr: 6, nv: 2, unroll: 4, fma: false });
+    const es = dtype === "f64" ? 8 : 4, L = dtype === "f64" ? 2 : 4, nr = 2 * L;
+    const cases: [number, number, boolean][] = [[1, 1, false], [7, 3, false], [9, 2, true], [
+      16,
+      3,
+      true,
+    ]];
+    for (const [k, panels, trans] of cases) {
+      const cols = panels * nr, ld = (trans ? k : cols) + 3, rows = trans ? cols : k;
+      const src = Float64Array.from({ length: rows * ld }, () => rng.normal());
+      gemmMemory(1 << 20);
+      const w = memoryView(dtype);
+      const rawAt = 4096, outAt = 65536;
+      w.set(src, rawAt / es);
+      const stored = w.slice(rawAt / es, rawAt / es + rows * ld); // src rounded to dtype
+      const want = dtype === "f64" ? new Float64Array(k * cols) : new Float32Array(k * cols);
+      packB(want, 0, { data: stored, off: 0, ld, trans }, 0, 0, k, cols, nr, k);
+      w.fill(NaN, outAt / es, outAt / es + k * cols);
+      if (trans) {
+        const groups = Math.floor(k / L);
+        kern.packT(rawAt, ld * es, outAt, groups, panels, k * nr * es);
+        // packT leaves the last k mod L depths to its caller: compare the rest.
+        for (let s = 0; s < panels; s++) {
+          for (let d = 0; d < k; d++) {
+            for (let j = 0; j < nr; j++) {
+              const at = (s * k + d) * nr + j;
+              if (d < groups * L) assert.equal(w[outAt / es + at], want[at], `${dtype} ${at}`);
+              else assert.ok(Number.isNaN(w[outAt / es + at]), "tail depths left alone");
+            }
+          }
+        }
+      } else {
+        kern.packN(rawAt, ld * es, outAt, k, panels);
+        assert.deepEqual([...w.subarray(outAt / es, outAt / es + k * cols)], [...want]);
+      }
+    }
+  }
 });
