@@ -40,8 +40,8 @@ export interface WasmGemmOptions {
   /** Columns of op(B) per packed block. */
   nc?: number;
   /**
-   * Most elements of C held in wasm memory at once: one thread, the C block (default 2^16, an
-   * L2-sized block); two threads, the C row chunk and its packed A (default 2^22).
+   * Most elements of C held in wasm memory at once: one thread, the C buffer of a band of rows
+   * of a depth-major A (default 2^18); two threads, the C row chunk and its packed A (2^22).
    */
   cElems?: number;
   /** One thread: most elements of packed op(B) (default 2^20 for f64, 2^21 for f32). */
