@@ -64,7 +64,9 @@ export function checkExample(fn: string, ex: unknown): asserts ex is AlpacaExamp
   const e = ex as Record<string, unknown> | null;
   for (const k of ["instruction", "input", "output"]) {
     if (typeof e !== "object" || e === null || typeof e[k] !== "string") {
-      throw new TypeError(`${fn}: example field "${k}" must be a string, got ${JSON.stringify(ex)}`);
+      throw new TypeError(
+        `${fn}: example field "${k}" must be a string, got ${JSON.stringify(ex)}`,
+      );
     }
   }
 }
