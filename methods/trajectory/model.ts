@@ -8,14 +8,8 @@
 import { Tensor } from "../../ops/tensor.ts";
 import { type Anchors, fitAnchors } from "./anchors.ts";
 import { concatSets, mirrorY, splitHistoryFuture, type TrajectorySet } from "./dataset.ts";
-import { fitBasis, project, reconstruct, type TrajectoryBasis } from "./descriptor.ts";
-import {
-  denormalizePoints,
-  movingMask,
-  normalizePoints,
-  type NormParams,
-  normParams,
-} from "./normalize.ts";
+import { fitBasis, project, type TrajectoryBasis } from "./descriptor.ts";
+import { movingMask, normalizePoints, type NormParams, normParams } from "./normalize.ts";
 
 /** Group ids: 0 = static (λ = 1), 1 = moving (λ = 2/‖d‖). */
 export const GROUP_NAMES: readonly ["static", "moving"] = ["static", "moving"];
@@ -252,17 +246,28 @@ export function decodeFutures(
       `decodeFutures: coefficients has ${coefficients.length} values, expected ${modes}×${n}×${k}`,
     );
   }
-  const w = 2 * predLen, out = new Float64Array(modes * n * w);
-  for (const g of [0, 1]) {
-    const idx = indicesOf(enc.group, g);
-    if (idx.length === 0) continue;
-    const rows = new Int32Array(modes * idx.length);
+  // One fused pass (reconstruction v = U_k·c, then the inverse transform of each point):
+  // gathering rows per group for a GEMM costs more than the 24×k products themselves.
+  const w = 2 * predLen, out = new Float64Array(modes * n * w), p = enc.params;
+  const bases = [model.groups[0].fut.u.data, model.groups[1].fut.u.data];
+  for (let i = 0; i < n; i++) {
+    const u = bases[enc.group[i]];
+    const c = p.cos[i], sn = p.sin[i], l = p.scale[i], ox = p.ox[i], oy = p.oy[i];
     for (let s = 0; s < modes; s++) {
-      for (let j = 0; j < idx.length; j++) rows[s * idx.length + j] = s * n + idx[j];
+      const co = (s * n + i) * k, o = (s * n + i) * w;
+      for (let t = 0; t < predLen; t++) {
+        let vx = 0, vy = 0;
+        for (let q = 0; q < k; q++) {
+          vx += u[2 * t * k + q] * coefficients[co + q];
+          vy += u[(2 * t + 1) * k + q] * coefficients[co + q];
+        }
+        const a = vx / l, b = vy / l;
+        out[o + 2 * t] = ox + a * c - b * sn;
+        out[o + 2 * t + 1] = oy + a * sn + b * c;
+      }
     }
-    scatterRows(reconstruct(model.groups[g].fut, gatherRows(coefficients, rows, k)), rows, out);
   }
-  return denormalizePoints(out, enc.params, modes);
+  return out;
 }
 
 /**
