@@ -26,9 +26,8 @@
 import { commonFlags, numberFlag } from "./lib/cli.ts";
 import { plotSvg } from "./lib/plot.ts";
 import { type Check, writeReport } from "./lib/report.ts";
-import * as ad from "../ops/autograd/ops.ts";
 import { Rng } from "../ops/random.ts";
-import { Tensor } from "../ops/tensor.ts";
+import type { Tensor } from "../ops/tensor.ts";
 import {
   initLlama,
   type LinearHook,
@@ -61,7 +60,8 @@ import {
   exactMatch,
   splitTrainTest,
 } from "../methods/adapters/instruct_data.ts";
-import { lora, loraApply, loraParamCount, type LoraState } from "../methods/adapters/lora.ts";
+import { lora, loraParamCount, type LoraState } from "../methods/adapters/lora.ts";
+import { llamaLoraHook, llamaTargetModules } from "../methods/adapters/instruct_lora.ts";
 import { mergePeftLora, readPeftLora, writePeftLora } from "../methods/adapters/peft.ts";
 import { loraStatesFromPeft, peftLoraFromStates } from "../methods/adapters/peft_export.ts";
 
@@ -113,35 +113,6 @@ function pretrain(p: LlamaParams, tok: Tokenizer, cfg: LlamaConfig, rng: Rng): n
 
 type Adapters = Record<string, LoraState>;
 
-function targetNames(cfg: LlamaConfig): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < cfg.numLayers; i++) {
-    for (const t of TARGETS) {
-      const sub = t.endsWith("_proj") && ["q", "k", "v", "o"].includes(t[0]) ? "self_attn" : "mlp";
-      out.push(`model.layers.${i}.${sub}.${t}`);
-    }
-  }
-  return out;
-}
-
-/** `W₀x + s·B(A·dropout(x))` on the adapted modules (spec §1), `W₀x` elsewhere. */
-function loraHook(states: Adapters, dropout: number, rng: Rng | null): LinearHook {
-  return (name, x, w) => {
-    const base = ad.linear(x, w);
-    const st = states[name];
-    if (st === undefined) return base;
-    let xin = x;
-    if (rng !== null && dropout > 0) {
-      const keep = new Float32Array(x.size);
-      for (let i = 0; i < keep.length; i++) {
-        keep[i] = rng.uniform() < dropout ? 0 : 1 / (1 - dropout);
-      }
-      xin = ad.mul(x, new Tensor(keep, x.shape));
-    }
-    return ad.add(base, loraApply(st, xin));
-  };
-}
-
 function tune(
   p: LlamaParams,
   states: Adapters,
@@ -166,7 +137,9 @@ function tune(
       const b = makeBatch(
         rng.choice(train_.length, BATCH, { replace: false }).map((i) => train_[i]),
       );
-      return llamaLoss(p, b.ids, b.targets, cfg, { linear: loraHook(cur, DROPOUT, rng) });
+      return llamaLoss(p, b.ids, b.targets, cfg, {
+        linear: llamaLoraHook(cur, { dropout: DROPOUT, rng }),
+      });
     },
     optimizer: adamw({ lr, weightDecay: 0 }),
     steps: TUNE_STEPS,
@@ -256,7 +229,7 @@ async function peftRoundTrip(
     ) && Object.keys(read).length === Object.keys(states).length;
   const merged = Object.fromEntries(mergePeftLora(new Map(Object.entries(base)), back));
   const ids = toIds(test.slice(0, 8).map((e) => encodeExample(tok, e, { template: TEMPLATE }).ids));
-  const viaHook = llamaForward(base, ids, cfg, { linear: loraHook(read, 0, null) }).data;
+  const viaHook = llamaForward(base, ids, cfg, { linear: llamaLoraHook(read) }).data;
   const viaMerge = llamaForward(merged, ids, cfg).data;
   let diff = 0, scale = 0;
   for (let i = 0; i < viaHook.length; i++) {
@@ -361,18 +334,18 @@ async function main(): Promise<void> {
 
   const states: Adapters = {};
   const initRng = rng.split();
-  for (const name of targetNames(cfg)) {
+  for (const name of llamaTargetModules(cfg, TARGETS)) {
     states[name] = lora.init(base[`${name}.weight`], { r: R, alpha: ALPHA }, initRng);
   }
   const probe = toIds([encodeExample(tok, test[0], { template: TEMPLATE }).ids]);
   const plain = llamaForward(base, probe, cfg).data;
-  const hooked = llamaForward(base, probe, cfg, { linear: loraHook(states, 0, null) }).data;
+  const hooked = llamaForward(base, probe, cfg, { linear: llamaLoraHook(states) }).data;
   const initSame = hooked.every((x, i) => x === plain[i]);
   const enc = trainSet.map((e) =>
     encodeExample(tok, e, { template: TEMPLATE, trainOnInputs: TRAIN_ON_INPUTS })
   );
   const losses = tune(base, states, enc, cfg, rng.split());
-  const hook = loraHook(states, 0, null);
+  const hook = llamaLoraHook(states);
   log(
     `${secs()} s: tuned ${TUNE_STEPS} steps, loss ${losses[0].toFixed(3)} -> ${
       losses.at(-1)!.toFixed(3)

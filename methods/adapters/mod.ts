@@ -9,6 +9,9 @@
  * CoLoRA (`faig`, `allocateRanks`) and Flexora (`unrolledHypergradient`, `selectLayers`) act
  * across clients, experts or layers. Exports to PEFT LoRA: `peftLoraFromStates` with the
  * per-method `…ToLora` converters, `pissaToPeft`; RandLoRA files: `writePeftRandLora`.
+ * Instruction tuning (BioInstruct recipe): Alpaca prompts, tokenizer and prompt-masked batches
+ * (`instruct.ts`), a synthetic biomedical data set (`instruct_data.ts`) and LoRA on a Llama
+ * decoder through its linear hook (`llamaLoraHook`).
  *
  * @example
  * ```ts
@@ -44,3 +47,6 @@ export * from "./mole.ts";
 export * from "./flexora.ts";
 export * from "./triadapt.ts";
 export * from "./colora.ts";
+export * from "./instruct.ts";
+export * from "./instruct_data.ts";
+export * from "./instruct_lora.ts";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { Rng } from "../../../ops/random.ts";
 import type { Tensor } from "../../../ops/tensor.ts";
-import * as ad from "../../../ops/autograd/ops.ts";
 import { valueAndGrad } from "../../../ops/autograd/grad.ts";
-import { initLlama, type LinearHook, llamaForward, llamaLoss } from "../../../ops/nn/llama.ts";
+import * as ad from "../../../ops/autograd/ops.ts";
+import { initLlama, llamaForward, llamaLoss } from "../../../ops/nn/llama.ts";
 import { train } from "../../../ops/nn/train.ts";
 import { adamw } from "../../../ops/optim/adam.ts";
 import {
@@ -26,7 +26,8 @@ import {
   exactMatch,
   splitTrainTest,
 } from "../../../methods/adapters/instruct_data.ts";
-import { lora, loraApply, type LoraState } from "../../../methods/adapters/lora.ts";
+import { lora, type LoraState } from "../../../methods/adapters/lora.ts";
+import { llamaLoraHook, llamaTargetModules } from "../../../methods/adapters/instruct_lora.ts";
 
 const ALL = bioInstructExamples({ seed: 0 });
 const TEXTS = [...bioCorpus(), ...ALL.flatMap((e) => [formatPrompt(e), e.output])];
@@ -252,18 +253,15 @@ Deno.test("LoRA on q/v: a short instruction-tuning run lowers the loss, base fro
   const base = initLlama(cfg, { seed: 0, std: 0.3 });
   const frozen = Object.fromEntries(Object.entries(base).map(([k, t]) => [k, t.clone()]));
   const rng = new Rng(0);
-  const names = ["model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj"];
+  const names = llamaTargetModules(cfg);
+  assert.deepEqual(names, ["model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj"]);
   const states: Record<string, LoraState> = {};
   for (const n of names) states[n] = lora.init(base[`${n}.weight`], { r: 4, alpha: 8 }, rng);
   const batch = makeBatch(data.map((e) => encodeExample(tok, e, { template: "compact" })));
   const lossOf = (q: Record<string, Record<string, Tensor>>): Tensor => {
-    const hook: LinearHook = (name, x, w) => {
-      const st = states[name];
-      const y = ad.linear(x, w);
-      return st === undefined
-        ? y
-        : ad.add(y, loraApply({ ...st, params: q[name] as LoraState["params"] }, x));
-    };
+    const cur: Record<string, LoraState> = {};
+    for (const n of names) cur[n] = { ...states[n], params: q[n] as LoraState["params"] };
+    const hook = llamaLoraHook(cur);
     return llamaLoss(base, batch.ids, batch.targets, cfg, { linear: hook });
   };
   const params = Object.fromEntries(names.map((n) => [n, states[n].params]));
@@ -283,4 +281,33 @@ Deno.test("LoRA on q/v: a short instruction-tuning run lowers the loss, base fro
   for (const [k, t] of Object.entries(base)) {
     assert.deepEqual(t.data, frozen[k].data, `${k} frozen`);
   }
+});
+
+Deno.test("llamaLoraHook: equals the merged weight; dropout acts only with an rng", () => {
+  const cfg = { vocabSize: 12, hiddenSize: 8, intermediateSize: 16, numLayers: 2, numHeads: 2 };
+  const p = initLlama(cfg, { seed: 4, std: 0.3 });
+  const rng = new Rng(1);
+  const states: Record<string, LoraState> = {};
+  for (const n of llamaTargetModules(cfg, ["v_proj", "down_proj"])) {
+    const st = lora.init(p[`${n}.weight`], { r: 2, alpha: 4 }, rng);
+    for (let i = 0; i < st.params.b.size; i++) st.params.b.data[i] = rng.normal();
+    states[n] = st;
+  }
+  const merged = { ...p };
+  for (const [n, st] of Object.entries(states)) {
+    merged[`${n}.weight`] = ad.add(p[`${n}.weight`], lora.delta(st));
+  }
+  const ids = [1, 5, 7, 2, 9];
+  const a = llamaForward(p, ids, cfg, { linear: llamaLoraHook(states) }).data;
+  const b = llamaForward(merged, ids, cfg).data;
+  const scale = Math.max(...b.map(Math.abs));
+  a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) <= 1e-12 * scale, `${x} vs ${b[i]}`));
+  const noRng = llamaForward(p, ids, cfg, { linear: llamaLoraHook(states, { dropout: 0.5 }) });
+  assert.deepEqual(noRng.data, a);
+  const dropped = llamaForward(p, ids, cfg, {
+    linear: llamaLoraHook(states, { dropout: 0.5, rng: new Rng(2) }),
+  });
+  assert.ok(dropped.data.some((x, i) => x !== a[i]));
+  assert.throws(() => llamaLoraHook(states, { dropout: 1 }), /dropout/);
+  assert.throws(() => llamaTargetModules(cfg, ["qkv"]), /"qkv"/);
 });
