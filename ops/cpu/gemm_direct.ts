@@ -150,7 +150,8 @@ function plan(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): Pl
   const { mr, unroll } = kern.cfg, nr = kern.cfg.nv * lanes(dtype);
   const kc = blocks.kc ?? def.kc, mPad = roundUp(m, mr);
   const packElems = blocks.packElems ?? def.packElems;
-  const nc = Math.min(n, blocks.nc ?? Math.max(nr, Math.floor(packElems / k / nr) * nr));
+  const ncFit = Math.min(NC_MAX, Math.max(nr, Math.floor(packElems / k / nr) * nr));
+  const nc = Math.min(n, blocks.nc ?? ncFit);
   const ncMax = roundUp(nc, nr), cElems = blocks.cElems ?? 1 << 18;
   // A single depth block stores each C block right after computing it: keep that one in L2.
   const mcFit = k <= kc ? Math.max(mr, Math.floor(L2_C_BYTES / es / ncMax / mr) * mr) : def.mc;
@@ -180,11 +181,15 @@ function plan(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): Pl
   // A copy's row stride is at most its width + STAGE_GAP (see `stage`).
   const aElems = A.rowMajor ? roundUp(band, mr) * (ks + STAGE_GAP) : ks * (band + STAGE_GAP) + mr;
   const rawAt = aAt + roundUp(aElems * es, 64);
-  const rawElems = k * ncMax + STAGE_GAP * Math.max(k, ncMax);
+  // The plain copy of op(B): stored rows × their stride, which `stage` keeps ≤ width + STAGE_GAP.
+  const [rawRows, rawWidth] = o.B.trans ? [ncMax, k] : [k, ncMax];
+  const rawElems = rawRows * Math.min(o.B.ld, rawWidth + STAGE_GAP);
   gemmMemory(rawAt + rawElems * es);
   return { es, mr, nr, unroll, kc, nc, mc, band, ks, order, cAt, bAt, aAt, rawAt };
 }
 
+/** Most columns per block: bounds the C buffer (≥ MR rows of it) when k is tiny. */
+const NC_MAX = 1 << 14;
 /** Bytes of a C block that should stay in L2 between the kernel and the copy out. */
 const L2_C_BYTES = 1 << 19;
 /** Largest B block (depth block × columns) for which A micro-panels go outer. */

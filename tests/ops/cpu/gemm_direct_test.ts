@@ -117,6 +117,8 @@ Deno.test("direct path: skinny low-rank shapes at the tuned blocks cross every n
     [42, 300, 400, true, false], // Qᵀ·A: roles swapped, depth-major copy of A
     [520, 520, 16, false, false], // LoRA-style B·A, k = 16: one depth block, C copied out at once
     [130, 16, 1100, false, true], // tall depth, n = 16: several KC blocks, A-panel loop outer
+    [3, 5, 20000, true, true], // very deep, tiny m and n: A copied in depth chunks
+    [7, 17000, 1, false, false], // k = 1 and n past NC_MAX: several column blocks
   ];
   for (const dtype of ["f64", "f32"] as const) {
     for (const [m, n, k, transA, transB] of shapes) {
