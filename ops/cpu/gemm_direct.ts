@@ -214,8 +214,8 @@ function run(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): voi
           // Depth in one piece: each C block is finished here; else when the band is.
           const cRow = ks === k ? 0 : ic - ib;
           if (ps === 0) loadBlock(g, p, o, w, blk, cRow);
-          kernelCalls(g, p, kern, o, w, blk, cRow);
-          if (ks === k) storeBlock(g, p, o, w, { ...blk, ic, mcb }, 0);
+          kernelCalls(g, p, kern, o, blk, cRow);
+          if (ks === k) storeBlock(g, p, o, w, blk, 0);
         }
       }
       if (ks < k) storeBlock(g, p, o, w, { jc, ncb, ncPad, ic: ib, mcb: rows }, 0);
@@ -254,6 +254,7 @@ function loadBlock(g: GemmArgs, p: Plan, o: Oriented, w: Data, b: CBlock, cRow: 
   else loadC(w, at, b.ncPad, g.c, c, g.ldc, b.mcb, b.ncb, beta);
 }
 
+/** Copies a finished C block out (transposing it back when the roles were swapped). */
 function storeBlock(g: GemmArgs, p: Plan, o: Oriented, w: Data, b: CBlock, cRow: number): void {
   const at = (p.cAt / p.es) + cRow * b.ncPad, c = cElem(g, o, b);
   if (o.swap) storeCT(g.c, c, g.ldc, w, at, b.ncPad, b.ncb, b.mcb);
@@ -266,7 +267,6 @@ function kernelCalls(
   p: Plan,
   kern: Kernels,
   o: Oriented,
-  _w: Data,
   b: KBlock,
   cRow: number,
 ): void {
