@@ -120,6 +120,8 @@ for (const dtype of ["f64", "f32"] as const) {
 }
 
 // Does the second thread pay on this machine? (It is off by default; see THREADS_MIN_FLOPS.)
+// One thread runs the direct path (gemm_direct.ts); two threads run the packed path
+// (gemm_threaded.ts), which packs A in TypeScript while the helper waits.
 const helper = await startGemmThreads();
 for (const [dtype, n] of [["f64", 256], ["f64", 1024], ["f32", 1024]] as const) {
   const a = randn([n, n], { seed: 1, dtype }), b = randn([n, n], { seed: 2, dtype });
