@@ -8,7 +8,7 @@
  * - nn and optimizers: `initLinear`, `initMlp`, `initLlama`, `adamw`, `sgd`, schedules.
  * - io: `readSafetensors`, `writeSafetensors`.
  * - recovery: `subgm`, `l2gd`, measurement operators and problem generators.
- * - methods: the LoRA family and PEFT files under `adapters`.
+ * - methods: the LoRA family and PEFT files under `adapters`, EigenTrajectory under `trajectory`.
  *
  * @example
  * ```ts
@@ -47,3 +47,4 @@ export * from "./ops/optim/mod.ts";
 export * from "./ops/io/mod.ts";
 export * from "./recovery/mod.ts";
 export * as adapters from "./methods/adapters/mod.ts";
+export * as trajectory from "./methods/trajectory/mod.ts";
