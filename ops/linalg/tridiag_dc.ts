@@ -174,9 +174,10 @@ function secularEigen(
   const k = d.length;
   const origin = new Int32Array(k), tau = new Float64Array(k), lambda = new Float64Array(k);
   let z2 = 0;
-  for (let j = 0; j < k; j++) z2 += z[j] * z[j];
+  const wts = new Float64Array(k); // ρ·z_j², the weights of the poles
+  for (let j = 0; j < k; j++) z2 += z[j] * z[j], wts[j] = rho * z[j] * z[j];
   for (let i = 0; i < k; i++) {
-    [origin[i], tau[i]] = secularRoot(d, z, rho, i, z2);
+    [origin[i], tau[i]] = secularRoot(d, wts, rho, i, z2);
     lambda[i] = d[origin[i]] + tau[i];
   }
   // diff(i, j) = d_j − λ_i, accurate because it is measured from λ_i's nearest pole.
@@ -212,10 +213,11 @@ function secularEigen(
  * solves a two-pole rational model of f fitted to its value and slope (the "middle way" of
  * Li, "Solving secular equations stably and efficiently", LAPACK Working Note 89, 1993, as in
  * `dlaed4`), falling back to bisection of the bracket whenever the model step leaves it.
+ * `wts[j] = ρ·z_j²` are the pole weights and `z2 = Σ z_j²`.
  */
 function secularRoot(
   d: Float64Array,
-  z: Float64Array,
+  wts: Float64Array,
   rho: number,
   i: number,
   z2: number,
@@ -231,7 +233,7 @@ function secularRoot(
     const mid = 0.5 * (d[i + 1] - d[i]);
     // f is increasing between poles; its sign at the midpoint tells which pole is nearer.
     let f = 1;
-    for (let j = 0; j < k; j++) f += (rho * z[j] * z[j]) / ((d[j] - d[i]) - mid);
+    for (let j = 0; j < k; j++) f += wts[j] / ((d[j] - d[i]) - mid);
     if (f >= 0) org = i, lo = 0, hi = mid;
     else org = i + 1, lo = -mid, hi = 0;
   }
@@ -239,12 +241,15 @@ function secularRoot(
   const p = d[i] - base, q = last ? 0 : d[i + 1] - base;
   let t = 0.5 * (lo + hi);
   for (let it = 0; it < 100; it++) {
+    // One division per term (its reciprocal serves the value and the slope), no branch.
     let psi = 0, dpsi = 0, phi = 0, dphi = 0;
-    for (let j = 0; j < k; j++) {
-      const w = rho * z[j] * z[j], del = (d[j] - base) - t;
-      const r = w / del;
-      if (j <= i) psi += r, dpsi += r / del;
-      else phi += r, dphi += r / del;
+    for (let j = 0; j <= i; j++) {
+      const inv = 1 / ((d[j] - base) - t), r = wts[j] * inv;
+      psi += r, dpsi += r * inv;
+    }
+    for (let j = i + 1; j < k; j++) {
+      const inv = 1 / ((d[j] - base) - t), r = wts[j] * inv;
+      phi += r, dphi += r * inv;
     }
     const f = 1 + psi + phi;
     if (f === 0) break;
