@@ -23,7 +23,15 @@ const sources = existing([
   "tests",
   "benches",
 ]);
-const testRoots = existing(["mod.ts", "ops", "recovery", "methods", "experiments", "tests"]);
+const testRoots = existing([
+  "README.md",
+  "mod.ts",
+  "ops",
+  "recovery",
+  "methods",
+  "experiments",
+  "tests",
+]);
 
 const steps: Array<{ name: string; args: string[]; tests?: boolean }> = [
   { name: "fmt", args: ["fmt", "--check"] },
