@@ -96,22 +96,18 @@ export function triangularFactor(
   t0: number,
 ): Float64Array {
   const t = new Float64Array(nb * nb);
-  const z = new Float64Array(nb);
+  // The Gram matrix G = VᵀV in one GEMM (V is dense with its zeros and unit diagonal), so the
+  // recurrence below costs nb³ instead of r·nb² scalar flops.
+  const g = new Float64Array(nb * nb);
+  gemm({ m: nb, n: nb, k: r, a: v, lda: nb, transA: true, b: v, ldb: nb, c: g, ldc: nb });
   for (let i = 0; i < nb; i++) {
     const ti = tau[t0 + i];
     t[i * nb + i] = ti;
     if (ti === 0 || i === 0) continue;
-    // z = −τᵢ·V[:, 0:i]ᵀ·vᵢ, vᵢ is zero above row i
-    z.fill(0, 0, i);
-    for (let p = i; p < r; p++) {
-      const vi = v[p * nb + i];
-      if (vi === 0) continue;
-      const row = p * nb;
-      for (let c = 0; c < i; c++) z[c] += v[row + c] * vi;
-    }
+    // column i of T: −τᵢ·T[0:i, 0:i]·(V[:, 0:i]ᵀ·vᵢ) = −τᵢ·T[0:i, 0:i]·G[0:i, i]
     for (let c = 0; c < i; c++) {
       let acc = 0;
-      for (let l = c; l < i; l++) acc += t[c * nb + l] * z[l];
+      for (let l = c; l < i; l++) acc += t[c * nb + l] * g[l * nb + i];
       t[c * nb + i] = -ti * acc;
     }
   }
