@@ -181,9 +181,10 @@ function plan(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): Pl
   // A copy's row stride is at most its width + STAGE_GAP (see `stage`).
   const aElems = A.rowMajor ? roundUp(band, mr) * (ks + STAGE_GAP) : ks * (band + STAGE_GAP) + mr;
   const rawAt = aAt + roundUp(aElems * es, 64);
-  // The plain copy of op(B): stored rows × their stride, which `stage` keeps ≤ width + STAGE_GAP.
+  // The plain copy of op(B): stored rows × their stride, which `stage` keeps at `ld` (spans) or
+  // at most the width plus one cache line (row by row).
   const [rawRows, rawWidth] = o.B.trans ? [ncMax, k] : [k, ncMax];
-  const rawElems = rawRows * Math.min(o.B.ld, rawWidth + STAGE_GAP);
+  const rawElems = rawRows * (Math.min(o.B.ld, rawWidth + STAGE_GAP) + 64 / es);
   gemmMemory(rawAt + rawElems * es);
   return { es, mr, nr, unroll, kc, nc, mc, band, ks, order, cAt, bAt, aAt, rawAt };
 }

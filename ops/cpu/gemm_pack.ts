@@ -253,8 +253,9 @@ export function storeCT(
  * Copies stored rows `r0 … r0+rows-1`, columns `c0 … c0+width-1` of a strided matrix into
  * `dst[at …]` and returns the row stride of the copy: `ld` itself when the gaps between rows
  * are at most {@link STAGE_GAP} (one contiguous copy of the whole span, gaps included, is then
- * cheaper than a copy per row), else `width`. The caller provides room for `rows` rows of the
- * returned stride.
+ * cheaper than a copy per row), else `width`, plus one cache line where the stride would be a
+ * multiple of 1 KiB (rows at such strides share cache sets). The caller provides room for `rows`
+ * rows of the returned stride, which never exceeds `width + STAGE_GAP`.
  *
  * @example
  * ```ts
@@ -276,15 +277,26 @@ export function stage(
   width: number,
 ): number {
   const first = off + r0 * ld + c0, span = (rows - 1) * ld + width;
-  if (rows > 1 && ld <= width + STAGE_GAP) {
+  const bytes = dst.BYTES_PER_ELEMENT;
+  if (rows > 1 && ld <= width + STAGE_GAP && !aliased(ld, bytes)) {
     dst.set(data.subarray(first, first + span), at);
     return ld;
   }
+  const stride = aliased(width, bytes) ? width + 64 / bytes : width;
   for (let r = 0; r < rows; r++) {
     const s = first + r * ld;
-    dst.set(data.subarray(s, s + width), at + r * width);
+    dst.set(data.subarray(s, s + width), at + r * stride);
   }
-  return width;
+  return stride;
+}
+
+/**
+ * Whether rows `ld` elements apart fall into the same few cache sets: a stride that is a
+ * multiple of 1 KiB maps the rows of a tile to at most 4 of the 64 L1 sets (and a fraction of
+ * L2's), so the kernel's rows evict each other. Such copies get one cache line of padding.
+ */
+function aliased(ld: number, bytes: number): boolean {
+  return (ld * bytes) % 1024 === 0;
 }
 
 /**

@@ -120,6 +120,13 @@ Deno.test("direct path: skinny low-rank shapes at the tuned blocks cross every n
     [3, 5, 20000, true, true], // very deep, tiny m and n: A copied in depth chunks
     [7, 17000, 1, false, false], // k = 1 and n past NC_MAX: several column blocks
   ];
+  // Row strides of 1 KiB multiples are copied with a cache line of padding (stage's aliasing).
+  for (const [dtype, w] of [["f64", 128], ["f32", 256]] as const) {
+    for (const [transA, transB] of TRANS) {
+      check(rng, { m: 40, n: w, k: w, dtype, transA, transB }, {});
+      check(rng, { m: 40, n: w, k: w, dtype, transA, transB }, { swap: true });
+    }
+  }
   for (const dtype of ["f64", "f32"] as const) {
     for (const [m, n, k, transA, transB] of shapes) {
       check(rng, { m, n, k, dtype, transA, transB, strided: true, beta: 1 }, {});
