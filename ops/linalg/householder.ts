@@ -306,14 +306,29 @@ export function applyQFromRows_(
 ): void {
   if (n <= 1 || count === 0) return;
   const n1 = n - 1;
-  const cols = rowReflectorsAsColumns(w, n, count);
   const lastStart = Math.floor((count - 1) / BLOCK) * BLOCK;
   for (let j0 = lastStart; j0 >= 0; j0 -= BLOCK) {
     const nb = Math.min(BLOCK, count - j0);
-    const v = denseV(cols, n1, n1, j0, nb);
+    const v = denseVFromRows(w, n, j0, nb);
     const t = triangularFactor(v, n1 - j0, nb, tau, j0);
     applyBlockReflector(v, n1 - j0, nb, t, z, (1 + j0) * n, n, n, false);
   }
+}
+
+/**
+ * The dense `(n−1−j0) × nb` block V of the reflectors `j0 … j0+nb−1` stored in the rows of `w`
+ * (as {@link formQFromRows}), read straight from the rows: V[i, c] = w[j0+c, j0+1+i] below the
+ * unit diagonal, zero above it.
+ */
+function denseVFromRows(w: Float64Array, n: number, j0: number, nb: number): Float64Array {
+  const r = n - 1 - j0;
+  const v = new Float64Array(r * nb);
+  for (let c = 0; c < nb; c++) {
+    const src = (j0 + c) * n + j0 + 1;
+    v[c * nb + c] = 1;
+    for (let i = c + 1; i < r; i++) v[i * nb + c] = w[src + i];
+  }
+  return v;
 }
 
 /**
