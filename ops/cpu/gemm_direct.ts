@@ -154,8 +154,13 @@ function plan(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): Pl
   const nc = Math.min(n, blocks.nc ?? ncFit);
   const ncMax = roundUp(nc, nr), cElems = blocks.cElems ?? 1 << 18;
   // A single depth block stores each C block right after computing it: keep that one in L2.
-  const mcFit = k <= kc ? Math.max(mr, Math.floor(L2_C_BYTES / es / ncMax / mr) * mr) : def.mc;
-  const mc = Math.min(roundUp(blocks.mc ?? Math.min(def.mc, mcFit), mr), mPad);
+  // Else every MC block streams the whole packed B from L3: taller blocks when B is big.
+  const mcFit = k <= kc
+    ? Math.min(def.mc, Math.max(mr, Math.floor(L2_C_BYTES / es / ncMax / mr) * mr))
+    : k * ncMax * es >= BIG_B_BYTES
+    ? def.mc * 1.5
+    : def.mc;
+  const mc = Math.min(roundUp(blocks.mc ?? mcFit, mr), mPad);
   const stageElems = blocks.stageElems ?? 1 << 19;
   let band: number, ks: number;
   if (A.rowMajor) {
@@ -191,6 +196,8 @@ function plan(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): Pl
 
 /** Most columns per block: bounds the C buffer (≥ MR rows of it) when k is tiny. */
 const NC_MAX = 1 << 14;
+/** Packed B from which MC grows by half (measured: square 1024, 3–4% faster; 512, no change). */
+const BIG_B_BYTES = 1 << 22;
 /** Bytes of a C block that should stay in L2 between the kernel and the copy out. */
 const L2_C_BYTES = 1 << 19;
 /** Largest B block (depth block × columns) for which A micro-panels go outer. */
