@@ -9,7 +9,6 @@
  */
 import { gemm } from "../cpu/gemm.ts";
 import { scaledNorm2 } from "../norm.ts";
-import { copyTransposed } from "./dense.ts";
 
 /** Block size of the compact WY updates: wide enough for the GEMM, narrow enough for L1/L2. */
 export const BLOCK = 32;
@@ -247,17 +246,6 @@ export function formQ(
   return q;
 }
 
-/** Reflectors stored in rows (see {@link formQFromRows}) in column layout, (n−1) × (n−1). */
-function rowReflectorsAsColumns(w: Float64Array, n: number, count: number): Float64Array {
-  const n1 = n - 1;
-  const cols = new Float64Array(n1 * n1);
-  // cols[j − 1, i] = w[i, j] for j ≥ i + 2: a tiled transposed copy of rows 0…count−1 from
-  // column 2 (the entries on or above cols' diagonal are cleared afterwards).
-  copyTransposed(w, 2, n, count, n - 2, cols, n1, n1);
-  for (let i = 0; i < count; i++) cols.fill(0, i * n1 + i, i * n1 + n1);
-  return cols;
-}
-
 /**
  * `Q = blockdiag(1, Q')` (n × n) for reflectors stored in the rows of `w` right of the
  * superdiagonal: reflector `i` acts on entries `i+1 … n−1` with `w[i, i+1] = 1` implied (the
@@ -277,11 +265,18 @@ export function formQFromRows(
   tau: Float64Array,
 ): Float64Array {
   const q = new Float64Array(n * n);
-  q[0] = 1;
-  if (n <= 1) return q;
+  for (let i = 0; i < n; i++) q[i * n + i] = 1;
+  if (n <= 1 || count === 0) return q;
+  // As formQ, in place in the trailing (n−1) × (n−1) block: block j0 only touches its rows and
+  // columns from 1 + j0 while Q is built backwards from the identity.
   const n1 = n - 1;
-  const q1 = formQ(rowReflectorsAsColumns(w, n, count), n1, n1, count, tau, n1);
-  for (let i = 0; i < n1; i++) q.set(q1.subarray(i * n1, (i + 1) * n1), (i + 1) * n + 1);
+  const lastStart = Math.floor((count - 1) / BLOCK) * BLOCK;
+  for (let j0 = lastStart; j0 >= 0; j0 -= BLOCK) {
+    const nb = Math.min(BLOCK, count - j0);
+    const v = denseVFromRows(w, n, j0, nb);
+    const t = triangularFactor(v, n1 - j0, nb, tau, j0);
+    applyBlockReflector(v, n1 - j0, nb, t, q, (1 + j0) * n + 1 + j0, n, n1 - j0, false);
+  }
   return q;
 }
 
