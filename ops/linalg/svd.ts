@@ -39,12 +39,16 @@ export interface SvdResult {
   vt: Tensor;
 }
 
-/** Tall core result (m ≥ n): U (m × uCols), s (n), V (n × n) with vectors as columns. */
+/**
+ * Tall core result (m ≥ n): U (m × uCols), s (n), V (n × n) with the vectors as columns, or as
+ * rows (that is, Vᵀ) when `vRows`.
+ */
 interface TallSvd {
   u: Float64Array | null;
   uCols: number;
   s: Float64Array;
   v: Float64Array | null;
+  vRows: boolean;
 }
 
 /** QR first pays off once the matrix is this much taller than wide (LAPACK's crossover). */
@@ -57,7 +61,7 @@ function svdTall(w: Float64Array, m: number, n: number, wantUV: boolean, full: b
     const r = new Float64Array(n * n);
     for (let i = 0; i < n; i++) r.set(w.subarray(i * n + i, i * n + n), i * n + i);
     const inner = svdTall(r, n, n, wantUV, false);
-    if (!wantUV) return { u: null, uCols, s: inner.s, v: null };
+    if (!wantUV) return { u: null, uCols, s: inner.s, v: null, vRows: false };
     const q = formQ(w, n, m, n, tau, uCols);
     const u = new Float64Array(m * uCols);
     // U = Q·blockdiag(U_R, I): the first n columns through the GEMM, the rest copied.
@@ -65,7 +69,7 @@ function svdTall(w: Float64Array, m: number, n: number, wantUV: boolean, full: b
     for (let i = 0; i < m && uCols > n; i++) {
       u.set(q.subarray(i * uCols + n, (i + 1) * uCols), i * uCols + n);
     }
-    return { u, uCols, s: inner.s, v: inner.v };
+    return { u, uCols, s: inner.s, v: inner.v, vRows: inner.vRows };
   }
   // Bidiagonalize in the SIMD kernels' memory when it can (its row updates run there).
   const simd = n >= 16 ? simdWorkspace([m * n, n, m, m, m]) : null;
@@ -74,19 +78,21 @@ function svdTall(w: Float64Array, m: number, n: number, wantUV: boolean, full: b
   const bd = bidiagonalize_(w, m, n, simd);
   if (!wantUV) {
     bidiagonalSvd_(bd.d, bd.e, n, null, null);
-    return { u: null, uCols, s: bd.d, v: null };
+    return { u: null, uCols, s: bd.d, v: null, vRows: false };
   }
   const { q, p } = bidiagonalFactors(w, m, n, bd, uCols);
-  if (!rotateAsRows(q, p, m, n, uCols, bd.d, bd.e)) {
+  const vRows = rotateAsRows(q, p, m, n, uCols, bd.d, bd.e);
+  if (!vRows) {
     bidiagonalSvd_(bd.d, bd.e, n, { x: q, rows: m, ld: uCols }, { x: p, rows: n, ld: n });
   }
-  return { u: q, uCols, s: bd.d, v: p };
+  return { u: q, uCols, s: bd.d, v: p, vRows };
 }
 
 /**
  * Runs the bidiagonal QR with the vectors stored as rows in the SIMD kernels' memory (each
  * rotation then combines two contiguous rows, two entries per instruction) and copies them
- * back into q's first n columns and p. False where WebAssembly SIMD is unavailable.
+ * back: U into q's first n columns, V as rows into p (p then holds Vᵀ). False where WebAssembly
+ * SIMD is unavailable (q and p untouched).
  */
 function rotateAsRows(
   q: Float64Array,
@@ -112,7 +118,8 @@ function rotateAsRows(
     { cu, su, cv, sv },
   );
   copyTransposed(ut, 0, ldU, n, m, q, 0, uCols);
-  copyTransposed(vt, 0, ldV, n, n, p, 0, n);
+  // V stays as rows: p becomes Vᵀ, the layout svd returns (no transpose there and back).
+  for (let i = 0; i < n; i++) p.set(vt.subarray(i * ldV, i * ldV + n), i * n);
   return true;
 }
 
@@ -156,9 +163,9 @@ export function svd(a: Tensor, opts: SvdOptions = {}): SvdResult {
   let u: Tensor, vt: Tensor;
   if (tall) {
     u = new Tensor(core.u!, [m, core.uCols]);
-    vt = new Tensor(transposeData(core.v!, n, n), [n, n]);
+    vt = new Tensor(core.vRows ? core.v! : transposeData(core.v!, n, n), [n, n]);
   } else {
-    u = new Tensor(core.v!, [m, m]);
+    u = new Tensor(core.vRows ? transposeData(core.v!, m, m) : core.v!, [m, m]);
     vt = new Tensor(transposeData(core.u!, n, core.uCols), [core.uCols, n]);
   }
   svdFlip(u, vt);
