@@ -4,7 +4,8 @@
  * @module
  */
 import { gemm } from "./cpu/gemm.ts";
-import { allocData, assertTensor, shapeSize, shapeStr, Tensor } from "./tensor.ts";
+import { matmulDims } from "./matmul_shape.ts";
+import { allocData, assertTensor, Tensor } from "./tensor.ts";
 import { GpuTensor, matmulGpu } from "./gpu/dispatch.ts";
 
 /** Options of {@link matmul}. */
@@ -48,30 +49,9 @@ export function matmul(
   if (a.dtype !== b.dtype) {
     throw new TypeError(`matmul: dtypes differ: a is ${a.dtype}, b is ${b.dtype}`);
   }
-  if (a.ndim < 2 || b.ndim < 2) {
-    throw new RangeError(
-      `matmul: operands must be at least 2-D, a is ${shapeStr(a.shape)}, b is ${shapeStr(b.shape)}`,
-    );
-  }
   const transA = opts.transA ?? false, transB = opts.transB ?? false;
+  const { m, n, k, batch, count, sharedB } = matmulDims(a.shape, b.shape, transA, transB);
   const [ar, ac] = a.shape.slice(-2), [br, bc] = b.shape.slice(-2);
-  const [m, k] = transA ? [ac, ar] : [ar, ac];
-  const [k2, n] = transB ? [bc, br] : [br, bc];
-  if (k !== k2) {
-    throw new RangeError(
-      `matmul: inner dimensions differ: a is ${shapeStr(a.shape)}${transA ? "ᵀ" : ""}, b is ${
-        shapeStr(b.shape)
-      }${transB ? "ᵀ" : ""}`,
-    );
-  }
-  const batch = a.shape.slice(0, -2);
-  const sharedB = b.ndim === 2;
-  if (!sharedB && (b.ndim !== a.ndim || b.shape.slice(0, -2).some((d, i) => d !== batch[i]))) {
-    throw new RangeError(
-      `matmul: batch shapes differ: a is ${shapeStr(a.shape)}, b is ${shapeStr(b.shape)}`,
-    );
-  }
-  const count = shapeSize(batch);
   const out = allocData(a.dtype, count * m * n);
   for (let t = 0; t < count; t++) {
     gemm({

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { shapeSize, shapeStr, Tensor } from "../tensor.ts";
+import { matmulDims } from "../matmul_shape.ts";
+import { shapeSize, Tensor } from "../tensor.ts";
 import { gemmGpu, type GemmKernel } from "./gemm.ts";
 import { gemvCols, gemvRows } from "./gemv.ts";
 import { assertGpuTensor, assertSameGpu, type GpuTensor } from "./gpu_tensor.ts";
@@ -40,29 +41,10 @@ export function matmulGpu(a: GpuTensor, b: GpuTensor, opts: MatmulGpuOptions = {
   assertGpuTensor("matmul", "a", a);
   assertGpuTensor("matmul", "b", b);
   assertSameGpu("matmul", a, b);
-  if (a.ndim < 2 || b.ndim < 2) {
-    throw new RangeError(
-      `matmul: operands must be at least 2-D, a is ${shapeStr(a.shape)}, b is ${shapeStr(b.shape)}`,
-    );
-  }
   const transA = opts.transA ?? false, transB = opts.transB ?? false;
+  const { m, n, k, batch, count, sharedB } = matmulDims(a.shape, b.shape, transA, transB);
   const [ar, ac] = a.shape.slice(-2), [br, bc] = b.shape.slice(-2);
-  const [m, k] = transA ? [ac, ar] : [ar, ac];
-  const [k2, n] = transB ? [bc, br] : [br, bc];
-  if (k !== k2) {
-    throw new RangeError(
-      `matmul: inner dimensions differ: a is ${shapeStr(a.shape)}${transA ? "ᵀ" : ""}, b is ${
-        shapeStr(b.shape)
-      }${transB ? "ᵀ" : ""}`,
-    );
-  }
-  const batch = a.shape.slice(0, -2), sharedB = b.ndim === 2;
-  if (!sharedB && (b.ndim !== a.ndim || b.shape.slice(0, -2).some((d, i) => d !== batch[i]))) {
-    throw new RangeError(
-      `matmul: batch shapes differ: a is ${shapeStr(a.shape)}, b is ${shapeStr(b.shape)}`,
-    );
-  }
-  const count = shapeSize(batch), gpu = a.gpu;
+  const gpu = a.gpu;
   const shape = [...batch, m, n];
   if (k === 0) return gpu.upload(new Tensor(new Float32Array(shapeSize(shape)), shape));
   const out = gpu.empty(shape);
