@@ -163,7 +163,13 @@ function plan(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): Pl
   const mc = Math.min(roundUp(blocks.mc ?? mcFit, mr), mPad);
   const stageElems = blocks.stageElems ?? 1 << 19;
   let band: number, ks: number;
-  if (A.rowMajor) {
+  if (A.rowMajor && k > kc && k * ncMax * es >= BIG_B_BYTES) {
+    // A big packed B (large k and n): depth blocks outside row blocks, as in GotoBLAS, so each
+    // KC×NC block of B is reused by every row of the band while it is in cache; C is held for
+    // the band (up to C_BAND_ELEMS).
+    ks = kc;
+    band = Math.max(mc, Math.floor(C_BAND_ELEMS / ncMax / mc) * mc);
+  } else if (A.rowMajor) {
     // Stored rows are rows of A: copy whole depths for as many MC blocks as fit.
     ks = mc * k <= stageElems
       ? k
@@ -196,6 +202,8 @@ function plan(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): Pl
 
 /** Most columns per block: bounds the C buffer (≥ MR rows of it) when k is tiny. */
 const NC_MAX = 1 << 14;
+/** Most elements of C held for a band of rows when depth blocks go outside row blocks. */
+const C_BAND_ELEMS = 1 << 22;
 /** Packed B from which MC grows by half (measured: square 1024, 3–4% faster; 512, no change). */
 const BIG_B_BYTES = 1 << 22;
 /** Bytes of a C block that should stay in L2 between the kernel and the copy out. */

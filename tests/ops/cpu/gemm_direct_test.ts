@@ -120,6 +120,9 @@ Deno.test("direct path: skinny low-rank shapes at the tuned blocks cross every n
     [3, 5, 20000, true, true], // very deep, tiny m and n: A copied in depth chunks
     [7, 17000, 1, false, false], // k = 1 and n past NC_MAX: several column blocks
   ];
+  // A packed B of ≥ 4 MiB: depth blocks go outside row blocks, C held for the whole band.
+  check(rng, { m: 14, n: 1100, k: 520, dtype: "f64", beta: 1, strided: true }, { swap: false });
+  check(rng, { m: 8, n: 1000, k: 1100, dtype: "f32", transB: true }, { swap: false });
   // Row strides of 1 KiB multiples are copied with a cache line of padding (stage's aliasing).
   for (const [dtype, w] of [["f64", 128], ["f32", 256]] as const) {
     for (const [transA, transB] of TRANS) {
