@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formQFromRows } from "../../../ops/linalg/householder.ts";
+import { applyQFromRows_, formQFromRows } from "../../../ops/linalg/householder.ts";
 import { simdWorkspace } from "../../../ops/linalg/simd.ts";
 import { tridiagonalize_, tridiagonalWorkspace } from "../../../ops/linalg/tridiag.ts";
 import { fro, mm, symmetric } from "./_decomp_helpers.ts";
@@ -39,5 +39,44 @@ Deno.test("tridiagonalize_: blocked panels (TypeScript and SIMD) and unblocked s
     w2.set(a);
     const t2 = tridiagonalize_(w2, n, ws);
     assert.ok(residual(a, n, w2, t2.d, t2.e, t2.tau) <= bound, `SIMD, n = ${n}`);
+  }
+});
+
+/** Q = H₀·H₁⋯ one reflector at a time (naive reference): row k of `w` holds v_k from k+1. */
+function naiveQ(w: Float64Array, n: number, count: number, tau: Float64Array): Float64Array {
+  const q = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) q[i * n + i] = 1;
+  for (let k = 0; k < count; k++) {
+    const v = new Float64Array(n);
+    v[k + 1] = 1;
+    for (let j = k + 2; j < n; j++) v[j] = w[k * n + j];
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += q[i * n + j] * v[j];
+      for (let j = 0; j < n; j++) q[i * n + j] -= tau[k] * s * v[j];
+    }
+  }
+  return q;
+}
+
+Deno.test("formQFromRows and applyQFromRows_ (compact WY blocks) equal the reflector product", () => {
+  // n = 5 is one partial block; 75 and 130 span several blocks, the last one partial.
+  for (const n of [5, 75, 130]) {
+    const a = symmetric(n, 7 * n).data as Float64Array;
+    const w = a.slice(), { tau } = tridiagonalize_(w, n);
+    const count = n - 2, ref = naiveQ(w, n, count, tau);
+    const bound = 10 * n * 2 ** -53 * Math.sqrt(n);
+    const diff = (x: Float64Array): number => fro(x.map((v, i) => v - ref[i]));
+    assert.ok(diff(formQFromRows(w, n, count, tau)) <= bound, `formQFromRows, n = ${n}`);
+    // z ← Q·z with z = I gives Q; with a random z it gives the naive product Q·z.
+    const z = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) z[i * n + i] = 1;
+    applyQFromRows_(w, n, count, tau, z);
+    assert.ok(diff(z) <= bound, `applyQFromRows_ on I, n = ${n}`);
+    const g = symmetric(n, 3 * n + 1).data as Float64Array, gz = g.slice();
+    applyQFromRows_(w, n, count, tau, gz);
+    const want = mm(ref, g, n, n, n);
+    const err = fro(gz.map((v, i) => v - want[i]));
+    assert.ok(err <= bound * fro(g), `applyQFromRows_ on G, n = ${n}: ${err}`);
   }
 });
