@@ -1,0 +1,296 @@
+/**
+ * Lloyd iterations for {@link kmeans} with Hamerly's bounds (Hamerly, "Making k-means even
+ * faster", SDM 2010): each point keeps an upper bound on the distance to its centre and a lower
+ * bound on the distance to every other centre, so a point is rescanned only when the bounds no
+ * longer prove its assignment. The assignments, centroids (recomputed as plain means in point
+ * order) and inertia are those of plain Lloyd (Lloyd, IEEE Trans. Inf. Theory 28, 1982); only
+ * distances whose outcome is already certain are skipped.
+ *
+ * @module
+ */
+
+/** One finished Lloyd run. */
+export interface LloydRun {
+  /** `k × d` centroids. */
+  c: Float64Array;
+  /** Nearest-centroid index of each point (for `c`). */
+  labels: Int32Array;
+  /** Sum of squared distances of the points to their centroids. */
+  inertia: number;
+  /** Iterations done. */
+  iters: number;
+}
+
+/** Per-point state of Hamerly's algorithm. */
+interface Bounds {
+  labels: Int32Array;
+  /** Upper bound on ‖x_i − c_{label}‖. */
+  upper: Float64Array;
+  /** Lower bound on ‖x_i − c_j‖ for every j ≠ label. */
+  lower: Float64Array;
+  /** Absolute slack covering rounding in the bounds (see {@link pruneSlack}). */
+  slack: number;
+}
+
+/** Squared distance between row `i` of `x` and row `j` of `c` (both with `d` columns). */
+function sqDist(x: Float64Array, i: number, c: Float64Array, j: number, d: number): number {
+  let s = 0;
+  const xi = i * d, cj = j * d;
+  for (let t = 0; t < d; t++) {
+    const v = x[xi + t] - c[cj + t];
+    s += v * v;
+  }
+  return s;
+}
+
+/**
+ * Slack of the pruning tests: 1e-8 × the largest distance of a point from the data mean. Every
+ * distance between points and centres (means or points) is at most twice that radius, and the
+ * bounds' rounding error grows by a few units of 2⁻⁵³ of it per iteration, so a point is
+ * skipped only when its assignment holds by a margin far beyond rounding (near-ties are
+ * rescanned exactly like plain Lloyd).
+ */
+function pruneSlack(x: Float64Array, n: number, d: number): number {
+  const mu = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let t = 0; t < d; t++) mu[t] += x[i * d + t];
+  for (let t = 0; t < d; t++) mu[t] /= n;
+  let r2 = 0;
+  for (let i = 0; i < n; i++) r2 = Math.max(r2, sqDist(x, i, mu, 0, d));
+  return 1e-8 * Math.sqrt(r2);
+}
+
+/** Full scan of point `i`: nearest centre (first on ties, as plain Lloyd) and the runner-up. */
+function scan(x: Float64Array, i: number, d: number, c: Float64Array, k: number, b: Bounds): void {
+  let best = Infinity, second = Infinity, arg = 0;
+  const xi = i * d;
+  // The distance is written out here and below (not a call): this is the hot loop.
+  for (let j = 0, cj = 0; j < k; j++, cj += d) {
+    let v = 0;
+    for (let t = 0; t < d; t++) {
+      const e = x[xi + t] - c[cj + t];
+      v += e * e;
+    }
+    if (v < best) {
+      second = best;
+      best = v;
+      arg = j;
+    } else if (v < second) second = v;
+  }
+  b.labels[i] = arg;
+  b.upper[i] = Math.sqrt(best);
+  b.lower[i] = Math.sqrt(second);
+}
+
+/** Half the distance from each centre to its nearest other centre (Hamerly's s). */
+function halfGaps(c: Float64Array, k: number, d: number, out: Float64Array): void {
+  out.fill(Infinity);
+  for (let j = 0; j < k; j++) {
+    for (let l = j + 1; l < k; l++) {
+      const g = 0.5 * Math.sqrt(sqDist(c, j, c, l, d));
+      if (g < out[j]) out[j] = g;
+      if (g < out[l]) out[l] = g;
+    }
+  }
+}
+
+/** How far each centre moved from `c` to `next`, with the largest move and the runner-up. */
+interface Moves {
+  move: Float64Array;
+  top: number;
+  topArg: number;
+  runner: number;
+}
+
+function centreMoves(c: Float64Array, next: Float64Array, k: number, d: number): Moves {
+  const move = new Float64Array(k);
+  let top = 0, topArg = -1, runner = 0;
+  for (let j = 0; j < k; j++) {
+    const p = move[j] = Math.sqrt(sqDist(next, j, c, j, d));
+    if (p > top) [runner, top, topArg] = [top, p, j];
+    else if (p > runner) runner = p;
+  }
+  return { move, top, topArg, runner };
+}
+
+/**
+ * One pass of Hamerly's algorithm after the centres moved by `mv` to `c`: moves each point's
+ * bounds, rescans the points whose bounds do not settle them, and adds each point to the sums
+ * and counts of its (new) cluster in point order, so the next means are exactly those of a
+ * separate pass. One pass over the data per iteration instead of three.
+ */
+function assignAndSum(
+  x: Float64Array,
+  n: number,
+  d: number,
+  c: Float64Array,
+  k: number,
+  b: Bounds,
+  mv: Moves,
+  half: Float64Array,
+  sums: Float64Array,
+  count: Float64Array,
+): void {
+  halfGaps(c, k, d, half);
+  sums.fill(0);
+  count.fill(0);
+  const { labels, upper, lower, slack } = b;
+  const { move, top, topArg, runner } = mv;
+  for (let i = 0; i < n; i++) {
+    let a = labels[i];
+    const xi = i * d;
+    const up = upper[i] + move[a];
+    const lo = lower[i] - (a === topArg ? runner : top);
+    upper[i] = up;
+    lower[i] = lo;
+    const m = half[a] > lo ? half[a] : lo;
+    if (up + slack >= m) {
+      // The distance is written out here (not a call): this is the hot loop.
+      let v = 0;
+      for (let t = 0, ca = a * d; t < d; t++) {
+        const e = x[xi + t] - c[ca + t];
+        v += e * e;
+      }
+      const u = Math.sqrt(v);
+      upper[i] = u;
+      if (u + slack >= m) {
+        scan(x, i, d, c, k, b);
+        a = labels[i];
+      }
+    }
+    count[a]++;
+    for (let t = 0, o = a * d; t < d; t++) sums[o + t] += x[xi + t];
+  }
+}
+
+/**
+ * Means from the sums; an empty cluster takes the point farthest from its centre (below).
+ * Returns the new `k × d` centres.
+ */
+function means(
+  x: Float64Array,
+  n: number,
+  d: number,
+  c: Float64Array,
+  k: number,
+  labels: Int32Array,
+  sums: Float64Array,
+  count: Float64Array,
+): Float64Array {
+  const next = sums.slice();
+  let empty = false;
+  for (let j = 0; j < k; j++) {
+    if (count[j] === 0) {
+      empty = true;
+      continue;
+    }
+    for (let t = 0; t < d; t++) next[j * d + t] /= count[j];
+  }
+  if (empty) relocate(x, n, d, c, k, labels, count, next);
+  return next;
+}
+
+/**
+ * Relocation as scikit-learn: each empty cluster takes the point farthest from its (current)
+ * centre that no earlier empty cluster took.
+ */
+function relocate(
+  x: Float64Array,
+  n: number,
+  d: number,
+  c: Float64Array,
+  k: number,
+  labels: Int32Array,
+  count: Float64Array,
+  next: Float64Array,
+): void {
+  const dist = new Float64Array(n);
+  for (let i = 0; i < n; i++) dist[i] = sqDist(x, i, c, labels[i], d);
+  const taken = new Uint8Array(n);
+  for (let j = 0; j < k; j++) {
+    if (count[j] > 0) continue;
+    let far = -1, best = -1;
+    for (let i = 0; i < n; i++) if (!taken[i] && dist[i] > best) [best, far] = [dist[i], i];
+    taken[far] = 1;
+    next.set(x.subarray(far * d, far * d + d), j * d);
+  }
+}
+
+/**
+ * Lloyd's algorithm from the `k × d` centres `c0` on the `n × d` rows of `x`: assign, move each
+ * centre to its cluster mean, stop after the iteration whose summed squared centre shift is
+ * ≤ `tolAbs` or after `maxIter` iterations. Labels and inertia belong to the returned centres.
+ *
+ * @example
+ * ```ts
+ * import { lloyd } from "./_kmeans_lloyd.ts";
+ * const x = Float64Array.from([0, 0, 0, 2, 10, 10, 10, 12]);
+ * const r = lloyd(x, 4, 2, 2, Float64Array.from([0, 0, 10, 10]), 300, 0);
+ * console.log(Array.from(r.c), r.inertia); // [0, 1, 10, 11] 4
+ * ```
+ */
+export function lloyd(
+  x: Float64Array,
+  n: number,
+  d: number,
+  k: number,
+  c0: Float64Array,
+  maxIter: number,
+  tolAbs: number,
+): LloydRun {
+  const b: Bounds = {
+    labels: new Int32Array(n),
+    upper: new Float64Array(n),
+    lower: new Float64Array(n),
+    slack: pruneSlack(x, n, d),
+  };
+  const sums = new Float64Array(k * d), count = new Float64Array(k), half = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    scan(x, i, d, c0, k, b);
+    const a = b.labels[i];
+    count[a]++;
+    for (let t = 0; t < d; t++) sums[a * d + t] += x[i * d + t];
+  }
+  let c = c0, iters = 0;
+  for (let it = 1; it <= maxIter; it++) {
+    const next = means(x, n, d, c, k, b.labels, sums, count);
+    let shift = 0;
+    for (let t = 0; t < next.length; t++) shift += (next[t] - c[t]) ** 2;
+    const mv = centreMoves(c, next, k, d);
+    c = next;
+    iters = it;
+    assignAndSum(x, n, d, c, k, b, mv, half, sums, count);
+    if (shift <= tolAbs) break;
+  }
+  let inertia = 0;
+  for (let i = 0; i < n; i++) inertia += sqDist(x, i, c, b.labels[i], d);
+  return { c, labels: b.labels, inertia, iters };
+}
+
+/**
+ * Nearest-centre index of each of the `n` rows of `x` among the `k` rows of `c` (first on
+ * ties).
+ *
+ * @example
+ * ```ts
+ * import { nearest } from "./_kmeans_lloyd.ts";
+ * console.log(nearest(Float64Array.from([1, 9]), 2, 1, Float64Array.from([0, 10]), 2)); // Int32Array(2) [0, 1]
+ * ```
+ */
+export function nearest(
+  x: Float64Array,
+  n: number,
+  d: number,
+  c: Float64Array,
+  k: number,
+): Int32Array {
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = Infinity, arg = 0;
+    for (let j = 0; j < k; j++) {
+      const v = sqDist(x, i, c, j, d);
+      if (v < best) [best, arg] = [v, j];
+    }
+    labels[i] = arg;
+  }
+  return labels;
+}
