@@ -81,16 +81,70 @@ function scan(x: Float64Array, i: number, d: number, c: Float64Array, k: number,
   b.lower[i] = Math.sqrt(second);
 }
 
-/** Half the distance from each centre to its nearest other centre (Hamerly's s). */
-function halfGaps(c: Float64Array, k: number, d: number, out: Float64Array): void {
-  out.fill(Infinity);
+/**
+ * Half the distance between every pair of centres (`gap`, `k × k`) and from each centre to its
+ * nearest other centre (`half`, Hamerly's s).
+ */
+function halfGaps(
+  c: Float64Array,
+  k: number,
+  d: number,
+  gap: Float64Array,
+  half: Float64Array,
+): void {
+  half.fill(Infinity);
   for (let j = 0; j < k; j++) {
+    gap[j * k + j] = 0;
     for (let l = j + 1; l < k; l++) {
-      const g = 0.5 * Math.sqrt(sqDist(c, j, c, l, d));
-      if (g < out[j]) out[j] = g;
-      if (g < out[l]) out[l] = g;
+      const g = gap[j * k + l] = gap[l * k + j] = 0.5 * Math.sqrt(sqDist(c, j, c, l, d));
+      if (g < half[j]) half[j] = g;
+      if (g < half[l]) half[l] = g;
     }
   }
+}
+
+/**
+ * Rescan of point `i`, currently in cluster `a` at distance `u`: a centre j with
+ * ‖c_a − c_j‖/2 ≥ u (plus slack) is farther than c_a (Elkan, ICML 2003, lemma 1), so only the
+ * others are measured; a skipped centre still bounds the runner-up by ‖c_a − c_j‖ − u.
+ */
+function rescan(
+  x: Float64Array,
+  i: number,
+  d: number,
+  c: Float64Array,
+  k: number,
+  b: Bounds,
+  gap: Float64Array,
+  a: number,
+  u: number,
+  lo: number,
+): void {
+  let best = Infinity, second = Infinity, arg = 0, skipped = Infinity;
+  const xi = i * d, ga = a * k, reach = u + b.slack;
+  for (let j = 0, cj = 0; j < k; j++, cj += d) {
+    const g = gap[ga + j];
+    if (g >= reach && j !== a) {
+      if (2 * g - u < skipped) skipped = 2 * g - u;
+      continue;
+    }
+    let v = 0;
+    for (let t = 0; t < d; t++) {
+      const e = x[xi + t] - c[cj + t];
+      v += e * e;
+    }
+    if (v < best) {
+      second = best;
+      best = v;
+      arg = j;
+    } else if (v < second) second = v;
+  }
+  b.labels[i] = arg;
+  b.upper[i] = Math.sqrt(best);
+  const s = Math.sqrt(second);
+  // The moved bound `lo` still holds for every centre other than `a`.
+  if (skipped < lo) skipped = lo;
+  b.lower[i] = s < skipped ? s : skipped;
 }
 
 /** How far each centre moved from `c` to `next`, with the largest move and the runner-up. */
@@ -126,11 +180,12 @@ function assignAndSum(
   k: number,
   b: Bounds,
   mv: Moves,
+  gap: Float64Array,
   half: Float64Array,
   sums: Float64Array,
   count: Float64Array,
 ): void {
-  halfGaps(c, k, d, half);
+  halfGaps(c, k, d, gap, half);
   sums.fill(0);
   count.fill(0);
   const { labels, upper, lower, slack } = b;
@@ -153,7 +208,7 @@ function assignAndSum(
       const u = Math.sqrt(v);
       upper[i] = u;
       if (u + slack >= m) {
-        scan(x, i, d, c, k, b);
+        rescan(x, i, d, c, k, b, gap, a, u, lo);
         a = labels[i];
       }
     }
@@ -244,6 +299,7 @@ export function lloyd(
     slack: pruneSlack(x, n, d),
   };
   const sums = new Float64Array(k * d), count = new Float64Array(k), half = new Float64Array(k);
+  const gap = new Float64Array(k * k);
   for (let i = 0; i < n; i++) {
     scan(x, i, d, c0, k, b);
     const a = b.labels[i];
@@ -258,7 +314,7 @@ export function lloyd(
     const mv = centreMoves(c, next, k, d);
     c = next;
     iters = it;
-    assignAndSum(x, n, d, c, k, b, mv, half, sums, count);
+    assignAndSum(x, n, d, c, k, b, mv, gap, half, sums, count);
     if (shift <= tolAbs) break;
   }
   let inertia = 0;

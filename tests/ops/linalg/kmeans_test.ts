@@ -121,3 +121,151 @@ Deno.test("kmeans: property — labels index the nearest centroid and inertia ma
     { numRuns: 60, seed: 37 },
   );
 });
+
+/**
+ * Plain k-means as first written (greedy k-means++ over every distance, Lloyd with full
+ * assignment passes and separate mean passes): the oracle for the bounded version, which must
+ * give the same draws, labels, centroids, inertia and iteration count bit for bit.
+ */
+function plainKmeans(
+  x: Float64Array,
+  n: number,
+  d: number,
+  k: number,
+  seed: number,
+  nInit: number,
+  maxIter: number,
+  tol: number,
+): { c: Float64Array; labels: Int32Array; inertia: number; iters: number } {
+  const dist2 = (a: Float64Array, i: number, b: Float64Array, j: number): number => {
+    let s = 0;
+    for (let t = 0; t < d; t++) s += (a[i * d + t] - b[j * d + t]) ** 2;
+    return s;
+  };
+  const assign = (c: Float64Array, labels: Int32Array, dist: Float64Array): number => {
+    let inertia = 0;
+    for (let i = 0; i < n; i++) {
+      let best = Infinity, arg = 0;
+      for (let j = 0; j < k; j++) {
+        const v = dist2(x, i, c, j);
+        if (v < best) [best, arg] = [v, j];
+      }
+      [labels[i], dist[i]] = [arg, best];
+      inertia += best;
+    }
+    return inertia;
+  };
+  const seedPP = (rng: Rng): Float64Array => {
+    const c = new Float64Array(k * d), trials = 2 + Math.floor(Math.log(k));
+    const first = rng.int(n);
+    c.set(x.subarray(first * d, first * d + d));
+    let closest = Float64Array.from({ length: n }, (_, i) => dist2(x, i, c, 0));
+    let pot = closest.reduce((s, v) => s + v, 0);
+    for (let j = 1; j < k; j++) {
+      let bestPot = Infinity, bestId = 0, bestDist = closest;
+      for (let t = 0; t < trials; t++) {
+        let id = 0;
+        if (pot > 0) {
+          let r = pot * rng.uniform();
+          for (let i = 0; i < n; i++) {
+            if (closest[i] <= 0) continue;
+            id = i;
+            r -= closest[i];
+            if (r < 0) break;
+          }
+        } else id = rng.int(n);
+        const dist = closest.map((cl, i) => Math.min(dist2(x, i, x, id), cl));
+        const p = dist.reduce((s, v) => s + v, 0);
+        if (p < bestPot) [bestPot, bestId, bestDist] = [p, id, dist];
+      }
+      c.set(x.subarray(bestId * d, bestId * d + d), j * d);
+      [closest, pot] = [bestDist, bestPot];
+    }
+    return c;
+  };
+  let variance = 0;
+  for (let t = 0; t < d; t++) {
+    let mu = 0, v = 0;
+    for (let i = 0; i < n; i++) mu += x[i * d + t];
+    mu /= n;
+    for (let i = 0; i < n; i++) v += (x[i * d + t] - mu) ** 2;
+    variance += v / n;
+  }
+  const tolAbs = tol * variance / d, rng = new Rng(seed);
+  let best: { c: Float64Array; labels: Int32Array; inertia: number; iters: number } | null = null;
+  for (let r = 0; r < nInit; r++) {
+    let c = seedPP(rng.split()), iters = 0;
+    const labels = new Int32Array(n), dist = new Float64Array(n);
+    for (let it = 1; it <= maxIter; it++) {
+      assign(c, labels, dist);
+      const next = new Float64Array(k * d), count = new Float64Array(k);
+      for (let i = 0; i < n; i++) {
+        count[labels[i]]++;
+        for (let t = 0; t < d; t++) next[labels[i] * d + t] += x[i * d + t];
+      }
+      const taken = new Uint8Array(n);
+      for (let j = 0; j < k; j++) {
+        if (count[j] > 0) {
+          for (let t = 0; t < d; t++) next[j * d + t] /= count[j];
+          continue;
+        }
+        let far = -1, fd = -1;
+        for (let i = 0; i < n; i++) if (!taken[i] && dist[i] > fd) [fd, far] = [dist[i], i];
+        taken[far] = 1;
+        next.set(x.subarray(far * d, far * d + d), j * d);
+      }
+      const shift = next.reduce((s, v, t) => s + (v - c[t]) ** 2, 0);
+      [c, iters] = [next, it];
+      if (shift <= tolAbs) break;
+    }
+    const inertia = assign(c, labels, dist);
+    if (best === null || inertia < best.inertia) best = { c, labels, inertia, iters };
+  }
+  return best as { c: Float64Array; labels: Int32Array; inertia: number; iters: number };
+}
+
+/** Overlapping Gaussian blobs (many Lloyd iterations, many points near cluster borders). */
+function overlapping(n: number, d: number, centers: number, seed: number): Float64Array {
+  const rng = new Rng(seed);
+  const mu = Float64Array.from({ length: centers * d }, () => 2 * rng.normal());
+  return Float64Array.from({ length: n * d }, (_, q) => {
+    const i = Math.floor(q / d), t = q % d;
+    return mu[(i % centers) * d + t] + rng.normal();
+  });
+}
+
+Deno.test("kmeans: bounded Lloyd and pruned k-means++ equal plain k-means bit for bit", () => {
+  const cases: [string, Float64Array, number, number, number, number, number][] = [
+    // name, data, d, k, nInit, maxIter, tol
+    ["overlapping d=6 k=20", overlapping(1500, 6, 7, 1), 6, 20, 2, 300, 1e-4],
+    ["overlapping d=2 k=9, tol 0", overlapping(800, 2, 4, 2), 2, 9, 2, 300, 0],
+    ["overlapping d=3 k=5, maxIter 3", overlapping(600, 3, 5, 3), 3, 5, 3, 3, 1e-4],
+    [
+      "scaled by 1e8 and shifted",
+      overlapping(500, 4, 3, 4).map((v) => 1e8 * v + 3e9),
+      4,
+      8,
+      2,
+      300,
+      1e-4,
+    ],
+    // Few distinct points: coinciding centres, ties and empty clusters that are relocated.
+    [
+      "duplicates",
+      Float64Array.from({ length: 400 }, (_, q) => (q * 7919) % 5),
+      2,
+      6,
+      4,
+      300,
+      1e-4,
+    ],
+  ];
+  for (const [name, w, d, k, nInit, maxIter, tol] of cases) {
+    const n = w.length / d;
+    const want = plainKmeans(w, n, d, k, 11, nInit, maxIter, tol);
+    const got = kmeans(new Tensor(w.slice(), [n, d]), k, { seed: 11, nInit, maxIter, tol });
+    assertEquals(Array.from(got.labels), Array.from(want.labels), `${name}: labels`);
+    assertEquals(Array.from(got.centroids.data), Array.from(want.c), `${name}: centroids`);
+    assertEquals([got.inertia, got.iters], [want.inertia, want.iters], `${name}: inertia, iters`);
+  }
+});
