@@ -2,9 +2,11 @@
  * Lloyd iterations for {@link kmeans} with Hamerly's bounds (Hamerly, "Making k-means even
  * faster", SDM 2010): each point keeps an upper bound on the distance to its centre and a lower
  * bound on the distance to every other centre, so a point is rescanned only when the bounds no
- * longer prove its assignment. The assignments, centroids (recomputed as plain means in point
- * order) and inertia are those of plain Lloyd (Lloyd, IEEE Trans. Inf. Theory 28, 1982); only
- * distances whose outcome is already certain are skipped.
+ * longer prove its assignment, and a rescan skips the centres that Elkan's centre-distance test
+ * (Elkan, "Using the triangle inequality to accelerate k-means", ICML 2003, lemma 1) rules
+ * out. The assignments, centroids (recomputed as plain means in point order) and inertia are
+ * those of plain Lloyd (Lloyd, IEEE Trans. Inf. Theory 28, 1982); only distances whose outcome
+ * is already certain are skipped.
  *
  * @module
  */
