@@ -26,13 +26,20 @@ export function randF32(shape: number[], seed: number): Tensor {
   return astype(randn(shape, { seed }), "f32");
 }
 
-/** Max |x - y| / scale_i over elements, `scale` elementwise (or 1). */
+/**
+ * Max |x - y| / scale_i over elements, `scale` elementwise (or 1). Equal entries (including
+ * both NaN or the same infinity) count as 0; any other NaN makes the result Infinity, so a NaN
+ * early in the output cannot be hidden by a later finite entry.
+ */
 export function maxScaledErr(x: Tensor, y: Tensor, scale?: Tensor): number {
   if (x.size !== y.size) throw new RangeError(`sizes differ: ${x.size} vs ${y.size}`);
   let e = 0;
   for (let i = 0; i < x.size; i++) {
-    const d = Math.abs(x.data[i] - y.data[i]) / (scale ? Math.max(scale.data[i], 1e-30) : 1);
-    if (!(d <= e)) e = d;
+    const a = x.data[i], b = y.data[i];
+    if (a === b || (Number.isNaN(a) && Number.isNaN(b))) continue;
+    const d = Math.abs(a - b) / (scale ? Math.max(scale.data[i], 1e-30) : 1);
+    if (Number.isNaN(d)) return Infinity;
+    if (d > e) e = d;
   }
   return e;
 }
