@@ -11,6 +11,7 @@ export type SafetensorsDType = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32";
 /** Float element types a `Tensor` can be stored as. */
 export type FloatStorage = "F64" | "F32" | "F16" | "BF16";
 
+/** Bytes per element of each supported dtype. */
 export const ELEMENT_BYTES: Record<SafetensorsDType, number> = {
   F64: 8,
   F32: 4,
@@ -20,10 +21,11 @@ export const ELEMENT_BYTES: Record<SafetensorsDType, number> = {
   I32: 4,
 };
 
-export const FLOAT_STORAGE = new Set<string>(["F64", "F32", "F16", "BF16"]);
+/** The dtype names that decode to a float `Tensor`. */
+export const FLOAT_STORAGE: ReadonlySet<string> = new Set<string>(["F64", "F32", "F16", "BF16"]);
 
 /** Other dtype names of the format, recognized so the error can say "unsupported". */
-export const OTHER_DTYPES = new Set([
+export const OTHER_DTYPES: ReadonlySet<string> = new Set([
   "BOOL",
   "U8",
   "I8",
@@ -40,7 +42,6 @@ export const OTHER_DTYPES = new Set([
   "C64",
 ]);
 
-/** Default cap on the JSON header length (the reference implementation's limit). */
 /** True on little-endian hosts (all current ones); the format is little-endian. */
 export const LITTLE_ENDIAN: boolean = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
