@@ -213,6 +213,12 @@ const TWO_OVER_SQRT_PI = 1.1283791670955126;
  * The error function to double precision. For |x| < 2.5 the series
  * `erf x = 2/√π · e^{-x²} · Σ 2ⁿ x^{2n+1} / (1·3·…·(2n+1))` has only positive terms (no
  * cancellation); beyond, the continued fraction of erfc converges in a few dozen terms.
+ *
+ * @example
+ * ```ts
+ * import { erfScalar } from "./unary.ts";
+ * console.log(erfScalar(0), erfScalar(Infinity)); // 0 1
+ * ```
  */
 export function erfScalar(x: number): number {
   if (x !== x) return NaN;
