@@ -11,7 +11,15 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** Strides of `shape` inside `outShape` under NumPy broadcasting (0 on broadcast axes). */
+/**
+ * Strides of `shape` inside `outShape` under NumPy broadcasting (0 on broadcast axes).
+ *
+ * @example
+ * ```ts
+ * import { broadcastStridesOf } from "./broadcast.ts";
+ * console.log(broadcastStridesOf([3, 1], [2, 3, 4])); // [0, 1, 0]
+ * ```
+ */
 export function broadcastStridesOf(
   shape: readonly number[],
   outShape: readonly number[],
