@@ -78,6 +78,11 @@ export function modeMul(x: Tensor, u: Tensor, mode: number): Tensor {
  * ```
  */
 export function floraParamCount(shape: readonly number[], ranks: readonly number[]): number {
+  if (ranks.length !== shape.length) {
+    throw new RangeError(
+      `floraParamCount: ranks has ${ranks.length} entries for a ${shape.length}-mode shape [${shape}]`,
+    );
+  }
   return ranks.reduce((p, r) => p * r, 1) + shape.reduce((acc, d, i) => acc + d * ranks[i], 0);
 }
 

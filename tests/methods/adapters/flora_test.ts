@@ -54,6 +54,7 @@ function conv2d(x: Tensor, k: Tensor): Tensor {
 Deno.test("FLoRA: counts of the spec (linear 65,600; conv 9,228); ΔW = 0 at init, only G gets gradient", () => {
   assert.equal(floraParamCount([4096, 4096], [8, 8]), 65_600);
   assert.equal(floraParamCount([256, 256, 3, 3], [16, 16, 2, 2]), 9_228);
+  assert.throws(() => floraParamCount([256, 256, 3, 3], [16, 16]), /ranks has 2 entries/);
   const st = flora.init(
     randn([6, 5, 3, 3], { seed: 0 }),
     { ranks: [3, 2, 2, 2], scale: 4 },
