@@ -194,6 +194,13 @@ export function flexoraParamCount(
   r: number,
 ): number {
   let n = 0;
-  for (const l of selected) for (const [out, inp] of blocks[l]) n += r * (out + inp);
+  for (const l of selected) {
+    if (!Number.isInteger(l) || l < 0 || l >= blocks.length) {
+      throw new RangeError(
+        `flexoraParamCount: selected block ${l} is outside [0, ${blocks.length - 1}]`,
+      );
+    }
+    for (const [out, inp] of blocks[l]) n += r * (out + inp);
+  }
   return n;
 }

@@ -128,4 +128,8 @@ Deno.test("Flexora gates, selection and final parameter count", () => {
   );
   assert.equal(flexoraParamCount(blocks, [0, 3], 8), 4 * 65_536);
   assert.equal(flexoraParamCount(blocks, [2], 8), 2 * 65_536);
+  assert.throws(
+    () => flexoraParamCount(blocks, [blocks.length], 8),
+    /selected block \d+ is outside/,
+  );
 });
