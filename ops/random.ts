@@ -82,9 +82,9 @@ export class Rng {
     return (hi * 67108864 + lo) / 9007199254740992;
   }
 
-  /** A uniform double in [lo, hi). */
+  /** A uniform double in [lo, hi) (rounding of `lo + (hi − lo)·u` can give `hi` itself). */
   uniformIn(lo: number, hi: number): number {
-    if (!(lo <= hi)) throw new RangeError(`Rng.uniformIn: need lo <= hi, got ${lo}, ${hi}`);
+    checkBounds("Rng.uniformIn", lo, hi);
     return lo + (hi - lo) * this.uniform();
   }
 
@@ -221,6 +221,13 @@ export interface RandomOptions {
   dtype?: DType;
 }
 
+/** Throws a RangeError naming `fn` unless `lo` and `hi` are finite with `lo <= hi`. */
+function checkBounds(fn: string, lo: number, hi: number): void {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(lo <= hi)) {
+    throw new RangeError(`${fn}: need finite lo <= hi, got lo = ${lo}, hi = ${hi}`);
+  }
+}
+
 function rngOf(fn: string, opts: RandomOptions): Rng {
   if (opts.rng !== undefined) {
     if (!(opts.rng instanceof Rng)) throw new TypeError(`${fn}: rng must be an Rng`);
@@ -249,7 +256,8 @@ export function randn(shape: readonly number[], opts: RandomOptions = {}): Tenso
 }
 
 /**
- * A tensor of independent uniform entries in `[lo, hi)` (default `[0, 1)`).
+ * A tensor of independent uniform entries in `[lo, hi)` (default `[0, 1)`); rounding can give
+ * `hi` itself, most often in f32. `lo` and `hi` must be finite with `lo <= hi`.
  *
  * @example
  * ```ts
@@ -265,6 +273,7 @@ export function rand(
   checkShape("rand", shape);
   const rng = rngOf("rand", opts);
   const lo = opts.lo ?? 0, hi = opts.hi ?? 1;
+  checkBounds("rand", lo, hi);
   const data = allocData(checkDType("rand", opts.dtype ?? "f64"), shapeSize(shape));
   for (let i = 0; i < data.length; i++) data[i] = rng.uniformIn(lo, hi);
   return new Tensor(data, shape);

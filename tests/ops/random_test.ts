@@ -125,6 +125,14 @@ Deno.test("rand respects bounds and seeds are validated", () => {
   const u = rand([1000], { seed: 2, lo: -3, hi: -1, dtype: "f32" });
   assert.equal(u.dtype, "f32");
   assert.ok(u.data.every((x) => x >= -3 && x <= -1));
+  // bounds are checked up front (also for an empty shape), naming rand and both values
+  assert.throws(() => rand([0], { lo: 1, hi: 0 }), {
+    name: "RangeError",
+    message: /rand: need finite lo <= hi, got lo = 1, hi = 0/,
+  });
+  assert.throws(() => rand([2], { lo: NaN }), /rand: .*lo = NaN/);
+  assert.throws(() => rand([2], { lo: -Infinity, hi: Infinity }), /rand: .*lo = -Infinity/);
+  assert.throws(() => new Rng(1).uniformIn(0, Infinity), /Rng.uniformIn: .*hi = Infinity/);
   assert.throws(() => randn([2], { seed: 1.5 }), /seed must be an integer, got 1.5/);
   assert.throws(() => new Rng(Number.NaN), TypeError);
 });
