@@ -164,8 +164,22 @@ export interface GrowthQuery {
  * ```
  */
 export function growthDecision(q: GrowthQuery): number[] {
+  if (!Number.isInteger(q.total) || q.total < 1) {
+    throw new RangeError(`growthDecision: total must be a positive integer, got ${q.total}`);
+  }
   const t0 = q.warmup ?? Math.floor(0.1 * q.total);
   const dt = q.interval ?? Math.max(1, Math.floor(q.total / 50));
+  if (!Number.isInteger(t0) || t0 < 0 || t0 >= q.total) {
+    throw new RangeError(`growthDecision: warmup must be an integer in [0, ${q.total}), got ${t0}`);
+  }
+  if (!Number.isInteger(dt) || dt < 1) {
+    throw new RangeError(`growthDecision: interval must be a positive integer, got ${dt}`);
+  }
+  if (q.scores.length === 0 || !q.scores.every(Number.isFinite)) {
+    throw new RangeError(
+      `growthDecision: scores must be a non-empty list of finite numbers, got [${q.scores}]`,
+    );
+  }
   if (q.step <= t0 || q.step % dt !== 0 || q.rankNow >= q.rankTarget) return [];
   const mu = (q.step - t0) / (q.total - t0);
   const gap = q.rankTarget - q.rankNow;

@@ -145,6 +145,22 @@ Deno.test("TriAdaptLoRA threshold rule and budget cap", () => {
     assert.ok(ranks.reduce((x, y) => x + y) <= target + a * 4);
   }
   assert.ok(ranks.reduce((x, y) => x + y) >= target, "growth reaches the budget");
+  // Bad schedules are rejected, not silently turned into "never grow".
+  const q = { step: 60, total: 100, rankNow: 1, rankTarget: 16, scores: [1, 2] };
+  assert.throws(
+    () => growthDecision({ ...q, interval: 0 }),
+    /interval must be a positive integer, got 0/,
+  );
+  assert.throws(
+    () => growthDecision({ ...q, warmup: 100 }),
+    /warmup must be an integer in \[0, 100\), got 100/,
+  );
+  assert.throws(() => growthDecision({ ...q, scores: [] }), /scores must be a non-empty/);
+  assert.throws(() => growthDecision({ ...q, scores: [1, NaN] }), /scores must be .*got \[1,NaN\]/);
+  assert.throws(
+    () => growthDecision({ ...q, total: 0 }),
+    /total must be a positive integer, got 0/,
+  );
 });
 
 Deno.test("TriAdaptLoRA: orthogonality penalty 0 for orthonormal factors; gradcheck; merge; LoRA export", () => {
