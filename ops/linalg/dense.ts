@@ -5,51 +5,13 @@
  *
  * @module
  */
-import { allocData, assertFinite, assertMatrix, type DType, Tensor } from "../tensor.ts";
-
-/** A validated row-major f64 copy of a matrix argument. */
-export interface F64Matrix {
-  /** Rows. */
-  m: number;
-  /** Columns. */
-  n: number;
-  /** Row-major f64 copy, free to overwrite. */
-  w: Float64Array;
-  /** Dtype of the argument; results are returned in it. */
-  dtype: DType;
-}
-
-/**
- * Checks that `t` is a finite matrix and returns a row-major f64 copy of it.
- *
- * @example
- * ```ts
- * import { tensor } from "../tensor.ts";
- * import { f64Matrix } from "./dense.ts";
- * console.log(f64Matrix("f", "a", tensor([[1, 2]], { dtype: "f32" })).w); // Float64Array [1, 2]
- * ```
- */
-export function f64Matrix(fn: string, arg: string, t: Tensor): F64Matrix {
-  const [m, n] = assertMatrix(fn, arg, t);
-  assertFinite(fn, arg, t);
-  return { m, n, w: new Float64Array(t.data), dtype: t.dtype };
-}
-
-/**
- * Wraps f64 results as a tensor of `dtype` (rounded to f32 when asked).
- *
- * @example
- * ```ts
- * import { toTensor } from "./dense.ts";
- * console.log(toTensor(new Float64Array([1, 2]), [2], "f32").dtype); // "f32"
- * ```
- */
-export function toTensor(w: Float64Array, shape: readonly number[], dtype: DType): Tensor {
-  if (dtype === "f64") return new Tensor(w, shape);
-  const out = allocData(dtype, w.length);
-  out.set(w);
-  return new Tensor(out, shape);
-}
+// The validated f64 working copy and the conversion back are the ones every dense
+// factorization uses (`_work.ts`); the QR/SVD/eigen solvers know them by these names.
+export {
+  fromWork as toTensor,
+  type WorkMatrix as F64Matrix,
+  workMatrix as f64Matrix,
+} from "./_work.ts";
 
 /**
  * The exponent `e` with `2^e` nearest the largest |entry| (0 for a zero matrix): dividing by
