@@ -118,7 +118,9 @@ export function normParams(history: Float64Array, obsLen: number, scaled: Uint8A
 }
 
 function checkPoints(fn: string, pts: Float64Array, p: NormParams): number {
-  if (!(pts instanceof Float64Array) || pts.length % (2 * p.count || 1) !== 0) {
+  // With no agents only an empty array fits: a non-empty one would silently map to zeros.
+  const fits = (n: number): boolean => p.count === 0 ? n === 0 : n % (2 * p.count) === 0;
+  if (!(pts instanceof Float64Array) || !fits(pts.length)) {
     throw new RangeError(
       `${fn}: points must be a Float64Array of ${p.count} agents × T × 2, got length ${pts.length}`,
     );

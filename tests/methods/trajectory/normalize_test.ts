@@ -124,4 +124,7 @@ Deno.test("movingMask compares speed ‖x₈ − x₆‖/2 strictly with static_
   assert.throws(() => movingMask(h, T, -1), RangeError);
   assert.throws(() => headingSpeed(new Float64Array(5), T), /headingSpeed: history/);
   assert.throws(() => normParams(h, T, new Uint8Array(2)), /normParams: scaled has 2/);
+  const none = normParams(new Float64Array(0), T, new Uint8Array(0));
+  assert.deepEqual(normalizePoints(new Float64Array(0), none), new Float64Array(0));
+  assert.throws(() => normalizePoints(new Float64Array(4), none), /0 agents × T × 2, got length 4/);
 });
