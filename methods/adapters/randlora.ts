@@ -86,6 +86,12 @@ export interface RandLoraState extends AdapterState<RandLoraParams> {
  * ```
  */
 export function randLoraParamCount(out: number, inp: number, r: number): number {
+  for (const [name, v] of [["out", out], ["inp", inp], ["r", r]] as const) {
+    // r = 0 would give n = ⌈k/0⌉ = Infinity and a fractional size a fractional count.
+    if (!Number.isInteger(v) || v < 1) {
+      throw new RangeError(`randLoraParamCount: ${name} must be a positive integer, got ${v}`);
+    }
+  }
   const k = Math.min(out, inp);
   return Math.ceil(k / r) * (r + k);
 }

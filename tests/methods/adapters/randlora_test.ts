@@ -155,6 +155,11 @@ Deno.test("RandLoRA: parameter counts of the spec table (§4, §16)", () => {
   assert.equal(randLoraParamCount(11008, 4096, 32), 528_384);
   assert.equal(randLoraParamCount(4096, 4096, 64), 266_240);
   assert.equal(randLoraParamCount(4096, 4096, 30), 565_262);
+  assert.throws(() => randLoraParamCount(4096, 4096, 0), /r must be a positive integer, got 0/);
+  assert.throws(
+    () => randLoraParamCount(4096, 40.5, 8),
+    /inp must be a positive integer, got 40.5/,
+  );
 });
 
 Deno.test("RandLoRA PEFT files: shared bases over layers, round trip, merge = W + ΔW", () => {
