@@ -14,6 +14,7 @@
 import { Tensor } from "../tensor.ts";
 import type { GpuTensor } from "./gpu_tensor.ts";
 import { gemmGpu } from "./gemm.ts";
+import { binaryGpu } from "./elementwise.ts";
 import { matmulGpu } from "./matmul.ts";
 import { reduceGpu } from "./reduce.ts";
 
@@ -108,14 +109,21 @@ function gramGpu(y: GpuTensor): GpuTensor {
   return gram;
 }
 
-/** One (shifted) Cholesky QR pass: returns `Q = Y·R⁻¹` (new GpuTensor) and `R` (f64). */
-async function cholQrPass(y: GpuTensor, shifted: boolean): Promise<[GpuTensor, Float64Array]> {
+/**
+ * One (shifted) Cholesky QR pass: returns `Q = Y·R⁻¹` (new GpuTensor) and `R` (f64). A shifted
+ * (first) pass returns null when the f32 Gram is zero or not finite, for {@link rescaledPass}.
+ */
+async function cholQrPass(
+  y: GpuTensor,
+  shifted: boolean,
+): Promise<[GpuTensor, Float64Array] | null> {
   const [m, l] = y.shape;
   const gram = gramGpu(y);
   const g = Float64Array.from((await gram.read()).data);
   gram.dispose();
   let trace = 0;
   for (let i = 0; i < l; i++) trace += g[i * l + i];
+  if (shifted && !(trace > 0 && trace < Infinity)) return null;
   // ‖Y‖₂² ≤ trace(YᵀY) = ‖Y‖_F²: a safe (larger) shift than Fukaya et al.'s ‖Y‖₂².
   const shift = 11 * (m * l + l * (l + 1)) * U32 * trace;
   const work = g.slice();
@@ -131,6 +139,38 @@ async function cholQrPass(y: GpuTensor, shifted: boolean): Promise<[GpuTensor, F
   const q = matmulGpu(y, gr);
   gr.dispose();
   return [q, upperFromLower(work, l)];
+}
+
+/**
+ * The first pass for a `y` whose f32 Gram is zero or not finite. A non-finite entry is a
+ * RangeError; `Y = 0` gives the valid QR `Q = I[:, :l]`, `R = 0` (a shifted pass would divide by
+ * a zero pivot and return NaN); otherwise `y` is scaled by the power of two nearest `1/max|y|`
+ * (exact), so that its Gram neither underflows nor overflows, and `R` is scaled back.
+ */
+async function rescaledPass(y: GpuTensor): Promise<[GpuTensor, Float64Array]> {
+  const [m, l] = y.shape;
+  const big = reduceGpu(y, "normInf");
+  const amax = (await big.read()).data[0];
+  big.dispose();
+  if (!Number.isFinite(amax)) {
+    throw new RangeError(`cholQrGpu: y has a non-finite entry (max |y| = ${amax})`);
+  }
+  if (amax === 0) {
+    const eye = new Float32Array(m * l);
+    for (let i = 0; i < l; i++) eye[i * l + i] = 1;
+    return [y.gpu.upload(new Tensor(eye, [m, l])), new Float64Array(l * l)];
+  }
+  // ±126 keeps 2^-e a normal f32 (GPUs may flush subnormals to zero).
+  const e = Math.min(126, Math.max(-126, Math.round(Math.log2(amax))));
+  const scaled = binaryGpu("mul", y, 2 ** -e);
+  const pass = await cholQrPass(scaled, true);
+  scaled.dispose();
+  if (pass === null) {
+    throw new RangeError(`cholQrGpu: the Gram matrix of y is not finite (max |y| = ${amax})`);
+  }
+  const r = pass[1];
+  for (let i = 0; i < r.length; i++) r[i] *= 2 ** e;
+  return pass;
 }
 
 /** Options of {@link cholQrGpu}. */
@@ -171,13 +211,13 @@ export async function cholQrGpu(
     throw new RangeError(`cholQrGpu: refinements must be an integer >= 0, got ${refinements}`);
   }
   const l = y.shape[1];
-  let [q, r] = await cholQrPass(y, true);
+  let [q, r] = await cholQrPass(y, true) ?? await rescaledPass(y);
   // `refinements` plain passes, then more (at most 5) while the last correction factor is not
   // within √u of the identity: in f32 a shifted pass leaves cond(Q) up to ~u^-1/2 ≈ 4e3 for
   // inputs near cond u^-1, where two plain passes are not always enough.
   const maxPasses = refinements === 0 ? 0 : refinements + 5;
   for (let i = 0; i < maxPasses; i++) {
-    const [q2, r2] = await cholQrPass(q, false);
+    const [q2, r2] = (await cholQrPass(q, false))!;
     q.dispose();
     q = q2;
     r = upperTimesUpper(r2, r, l);

@@ -108,6 +108,51 @@ function transposeT(t: Tensor): Tensor {
   return new Tensor(out, [c, r]);
 }
 
+Deno.test("cholQrGpu: zero, tiny, huge and non-finite Y (no NaN; Y = QR after rescaling)", {
+  ignore: noGpu,
+}, async () => {
+  const zero = gpu!.upload(new Tensor(new Float32Array(40 * 4), [40, 4]));
+  const z = await cholQrGpu(zero);
+  const zq = await z.q.read();
+  assert.ok(orthError(zq) < 4 * U32, `orthogonality ${orthError(zq)}`);
+  assert.deepEqual(Array.from(z.r.data), new Array(16).fill(0));
+  zero.dispose();
+  z.q.dispose();
+  // f32 Grams of these underflow to 0 / overflow to Infinity without the rescaling
+  for (const c of [1e-25, 1e25]) {
+    const y = randn([40, 4], { seed: 9 });
+    const ys = new Tensor(Float32Array.from(y.data, (x) => x * c), y.shape);
+    const gy = gpu!.upload(ys);
+    const { q, r } = await cholQrGpu(gy);
+    const qc = await q.read();
+    assert.ok(orthError(qc) < 50 * 4 * U32, `${c}: orthogonality ${orthError(qc)}`);
+    const rec = matmul(astype(qc, "f64"), r);
+    const scale = new Tensor(new Float64Array(y.size).fill(c * Math.sqrt(40)), y.shape);
+    const err = maxScaledErr(rec, astype(ys, "f64"), scale);
+    assert.ok(err < 100 * U32, `${c}: reconstruction ${err}`);
+    gy.dispose();
+    q.dispose();
+  }
+  const bad = gpu!.upload(new Tensor(Float32Array.from([1, NaN, 2, 3, 4, 5]), [3, 2]));
+  await assert.rejects(() => cholQrGpu(bad), /cholQrGpu: y has a non-finite entry/);
+  bad.dispose();
+});
+
+Deno.test("randomizedSvdGpu of a zero matrix: s = 0 and orthonormal factors, no NaN", {
+  ignore: noGpu,
+}, async () => {
+  for (const [m, n] of [[30, 12], [12, 30]]) {
+    const ga = gpu!.upload(new Tensor(new Float32Array(m * n), [m, n]));
+    const { u, s, vt } = await randomizedSvdGpu(gpu!, ga, 3, { seed: 0 });
+    const [uc, sc, vc] = [await u.read(), await s.read(), await vt.read()];
+    assert.deepEqual(Array.from(sc.data), [0, 0, 0]);
+    assert.ok(orthError(uc) < 4 * U32, `${m}x${n}: u orthogonality ${orthError(uc)}`);
+    const vOrth = orthError(astype(transposeT(vc), "f32"));
+    assert.ok(vOrth < 4 * U32, `${m}x${n}: v orthogonality ${vOrth}`);
+    for (const t of [ga, u, s, vt]) t.dispose();
+  }
+});
+
 Deno.test("randomizedSvdGpu: bad k and options are RangeErrors", { ignore: noGpu }, async () => {
   const ga = gpu!.upload(randn([8, 5], { seed: 1 }));
   await assert.rejects(() => randomizedSvdGpu(gpu!, ga, 6), RangeError);
