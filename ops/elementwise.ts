@@ -16,7 +16,16 @@ const enum Op {
   Div,
 }
 
-/** Shape that `a` and `b` broadcast to (NumPy rules), or a RangeError naming both shapes. */
+/**
+ * Shape that `a` and `b` broadcast to (NumPy rules), or a RangeError naming `fn` and both
+ * shapes.
+ *
+ * @example
+ * ```ts
+ * import { broadcastShape } from "./elementwise.ts";
+ * console.log(broadcastShape("add", [2, 1, 4], [3, 1])); // [2, 3, 4]
+ * ```
+ */
 export function broadcastShape(fn: string, a: readonly number[], b: readonly number[]): number[] {
   const nd = Math.max(a.length, b.length);
   const out = new Array<number>(nd);

@@ -25,7 +25,17 @@ export function frobenius(t: Tensor): number {
   return scaledNorm2(t.data);
 }
 
-/** Overflow-safe Euclidean norm of `x[off], x[off+stride], …` (`n` terms). */
+/**
+ * Overflow-safe Euclidean norm of `x[off], x[off+stride], …` (`n` terms); NaN if any term is
+ * NaN.
+ *
+ * @example
+ * ```ts
+ * import { scaledNorm2 } from "./norm.ts";
+ * // every other entry, starting at index 1: ‖(3e200, 4e200)‖ without overflow
+ * console.log(scaledNorm2([0, 3e200, 0, 4e200], 2, 1, 2)); // ≈ 5e+200
+ * ```
+ */
 export function scaledNorm2(
   x: ArrayLike<number>,
   n: number = x.length,

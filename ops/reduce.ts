@@ -94,7 +94,15 @@ function foldRow(kind: Kind, x: ArrayLike<number>, off: number, n: number): numb
   return a;
 }
 
-/** Resolves a possibly negative axis, or throws a RangeError naming `fn`. */
+/**
+ * Resolves a possibly negative axis, or throws a RangeError naming `fn`.
+ *
+ * @example
+ * ```ts
+ * import { normalizeAxis } from "./reduce.ts";
+ * console.log(normalizeAxis("f", -1, 3)); // 2
+ * ```
+ */
 export function normalizeAxis(fn: string, axis: number, ndim: number): number {
   if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
     throw new RangeError(`${fn}: axis ${axis} out of range for a ${ndim}-D tensor`);

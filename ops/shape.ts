@@ -114,7 +114,15 @@ function permute(t: Tensor, axes: readonly number[]): Tensor {
   return new Tensor(out, shape);
 }
 
-/** Row-major strides (in elements) of `shape`. */
+/**
+ * Row-major strides (in elements) of `shape`.
+ *
+ * @example
+ * ```ts
+ * import { stridesOf } from "./shape.ts";
+ * console.log(stridesOf([2, 3, 4])); // [12, 4, 1]
+ * ```
+ */
 export function stridesOf(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;

@@ -99,19 +99,49 @@ export class Tensor {
   }
 }
 
-/** Formats a shape as `3x4` for error messages. */
+/**
+ * Formats a shape as `3x4` for error messages.
+ *
+ * @example
+ * ```ts
+ * import { shapeStr } from "./tensor.ts";
+ * console.log(shapeStr([3, 4]), shapeStr([])); // 3x4 scalar
+ * ```
+ */
 export function shapeStr(shape: readonly number[]): string {
   return shape.length === 0 ? "scalar" : shape.join("x");
 }
 
-/** Product of the extents of `shape` (1 for a scalar). */
+/**
+ * Product of the extents of `shape` (1 for a scalar).
+ *
+ * @example
+ * ```ts
+ * import { shapeSize } from "./tensor.ts";
+ * console.log(shapeSize([2, 3, 4]), shapeSize([])); // 24 1
+ * ```
+ */
 export function shapeSize(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
-/** Throws a RangeError naming `fn` unless every extent is a non-negative integer. */
+/**
+ * Throws a RangeError naming `fn` unless every extent is a non-negative integer (a TypeError
+ * if `shape` is not an array).
+ *
+ * @example
+ * ```ts
+ * import { checkShape } from "./tensor.ts";
+ * checkShape("f", [2, 0]); // fine
+ * try {
+ *   checkShape("f", [2, -1]);
+ * } catch (e) {
+ *   console.log((e as Error).message); // f: shape [2, -1] has an invalid extent -1
+ * }
+ * ```
+ */
 export function checkShape(fn: string, shape: readonly number[]): void {
   if (!Array.isArray(shape)) {
     throw new TypeError(`${fn}: shape must be an array of integers, got ${String(shape)}`);
@@ -123,7 +153,15 @@ export function checkShape(fn: string, shape: readonly number[]): void {
   }
 }
 
-/** Throws a TypeError naming `fn` unless `dtype` is `"f32"` or `"f64"`. */
+/**
+ * Returns `dtype`, or throws a TypeError naming `fn` unless it is `"f32"` or `"f64"`.
+ *
+ * @example
+ * ```ts
+ * import { checkDType } from "./tensor.ts";
+ * console.log(checkDType("f", "f32")); // f32
+ * ```
+ */
 export function checkDType(fn: string, dtype: unknown): DType {
   if (dtype !== "f32" && dtype !== "f64") {
     throw new TypeError(`${fn}: dtype must be "f32" or "f64", got ${JSON.stringify(dtype)}`);
@@ -131,19 +169,48 @@ export function checkDType(fn: string, dtype: unknown): DType {
   return dtype;
 }
 
-/** Allocates a zero-filled typed array for `dtype`. */
+/**
+ * Allocates a zero-filled typed array for `dtype`.
+ *
+ * @example
+ * ```ts
+ * import { allocData } from "./tensor.ts";
+ * console.log(allocData("f32", 2)); // Float32Array [0, 0]
+ * ```
+ */
 export function allocData(dtype: DType, size: number): TensorData {
   return dtype === "f32" ? new Float32Array(size) : new Float64Array(size);
 }
 
-/** Throws a TypeError naming `fn` and `arg` unless `t` is a Tensor. */
+/**
+ * Throws a TypeError naming `fn` and `arg` unless `t` is a Tensor.
+ *
+ * @example
+ * ```ts
+ * import { assertTensor } from "./tensor.ts";
+ * try {
+ *   assertTensor("f", "a", [1, 2]);
+ * } catch (e) {
+ *   console.log((e as Error).message); // f: a must be a Tensor, got an Array
+ * }
+ * ```
+ */
 export function assertTensor(fn: string, arg: string, t: unknown): asserts t is Tensor {
   if (!(t instanceof Tensor)) {
     throw new TypeError(`${fn}: ${arg} must be a Tensor, got ${describe(t)}`);
   }
 }
 
-/** Throws a RangeError unless `t` is 2-D; returns `[rows, cols]`. */
+/**
+ * Throws a TypeError unless `t` is a Tensor and a RangeError unless it is 2-D; returns
+ * `[rows, cols]`.
+ *
+ * @example
+ * ```ts
+ * import { assertMatrix, zeros } from "./tensor.ts";
+ * console.log(assertMatrix("f", "a", zeros([2, 3]))); // [2, 3]
+ * ```
+ */
 export function assertMatrix(fn: string, arg: string, t: Tensor): [number, number] {
   assertTensor(fn, arg, t);
   if (t.ndim !== 2) {
@@ -152,7 +219,20 @@ export function assertMatrix(fn: string, arg: string, t: Tensor): [number, numbe
   return [t.shape[0], t.shape[1]];
 }
 
-/** Throws a RangeError naming `fn` if `t` has a NaN or infinite entry. */
+/**
+ * Throws a RangeError naming `fn`, `arg`, the value and its flat index if `t` has a NaN or
+ * infinite entry.
+ *
+ * @example
+ * ```ts
+ * import { assertFinite, tensor } from "./tensor.ts";
+ * try {
+ *   assertFinite("f", "a", tensor([1, NaN]));
+ * } catch (e) {
+ *   console.log((e as Error).message); // f: a has a non-finite entry NaN at flat index 1
+ * }
+ * ```
+ */
 export function assertFinite(fn: string, arg: string, t: Tensor): void {
   const d = t.data;
   for (let i = 0; i < d.length; i++) {
@@ -344,7 +424,16 @@ export function at(t: Tensor, ...index: number[]): number {
   return t.data[flatIndex("at", t, index)];
 }
 
-/** Row-major flat offset of a multi-index, checked against the shape. */
+/**
+ * Row-major flat offset of a multi-index (negative indices count from the end), or a
+ * RangeError naming `fn` when the index does not fit the shape.
+ *
+ * @example
+ * ```ts
+ * import { flatIndex, zeros } from "./tensor.ts";
+ * console.log(flatIndex("f", zeros([2, 3]), [1, -1])); // 5
+ * ```
+ */
 export function flatIndex(fn: string, t: Tensor, index: readonly number[]): number {
   if (index.length !== t.ndim) {
     throw new RangeError(
