@@ -175,6 +175,18 @@ export function collisionRate(
   modes: number,
   T: number,
 ): Float64Array {
+  if (!Number.isInteger(modes) || modes < 1) {
+    throw new RangeError(`collisionRate: modes must be a positive integer, got ${modes}`);
+  }
+  // Agents outside [sceneStart[0], last) would be skipped silently: the offsets must cover all.
+  if (sceneStart.length < 1 || sceneStart[0] !== 0) {
+    throw new RangeError(`collisionRate: sceneStart must start at 0, got [${sceneStart}]`);
+  }
+  for (let j = 1; j < sceneStart.length; j++) {
+    if (sceneStart[j] < sceneStart[j - 1]) {
+      throw new RangeError(`collisionRate: sceneStart decreases at index ${j}`);
+    }
+  }
   const n = sceneStart[sceneStart.length - 1];
   if (!Number.isInteger(T) || T < 5 || pred.length !== modes * n * 2 * T) {
     throw new RangeError(
