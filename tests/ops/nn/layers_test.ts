@@ -95,14 +95,18 @@ Deno.test("Embedding, LayerNorm and RMSNorm layers", () => {
   const x = randn([4, 6], { seed: 2 });
   const ln = applyLayerNorm(initLayerNorm(6), x);
   const rms = applyRmsNorm(initRmsNorm(6), x);
+  // elementwise against the definitions (default eps 1e-5 and 1e-6, biased variance)
   for (let r = 0; r < 4; r++) {
-    const row = Array.from(ln.data.slice(r * 6, r * 6 + 6));
-    const rr = Array.from(rms.data.slice(r * 6, r * 6 + 6));
-    const mu = row.reduce((a, b) => a + b) / 6;
-    const v = row.reduce((a, b) => a + (b - mu) ** 2, 0) / 6;
-    assert.ok(Math.abs(mu) < 1e-15 && Math.abs(v * (1 + 1e-5 / v) - 1) < 1e-4);
-    const ms = rr.reduce((a, b) => a + b * b, 0) / 6;
-    assert.ok(Math.abs(ms - 1) < 1e-4, `rms ${ms}`);
+    const xr = Array.from(x.data.slice(r * 6, r * 6 + 6));
+    const mu = xr.reduce((a, b) => a + b) / 6;
+    const v = xr.reduce((a, b) => a + (b - mu) ** 2, 0) / 6;
+    const ms = xr.reduce((a, b) => a + b * b, 0) / 6;
+    for (let j = 0; j < 6; j++) {
+      const wantLn = (xr[j] - mu) / Math.sqrt(v + 1e-5);
+      const wantRms = xr[j] / Math.sqrt(ms + 1e-6);
+      assert.ok(Math.abs(ln.data[r * 6 + j] - wantLn) < 1e-14, `layerNorm (${r}, ${j})`);
+      assert.ok(Math.abs(rms.data[r * 6 + j] - wantRms) < 1e-14, `rmsNorm (${r}, ${j})`);
+    }
   }
   assert.throws(() => ad.layerNorm(x, tensor([1, 2])), /weight must have shape \[6\]/);
 });
