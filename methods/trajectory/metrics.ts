@@ -61,8 +61,11 @@ export function bestOfS(
         last = Math.sqrt(dx * dx + dy * dy);
         sum += last;
       }
-      if (sum / T < ade[i]) ade[i] = sum / T;
-      if (last < fde[i]) fde[i] = last;
+      // A NaN mode makes the agent's score NaN (and keeps it so): `x < min` alone would skip
+      // it, and a diverged forecast would score as well as its finite modes.
+      const a = sum / T;
+      if (a < ade[i] || a !== a) ade[i] = a;
+      if (last < fde[i] || last !== last) fde[i] = last;
     }
   }
   return { ade, fde };

@@ -51,6 +51,14 @@ Deno.test("bestOfS agrees with a naive per-agent minimum on random data", () => 
     assert.ok(Math.abs(r.ade[i] - ade) < 1e-14 * 10 && Math.abs(r.fde[i] - fde) < 1e-14 * 10);
   }
   assert.throws(() => bestOfS(pred, truth, 4, T), /bestOfS: pred has/);
+  // A non-finite mode is not skipped by the minimum: the agent's scores become NaN.
+  for (const s of [0, S - 1]) {
+    const bad = pred.slice();
+    bad[s * truth.length + (3 * T + T - 1) * 2] = NaN; // agent 3, mode s, last step
+    const rb = bestOfS(bad, truth, S, T);
+    assert.ok(Number.isNaN(rb.ade[3]) && Number.isNaN(rb.fde[3]), `NaN in mode ${s}`);
+    assert.equal(rb.ade[2], r.ade[2]);
+  }
   assert.throws(() => pooledMean([]), RangeError);
 });
 
