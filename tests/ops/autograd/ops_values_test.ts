@@ -89,6 +89,15 @@ Deno.test("rope is a rotation whose scores depend only on the position differenc
   assert.ok(Math.abs(norm(at(q, 11)) - norm(q)) < 8 * U * norm(q));
   const s1 = dot(at(q, 7), at(k, 3)), s2 = dot(at(q, 104), at(k, 100));
   assert.ok(Math.abs(s1 - s2) < 1e-12 * Math.max(1, Math.abs(s1)), `${s1} vs ${s2}`);
+  // the properties above also hold for the identity: check the rotation itself (half-split
+  // pairs (i, i + D/2), angle pos·θ^(−2i/D), θ = 10000) entry by entry
+  const half = d / 2, pos = 7, rq = at(q, pos).data;
+  for (let i = 0; i < half; i++) {
+    const ang = pos * 10000 ** (-2 * i / d), a = q.data[i], b = q.data[half + i];
+    const tol = 8 * U * (Math.abs(a) + Math.abs(b));
+    assert.ok(Math.abs(rq[i] - (a * Math.cos(ang) - b * Math.sin(ang))) <= tol, `rope[${i}]`);
+    assert.ok(Math.abs(rq[half + i] - (b * Math.cos(ang) + a * Math.sin(ang))) <= tol);
+  }
   // rows of a [T, D] input get positions 0..T-1, as offsets do one row at a time
   const seq = randn([3, d], { seed: 7 });
   const all = ad.rope(seq);
