@@ -76,15 +76,19 @@ export function pca(x: Tensor, k: number, opts: PcaOptions = {}): PcaModel {
     for (let j = 0; j < d; j++) mean[j] /= n;
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) w[i * d + j] -= mean[j];
   }
+  // ‖Xc‖²_F and σᵢ² are taken relative to max|Xc| so that the ratios neither underflow to 0
+  // (entries near 1e-160) nor become Infinity/Infinity = NaN (entries near 1e+160).
+  let big = 0;
+  for (const v of w) big = Math.max(big, Math.abs(v));
   let total = 0;
-  for (const v of w) total += v * v;
+  if (big > 0) { for (const v of w) total += (v / big) ** 2; }
   const xc = new Tensor(w, [n, d]);
   const f = solver === "full" ? svd(xc) : randomizedSvd(xc, k, { seed: opts.seed ?? 0 });
   const comps = f.vt.data.slice(0, k * d) as Float64Array;
   flipRows(comps, k, d);
   const sv = f.s.data.slice(0, k) as Float64Array;
   const ev = sv.map((s) => (s * s) / (n - 1));
-  const ratio = sv.map((s) => (total > 0 ? (s * s) / total : 0));
+  const ratio = sv.map((s) => (total > 0 ? (s / big) ** 2 / total : 0));
   const out = (data: Float64Array, shape: number[]): Tensor => cast(new Tensor(data, shape), dtype);
   return {
     components: out(comps, [k, d]),

@@ -99,6 +99,20 @@ Deno.test("pca: the randomized solver agrees with the full solver on a decaying 
   }
 });
 
+Deno.test("pca: variance ratios are scale-invariant from 1e-310 to 1e300 (no 0 or NaN)", () => {
+  const x = randMat(12, 4, 7);
+  const ref = pca(x, 3).explainedVarianceRatio.data;
+  for (const c of [2 ** -1030, 1e-200, 1e200, 1e300]) {
+    const r = pca(new Tensor(x.data.map((v) => v * c), [12, 4]), 3).explainedVarianceRatio.data;
+    // Scaling by c is exact for powers of two and one rounding otherwise; subnormal entries
+    // keep 52 - 6 = 46 bits, hence the looser bound there.
+    const tol = (c < 1e-300 ? 2 ** -40 : 1e3 * uOf("f64")) * ref[0];
+    for (let i = 0; i < 3; i++) {
+      assert(Math.abs(r[i] - ref[i]) <= tol, `scale ${c}: ratio ${i} = ${r[i]}, want ${ref[i]}`);
+    }
+  }
+});
+
 Deno.test("pca: constant data gives zero variance without NaN; f32 and errors", () => {
   const c = pca(tensor([[1, 2], [1, 2], [1, 2]]), 1);
   assertEquals(Array.from(c.explainedVariance.data), [0]);
