@@ -105,8 +105,10 @@ function pearson(a: Float64Array, b: Float64Array): number {
     sbb += db * db;
   }
   const r = sab / Math.sqrt(saa * sbb);
-  // A constant series gives 0/0; the reference counts that coordinate as 0 (spec §5).
-  return Number.isNaN(r) ? 0 : Math.max(-1, Math.min(1, r));
+  // A constant series gives 0/0; the reference counts that coordinate as 0 (spec §5). A
+  // non-finite input stays NaN rather than passing for a constant series.
+  if (Number.isNaN(r)) return Number.isFinite(saa) && Number.isFinite(sbb) ? 0 : NaN;
+  return Math.max(-1, Math.min(1, r));
 }
 
 /**
@@ -142,7 +144,7 @@ export function tcc(
         pred[s * size + last] - truth[last],
         pred[s * size + last + 1] - truth[last + 1],
       );
-      if (e < bestErr) [best, bestErr] = [s, e];
+      if (e < bestErr || e !== e) [best, bestErr] = [s, e]; // a NaN end point is kept (NaN TCC)
     }
     for (let t = 0; t < T; t++) {
       px[t] = pred[best * size + base + 2 * t];

@@ -72,6 +72,13 @@ Deno.test("TCC: diagonal 1, horizontal 0.5, time-reversed −1 (§8.23)", () => 
   // The mode with the smallest final error is used: reversed path ends far from the truth.
   const two = Float64Array.from([...rev, ...diag]);
   assert.ok(Math.abs(tcc(two, diag, 2, T)[0] - 1) < 1e-12);
+  // A non-finite forecast is not mistaken for a constant series (which counts as 0).
+  const broken = diag.slice();
+  broken[4] = NaN;
+  assert.ok(Number.isNaN(tcc(broken, diag, 1, T)[0]));
+  const nanEnd = diag.slice();
+  nanEnd[2 * T - 1] = NaN;
+  assert.ok(Number.isNaN(tcc(Float64Array.from([...diag, ...nanEnd]), diag, 2, T)[0]));
 });
 
 Deno.test("COL: meeting at step 1 → 100, far apart → 0, meeting at step 12 ignored (§8.24)", () => {
