@@ -204,7 +204,7 @@ export function collisionRate(
     densify(pred, s * n * 2 * T, n, T, dense);
     for (let j = 0; j + 1 < sceneStart.length; j++) {
       for (let a = sceneStart[j]; a < sceneStart[j + 1]; a++) {
-        if (collides(dense, a, sceneStart[j], sceneStart[j + 1])) hits[a] += 1;
+        hits[a] += collides(dense, a, sceneStart[j], sceneStart[j + 1]);
       }
     }
   }
@@ -224,18 +224,21 @@ function densify(pred: Float64Array, off: number, n: number, T: number, out: Flo
   }
 }
 
-function collides(dense: Float64Array, a: number, lo: number, hi: number): boolean {
+/** 1 if agent `a` collides in this mode, 0 if not, NaN if a distance it needs is NaN. */
+function collides(dense: Float64Array, a: number, lo: number, hi: number): number {
+  let unknown = false;
   for (let b = lo; b < hi; b++) {
     if (b === a) continue;
     for (let j = 0; j < COL_DENSE; j++) {
       const oa = (a * COL_DENSE + j) * 2, ob = (b * COL_DENSE + j) * 2;
       const dx = dense[oa] - dense[ob], dy = dense[oa + 1] - dense[ob + 1];
-      if (dx * dx + dy * dy < COL_RADIUS * COL_RADIUS) {
-        return true;
-      }
+      const d2 = dx * dx + dy * dy;
+      if (d2 < COL_RADIUS * COL_RADIUS) return 1;
+      // A NaN distance is not "far apart": a broken forecast must not count as collision-free.
+      if (d2 !== d2) unknown = true;
     }
   }
-  return false;
+  return unknown ? NaN : 0;
 }
 
 /** Pooled scores of one forecast of a set. */

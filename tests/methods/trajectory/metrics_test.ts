@@ -110,6 +110,14 @@ Deno.test("COL counts the fraction of modes with a collision", () => {
   const modes = [[...a, ...meet], [...a, ...b], [...a, ...b], [...a, ...b]].flat();
   const r = collisionRate(Float64Array.from(modes), new Int32Array([0, 2]), 4, T);
   assert.deepEqual(Array.from(r), [25, 25]);
+  const nanPath = path((t) => [t, t === 3 ? NaN : 5]);
+  const withNan = collisionRate(
+    Float64Array.from([...a, ...nanPath]),
+    new Int32Array([0, 2]),
+    1,
+    T,
+  );
+  assert.ok(withNan.every(Number.isNaN), `NaN forecast gave ${withNan}`);
   const pred = Float64Array.from(modes);
   assert.throws(() => collisionRate(pred, new Int32Array([1, 2]), 4, T), /must start at 0/);
   assert.throws(() => collisionRate(pred, new Int32Array([0, 3, 2]), 4, T), /decreases at index 2/);
