@@ -14,6 +14,7 @@ import type { Tensor } from "../tensor.ts";
 import { lloyd, type LloydRun, nearest } from "./_kmeans_lloyd.ts";
 import { seedPlusPlus } from "./_kmeans_seed.ts";
 import { fromWork, optNonNegative, optPositiveInt, workMatrix } from "./_work.ts";
+import { scaleExponent, scalePow2_ } from "./dense.ts";
 
 /** Options of {@link kmeans}. */
 export interface KmeansOptions {
@@ -58,6 +59,19 @@ function meanVariance(x: Float64Array, n: number, d: number): number {
 }
 
 /**
+ * Squared distances between entries beyond 2^±250 overflow to Infinity or underflow to 0, and
+ * then every point ties with every centre. k-means is scale-invariant, so such data is divided
+ * by an exact power of two `2^e` in place; returns `e` (0, data untouched, in the usual range).
+ */
+function unitScale(...ws: Float64Array[]): number {
+  let e = -Infinity;
+  for (const w of ws) if (w.some((v) => v !== 0)) e = Math.max(e, scaleExponent(w));
+  if (!(Math.abs(e) > 250) || !Number.isFinite(e)) return 0;
+  for (const w of ws) scalePow2_(w, -e);
+  return e;
+}
+
+/**
  * k-means clustering of the `n` rows of `x` (`n × d`) into `k` clusters. Each of `nInit` runs
  * seeds with greedy k-means++ and iterates Lloyd's algorithm until the squared centroid shift is
  * ≤ `tol`·(mean feature variance) or `maxIter` is reached; the run with the lowest inertia is
@@ -95,6 +109,7 @@ export function kmeans(x: Tensor, k: number, opts: KmeansOptions = {}): KmeansRe
     throw new TypeError(`${fn}: rng must be an Rng`);
   }
   const rng = opts.rng ?? new Rng(opts.seed ?? 0);
+  const shift = unitScale(w);
   const tolAbs = tol * meanVariance(w, n, d);
   let best: LloydRun | null = null;
   for (let r = 0; r < nInit; r++) {
@@ -103,10 +118,13 @@ export function kmeans(x: Tensor, k: number, opts: KmeansOptions = {}): KmeansRe
     if (best === null || run.inertia < best.inertia) best = run;
   }
   const b = best as LloydRun;
+  const inertia = Float64Array.of(b.inertia);
+  scalePow2_(b.c, shift);
+  scalePow2_(inertia, 2 * shift);
   return {
     centroids: fromWork(b.c, [k, d], dtype),
     labels: b.labels,
-    inertia: b.inertia,
+    inertia: inertia[0],
     iters: b.iters,
   };
 }
@@ -132,5 +150,6 @@ export function kmeansPredict(centroids: Tensor, x: Tensor): Int32Array {
       `kmeansPredict: x has ${p.n} columns but the centroids have ${c.n}`,
     );
   }
+  unitScale(p.w, c.w);
   return nearest(p.w, p.m, p.n, c.w, c.m);
 }

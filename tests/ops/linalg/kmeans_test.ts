@@ -93,6 +93,23 @@ Deno.test("kmeans: k = 1, k = n, duplicate points, f32 and maxIter", () => {
   assertEquals(kmeans(x, 2, { maxIter: 1, nInit: 1 }).iters, 1);
 });
 
+Deno.test("kmeans: data near 1e±270 clusters as at unit scale (no overflowing distances)", () => {
+  const { x, truth } = blobs(3, 20, 2, 5);
+  const ref = kmeans(x, 3, { seed: 1 });
+  // Powers of two scale exactly, so Lloyd's arithmetic is the same up to the factor.
+  for (const e of [300, 900, -300, -1000]) {
+    const xs = new Tensor(x.data.map((v) => v * 2 ** e), x.shape);
+    const r = kmeans(xs, 3, { seed: 1 });
+    assertEquals(r.labels, ref.labels, `2^${e}`);
+    assertEquals(Array.from(r.centroids.data), Array.from(ref.centroids.data, (v) => v * 2 ** e));
+    if (Math.abs(e) === 300) assertEquals(r.inertia, ref.inertia * 2 ** (2 * e));
+    assertEquals(kmeansPredict(r.centroids, xs), ref.labels);
+  }
+  // and the unit-scale answer is the right one
+  const agree = ref.labels.filter((l, i) => l === ref.labels[truth.indexOf(truth[i])]).length;
+  assertEquals(agree, truth.length);
+});
+
 Deno.test("kmeans: bad k, options and non-finite data are errors", () => {
   const x = tensor([[0, 0], [1, 1]]);
   throwsWith(() => kmeans(x, 3), RangeError, "k must be an integer in 1..2");
