@@ -70,7 +70,7 @@ export function inspectPeftAdapter(
       module,
       shape,
       r: ad.config.r as number,
-      rank: numericalRank(sv),
+      rank: numericalRank(sv, Math.max(...shape) * 2 ** -52),
       params,
       singularValues: sv,
     });
@@ -87,7 +87,9 @@ function inspectLora(ad: PeftLoraAdapter): ModuleReport[] {
       ? [m.a.shape[1], m.b.shape[0]]
       : [m.b.shape[0], m.a.shape[1]];
     const params = m.a.size + m.b.size + (m.bBias?.size ?? 0);
-    out.push({ module, shape, r, rank: numericalRank(sv), params, singularValues: sv });
+    // NumPy's matrix_rank tolerance for the m × n ΔW, not just r · 2^-52.
+    const rank = numericalRank(sv, Math.max(...shape) * 2 ** -52);
+    out.push({ module, shape, r, rank, params, singularValues: sv });
   }
   return out;
 }

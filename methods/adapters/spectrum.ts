@@ -118,9 +118,10 @@ export function lowRankSingularValues(b: Tensor, a: Tensor, scale = 1): number[]
 }
 
 /**
- * Numerical rank of a spectrum: the count of singular values above `tol · σ_max` (default
- * tolerance `max(m, n) · 2^-52`, as NumPy's `matrix_rank`; pass the dtype's unit roundoff scale
- * for float32 data).
+ * Numerical rank of a spectrum: the count of singular values above `tol · σ_max`. The default
+ * `tol` is `sv.length · 2^-52`, since the function does not know the matrix shape; for an
+ * `m × n` matrix pass `max(m, n) · 2^-52` to match NumPy's `matrix_rank` (and the dtype's unit
+ * roundoff scale for float32 data).
  *
  * @example
  * ```ts
