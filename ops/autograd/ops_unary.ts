@@ -200,8 +200,7 @@ const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const GELU_C = Math.sqrt(2 / Math.PI);
 
 function geluGrad(x: number): number {
-  const cdf = 0.5 * (1 + un.erfScalar(x * Math.SQRT1_2));
-  return cdf + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+  return un.normalCdfScalar(x) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
 }
 
 function geluTanhGrad(x: number): number {

@@ -7,8 +7,10 @@ import {
   erfScalar,
   exp,
   gelu,
+  geluScalar,
   log,
   neg,
+  normalCdfScalar,
   pow,
   relu,
   sigmoid,
@@ -83,6 +85,35 @@ Deno.test("gelu: exact x·Φ(x) and the tanh approximation", () => {
     assert.ok(Math.abs(approx.data[i] - exact.data[i]) < 1e-3);
   });
   assert.throws(() => gelu(tensor([1]), { approximate: "fast" as never }), /approximate/);
+});
+
+Deno.test("Φ and gelu keep full relative precision in the left tail", () => {
+  // Φ(x) = erfc(−x/√2)/2 from CPython's math.erfc; Φ's condition number there is ~x², and the
+  // old 1 + erf(x/√2) form was off by 2e-10 at −5, 10% at −8 and gave 0 below −8.5.
+  const ref: [number, number][] = [
+    [-2.2, 0.01390344751349861],
+    [-3.6, 0.000159108590157534],
+    [-5, 2.866515718791946e-7],
+    [-8, 6.220960574271819e-16],
+    [-10, 7.619853024160593e-24],
+    [-20, 2.7536241186063314e-89],
+    [-37, 5.725571222525139e-300],
+  ];
+  for (const [x, phi] of ref) {
+    const tol = 64 * U * (1 + x * x);
+    const got = normalCdfScalar(x);
+    assert.ok(Math.abs(got / phi - 1) <= tol, `Φ(${x}) = ${got} vs ${phi}`);
+    assert.ok(Math.abs(geluScalar(x) / (x * phi) - 1) <= tol, `gelu(${x})`);
+  }
+  // both branches agree at the switch point −1.5√2 (Φ's own change there is ~1e-14)
+  const sw = -1.5 * Math.SQRT2;
+  const below = normalCdfScalar(sw * (1 + 1e-15)), above = normalCdfScalar(sw * (1 - 1e-15));
+  assert.ok(Math.abs(below / above - 1) < 1e-13, `${below} vs ${above}`);
+  for (const x of [0.3, 1.7, 3.3, 6]) {
+    assert.ok(Math.abs(normalCdfScalar(x) + normalCdfScalar(-x) - 1) <= 4 * U, `${x}`);
+  }
+  assert.equal(normalCdfScalar(-1e6), 0);
+  assert.ok(Number.isNaN(normalCdfScalar(NaN)));
 });
 
 Deno.test("bad input names the function", () => {
