@@ -7,6 +7,7 @@
 import type { Tensor } from "../tensor.ts";
 import { fromWork, optNonNegative } from "./_work.ts";
 import { countAbove, epsOf, workSvd } from "./_svd_work.ts";
+import { scaleExponent, scalePow2_ } from "./dense.ts";
 
 /** Options of {@link pinv}. */
 export interface PinvOptions {
@@ -39,8 +40,13 @@ export function pinv(a: Tensor, opts: PinvOptions = {}): Tensor {
   const r = countAbove(s, s.length > 0 ? rcond * s[0] : 0);
   // a⁺[i, j] = Σ_t vt[t, i] · u[j, t] / s[t]: scale the rows of vt, then one product.
   const out = new Float64Array(n * m);
+  // Work with σ/2^e (exact): for subnormal σ, 1/σ overflows and 0·∞ would give NaN; the final
+  // rescale overflows only the entries that are truly out of range, to ±Infinity.
+  const e = r > 0 ? scaleExponent(s.subarray(0, 1)) : 0;
+  const sc = s.slice(0, r);
+  scalePow2_(sc, -e);
   for (let t = 0; t < r; t++) {
-    const inv = 1 / s[t];
+    const inv = 1 / sc[t];
     for (let i = 0; i < n; i++) {
       const v = vt[t * n + i] * inv;
       if (v === 0) continue;
@@ -48,5 +54,6 @@ export function pinv(a: Tensor, opts: PinvOptions = {}): Tensor {
       for (let j = 0; j < m; j++) out[row + j] += v * u[j * k + t];
     }
   }
+  scalePow2_(out, -e);
   return fromWork(out, [n, m], dtype);
 }

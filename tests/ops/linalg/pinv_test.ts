@@ -54,6 +54,17 @@ Deno.test("pinv: zero matrix gives zeros; badly scaled input stays finite; rcond
   throwsWith(() => pinv(d, { rcond: NaN }), RangeError, "pinv: rcond");
 });
 
+Deno.test("pinv: subnormal-scale input gives ±Infinity where a⁺ overflows, never NaN", () => {
+  // a⁺ = diag(2^1040, 2^1030) is out of range; the off-diagonal zeros must stay 0, not 0·∞.
+  const tiny = pinv(tensor([[2 ** -1040, 0], [0, 2 ** -1030]]));
+  assertEquals(Array.from(tiny.data), [Infinity, 0, 0, Infinity]);
+  // in range, the power-of-two scaling is exact
+  const d = pinv(tensor([[2 ** -1000, 0], [0, -(2 ** -1020)]]));
+  assertEquals(Array.from(d.data), [2 ** 1000, 0, 0, -(2 ** 1020)]);
+  const full = pinv(tensor([[1e-310, 2e-310], [3e-310, 4e-310]])).data;
+  assert(full.every((v) => !Number.isNaN(v)), `${full}`);
+});
+
 Deno.test("pinv: property — Penrose conditions over random shapes and ranks", () => {
   fc.assert(
     fc.property(
