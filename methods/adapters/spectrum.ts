@@ -95,6 +95,15 @@ export function lowRankSingularValues(b: Tensor, a: Tensor, scale = 1): number[]
       `lowRankSingularValues: b is ${shapeStr(b.shape)}, a is ${shapeStr(a.shape)}: ranks differ`,
     );
   }
+  for (const [name, t] of [["b", b], ["a", a]] as const) {
+    const i = t.data.findIndex((v) => !Number.isFinite(v));
+    if (i >= 0) {
+      throw new RangeError(`lowRankSingularValues: ${name} has a non-finite entry at ${i}`);
+    }
+  }
+  if (!Number.isFinite(scale)) {
+    throw new RangeError(`lowRankSingularValues: scale must be finite, got ${scale}`);
+  }
   const colsB = Array.from({ length: r }, (_, j) => {
     const c = new Float64Array(m);
     for (let i = 0; i < m; i++) c[i] = b.data[i * r + j];
