@@ -337,9 +337,19 @@ export function full(
   value: number,
   opts: { dtype?: DType } = {},
 ): Tensor {
-  checkShape("full", shape);
-  if (typeof value !== "number") throw new TypeError(`full: value must be a number, got ${value}`);
-  const data = allocData(checkDType("full", opts.dtype ?? "f64"), shapeSize(shape));
+  return filled("full", shape, value, opts);
+}
+
+/** `full` whose errors name the public function `fn` the user called. */
+function filled(
+  fn: string,
+  shape: readonly number[],
+  value: number,
+  opts: { dtype?: DType },
+): Tensor {
+  checkShape(fn, shape);
+  if (typeof value !== "number") throw new TypeError(`${fn}: value must be a number, got ${value}`);
+  const data = allocData(checkDType(fn, opts.dtype ?? "f64"), shapeSize(shape));
   if (value !== 0) data.fill(value);
   return new Tensor(data, shape);
 }
@@ -354,7 +364,7 @@ export function full(
  * ```
  */
 export function zeros(shape: readonly number[], opts: { dtype?: DType } = {}): Tensor {
-  return full(shape, 0, opts);
+  return filled("zeros", shape, 0, opts);
 }
 
 /**
@@ -367,7 +377,7 @@ export function zeros(shape: readonly number[], opts: { dtype?: DType } = {}): T
  * ```
  */
 export function ones(shape: readonly number[], opts: { dtype?: DType } = {}): Tensor {
-  return full(shape, 1, opts);
+  return filled("ones", shape, 1, opts);
 }
 
 /**
@@ -380,7 +390,12 @@ export function ones(shape: readonly number[], opts: { dtype?: DType } = {}): Te
  * ```
  */
 export function eye(n: number, m: number = n, opts: { dtype?: DType } = {}): Tensor {
-  const t = zeros([n, m], opts);
+  for (const [name, v] of [["n", n], ["m", m]] as const) {
+    if (!Number.isInteger(v) || v < 0) {
+      throw new RangeError(`eye: ${name} must be a non-negative integer, got ${v}`);
+    }
+  }
+  const t = filled("eye", [n, m], 0, opts);
   for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
   return t;
 }

@@ -55,6 +55,14 @@ Deno.test("constructors: zeros, ones, full, eye, arange, scalar", () => {
   assert.throws(() => arange(0, 1, 0), RangeError);
   assert.equal(scalar(2).data[0], 2);
   assert.deepEqual(zeros([0, 3]).shape, [0, 3]);
+  // errors name the function that was called, not the shared helper
+  assert.throws(() => eye(-1), { name: "RangeError", message: /^eye: n must be .* got -1/ });
+  assert.throws(() => eye(2, 2.5), /eye: m must be a non-negative integer, got 2.5/);
+  assert.throws(() => ones([2, -1]), /ones: shape \[2, -1\] has an invalid extent -1/);
+  assert.throws(() => zeros([1], { dtype: "i8" as "f32" }), {
+    name: "TypeError",
+    message: /^zeros:/,
+  });
 });
 
 Deno.test("at: negative indices, range and arity errors", () => {
