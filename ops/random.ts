@@ -89,10 +89,14 @@ export class Rng {
   }
 
   /**
-   * A standard normal deviate by the Box–Muller transform (exact; the pair's second value is
-   * kept for the next call).
+   * A normal deviate with `mean` and `std` (default N(0, 1)) by the Box–Muller transform
+   * (exact; the pair's second value is kept for the next call). `mean` must be finite and `std`
+   * finite and ≥ 0 (a RangeError otherwise).
    */
   normal(mean = 0, std = 1): number {
+    if (!Number.isFinite(mean) || !(std >= 0) || std === Infinity) {
+      throw new RangeError(`Rng.normal: need finite mean and std >= 0, got ${mean}, ${std}`);
+    }
     if (this.#spareNormal !== null) {
       const z = this.#spareNormal;
       this.#spareNormal = null;

@@ -133,6 +133,9 @@ Deno.test("rand respects bounds and seeds are validated", () => {
   assert.throws(() => rand([2], { lo: NaN }), /rand: .*lo = NaN/);
   assert.throws(() => rand([2], { lo: -Infinity, hi: Infinity }), /rand: .*lo = -Infinity/);
   assert.throws(() => new Rng(1).uniformIn(0, Infinity), /Rng.uniformIn: .*hi = Infinity/);
+  assert.throws(() => new Rng(1).normal(0, -1), /Rng.normal: .*got 0, -1/);
+  assert.throws(() => new Rng(1).normal(NaN, 1), RangeError);
+  assert.equal(new Rng(1).normal(3, 0), 3);
   assert.throws(() => randn([2], { seed: 1.5 }), /seed must be an integer, got 1.5/);
   assert.throws(() => new Rng(Number.NaN), TypeError);
 });
