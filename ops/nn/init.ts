@@ -47,6 +47,15 @@ export function fans(shape: readonly number[]): [number, number] {
   return [shape[1] * receptive, shape[0] * receptive];
 }
 
+/** `opts.gain` (default `dflt`), which must be a finite number >= 0: NaN would fill the tensor. */
+function gainOf(fn: string, opts: InitOptions, dflt: number): number {
+  const g = opts.gain ?? dflt;
+  if (typeof g !== "number" || !(g >= 0 && g < Infinity)) {
+    throw new RangeError(`${fn}: gain must be a finite number >= 0, got ${String(g)}`);
+  }
+  return g;
+}
+
 function rngOf(opts: InitOptions): Rng {
   return opts.rng ?? new Rng(opts.seed ?? 0);
 }
@@ -70,7 +79,7 @@ function kaimingStd(fn: string, shape: readonly number[], opts: KaimingOptions):
   if (mode !== "fanIn" && mode !== "fanOut") {
     throw new RangeError(`${fn}: mode must be "fanIn" or "fanOut", got ${String(mode)}`);
   }
-  return (opts.gain ?? Math.SQRT2) / Math.sqrt(mode === "fanIn" ? fin : fout);
+  return gainOf(fn, opts, Math.SQRT2) / Math.sqrt(mode === "fanIn" ? fin : fout);
 }
 
 /**
@@ -112,7 +121,7 @@ export function kaimingNormal(shape: readonly number[], opts: KaimingOptions = {
  */
 export function xavierUniform(shape: readonly number[], opts: InitOptions = {}): Tensor {
   const [fin, fout] = fans(shape);
-  return uniform(shape, (opts.gain ?? 1) * Math.sqrt(6 / (fin + fout)), opts);
+  return uniform(shape, gainOf("xavierUniform", opts, 1) * Math.sqrt(6 / (fin + fout)), opts);
 }
 
 /**
@@ -126,7 +135,7 @@ export function xavierUniform(shape: readonly number[], opts: InitOptions = {}):
  */
 export function xavierNormal(shape: readonly number[], opts: InitOptions = {}): Tensor {
   const [fin, fout] = fans(shape);
-  return normal(shape, (opts.gain ?? 1) * Math.sqrt(2 / (fin + fout)), opts);
+  return normal(shape, gainOf("xavierNormal", opts, 1) * Math.sqrt(2 / (fin + fout)), opts);
 }
 
 /**

@@ -70,6 +70,10 @@ Deno.test("initializers have the documented std and bounds, and are seeded", () 
   assert.deepEqual(fans([8, 3, 5, 5]), [75, 200]);
   assert.throws(() => fans([]), /non-empty shape/);
   assert.throws(() => kaimingNormal([2, 2], { mode: "fan" as never }), /mode/);
+  for (const gain of [NaN, -1, Infinity]) {
+    assert.throws(() => kaimingUniform([2, 2], { gain }), /kaimingUniform: gain must be/);
+    assert.throws(() => xavierNormal([2, 2], { gain }), /xavierNormal: gain must be/);
+  }
 });
 
 Deno.test("Linear is x·Wᵀ + b with weight [out, in] and PyTorch's init bounds", () => {
