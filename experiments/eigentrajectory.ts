@@ -61,6 +61,10 @@ for (const p of predictors) {
 const defaultData = fileURLToPath(new URL("../../shared/data/ethucy", import.meta.url));
 const dataDir = resolveData();
 const real = dataDir !== null;
+if (!real && rest.folds !== undefined) {
+  // Without ETH/UCY the run is on synthetic scenes: a fold list would be silently ignored.
+  throw new RangeError(`--folds ${rest.folds}: needs the ETH/UCY data (--data DIR)`);
+}
 const folds: string[] = real
   ? String(rest.folds ?? FOLDS.join(",")).split(",").map((f) => {
     if (!(FOLDS as readonly string[]).includes(f)) throw new RangeError(`--folds: unknown "${f}"`);
