@@ -50,12 +50,12 @@ export type LlamaParams = Record<string, Tensor>;
  */
 export function llamaShapes(config: LlamaConfig): Record<string, number[]> {
   const { vocabSize: v, hiddenSize: d, intermediateSize: f, numLayers: n, numHeads: h } = config;
-  for (const [k, x] of Object.entries({ v, d, f, n, h })) {
+  const kv = config.numKvHeads ?? h;
+  for (const [k, x] of Object.entries({ v, d, f, n, h, kv })) {
     if (!Number.isInteger(x) || x < 1) {
       throw new RangeError(`llamaShapes: config size ${k} must be a positive integer, got ${x}`);
     }
   }
-  const kv = config.numKvHeads ?? h;
   if (d % h !== 0 || h % kv !== 0) {
     throw new RangeError(
       `llamaShapes: need hiddenSize % numHeads == 0 and numHeads % numKvHeads == 0, got ${d}, ${h}, ${kv}`,

@@ -50,6 +50,9 @@ Deno.test("parameter names and shapes are transformers' Llama names", () => {
   );
   assert.deepEqual(s["model.layers.0.self_attn.k_proj.weight"], [2, 4]); // 1 kv head of dim 2
   assert.equal(llamaShapes({ ...TINY, tieWordEmbeddings: true })["lm_head.weight"], undefined);
+  // -2 divides numHeads 2, so only the positivity check catches it (negative k/v shapes)
+  assert.throws(() => llamaShapes({ ...TINY, numKvHeads: -2 }), /size kv must be a positive/);
+  assert.throws(() => llamaShapes({ ...TINY, numKvHeads: 0 }), /size kv must be a positive/);
 });
 
 for (const tie of [false, true]) {
