@@ -38,14 +38,16 @@ export function naiveT(a: ArrayLike<number>, m: number, n: number): Float64Array
   return out;
 }
 
-/** Frobenius norm of `a − b` (or of `a`). */
+/**
+ * Frobenius norm of `a − b` (or of `a`), scaled by the largest |entry| so that the residuals
+ * of the 1e±150 tests neither underflow to 0 (which would pass any check) nor overflow.
+ */
 export function frob(a: ArrayLike<number>, b?: ArrayLike<number>): number {
+  const big = maxAbs(a, b);
+  if (big === 0 || !Number.isFinite(big)) return big;
   let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = a[i] - (b ? b[i] : 0);
-    s += d * d;
-  }
-  return Math.sqrt(s);
+  for (let i = 0; i < a.length; i++) s += ((a[i] - (b ? b[i] : 0)) / big) ** 2;
+  return big * Math.sqrt(s);
 }
 
 /** Largest |entry| of `a − b` (or of `a`). */
