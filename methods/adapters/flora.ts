@@ -83,6 +83,8 @@ export function floraParamCount(shape: readonly number[], ranks: readonly number
       `floraParamCount: ranks has ${ranks.length} entries for a ${shape.length}-mode shape [${shape}]`,
     );
   }
+  shape.forEach((d, i) => positiveInt("floraParamCount", `shape[${i}]`, d));
+  ranks.forEach((r, i) => positiveInt("floraParamCount", `ranks[${i}]`, r));
   return ranks.reduce((p, r) => p * r, 1) + shape.reduce((acc, d, i) => acc + d * ranks[i], 0);
 }
 

@@ -150,6 +150,7 @@ export const loldu: AdapterMethod<LolduOptions, LolduState> = {
  * ```
  */
 export function lolduParamCount(r: number, trainSigma = false): number {
+  positiveInt("lolduParamCount", "r", r);
   return trainSigma ? r + 1 : r;
 }
 

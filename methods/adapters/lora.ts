@@ -82,6 +82,9 @@ export function loraScale(alpha: number, r: number, useRslora = false): number {
  * ```
  */
 export function loraParamCount(out: number, inp: number, r: number): number {
+  positiveInt("loraParamCount", "out", out);
+  positiveInt("loraParamCount", "inp", inp);
+  positiveInt("loraParamCount", "r", r);
   return r * (inp + out);
 }
 

@@ -183,6 +183,9 @@ export const intTune: AdapterMethod<NloraOptions, NloraState> = methodOf(
  * ```
  */
 export function nloraParamCount(out: number, inp: number, r: number, onlyN = false): number {
+  positiveInt("nloraParamCount", "out", out);
+  positiveInt("nloraParamCount", "inp", inp);
+  positiveInt("nloraParamCount", "r", r);
   return onlyN ? r * r : r * (inp + out) + r * r;
 }
 

@@ -175,6 +175,8 @@ export function regeneratedCombination(coef: Tensor, seed: number, size: number)
  * ```
  */
 export function nolaParamCount(k: number, l: number): number {
+  positiveInt("nolaParamCount", "k", k);
+  positiveInt("nolaParamCount", "l", l);
   return k + l;
 }
 

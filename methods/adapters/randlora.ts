@@ -86,12 +86,10 @@ export interface RandLoraState extends AdapterState<RandLoraParams> {
  * ```
  */
 export function randLoraParamCount(out: number, inp: number, r: number): number {
-  for (const [name, v] of [["out", out], ["inp", inp], ["r", r]] as const) {
-    // r = 0 would give n = ⌈k/0⌉ = Infinity and a fractional size a fractional count.
-    if (!Number.isInteger(v) || v < 1) {
-      throw new RangeError(`randLoraParamCount: ${name} must be a positive integer, got ${v}`);
-    }
-  }
+  // r = 0 would give n = ⌈k/0⌉ = Infinity, a fractional size a fractional count.
+  positiveInt("randLoraParamCount", "out", out);
+  positiveInt("randLoraParamCount", "inp", inp);
+  positiveInt("randLoraParamCount", "r", r);
   const k = Math.min(out, inp);
   return Math.ceil(k / r) * (r + k);
 }

@@ -231,6 +231,9 @@ export function orthogonalityPenalty(
  * ```
  */
 export function triAdaptParamCount(out: number, inp: number, blocks: readonly number[]): number {
+  positiveInt("triAdaptParamCount", "out", out);
+  positiveInt("triAdaptParamCount", "inp", inp);
+  blocks.forEach((b, i) => positiveInt("triAdaptParamCount", `blocks[${i}]`, b));
   const r = blocks.reduce((a, b) => a + b, 0);
   return r * (inp + out) + r * r + blocks.reduce((a, b) => a + b * b, 0);
 }

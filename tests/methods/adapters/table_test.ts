@@ -36,3 +36,17 @@ Deno.test("§16 table: trainable parameters of every method on a 4096×4096 laye
   assert.equal(flexoraParamCount([block, block], [0], 8), 65_536, "Flexora selected block");
   assert.equal(flexoraParamCount([block, block], [], 8), 0, "Flexora unselected");
 });
+
+Deno.test("§16 count formulas reject sizes and ranks that are not positive integers", () => {
+  assert.throws(
+    () => loraParamCount(D, D, 0),
+    /loraParamCount: r must be a positive integer, got 0/,
+  );
+  assert.throws(() => loraParamCount(-D, D, 8), /loraParamCount: out must be/);
+  assert.throws(() => nloraParamCount(D, D, 2.5), /nloraParamCount: r must be .*got 2.5/);
+  assert.throws(() => nolaParamCount(512, 0), /nolaParamCount: l must be/);
+  assert.throws(() => lolduParamCount(NaN), /lolduParamCount: r must be .*got NaN/);
+  assert.throws(() => triAdaptParamCount(D, D, [1, 0]), /triAdaptParamCount: blocks\[1\] must be/);
+  assert.throws(() => floraParamCount([D, D], [8, -8]), /floraParamCount: ranks\[1\] must be/);
+  assert.throws(() => randLoraParamCount(D, D, 0), /randLoraParamCount: r must be/);
+});
