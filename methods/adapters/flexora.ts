@@ -13,6 +13,7 @@
  */
 import { scale } from "../../ops/autograd/ops_arith.ts";
 import { type Tensor, zeros } from "../../ops/tensor.ts";
+import { positiveInt } from "./adapter.ts";
 import { lora, type LoraState } from "./lora.ts";
 
 /** First-order gradients of a loss `L(θ, α)` with respect to both arguments (1-D tensors). */
@@ -193,6 +194,7 @@ export function flexoraParamCount(
   selected: readonly number[],
   r: number,
 ): number {
+  positiveInt("flexoraParamCount", "r", r);
   let n = 0;
   for (const l of selected) {
     if (!Number.isInteger(l) || l < 0 || l >= blocks.length) {

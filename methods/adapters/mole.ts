@@ -18,6 +18,7 @@ import { sigmoid } from "../../ops/autograd/ops_unary.ts";
 import type { Rng } from "../../ops/random.ts";
 import { transpose as transposeT } from "../../ops/shape.ts";
 import { assertMatrix, shapeStr, Tensor, zeros } from "../../ops/tensor.ts";
+import { positiveInt } from "./adapter.ts";
 import { loraApply, loraMerge, type LoraState } from "./lora.ts";
 
 /** Trainable gate parameters of one adapted layer (n experts). */
@@ -64,6 +65,9 @@ export function initMoleGates(n: number, inp: number, out: number, rng: Rng): Mo
  * ```
  */
 export function moleGateParamCount(n: number, inp: number, out: number): number {
+  positiveInt("moleGateParamCount", "n", n);
+  positiveInt("moleGateParamCount", "inp", inp);
+  positiveInt("moleGateParamCount", "out", out);
   return n * (inp + 1) + n * (out + 1);
 }
 

@@ -49,4 +49,6 @@ Deno.test("§16 count formulas reject sizes and ranks that are not positive inte
   assert.throws(() => triAdaptParamCount(D, D, [1, 0]), /triAdaptParamCount: blocks\[1\] must be/);
   assert.throws(() => floraParamCount([D, D], [8, -8]), /floraParamCount: ranks\[1\] must be/);
   assert.throws(() => randLoraParamCount(D, D, 0), /randLoraParamCount: r must be/);
+  assert.throws(() => moleGateParamCount(0, D, D), /moleGateParamCount: n must be/);
+  assert.throws(() => flexoraParamCount([[[D, D]]], [0], 0), /flexoraParamCount: r must be/);
 });
