@@ -50,6 +50,11 @@ export function matmul(
     throw new TypeError(`matmul: dtypes differ: a is ${a.dtype}, b is ${b.dtype}`);
   }
   const transA = opts.transA ?? false, transB = opts.transB ?? false;
+  for (const [name, v] of [["transA", transA], ["transB", transB]] as const) {
+    if (typeof v !== "boolean") {
+      throw new TypeError(`matmul: ${name} must be a boolean, got ${typeof v} ${String(v)}`);
+    }
+  }
   const { m, n, k, batch, count, sharedB } = matmulDims(a.shape, b.shape, transA, transB);
   const [ar, ac] = a.shape.slice(-2), [br, bc] = b.shape.slice(-2);
   const out = allocData(a.dtype, count * m * n);

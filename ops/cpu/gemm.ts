@@ -70,7 +70,23 @@ function checkGemm(g: GemmArgs): void {
   }
   const sameType = (x: Float32Array | Float64Array): boolean => x.constructor === g.c.constructor;
   if (!sameType(g.a) || !sameType(g.b)) {
-    throw new TypeError("gemm: a, b and c must have the same element type");
+    const kind = (x: unknown): string => (x as object)?.constructor?.name ?? String(x);
+    throw new TypeError(
+      `gemm: a, b and c must have the same element type, got ${kind(g.a)}, ${kind(g.b)}, ${
+        kind(g.c)
+      }`,
+    );
+  }
+  // A string alpha would be coerced and a truthy non-boolean trans flag silently obeyed.
+  for (const [name, v] of [["alpha", g.alpha], ["beta", g.beta]] as const) {
+    if (v !== undefined && typeof v !== "number") {
+      throw new TypeError(`gemm: ${name} must be a number, got ${typeof v} ${String(v)}`);
+    }
+  }
+  for (const [name, v] of [["transA", g.transA], ["transB", g.transB]] as const) {
+    if (v !== undefined && typeof v !== "boolean") {
+      throw new TypeError(`gemm: ${name} must be a boolean, got ${typeof v} ${String(v)}`);
+    }
   }
   const [ar, ac] = g.transA ? [k, m] : [m, k];
   const [br, bc] = g.transB ? [n, k] : [k, n];

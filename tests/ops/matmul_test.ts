@@ -81,6 +81,10 @@ Deno.test("matmul: bad input names both shapes or dtypes", () => {
     message: /a is f64, b is f32/,
   });
   assert.throws(() => matmul(a, tensor([1, 2, 3, 4])), { name: "RangeError", message: /2-D/ });
+  assert.throws(() => matmul(a, a, { transA: "yes" as unknown as boolean }), {
+    name: "TypeError",
+    message: /matmul: transA must be a boolean, got string yes/,
+  });
   assert.throws(() => matmul(randn([2, 3, 4], { seed: 1 }), randn([3, 4, 2], { seed: 1 })), {
     name: "RangeError",
     message: /batch shapes differ/,

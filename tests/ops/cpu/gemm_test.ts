@@ -157,6 +157,20 @@ Deno.test("gemm: bad arguments throw errors naming the argument and value", () =
   assert.throws(() => gemm({ ...ok, bOffset: 1 }), { name: "RangeError", message: /offset 1/ });
   assert.throws(
     () => gemm({ ...ok, b: new Float32Array(4) }),
-    { name: "TypeError", message: /same element type/ },
+    {
+      name: "TypeError",
+      message: /same element type, got Float64Array, Float32Array, Float64Array/,
+    },
   );
+  const bad = (extra: Record<string, unknown>): GemmArgs => ({ ...ok, ...extra }) as GemmArgs;
+  assert.throws(() => gemm(bad({ alpha: "2" })), {
+    name: "TypeError",
+    message: /gemm: alpha must be a number, got string 2/,
+  });
+  assert.throws(() => gemm(bad({ beta: null })), { name: "TypeError", message: /beta/ });
+  assert.throws(() => gemm(bad({ transA: 1 })), {
+    name: "TypeError",
+    message: /gemm: transA must be a boolean, got number 1/,
+  });
+  assert.throws(() => gemm(bad({ transB: "yes" })), { name: "TypeError", message: /transB/ });
 });
