@@ -30,7 +30,9 @@ export interface Anchors {
 
 /**
  * Runs k-means (k-means++ seeding, `nInit` restarts, Lloyd iterations) on `coefficients`
- * (`N × k`) with `S` clusters (spec §4.1; S = 20 by default).
+ * (`N × k`) with `S` clusters (spec §4.1; S = 20 by default). An anchor whose cluster empties
+ * during the iterations keeps its previous centre, as spec §4.1 prescribes (not
+ * scikit-learn's move to the farthest point).
  *
  * @example
  * ```ts
@@ -52,6 +54,7 @@ export function fitAnchors(coefficients: Tensor, S = 20, opts: AnchorOptions = {
     seed: opts.seed ?? 0,
     nInit: opts.nInit ?? 10,
     maxIter: opts.maxIter ?? 300,
+    emptyCluster: "keep",
   });
   return { centroids: r.centroids, inertia: r.inertia, labels: r.labels };
 }

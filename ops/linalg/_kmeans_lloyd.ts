@@ -11,6 +11,20 @@
  * @module
  */
 
+/**
+ * What Lloyd's update does with a cluster that lost all its points: `"farthest"` moves its
+ * centre to the point farthest from its own centre (scikit-learn's `KMeans`), `"keep"` leaves
+ * the centre where it was (Lloyd's plain rule, as EigenTrajectory's spec §4.1 asks).
+ *
+ * @example
+ * ```ts
+ * import type { EmptyClusterRule } from "./_kmeans_lloyd.ts";
+ * const rule: EmptyClusterRule = "keep";
+ * console.log(rule); // keep
+ * ```
+ */
+export type EmptyClusterRule = "keep" | "farthest";
+
 /** One finished Lloyd run. */
 export interface LloydRun {
   /** `k × d` centroids. */
@@ -220,8 +234,8 @@ function assignAndSum(
 }
 
 /**
- * Means from the sums; an empty cluster takes the point farthest from its centre (below).
- * Returns the new `k × d` centres.
+ * Means from the sums; an empty cluster keeps its centre or takes the point farthest from its
+ * centre (below), as `rule` says. Returns the new `k × d` centres.
  */
 function means(
   x: Float64Array,
@@ -232,17 +246,20 @@ function means(
   labels: Int32Array,
   sums: Float64Array,
   count: Float64Array,
+  rule: EmptyClusterRule,
 ): Float64Array {
   const next = sums.slice();
   let empty = false;
   for (let j = 0; j < k; j++) {
     if (count[j] === 0) {
       empty = true;
+      // The sums of an empty cluster are zeros; "keep" copies the old centre over them.
+      if (rule === "keep") next.set(c.subarray(j * d, j * d + d), j * d);
       continue;
     }
     for (let t = 0; t < d; t++) next[j * d + t] /= count[j];
   }
-  if (empty) relocate(x, n, d, c, k, labels, count, next);
+  if (empty && rule === "farthest") relocate(x, n, d, c, k, labels, count, next);
   return next;
 }
 
@@ -274,8 +291,9 @@ function relocate(
 
 /**
  * Lloyd's algorithm from the `k × d` centres `c0` on the `n × d` rows of `x`: assign, move each
- * centre to its cluster mean, stop after the iteration whose summed squared centre shift is
- * ≤ `tolAbs` or after `maxIter` iterations. Labels and inertia belong to the returned centres.
+ * centre to its cluster mean (an empty cluster as `emptyCluster` says, default `"farthest"`),
+ * stop after the iteration whose summed squared centre shift is ≤ `tolAbs` or after `maxIter`
+ * iterations. Labels and inertia belong to the returned centres.
  *
  * @example
  * ```ts
@@ -293,6 +311,7 @@ export function lloyd(
   c0: Float64Array,
   maxIter: number,
   tolAbs: number,
+  emptyCluster: EmptyClusterRule = "farthest",
 ): LloydRun {
   const b: Bounds = {
     labels: new Int32Array(n),
@@ -310,7 +329,7 @@ export function lloyd(
   }
   let c = c0, iters = 0;
   for (let it = 1; it <= maxIter; it++) {
-    const next = means(x, n, d, c, k, b.labels, sums, count);
+    const next = means(x, n, d, c, k, b.labels, sums, count, emptyCluster);
     let shift = 0;
     for (let t = 0; t < next.length; t++) shift += (next[t] - c[t]) ** 2;
     const mv = centreMoves(c, next, k, d);

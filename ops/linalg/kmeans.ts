@@ -11,10 +11,12 @@
  */
 import { Rng } from "../random.ts";
 import type { Tensor } from "../tensor.ts";
-import { lloyd, type LloydRun, nearest } from "./_kmeans_lloyd.ts";
+import { type EmptyClusterRule, lloyd, type LloydRun, nearest } from "./_kmeans_lloyd.ts";
 import { seedPlusPlus } from "./_kmeans_seed.ts";
 import { fromWork, optNonNegative, optPositiveInt, workMatrix } from "./_work.ts";
 import { scaleExponent, scalePow2_ } from "./dense.ts";
+
+export type { EmptyClusterRule } from "./_kmeans_lloyd.ts";
 
 /** Options of {@link kmeans}. */
 export interface KmeansOptions {
@@ -31,6 +33,14 @@ export interface KmeansOptions {
    * per-feature variance of `x` (default 1e-4, as scikit-learn).
    */
   tol?: number;
+  /**
+   * What happens to a cluster left without points after an assignment: `"farthest"` (default,
+   * scikit-learn's rule) moves its centre to the point farthest from its own centre, so every
+   * cluster stays in use; `"keep"` leaves the centre where it was (plain Lloyd; what
+   * EigenTrajectory's anchors use, spec §4.1). The default is the rule of the reference
+   * implementation most users compare with, and it never returns a wasted cluster.
+   */
+  emptyCluster?: EmptyClusterRule;
 }
 
 /** Result of {@link kmeans}. */
@@ -77,7 +87,8 @@ function unitScale(...ws: Float64Array[]): number {
  * ≤ `tol`·(mean feature variance) or `maxIter` is reached; the run with the lowest inertia is
  * returned (the first on ties). Run `i` draws from the `i`-th `split()` of the generator, so
  * runs are a prefix of those of a larger `nInit`: raising `nInit` never raises the inertia.
- * Empty clusters are moved to the points farthest from their centers (as scikit-learn).
+ * An empty cluster is moved to the point farthest from its centre (as scikit-learn) or keeps
+ * its centre, as `emptyCluster` says.
  * f32 input is clustered in f64; centroids are returned in the input's dtype.
  *
  * Cites: Lloyd 1982; Arthur & Vassilvitskii, SODA 2007 (k-means++, greedy variant as in
@@ -105,6 +116,12 @@ export function kmeans(x: Tensor, k: number, opts: KmeansOptions = {}): KmeansRe
   const nInit = optPositiveInt(fn, "nInit", opts.nInit, 10);
   const maxIter = optPositiveInt(fn, "maxIter", opts.maxIter, 300);
   const tol = optNonNegative(fn, "tol", opts.tol, 1e-4);
+  const empty = opts.emptyCluster ?? "farthest";
+  if (empty !== "keep" && empty !== "farthest") {
+    throw new RangeError(
+      `${fn}: emptyCluster must be "keep" or "farthest", got ${JSON.stringify(empty)}`,
+    );
+  }
   if (opts.rng !== undefined && !(opts.rng instanceof Rng)) {
     throw new TypeError(`${fn}: rng must be an Rng`);
   }
@@ -114,7 +131,7 @@ export function kmeans(x: Tensor, k: number, opts: KmeansOptions = {}): KmeansRe
   let best: LloydRun | null = null;
   for (let r = 0; r < nInit; r++) {
     const sub = rng.split();
-    const run = lloyd(w, n, d, k, seedPlusPlus(w, n, d, k, sub), maxIter, tolAbs);
+    const run = lloyd(w, n, d, k, seedPlusPlus(w, n, d, k, sub), maxIter, tolAbs, empty);
     if (best === null || run.inertia < best.inertia) best = run;
   }
   const b = best as LloydRun;

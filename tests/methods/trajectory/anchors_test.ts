@@ -12,6 +12,7 @@ import {
 } from "../../../methods/trajectory/model.ts";
 import { normalizePoints } from "../../../methods/trajectory/normalize.ts";
 import { syntheticModeFutures, syntheticScenes } from "../../../methods/trajectory/synthetic.ts";
+import { kmeans } from "../../../ops/linalg/kmeans.ts";
 import { Tensor } from "../../../ops/tensor.ts";
 
 /** Mean per-point L2 distance between two flattened paths. */
@@ -146,6 +147,20 @@ Deno.test("anchors only: scaling scales moving outputs, static ones only move (ย
     else checkedStatic++;
   }
   assert.ok(checkedMoving > 20 && checkedStatic > 20, `${checkedMoving} / ${checkedStatic}`);
+});
+
+Deno.test("fitAnchors: an emptied cluster keeps its previous centre (ยง4.1)", () => {
+  // Few distinct points, so k-means++ picks coinciding centres and ties empty clusters.
+  const x = new Tensor(Float64Array.from({ length: 400 }, (_, q) => (q * 7919) % 5), [200, 2]);
+  const opts = { seed: 12, nInit: 4, maxIter: 300 };
+  const a = fitAnchors(x, 6, opts);
+  const keep = kmeans(x, 6, { ...opts, emptyCluster: "keep" });
+  const far = kmeans(x, 6, { ...opts, emptyCluster: "farthest" });
+  assert.deepEqual(Array.from(a.centroids.data), Array.from(keep.centroids.data));
+  assert.deepEqual(Array.from(a.labels), Array.from(keep.labels));
+  assert.equal(a.inertia, keep.inertia);
+  // The case must tell the two rules apart, or it would not test the choice.
+  assert.ok(far.centroids.data.some((v, i) => v !== keep.centroids.data[i]));
 });
 
 Deno.test("fitAnchors and fitEigenTrajectory reject bad input", () => {

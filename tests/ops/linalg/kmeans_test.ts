@@ -1,5 +1,6 @@
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import fc from "fast-check";
+import { lloyd } from "../../../ops/linalg/_kmeans_lloyd.ts";
 import { kmeans, kmeansPredict } from "../../../ops/linalg/kmeans.ts";
 import { Rng } from "../../../ops/random.ts";
 import { astype, Tensor, tensor } from "../../../ops/tensor.ts";
@@ -115,6 +116,12 @@ Deno.test("kmeans: bad k, options and non-finite data are errors", () => {
   throwsWith(() => kmeans(x, 3), RangeError, "k must be an integer in 1..2");
   throwsWith(() => kmeans(x, 1, { nInit: 0 }), RangeError, "nInit");
   throwsWith(() => kmeans(x, 1, { tol: -1 }), RangeError, "tol");
+  throwsWith(
+    // @ts-expect-error: a misspelt rule must be caught at run time too
+    () => kmeans(x, 1, { emptyCluster: "kept" }),
+    RangeError,
+    'kmeans: emptyCluster must be "keep" or "farthest", got "kept"',
+  );
   throwsWith(() => kmeans(tensor([[NaN, 0]]), 1), RangeError, "kmeans: x has a non-finite");
   throwsWith(() => kmeansPredict(tensor([[0, 0]]), tensor([[1]])), RangeError, "1 columns");
 });
@@ -153,6 +160,7 @@ function plainKmeans(
   nInit: number,
   maxIter: number,
   tol: number,
+  emptyCluster: "keep" | "farthest" = "farthest",
 ): { c: Float64Array; labels: Int32Array; inertia: number; iters: number } {
   const dist2 = (a: Float64Array, i: number, b: Float64Array, j: number): number => {
     let s = 0;
@@ -226,6 +234,10 @@ function plainKmeans(
           for (let t = 0; t < d; t++) next[j * d + t] /= count[j];
           continue;
         }
+        if (emptyCluster === "keep") {
+          next.set(c.subarray(j * d, j * d + d), j * d);
+          continue;
+        }
         let far = -1, fd = -1;
         for (let i = 0; i < n; i++) if (!taken[i] && dist[i] > fd) [fd, far] = [dist[i], i];
         taken[far] = 1;
@@ -285,4 +297,33 @@ Deno.test("kmeans: bounded Lloyd and pruned k-means++ equal plain k-means bit fo
     assertEquals(Array.from(got.centroids.data), Array.from(want.c), `${name}: centroids`);
     assertEquals([got.inertia, got.iters], [want.inertia, want.iters], `${name}: inertia, iters`);
   }
+});
+
+Deno.test("kmeans: emptyCluster keep leaves an emptied centre in place (spec eigentrajectory §4.1)", () => {
+  // Few distinct points: k-means++ picks coinciding centres, and ties leave clusters empty.
+  const w = Float64Array.from({ length: 400 }, (_, q) => (q * 7919) % 5);
+  const [d, k, n] = [2, 6, 200];
+  let differs = false;
+  for (const seed of [11, 12, 13]) {
+    const want = plainKmeans(w, n, d, k, seed, 4, 300, 1e-4, "keep");
+    const got = kmeans(new Tensor(w.slice(), [n, d]), k, { seed, nInit: 4, emptyCluster: "keep" });
+    assertEquals(Array.from(got.labels), Array.from(want.labels), `seed ${seed}: labels`);
+    assertEquals(Array.from(got.centroids.data), Array.from(want.c), `seed ${seed}: centroids`);
+    assertEquals([got.inertia, got.iters], [want.inertia, want.iters], `seed ${seed}`);
+    const far = kmeans(new Tensor(w.slice(), [n, d]), k, { seed, nInit: 4 });
+    differs ||= far.centroids.data.some((v, i) => v !== got.centroids.data[i]);
+  }
+  // Otherwise the case would not exercise the rule at all.
+  assert(differs, "keep and farthest give the same centroids on every seed");
+});
+
+Deno.test("kmeans: emptyCluster keep in one Lloyd step from chosen centres", () => {
+  // 1-D points 0, 1, 10, 11 from centres 0.5, 10.5 and 100: the third cluster is empty at once.
+  const x = new Tensor(Float64Array.of(0, 1, 10, 11), [4, 1]);
+  const c0 = Float64Array.of(0.5, 10.5, 100);
+  const keep = lloyd(x.data as Float64Array, 4, 1, 3, c0, 1, 0, "keep");
+  assertEquals(Array.from(keep.c), [0.5, 10.5, 100]);
+  // scikit-learn's rule moves it onto the point farthest from its centre (ties: the first).
+  const far = lloyd(x.data as Float64Array, 4, 1, 3, c0, 1, 0, "farthest");
+  assertEquals(Array.from(far.c), [0.5, 10.5, 0]);
 });
