@@ -246,9 +246,37 @@ export function llamaLoss(
 }
 
 /**
+ * Index of the largest of the `v` logits from `at` (first on ties). A NaN logit has no rank,
+ * so picking around it would return a made-up token: it is an error naming the step.
+ */
+function argmaxLogits(
+  logits: ArrayLike<number>,
+  at: number,
+  v: number,
+  step: number,
+  steps: number,
+): number {
+  let best = 0;
+  for (let j = 0; j < v; j++) {
+    const z = logits[at + j];
+    if (Number.isNaN(z)) {
+      throw new RangeError(
+        `llamaGenerate: step ${step} of ${steps}: the logit of token ${j} is NaN ` +
+          `(the model's output is not a number; check the parameters and the inputs)`,
+      );
+    }
+    if (z > logits[at + best]) best = j;
+  }
+  return best;
+}
+
+/**
  * Greedy decoding: appends the most likely next token `maxNewTokens` times (recomputing the
  * whole prefix each step; the models here are tiny) and returns the new tokens. Stops early
  * at `stopToken` (which is included).
+ *
+ * @throws {RangeError} if `maxNewTokens` is not an integer ≥ 0, the prompt is empty, or a
+ * step's logits contain NaN (the message names the step and the token).
  *
  * @example
  * ```ts
@@ -273,9 +301,7 @@ export function llamaGenerate(
   const v = config.vocabSize;
   for (let s = 0; s < opts.maxNewTokens; s++) {
     const logits = llamaForward(p, seq, config, opts).data;
-    const last = (seq.length - 1) * v;
-    let best = 0;
-    for (let j = 1; j < v; j++) if (logits[last + j] > logits[last + best]) best = j;
+    const best = argmaxLogits(logits, (seq.length - 1) * v, v, s + 1, opts.maxNewTokens);
     seq.push(best);
     out.push(best);
     if (best === opts.stopToken) break;

@@ -119,6 +119,36 @@ Deno.test("the tiny decoder overfits a token sequence", () => {
   });
 });
 
+Deno.test("llamaGenerate: NaN logits are an error naming the step, not token 0", () => {
+  const params = initLlama(TINY, { seed: 1 });
+  // The head's output gets one NaN logit (token 3) when the sequence has 3 tokens: from a
+  // 1-token prompt that is step 3.
+  const linear = (name: string, x: Tensor, w: Tensor): Tensor => {
+    const y = ad.linear(x, w);
+    if (name !== "lm_head" || x.shape[1] !== 3) return y;
+    const data = y.data.slice();
+    data[data.length - TINY.vocabSize + 3] = NaN;
+    return tensor(data, { shape: y.shape });
+  };
+  assert.equal(llamaGenerate(params, [1], TINY, { maxNewTokens: 2, linear }).length, 2);
+  assert.throws(
+    () => llamaGenerate(params, [1], TINY, { maxNewTokens: 4, linear }),
+    (e: unknown) =>
+      e instanceof RangeError && /llamaGenerate: step 3 of 4: the logit of token 3 is NaN/.test(
+        e.message,
+      ),
+  );
+  // A NaN parameter poisons every logit from the first step on.
+  const bad = {
+    ...params,
+    "model.norm.weight": tensor(new Float64Array(TINY.hiddenSize).fill(NaN)),
+  };
+  assert.throws(
+    () => llamaGenerate(bad, [1], TINY, { maxNewTokens: 2 }),
+    /llamaGenerate: step 1 of 2: the logit of token 0 is NaN/,
+  );
+});
+
 Deno.test("loadLlama reports missing, misshapen and unexpected tensors by name", () => {
   const p = initLlama(TINY);
   const m = new Map(Object.entries(p));
