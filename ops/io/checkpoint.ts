@@ -96,8 +96,9 @@ export interface LoadParamsOptions {
 
 /**
  * Fills a template parameter tree from a checkpoint: every leaf of `template` is replaced by
- * the checkpoint tensor of the same dotted key, checked for shape and converted to the leaf's
- * dtype. The template is not modified; the result has the same structure.
+ * a copy of the checkpoint tensor of the same dotted key, checked for shape and converted to
+ * the leaf's dtype. The template is not modified; the result has the same structure and owns
+ * its data, so training the model in place never changes the checkpoint map (nor the reverse).
  *
  * @example
  * ```ts
@@ -111,6 +112,16 @@ export function loadParams<T extends ParamTree>(
   template: T,
   checkpoint: Map<string, Tensor>,
   opts: LoadParamsOptions = {},
+): T {
+  return fillParams(template, checkpoint, opts, true);
+}
+
+/** {@link loadParams}; `copy: false` hands over tensors no one else holds (fresh from a file). */
+function fillParams<T extends ParamTree>(
+  template: T,
+  checkpoint: Map<string, Tensor>,
+  opts: LoadParamsOptions,
+  copy: boolean,
 ): T {
   const prefix = opts.prefix ?? "";
   const used = new Set<string>();
@@ -127,7 +138,8 @@ export function loadParams<T extends ParamTree>(
         );
       }
       used.add(key);
-      return t.dtype === node.dtype ? t : astype(t, node.dtype);
+      // A copy even when the dtype matches: the model's tensors are updated in place.
+      return copy || t.dtype !== node.dtype ? astype(t, node.dtype) : t;
     }
     if (Array.isArray(node)) return node.map((v, i) => fill(v, join(path, String(i))));
     if (node === null || typeof node !== "object") {
@@ -173,6 +185,7 @@ export function loadCheckpoint<T extends ParamTree>(
   bytes: Uint8Array,
   opts: LoadParamsOptions & { name?: string } = {},
 ): T {
+  // The tensors just read belong to no one else, so they are handed over without a copy.
   const { tensors } = readSafetensors(bytes, { name: opts.name });
-  return loadParams(template, tensors, opts);
+  return fillParams(template, tensors, opts, false);
 }

@@ -108,7 +108,8 @@ export function initLlama(
 /**
  * Picks and checks a Llama's parameters from a checkpoint's tensors (for example
  * `readSafetensors(bytes).tensors`). Every expected name must be present with its shape; a
- * name the model does not use is an error unless `strict: false`.
+ * name the model does not use is an error unless `strict: false`. The parameters are copies
+ * (in the stored dtype), so training them in place leaves `tensors` as loaded.
  *
  * @example
  * ```ts
@@ -135,7 +136,7 @@ export function loadLlama(
         `loadLlama: "${name}" has shape ${shapeStr(t.shape)}, the config needs ${shapeStr(shape)}`,
       );
     }
-    out[name] = t;
+    out[name] = t.clone();
   }
   if (opts.strict ?? true) {
     const keys = tensors instanceof Map ? [...tensors.keys()] : Object.keys(tensors);

@@ -54,6 +54,22 @@ Deno.test("loadParams checks names, shapes and converts dtypes; strict mode list
   );
 });
 
+Deno.test("loadParams: the loaded tree and the checkpoint map share no storage", () => {
+  for (const dtype of ["f64", "f32"] as const) {
+    // Same dtype as the template: the case that used to hand the checkpoint's tensor over.
+    const w = randn([2, 3], { seed: 5, dtype });
+    const saved = Array.from(w.data);
+    const ck = new Map([["lin.w", w]]);
+    const tree = loadParams({ lin: { w: zeros([2, 3], { dtype }) } }, ck);
+    const got = (tree.lin as { w: Tensor }).w;
+    assert.deepEqual(Array.from(got.data), saved);
+    got.data.fill(7); // an in-place optimizer step on the model
+    assert.deepEqual(Array.from(w.data), saved, `${dtype}: checkpoint unchanged by the model`);
+    w.data.fill(-1); // reusing the checkpoint map
+    assert.ok(got.data.every((v) => v === 7), `${dtype}: model unchanged by the checkpoint`);
+  }
+});
+
 Deno.test("loadCheckpoint fills a Llama-shaped template from the real base model", () => {
   let bytes: Uint8Array;
   try {

@@ -166,6 +166,20 @@ Deno.test("loadLlama reports missing, misshapen and unexpected tensors by name",
   assert.throws(() => llamaForward(p, [5], TINY), /indices\[0\] = 5/);
 });
 
+Deno.test("loadLlama: the parameters are copies, not views of the checkpoint's tensors", () => {
+  const m = new Map(Object.entries(initLlama(TINY, { seed: 6 })));
+  const saved = new Map([...m].map(([k, t]) => [k, Array.from(t.data)]));
+  const p = loadLlama(m, TINY);
+  for (const [k, t] of Object.entries(p)) {
+    assert.deepEqual(Array.from(t.data), saved.get(k), k);
+    assert.equal(t.dtype, m.get(k)!.dtype, `${k}: stored dtype kept`);
+    t.data.fill(3); // in-place training of the model
+    assert.deepEqual(Array.from(m.get(k)!.data), saved.get(k), `${k}: checkpoint unchanged`);
+    m.get(k)!.data.fill(0);
+    assert.ok(t.data.every((v) => v === 3), `${k}: model unchanged by the checkpoint`);
+  }
+});
+
 Deno.test("the linear hook sees every module by its PEFT name and can carry trainable adapters", () => {
   const p = initLlama(TINY, { seed: 4, std: 0.4 });
   const names: string[] = [];
