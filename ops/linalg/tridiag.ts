@@ -103,21 +103,23 @@ function blockedPanels(
   const [p, vw, wv, xy, corr, zero2, zeroN, rowOut] = simd
     ? simd.arrays.slice(1, 9)
     : tridiagonalWorkspace(n).slice(1).map((len) => new Float64Array(len));
-  // The panel as [V | W] and [W | V] (n × 2·NB each): every correction is then one dot product
-  // with a row of one of them, and the trailing update one GEMM, A − [V W]·[W V]ᵀ.
+  // The panel as [V W] and [W V] (n × 2·NB each), columns interleaved (v₀ w₀ v₁ w₁ … and
+  // w₀ v₀ w₁ v₁ …): every correction is one dot product with a row of one of them over the
+  // 2·jj columns filled so far, and the trailing update one GEMM, A − [V W]·[W V]ᵀ.
   const dots = (
     a: Float64Array,
     off: number,
     rows: number,
+    len: number,
     v: Float64Array,
     vOff: number,
     out: Float64Array,
     oOff: number,
   ): void => {
-    if (simd) return simd.dotRows(a, off, nb2, rows, nb2, v, vOff, out, oOff);
+    if (simd) return simd.dotRowsBlocked(a, off, nb2, rows, len, v, vOff, out, oOff);
     for (let i = 0; i < rows; i++) {
       let s = 0;
-      for (let t = 0; t < nb2; t++) s += a[off + i * nb2 + t] * v[vOff + t];
+      for (let t = 0; t < len; t++) s += a[off + i * nb2 + t] * v[vOff + t];
       out[oOff + i] = s;
     }
   };
@@ -126,10 +128,10 @@ function blockedPanels(
     vw.fill(0);
     wv.fill(0);
     for (let jj = 0; jj < NB; jj++) {
-      const j = k0 + jj, rj = j * n;
+      const j = k0 + jj, rj = j * n, len = 2 * jj;
       // Bring row j up to date with the panel's earlier reflectors: w[j, c] −= [V W]_j·[W V]_c.
       if (jj > 0) {
-        dots(wv, j * nb2, n - j, vw, j * nb2, rowOut, 0);
+        dots(wv, j * nb2, n - j, len, vw, j * nb2, rowOut, 0);
         for (let c = j; c < n; c++) w[rj + c] -= rowOut[c - j];
       }
       d[j] = w[rj + j];
@@ -139,8 +141,9 @@ function blockedPanels(
       w[rj + j + 1] = 1;
       const rows = n - j - 1;
       // p = τ·(A − V·Wᵀ − W·Vᵀ)·v over rows j+1…, v = row j from column j+1.
-      if (simd) simd.dotRows(w, (j + 1) * n + j + 1, n, rows, rows, w, rj + j + 1, p, j + 1);
-      else {
+      if (simd) {
+        simd.dotRowsBlocked(w, (j + 1) * n + j + 1, n, rows, rows, w, rj + j + 1, p, j + 1);
+      } else {
         for (let i = j + 1; i < n; i++) {
           const ri = i * n;
           let acc = 0;
@@ -157,7 +160,7 @@ function blockedPanels(
             (j + 1) * nb2,
             nb2,
             rows,
-            nb2,
+            len,
             zero2,
             0,
             zeroN,
@@ -170,10 +173,10 @@ function blockedPanels(
         } else {
           for (let i = j + 1; i < n; i++) {
             const vi = w[rj + i], bi = i * nb2;
-            for (let t = 0; t < nb2; t++) xy[t] += wv[bi + t] * vi;
+            for (let t = 0; t < len; t++) xy[t] += wv[bi + t] * vi;
           }
         }
-        dots(vw, (j + 1) * nb2, rows, xy, 0, corr, j + 1);
+        dots(vw, (j + 1) * nb2, rows, len, xy, 0, corr, j + 1);
       } else {
         corr.fill(0);
       }
@@ -185,10 +188,10 @@ function blockedPanels(
       const half = 0.5 * tj * pv;
       for (let i = j + 1; i < n; i++) {
         const vi = w[rj + i], wi = p[i] - half * vi, bi = i * nb2;
-        vw[bi + jj] = vi;
-        vw[bi + NB + jj] = wi;
-        wv[bi + jj] = wi;
-        wv[bi + NB + jj] = vi;
+        vw[bi + len] = vi;
+        vw[bi + len + 1] = wi;
+        wv[bi + len] = wi;
+        wv[bi + len + 1] = vi;
       }
     }
     // Trailing update A ← A − [V W]·[W V]ᵀ on rows/columns k0+NB…

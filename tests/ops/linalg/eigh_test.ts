@@ -8,6 +8,7 @@ import {
   fro,
   gaussian,
   hasNonFinite,
+  lowRank,
   mm,
   orthDefect,
   scaled,
@@ -117,3 +118,29 @@ Deno.test("eigh: property — bounds over random sizes", () => {
     { numRuns: 30, seed: 11 },
   );
 });
+
+Deno.test("eigh: orders with several panels and merge levels — random, graded, rank-deficient, clustered", () => {
+  // n = 260: eight blocked tridiagonalization panels, four divide-and-conquer levels, several
+  // compact-WY blocks in the back-transformation (the paths that small orders skip).
+  const n = 260;
+  checkEigh(symmetric(n, 41));
+  const g = symmetric(n, 42);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) g.data[i * n + j] *= 10 ** (-(i + j) / 60);
+  }
+  checkEigh(g);
+  // G·Gᵀ of rank 30: 230 eigenvalues at rounding level (heavy deflation in every merge).
+  const f = lowRank(n, 30, 30, 43), ff = mm(f.data, transposeOf(f.data, n, 30), n, 30, n);
+  const w = checkEigh(new Tensor(ff, [n, n]));
+  const zeros = w.filter((x) => Math.abs(x) <= C * n * 2 ** -53 * w[n - 1]).length;
+  assert.equal(zeros, n - 30);
+  const p = scaled(symmetric(n, 44), 1e-12);
+  for (let i = 0; i < n; i++) p.data[i * n + i] += 1;
+  checkEigh(p);
+});
+
+function transposeOf(x: ArrayLike<number>, m: number, n: number): Float64Array {
+  const t = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) t[j * m + i] = x[i * n + j];
+  return t;
+}

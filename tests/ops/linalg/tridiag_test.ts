@@ -80,3 +80,28 @@ Deno.test("formQFromRows and applyQFromRows_ (compact WY blocks) equal the refle
     assert.ok(err <= bound * fro(g), `applyQFromRows_ on G, n = ${n}: ${err}`);
   }
 });
+
+Deno.test("simd dotRowsBlocked: four-row kernel equals row dot products (all row and length tails)", () => {
+  const ws = simdWorkspace([23 * 29 + 5, 29, 30]);
+  if (!ws) return; // no WebAssembly SIMD here: tridiagonalize_ uses its TypeScript loops
+  const [a, v, out] = ws.arrays;
+  for (let i = 0; i < a.length; i++) a[i] = Math.sin(1.7 * i + 0.3);
+  for (let i = 0; i < v.length; i++) v[i] = Math.cos(0.9 * i);
+  const ld = 29;
+  for (let rows = 0; rows <= 9; rows++) {
+    for (const [len, off] of [[0, 0], [1, 3], [2, 0], [3, 1], [4, 2], [7, 5], [8, 0], [27, 1]]) {
+      out.fill(NaN);
+      ws.dotRowsBlocked(a, off, ld, rows, len, v, 1, out, 1);
+      assert.ok(Number.isNaN(out[0]) && Number.isNaN(out[rows + 1]), "writes only its rows");
+      for (let i = 0; i < rows; i++) {
+        let s = 0, mag = 0;
+        for (let k = 0; k < len; k++) {
+          s += a[off + i * ld + k] * v[1 + k];
+          mag += Math.abs(a[off + i * ld + k] * v[1 + k]);
+        }
+        const err = Math.abs(out[1 + i] - s);
+        assert.ok(err <= 2 * len * 2 ** -53 * mag, `rows ${rows}, len ${len}, row ${i}: ${err}`);
+      }
+    }
+  }
+});
