@@ -5,13 +5,10 @@
  *
  * @module
  */
-import { matmul } from "../matmul.ts";
 import { Rng } from "../random.ts";
-import { astype, Tensor } from "../tensor.ts";
-import { workMatrix } from "./_work.ts";
-import { luInPlace } from "./_lu_kernel.ts";
-import { qr } from "./qr.ts";
-import { svd, svdFlip } from "./svd.ts";
+import { assertFinite, assertMatrix, astype, Tensor } from "../tensor.ts";
+import { rsvdCore } from "./_rsvd_core.ts";
+import { svdFlip } from "./svd.ts";
 
 /** How the power iterations are re-normalized (see {@link randomizedSvd}). */
 export type PowerNormalizer = "auto" | "qr" | "lu" | "none";
@@ -42,27 +39,6 @@ export interface RandomizedSvdResult {
   s: Tensor;
   /** `k × n` approximate right singular vectors as rows. */
   vt: Tensor;
-}
-
-/** `P·L` of the pivoted LU of the `rows × cols` matrix `y` (scikit-learn's `permute_l=True`). */
-function luNormalize(y: Tensor): Tensor {
-  const [rows, cols] = y.shape;
-  const w = Float64Array.from(y.data);
-  const perm = luInPlace(w, rows, cols);
-  const k = Math.min(rows, cols);
-  const out = new Float64Array(rows * k);
-  for (let i = 0; i < rows; i++) {
-    const dst = perm[i] * k; // row i of L is row perm[i] of P·L
-    const lim = Math.min(i, k);
-    for (let j = 0; j < lim; j++) out[dst + j] = w[i * cols + j];
-    if (i < k) out[dst + i] = 1;
-  }
-  return new Tensor(out, [rows, k]);
-}
-
-function normalize(y: Tensor, how: "qr" | "lu" | "none"): Tensor {
-  if (how === "none") return y;
-  return how === "qr" ? qr(y).q : luNormalize(y);
 }
 
 function parseOptions(
@@ -127,45 +103,15 @@ export function randomizedSvd(
   k: number,
   opts: RandomizedSvdOptions = {},
 ): RandomizedSvdResult {
-  const { m, n, w, dtype } = workMatrix("randomizedSvd", "a", a);
-  const { l, iters, how, rng } = parseOptions(m, n, k, opts);
-  const transpose = m < n;
-  const mat = transpose ? transposeTensor(w, m, n) : new Tensor(w, [m, n]);
-  const [rows, cols] = mat.shape;
-  const omega = new Float64Array(cols * l);
-  for (let i = 0; i < omega.length; i++) omega[i] = rng.normal();
-  let q = new Tensor(omega, [cols, l]);
-  for (let it = 0; it < iters; it++) {
-    q = normalize(matmul(mat, q), how);
-    q = normalize(matmul(mat, q, { transA: true }), how);
-  }
-  q = qr(matmul(mat, q)).q;
-  const b = matmul(q, mat, { transA: true });
-  const small = svd(b);
-  let u = matmul(q, sliceColumns(small.u, k));
-  let s = new Tensor(small.s.data.slice(0, k), [k]);
-  let vt = new Tensor(small.vt.data.slice(0, k * cols), [k, cols]);
-  if (transpose) {
-    [u, vt] = [
-      transposeTensor(vt.data as Float64Array, k, cols),
-      transposeTensor(u.data as Float64Array, rows, k),
-    ];
-  }
+  const [m, n] = assertMatrix("randomizedSvd", "a", a);
+  assertFinite("randomizedSvd", "a", a);
+  const plan = parseOptions(m, n, k, opts);
+  // f64 input is read in place: a copy of a large matrix costs more than several GEMMs with it.
+  const w = a.data instanceof Float64Array ? a.data : Float64Array.from(a.data);
+  const f = rsvdCore(w, m, n, { k, ...plan });
+  let u = new Tensor(f.u, [m, k]), s = new Tensor(f.s, [k]), vt = new Tensor(f.vt, [k, n]);
   // scikit-learn flips by the returned U in both cases (v-based on the transposed problem).
   svdFlip(u, vt);
-  if (dtype !== "f64") [u, s, vt] = [astype(u, dtype), astype(s, dtype), astype(vt, dtype)];
+  if (a.dtype !== "f64") [u, s, vt] = [astype(u, a.dtype), astype(s, a.dtype), astype(vt, a.dtype)];
   return { u, s, vt };
-}
-
-function sliceColumns(t: Tensor, k: number): Tensor {
-  const [r, c] = t.shape;
-  const out = new Float64Array(r * k);
-  for (let i = 0; i < r; i++) out.set(t.data.subarray(i * c, i * c + k), i * k);
-  return new Tensor(out, [r, k]);
-}
-
-function transposeTensor(w: Float64Array, m: number, n: number): Tensor {
-  const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[j * m + i] = w[i * n + j];
-  return new Tensor(out, [n, m]);
 }

@@ -1,0 +1,171 @@
+/**
+ * Internal: the numeric core of randomizedSvd (Halko, Martinsson & Tropp, SIAM Review 53, 2011,
+ * Algorithms 4.4 and 5.1) on a row-major f64 matrix that it never copies or transposes. The
+ * thin factors are stored transposed (`l × N` row-major), so every product with A is one GEMM
+ * whose long dimension is contiguous, the LU normalizer runs along contiguous columns, and the
+ * orthonormalizations are Cholesky QR passes built on GEMMs (`_rsvd_cholqr.ts`).
+ *
+ * @module
+ */
+import { gemm } from "../cpu/gemm.ts";
+import type { Rng } from "../random.ts";
+import { Tensor } from "../tensor.ts";
+import { cholQr2T, orthonormalizeT } from "./_rsvd_cholqr.ts";
+import { luBasisT } from "./_rsvd_lu.ts";
+import { svd } from "./svd.ts";
+
+/** Validated parameters of one run of {@link rsvdCore}. */
+export interface RsvdPlan {
+  /** Rank of the result. */
+  k: number;
+  /** Sample size `k + oversamples` (at most min(m, n)). */
+  l: number;
+  /** Power iterations. */
+  iters: number;
+  /** Normalizer between power iterations. */
+  how: "qr" | "lu" | "none";
+  /** Source of the Gaussian test matrix. */
+  rng: Rng;
+}
+
+/** Row-major f64 factors of `a ≈ u·diag(s)·vt` (before the sign convention). */
+export interface RsvdFactors {
+  /** `m × k`. */
+  u: Float64Array;
+  /** `k`, descending. */
+  s: Float64Array;
+  /** `k × n`. */
+  vt: Float64Array;
+}
+
+/**
+ * Rank-`k` randomized SVD of the row-major `m × n` f64 matrix `a` (read only). When `m < n`
+ * the algorithm runs on `aᵀ` (scikit-learn's `transpose="auto"`) through transposed GEMMs.
+ *
+ * @example
+ * ```ts
+ * import { Rng } from "../random.ts";
+ * import { rsvdCore } from "./_rsvd_core.ts";
+ * const a = new Float64Array([3, 0, 0, 0, 2, 0]); // 2 × 3
+ * const { s } = rsvdCore(a, 2, 3, { k: 1, l: 2, iters: 2, how: "lu", rng: new Rng(0) });
+ * console.log(Math.round(s[0] * 1e12) / 1e12); // 3
+ * ```
+ */
+export function rsvdCore(a: Float64Array, m: number, n: number, plan: RsvdPlan): RsvdFactors {
+  const { k, l } = plan;
+  const op = new Operator(a, m, n);
+  const qt = rangeBasisT(op, plan);
+  const bt = new Float64Array(l * op.cols);
+  op.timesT(qt, bt); // B = Qᵀ·A_op (l × cols): the rows of Bᵀ-transposed storage
+  const { ur, s, wt } = smallSvd(bt, l, op.cols, k);
+  const rows = op.rows, cols = op.cols;
+  // A_op ≈ (Q·Ur)·diag(s)·Wᵀ with Q·Ur = Qtᵀ·Ur (first k columns).
+  const qu = new Float64Array(rows * k);
+  gemm({ m: rows, n: k, k: l, a: qt, lda: rows, transA: true, b: ur, ldb: l, c: qu, ldc: k });
+  if (!op.transposed) return { u: qu, s, vt: wt };
+  // a = A_opᵀ ≈ W·diag(s)·(Q·Ur)ᵀ.
+  return { u: transpose(wt, k, cols), s, vt: transpose(qu, rows, k) };
+}
+
+/** `A_op` = `a` (m ≥ n) or `aᵀ` (m < n), so `rows ≥ cols`; products on transposed factors. */
+class Operator {
+  readonly rows: number;
+  readonly cols: number;
+  readonly transposed: boolean;
+  constructor(readonly a: Float64Array, readonly m: number, readonly n: number) {
+    this.transposed = m < n;
+    this.rows = Math.max(m, n);
+    this.cols = Math.min(m, n);
+  }
+  /** `out (l × rows) = xt·A_opᵀ` for `xt` (l × cols): the sample `A_op·X`, transposed. */
+  sampleT(xt: Float64Array, l: number, out: Float64Array): void {
+    const { a, n, rows, cols } = this;
+    gemm({
+      m: l,
+      n: rows,
+      k: cols,
+      a: xt,
+      lda: cols,
+      b: a,
+      ldb: n,
+      transB: !this.transposed,
+      c: out,
+      ldc: rows,
+    });
+  }
+  /** `out (l × cols) = xt·A_op` for `xt` (l × rows): `A_opᵀ·X`, transposed. */
+  timesT(xt: Float64Array, out: Float64Array): void {
+    const { a, n, rows, cols } = this, l = xt.length / rows;
+    gemm({
+      m: l,
+      n: cols,
+      k: rows,
+      a: xt,
+      lda: rows,
+      b: a,
+      ldb: n,
+      transB: this.transposed,
+      c: out,
+      ldc: cols,
+    });
+  }
+}
+
+/**
+ * `Qᵀ` (l × rows) for an orthonormal basis Q of `(A·Aᵀ)^q·A·Ω` with normalized power
+ * iterations (HMT 2011, Algorithm 4.4; scikit-learn's LU normalizer).
+ */
+function rangeBasisT(op: Operator, plan: RsvdPlan): Float64Array {
+  const { l, iters, how, rng } = plan, { rows, cols } = op;
+  // Ω drawn row by row (cols × l), as before the transposed storage: same seed, same Ω.
+  let qc = new Float64Array(l * cols);
+  for (let i = 0; i < cols; i++) for (let j = 0; j < l; j++) qc[j * cols + i] = rng.normal();
+  let yr = new Float64Array(l * rows), zc = new Float64Array(l * cols);
+  let qr = how === "lu" ? new Float64Array(l * rows) : yr;
+  const perm = new Int32Array(rows);
+  for (let it = 0; it < iters; it++) {
+    op.sampleT(qc, l, yr);
+    if (how === "lu") luBasisT(yr, rows, l, qr, perm);
+    else if (how === "qr") orthonormalizeT(yr, l, rows);
+    if (how !== "lu") [qr, yr] = [yr, qr];
+    op.timesT(qr, zc);
+    if (how === "lu") luBasisT(zc, cols, l, qc, perm);
+    else {
+      if (how === "qr") orthonormalizeT(zc, l, cols);
+      [qc, zc] = [zc, qc];
+    }
+  }
+  op.sampleT(qc, l, yr);
+  orthonormalizeT(yr, l, rows);
+  return yr;
+}
+
+/**
+ * SVD of the small `B` (`l × cols`, row-major) as `B = Ur·diag(s)·W` truncated to `k`: by
+ * CholeskyQR2 of `Bᵀ = Q₂·R₂` and the `l × l` SVD `R₂ᵀ = Ur·Σ·Vrᵀ`, so `W = Vrᵀ·Q₂ᵀ`; when
+ * CholeskyQR2 refuses B (rank deficient, ill-conditioned), the SVD of B itself. `bt` is
+ * overwritten.
+ */
+function smallSvd(
+  b: Float64Array,
+  l: number,
+  cols: number,
+  k: number,
+): { ur: Float64Array; s: Float64Array; wt: Float64Array } {
+  const r = cholQr2T(b, l, cols);
+  const wt = new Float64Array(k * cols);
+  if (!r) {
+    const f = svd(new Tensor(b, [l, cols]));
+    wt.set(f.vt.data.subarray(0, k * cols));
+    return { ur: f.u.data as Float64Array, s: (f.s.data as Float64Array).slice(0, k), wt };
+  }
+  const f = svd(new Tensor(transpose(r, l, l), [l, l]));
+  gemm({ m: k, n: cols, k: l, a: f.vt.data, lda: l, b, ldb: cols, c: wt, ldc: cols });
+  return { ur: f.u.data as Float64Array, s: (f.s.data as Float64Array).slice(0, k), wt };
+}
+
+function transpose(w: Float64Array, m: number, n: number): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[j * m + i] = w[i * n + j];
+  return out;
+}
