@@ -53,19 +53,25 @@ async function merge(flags: Record<string, string | boolean>): Promise<void> {
   if (flags["only-adapted"] === true) {
     out = new Map([...merged].filter(([k, t]) => base.tensors.get(k) !== t));
   }
-  await Deno.writeFile(outPath, writeSafetensors(out, base.metadata, { dtype: storage(base) }));
+  const dtype = storage(base, out);
+  await Deno.writeFile(outPath, writeSafetensors(out, base.metadata, { dtype }));
   console.error(
     `${flags.unmerge ? "unmerged" : "merged"} ${adapter.modules.size} modules into ${out.size} ` +
       `tensors → ${outPath}`,
   );
 }
 
-/** Keep each tensor's stored dtype (a BF16 base stays BF16). */
+/**
+ * Each written tensor keeps its stored dtype (a BF16 base stays BF16). Only the tensors in
+ * `out` are named: the writer rejects entries for tensors it does not write, and
+ * `--only-adapted` writes a subset of the base.
+ */
 function storage(
   f: ReturnType<typeof readSafetensors>,
+  out: Map<string, Tensor>,
 ): Record<string, "F64" | "F32" | "F16" | "BF16"> {
   const d: Record<string, "F64" | "F32" | "F16" | "BF16"> = {};
-  for (const [k, t] of f.dtypes) if (t !== "I32" && t !== "I64") d[k] = t;
+  for (const [k, t] of f.dtypes) if (out.has(k) && t !== "I32" && t !== "I64") d[k] = t;
   return d;
 }
 

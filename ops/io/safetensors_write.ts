@@ -18,8 +18,10 @@ import {
 /** Options of {@link writeSafetensors}. */
 export interface WriteSafetensorsOptions {
   /**
-   * Storage type of float tensors: one for all, or per tensor name. Default: F32 for f32
-   * tensors, F64 for f64. F16/BF16 round to nearest, ties to even.
+   * Storage type of float tensors: one for all, or per tensor name (a record may name only
+   * the float tensors being written). Default: F32 for f32 tensors, F64 for f64. F16/BF16
+   * round to nearest, ties to even; a finite value beyond the storage type's range is an
+   * error, not an infinity.
    */
   dtype?: FloatStorage | Record<string, FloatStorage>;
 }
@@ -27,7 +29,16 @@ export interface WriteSafetensorsOptions {
 /**
  * Serializes tensors (and optional `__metadata__`) to safetensors bytes. Tensors are laid out
  * by decreasing element size, then in the given order, so every tensor is aligned; the header
- * is padded with spaces to a multiple of 8 bytes as the reference writer does.
+ * is padded with spaces to a multiple of 8 bytes as the reference writer does. Values are
+ * stored as they are: ±Infinity and NaN pass through, but a finite value that the storage type
+ * cannot hold (|x| beyond 65504 in F16, about 3.4e38 in F32 and BF16) is an error rather than
+ * a silent infinity.
+ *
+ * @throws {TypeError} if a value is not a Tensor/IntTensor, metadata is not a record of
+ * strings, or `dtype` is neither a storage type nor a record of them.
+ * @throws {RangeError} for an invalid tensor name or storage type, a `dtype` record naming a
+ * tensor that is not written or is an integer tensor, or a finite value that would overflow
+ * its storage type (the message names the tensor, the element and the value).
  *
  * @example
  * ```ts
@@ -51,6 +62,7 @@ export function writeSafetensors(
 ): Uint8Array {
   const items = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
   checkWriteArgs(items, metadata);
+  checkStorageOption(items, opts.dtype);
   const planned = items.map(([name, t]) => ({ name, t, dtype: storageOf(name, t, opts) }));
   // Stable sort: larger elements first keeps every tensor aligned to its element size.
   planned.sort((a, b) => ELEMENT_BYTES[b.dtype] - ELEMENT_BYTES[a.dtype]);
@@ -76,7 +88,7 @@ export function writeSafetensors(
   out.set(json, 8);
   let at = 8 + json.length;
   for (const p of planned) {
-    const enc = encodeTensor(p.t, p.dtype);
+    const enc = encodeTensor(p.name, p.t, p.dtype);
     out.set(LITTLE_ENDIAN ? enc : swapBytes(enc, ELEMENT_BYTES[p.dtype]), at);
     at += enc.length;
   }
@@ -105,6 +117,50 @@ function checkWriteArgs(
   }
 }
 
+/**
+ * `dtype` must be one storage type or a record of them keyed by float tensors being written:
+ * an entry for any other name would be ignored, which hides a misspelt or stale name.
+ */
+function checkStorageOption(
+  items: [string, Tensor | IntTensor][],
+  dtype: WriteSafetensorsOptions["dtype"],
+): void {
+  if (dtype === undefined) return;
+  if (typeof dtype === "string") {
+    if (!FLOAT_STORAGE.has(dtype)) {
+      throw new RangeError(`writeSafetensors: invalid float storage ${JSON.stringify(dtype)}`);
+    }
+    return;
+  }
+  if (dtype === null || typeof dtype !== "object" || Array.isArray(dtype)) {
+    throw new TypeError(
+      `writeSafetensors: dtype must be a storage type or a record of them by tensor name, got ${
+        String(dtype)
+      }`,
+    );
+  }
+  const written = new Map(items);
+  const absent = Object.keys(dtype).filter((k) => !written.has(k));
+  if (absent.length > 0) {
+    throw new RangeError(
+      `writeSafetensors: dtype names tensors that are not written: ${listNames(absent)}`,
+    );
+  }
+  const ints = Object.keys(dtype).filter((k) => written.get(k) instanceof IntTensor);
+  if (ints.length > 0) {
+    throw new RangeError(
+      `writeSafetensors: dtype names integer tensors (float storage is for float tensors): ${
+        listNames(ints)
+      }`,
+    );
+  }
+}
+
+function listNames(names: string[]): string {
+  const shown = names.slice(0, 5).map((n) => JSON.stringify(n)).join(", ");
+  return names.length > 5 ? `${shown}, … (${names.length} in all)` : shown;
+}
+
 function storageOf(
   name: string,
   t: Tensor | IntTensor,
@@ -119,16 +175,46 @@ function storageOf(
   return want;
 }
 
-function encodeTensor(t: Tensor | IntTensor, dtype: SafetensorsDType): Uint8Array {
+/** Largest finite value of each narrowing storage type (for the overflow message). */
+const LARGEST: Record<"F32" | "F16" | "BF16", number> = {
+  F32: (2 - 2 ** -23) * 2 ** 127,
+  F16: 65504,
+  BF16: (2 - 2 ** -7) * 2 ** 127,
+};
+
+function overflow(name: string, dtype: "F32" | "F16" | "BF16", i: number, x: number): never {
+  throw new RangeError(
+    `writeSafetensors: "${name}" element ${i} is ${x}, beyond the ${dtype} range ` +
+      `(largest finite ${LARGEST[dtype]}); it would be stored as ${x < 0 ? "-" : ""}Infinity`,
+  );
+}
+
+function encodeTensor(name: string, t: Tensor | IntTensor, dtype: SafetensorsDType): Uint8Array {
   if (t instanceof IntTensor) {
     return new Uint8Array(
       t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength),
     );
   }
-  if (dtype === "F64") return new Uint8Array(Float64Array.from(t.data).buffer);
-  if (dtype === "F32") return new Uint8Array(Float32Array.from(t.data).buffer);
-  const enc = dtype === "F16" ? encodeF16 : encodeBF16;
+  const x = t.data;
+  if (dtype === "F64") return new Uint8Array(Float64Array.from(x).buffer);
+  if (dtype === "F32") {
+    const f = Float32Array.from(x);
+    // Only an f64 source can overflow; an infinity that was already there passes through.
+    if (t.dtype === "f64") {
+      for (let i = 0; i < f.length; i++) {
+        if (!Number.isFinite(f[i]) && Number.isFinite(x[i])) overflow(name, dtype, i, x[i]);
+      }
+    }
+    return new Uint8Array(f.buffer);
+  }
+  const half = dtype === "F16" ? "F16" : "BF16";
+  const enc = half === "F16" ? encodeF16 : encodeBF16;
+  // Bits of ±Infinity without the sign: all-ones exponent, zero mantissa.
+  const inf = half === "F16" ? 0x7c00 : 0x7f80;
   const h = new Uint16Array(t.size);
-  for (let i = 0; i < h.length; i++) h[i] = enc(t.data[i]);
+  for (let i = 0; i < h.length; i++) {
+    h[i] = enc(x[i]);
+    if ((h[i] & 0x7fff) === inf && Number.isFinite(x[i])) overflow(name, half, i, x[i]);
+  }
   return new Uint8Array(h.buffer);
 }

@@ -116,6 +116,73 @@ Deno.test("per-tensor storage types and bad writer arguments", () => {
   assert.throws(() => writeSafetensors({ p: t }, {}, { dtype: "I32" as "F32" }), /invalid float/);
 });
 
+/** The f64 value halfway between a format's largest finite value and 2^(emax+1): rounds up. */
+function overflowThreshold(manBits: number, emax: number): number {
+  return (2 - 2 ** -(manBits + 1)) * 2 ** emax;
+}
+
+Deno.test("writer: a finite value beyond the storage range is an error naming tensor and value", () => {
+  const formats = [["F32", 23, 127], ["F16", 10, 15], ["BF16", 7, 127]] as const;
+  for (const [dtype, manBits, emax] of formats) {
+    const top = overflowThreshold(manBits, emax);
+    const largest = (2 - 2 ** -manBits) * 2 ** emax;
+    // Just below the threshold rounds down to the largest finite value: stored, not an error.
+    const below = top - 2 ** (emax - manBits - 3);
+    const ok = readSafetensors(writeSafetensors({ w: tensor([below, -below]) }, {}, { dtype }));
+    assert.deepEqual(Array.from(ok.tensors.get("w")!.data), [largest, -largest], dtype);
+    for (const x of [top, -top, 1e300]) {
+      assert.throws(
+        () => writeSafetensors({ fine: tensor([1]), "layer.w": tensor([0, x]) }, {}, { dtype }),
+        (e: Error) => {
+          assert.ok(e instanceof RangeError, `${dtype}: ${e}`);
+          assert.match(e.message, /^writeSafetensors: "layer\.w" element 1 is /);
+          assert.ok(e.message.includes(`is ${x},`), e.message);
+          assert.ok(e.message.includes(`beyond the ${dtype} range`), e.message);
+          assert.ok(e.message.includes(`stored as ${x < 0 ? "-" : ""}Infinity`), e.message);
+          return true;
+        },
+      );
+    }
+  }
+  // An f32 tensor fits F32 but can still overflow BF16 (3.4e38 > 3.396e38) and F16.
+  const big = tensor([3.4e38], { dtype: "f32" });
+  assert.equal(readSafetensors(writeSafetensors({ big })).tensors.get("big")!.data[0], big.data[0]);
+  assert.throws(() => writeSafetensors({ big }, {}, { dtype: "BF16" }), /"big" element 0/);
+  assert.throws(() => writeSafetensors({ big }, {}, { dtype: { big: "F16" } }), /F16 range/);
+});
+
+Deno.test("writer: infinities and NaN in the input pass through every storage type", () => {
+  const x = tensor([Infinity, -Infinity, NaN, 1]);
+  for (const dtype of ["F64", "F32", "F16", "BF16"] as const) {
+    const back = readSafetensors(writeSafetensors({ x }, {}, { dtype })).tensors.get("x")!;
+    assert.deepEqual(Array.from(back.data), [Infinity, -Infinity, NaN, 1], dtype);
+  }
+});
+
+Deno.test("writer: a dtype record may name only the float tensors being written", () => {
+  const t = tensor([1, 2]), ids = new IntTensor(new Int32Array([3]), [1]);
+  assert.throws(
+    () => writeSafetensors({ p: t }, {}, { dtype: { p: "F32", q: "BF16", "r.w": "F16" } }),
+    (e: Error) =>
+      e instanceof RangeError &&
+      e.message === 'writeSafetensors: dtype names tensors that are not written: "q", "r.w"',
+  );
+  assert.throws(
+    () => writeSafetensors({ p: t, ids }, {}, { dtype: { ids: "F32" } }),
+    /dtype names integer tensors \(float storage is for float tensors\): "ids"/,
+  );
+  assert.throws(
+    () => writeSafetensors({ p: t }, {}, { dtype: 5 as unknown as "F32" }),
+    (e: Error) =>
+      e instanceof TypeError && /dtype must be a storage type or a record/.test(e.message),
+  );
+  // A bad storage name is caught even when no float tensor would use it.
+  assert.throws(() => writeSafetensors({ ids }, {}, { dtype: "F8" as "F32" }), /invalid float/);
+  // One type for all still applies to float tensors only; integers keep their own type.
+  const back = readSafetensors(writeSafetensors({ p: t, ids }, {}, { dtype: "F16" }));
+  assert.deepEqual([back.dtypes.get("p"), back.dtypes.get("ids")], ["F16", "I32"]);
+});
+
 Deno.test("real PEFT/transformers files: independent decode, and byte-identical rewrite", () => {
   for (
     const name of [
