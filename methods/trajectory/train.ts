@@ -51,6 +51,8 @@ export interface TrainNetworkOptions {
   timeBudgetSec?: number;
   /** Train on the y-mirrored copy as well (default true, as the descriptor fit). */
   mirror?: boolean;
+  /** Relaxed winner-takes-all weight ε (default 0, the spec's hard min; see `WtaOptions`). */
+  relax?: number;
   /** Progress sink (default: a line on stderr per epoch). */
   log?: (line: string) => void;
 }
@@ -221,7 +223,8 @@ export function trainNetwork(
   const state = opt.init(net.mlp);
   const rng = new Rng(opts.seed ?? 0);
   const vg = valueAndGrad((mlp: MlpParams, x: Tensor, b: LossBatch) =>
-    wtaLoss(model, refine(mlp, x, b.anchors, model.modes, model.k), b).total
+    wtaLoss(model, refine(mlp, x, b.anchors, model.modes, model.k), b, { relax: opts.relax })
+      .total
   );
   const t0 = performance.now(), history: EpochRecord[] = [];
   let best = { fde: Infinity, epoch: 0, mlp: cloneMlp(net.mlp) };
