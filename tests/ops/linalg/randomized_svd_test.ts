@@ -9,6 +9,7 @@ import {
   naiveMul,
   naiveT,
   randMat,
+  rankDeficient,
   throwsWith,
   uOf,
   withSpectrum,
@@ -149,4 +150,75 @@ Deno.test("randomizedSvd: property — k = min(m, n) reproduces a and its singul
     ),
     { numRuns: 50, seed: 41 },
   );
+});
+
+/** Checks u (m × k) and vt (k × n) are finite with orthonormal columns / rows. */
+function assertOrthonormalFactors(u: Tensor, vt: Tensor, what: string): void {
+  const [m, k] = u.shape, n = vt.shape[1];
+  assert(u.data.every(Number.isFinite) && vt.data.every(Number.isFinite), `${what}: NaN`);
+  assert(orthoError(u.data, m, k) <= 100 * m * uOf("f64"), `${what}: u not orthonormal`);
+  assert(orthoError(naiveT(vt.data, k, n), n, k) <= 100 * n * uOf("f64"), `${what}: vt`);
+}
+
+Deno.test("randomizedSvd: rank-deficient and zero input (the Householder fallbacks) — exact, no NaN", () => {
+  // Rank 4 < k = 6 < l = 16: the sample and B are exactly rank deficient, so CholeskyQR2 is
+  // refused for both and the Householder QR / full SVD paths run.
+  for (const [m, n] of [[70, 50], [50, 70]]) {
+    const a = rankDeficient(m, n, 4, m);
+    const r = randomizedSvd(a, 6, { seed: 2 });
+    assertOrthonormalFactors(r.u, r.vt, `${m}x${n}`);
+    const ref = svdvals(a).data, tol = 1e3 * Math.max(m, n) * uOf("f64") * ref[0];
+    for (let i = 0; i < 6; i++) {
+      assert(
+        Math.abs(r.s.data[i] - ref[i]) <= tol,
+        `${m}x${n}: σ_${i} ${r.s.data[i]} vs ${ref[i]}`,
+      );
+    }
+    assert(spectralError(a, r.u, r.s, r.vt) <= tol, `${m}x${n}: reconstruction`);
+  }
+  const zero = randomizedSvd(new Tensor(new Float64Array(20 * 30), [20, 30]), 3, { seed: 1 });
+  assertOrthonormalFactors(zero.u, zero.vt, "zero");
+  assertEquals(Array.from(zero.s.data), [0, 0, 0]);
+});
+
+Deno.test("randomizedSvd: k = min(m, n) with a graded spectrum (κ = 1e12) keeps the top values", () => {
+  // l = k + 10 is capped at min(m, n); CholeskyQR2 refuses the κ = 1e12 sample and B.
+  for (const [m, n] of [[60, 24], [24, 60]]) {
+    const spectrum = decay(24, 10 ** (-12 / 23));
+    const a = withSpectrum(m, n, spectrum, 3);
+    const r = randomizedSvd(a, 24, { seed: 5 });
+    assertOrthonormalFactors(r.u, r.vt, `${m}x${n}`);
+    for (let i = 0; i < 24; i++) {
+      const d = Math.abs(r.s.data[i] - spectrum[i]);
+      assert(d <= 1e3 * 60 * uOf("f64") * spectrum[0], `${m}x${n}: σ_${i} off by ${d}`);
+    }
+  }
+});
+
+Deno.test("randomizedSvd: badly scaled input (1e±150, 1e-300, 1e300) scales the result, no NaN", () => {
+  const spectrum = decay(40, 0.7), base = withSpectrum(70, 40, spectrum, 11);
+  const ref = randomizedSvd(base, 5, { seed: 6 });
+  for (const scale of [1e150, 1e-150, 1e-300, 1e300]) {
+    for (const a of [base, new Tensor(naiveT(base.data, 70, 40), [40, 70])]) {
+      const r = randomizedSvd(new Tensor(a.data.map((v) => v * scale), a.shape), 5, { seed: 6 });
+      assertOrthonormalFactors(r.u, r.vt, `scale ${scale} ${a.shape}`);
+      for (let i = 0; i < 5; i++) {
+        const d = Math.abs(r.s.data[i] / scale - ref.s.data[i]);
+        assert(d <= 1e3 * 70 * uOf("f64"), `scale ${scale}: σ_${i} off by ${d}`);
+      }
+    }
+  }
+});
+
+Deno.test("randomizedSvd: wide input (transposed GEMMs) agrees with its transpose", () => {
+  const a = withSpectrum(45, 80, decay(45, 0.8), 13),
+    at = new Tensor(naiveT(a.data, 45, 80), [80, 45]);
+  const r = randomizedSvd(a, 7, { seed: 3 }), rt = randomizedSvd(at, 7, { seed: 3 });
+  for (let j = 0; j < 7; j++) {
+    assert(Math.abs(r.s.data[j] - rt.s.data[j]) <= 1e3 * 80 * uOf("f64"), `σ_${j}`);
+    // u of a is v of aᵀ (up to the sign each run's svd_flip chooses).
+    let dot = 0;
+    for (let i = 0; i < 45; i++) dot += r.u.data[i * 7 + j] * rt.vt.data[j * 45 + i];
+    assert(Math.abs(Math.abs(dot) - 1) <= 1e-8, `u_${j}·v_${j} = ${dot}`);
+  }
 });
