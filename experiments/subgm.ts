@@ -16,6 +16,12 @@
  * Timing: `--time-iteration` prints wall (best, median) and process CPU milliseconds per SubGM
  * iteration at the bench sizes, the counterpart of `benches/numpy_subgm.py`'s output.
  *
+ * A flag that would have no effect is an error (exit status 1), like a malformed value: a
+ * flag of another mode (`--eta0` without a one-setting flag, `--out` or `--quick` in a
+ * one-setting run, anything besides `--time-iteration` when timing), `--noise` with `--p 0`
+ * (nothing is corrupted), `--nu` unless the noise is Gaussian, and a value after `--gpu`,
+ * `--full`, `--quick` or `--time-iteration`.
+ *
  * @module
  */
 import {
@@ -30,27 +36,56 @@ import process from "node:process";
 import { requestGpu } from "../ops/gpu/device.ts";
 import { evaluateFactored, factoredWork, subgmGpu, toGpuProblem } from "../recovery/mod.ts";
 import type { SubgmOptions } from "../recovery/mod.ts";
-import { commonFlags, numberFlag } from "./lib/cli.ts";
+import { commonFlags, numberFlag, parseFlags } from "./lib/cli.ts";
 import { plotSvg, type Series } from "./lib/plot.ts";
 import { type Check, type Figure, type Table, writeReport } from "./lib/report.ts";
 
 const { flags, rest } = commonFlags(Deno.args);
+/** Any of these selects a one-setting run. */
 const ONE_SETTING = ["d", "rstar", "rank", "m", "p", "noise", "alpha", "iters"];
+/** The flags each mode reads; any other flag given would be ignored, so it is an error. */
+const MODE_FLAGS = {
+  "a one-setting run": [
+    ...ONE_SETTING,
+    ...["eta0", "rho", "nu", "dtype", "design", "gpu", "seed", "json"],
+  ],
+  "the suite": ["full", "quick", "seed", "out"],
+  "--time-iteration": ["time-iteration"],
+};
+type Mode = keyof typeof MODE_FLAGS;
+const SWITCHES = ["gpu", "full", "quick", "time-iteration"];
+
+/** Rejects flags that `mode` would ignore and values given to on/off switches. */
+function checkFlags(mode: Mode): void {
+  const given = parseFlags(Deno.args);
+  const allowed: readonly string[] = MODE_FLAGS[mode];
+  const extra = Object.keys(given).filter((k) => !allowed.includes(k));
+  if (extra.length > 0) {
+    const hint = mode === "the suite"
+      ? `; a one-setting run needs one of ${ONE_SETTING.map((k) => `--${k}`).join(" ")}`
+      : "";
+    throw new RangeError(
+      `${extra.map((k) => `--${k}`).join(" ")}: no effect in ${mode}, which reads ${
+        allowed.map((k) => `--${k}`).join(" ")
+      }${hint}`,
+    );
+  }
+  for (const k of SWITCHES) {
+    if (k in given && given[k] !== true) {
+      throw new RangeError(`--${k} takes no value, got --${k} ${String(given[k])}`);
+    }
+  }
+  if (given.full === true && given.quick === true) {
+    throw new RangeError("--quick and --full: choose one (quick is the default)");
+  }
+}
 
 const last = (a: number[]): number => a[a.length - 1];
 const fmt = (x: number): string => (Number.isFinite(x) ? x.toExponential(2) : String(x));
 const log = (msg: string): void => console.error(msg);
 
 async function oneSetting(): Promise<void> {
-  const noiseName = String(rest.noise ?? "outlier");
-  const p = numberFlag(rest, "p", 0.2), nu = numberFlag(rest, "nu", 1);
-  const noise: NoiseModel = p === 0
-    ? { kind: "none" }
-    : noiseName === "outlier"
-    ? { kind: "outlier", p }
-    : noiseName === "gaussian"
-    ? { kind: "gaussian", p, nu }
-    : badNoise(noiseName);
+  const noise = noiseFlags();
   const dtype = String(rest.dtype ?? "f64");
   if (dtype !== "f64" && dtype !== "f32") {
     throw new RangeError(`--dtype must be f64 or f32, got ${dtype}`);
@@ -111,8 +146,28 @@ async function onGpu(problem: RecoveryProblem, opts: SubgmOptions): Promise<Desc
   }
 }
 
-function badNoise(name: string): never {
-  throw new RangeError(`--noise must be outlier or gaussian, got ${name}`);
+/**
+ * The noise model of `--p`, `--noise` and `--nu`. With `--p 0` nothing is corrupted, so a
+ * `--noise` there would be silently ignored; `--nu` is the Gaussian model's scale only.
+ */
+function noiseFlags(): NoiseModel {
+  const name = String(rest.noise ?? "outlier");
+  if (name !== "outlier" && name !== "gaussian") {
+    throw new RangeError(`--noise must be outlier or gaussian, got ${name}`);
+  }
+  const p = numberFlag(rest, "p", 0.2), nu = numberFlag(rest, "nu", 1);
+  if (p === 0 && rest.noise !== undefined) {
+    throw new RangeError(
+      `--noise ${name}: no effect with --p 0 (no measurement is corrupted); drop --noise or give --p > 0`,
+    );
+  }
+  if (rest.nu !== undefined && (p === 0 || name !== "gaussian")) {
+    throw new RangeError(
+      `--nu ${rest.nu}: no effect unless the noise is Gaussian (--noise gaussian with --p > 0)`,
+    );
+  }
+  if (p === 0) return { kind: "none" };
+  return name === "outlier" ? { kind: "outlier", p } : { kind: "gaussian", p, nu };
 }
 
 interface Run {
@@ -493,6 +548,13 @@ function timeIteration(): void {
 }
 
 // dispatch last: the helpers above are `const`s, initialized only when this line runs
-if (rest["time-iteration"] === true) timeIteration();
-else if (ONE_SETTING.some((k) => k in rest)) await oneSetting();
-else await suite(rest.full === true);
+if (rest["time-iteration"] !== undefined) {
+  checkFlags("--time-iteration");
+  timeIteration();
+} else if (ONE_SETTING.some((k) => k in rest)) {
+  checkFlags("a one-setting run");
+  await oneSetting();
+} else {
+  checkFlags("the suite");
+  await suite(rest.full === true);
+}

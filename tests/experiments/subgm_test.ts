@@ -1,0 +1,57 @@
+/** Command-line rules of experiments/subgm.ts: a flag that would have no effect is an error. */
+import assert from "node:assert/strict";
+
+const SCRIPT = new URL("../../experiments/subgm.ts", import.meta.url).pathname;
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", SCRIPT, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** A one-setting problem small enough to run in a few milliseconds. */
+const TINY = ["--d", "4", "--rstar", "1", "--rank", "2", "--m", "60", "--iters", "5"];
+
+Deno.test("subgm.ts: flags without effect are rejected with a message naming them", async () => {
+  const cases: [string[], string][] = [
+    [["--p", "0", "--noise", "gaussian"], "--noise gaussian: no effect with --p 0"],
+    [[...TINY, "--p", "0", "--noise", "outlier"], "--noise outlier: no effect with --p 0"],
+    [["--p", "0", "--noise", "bogus"], "--noise must be outlier or gaussian, got bogus"],
+    [[...TINY, "--nu", "2"], "--nu 2: no effect unless the noise is Gaussian"],
+    [[...TINY, "--p", "0", "--nu", "2"], "--nu 2: no effect unless the noise is Gaussian"],
+    [["--eta0", "0.3"], "--eta0: no effect in the suite"],
+    [[...TINY, "--out", "x", "--quick"], "--out --quick: no effect in a one-setting run"],
+    [["--time-iteration", "--d", "20"], "--d: no effect in --time-iteration"],
+    [[...TINY, "--gpu", "no"], "--gpu takes no value, got --gpu no"],
+    [["--quick", "--full"], "--quick and --full: choose one"],
+  ];
+  const results = await Promise.all(cases.map(([args]) => run(args)));
+  results.forEach((r, i) => {
+    const [args, message] = cases[i];
+    assert.equal(r.code, 1, `${args.join(" ")} must fail; stdout ${r.stdout.slice(0, 200)}`);
+    assert.ok(r.stderr.includes(`RangeError: ${message}`), `${args.join(" ")}:\n${r.stderr}`);
+  });
+});
+
+Deno.test("subgm.ts: the same settings without the idle flags run and write their JSON", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const settings = [["--p", "0"], ["--p", "0.1", "--noise", "gaussian", "--nu", "0.5"]];
+    for (const [i, extra] of settings.entries()) {
+      const json = `${dir}/r${i}.json`;
+      const r = await run([...TINY, ...extra, "--json", json]);
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(await Deno.readTextFile(json));
+      assert.equal(out.errors.length, 6, "the initial error and one per iteration");
+      assert.ok(out.errors.every((e: number) => Number.isFinite(e) && e >= 0));
+      assert.equal(out.finalError, out.errors[5]);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
