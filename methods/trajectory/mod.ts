@@ -94,13 +94,23 @@ export { agentFeatures, featureCount, type FeatureOptions } from "./features.ts"
 export {
   type ETNetwork,
   initNetwork,
-  type LossBatch,
   type NetworkOptions,
+  type NetworkParams,
   refine,
+  refineNetwork,
+  scaleNeighbours,
   standardize,
-  type WtaLoss,
-  wtaLoss,
 } from "./network.ts";
+export { type LossBatch, type WtaLoss, wtaLoss, type WtaOptions } from "./wta_loss.ts";
+export {
+  applySocial,
+  initSocial,
+  NEIGHBOUR_WIDTH,
+  type NeighbourFeatures,
+  neighbourFeatures,
+  type NeighbourOptions,
+  type SocialParams,
+} from "./social.ts";
 export {
   type EpochRecord,
   predictCoefficients,

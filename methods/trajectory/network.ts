@@ -2,15 +2,21 @@
  * The trained EigenTrajectory predictor (Bae et al., ICCV 2023; spec §3.5, §4.2, §4.3): an MLP
  * maps each agent's standardized features to S residuals r_s in ET space, the refined
  * coefficients are ĉ_s = a_s + r_s, and training minimises the three winner-take-all losses
- * L_ET + L_ADE + L_FDE, each a min over the S modes taken independently.
+ * L_ET + L_ADE + L_FDE (`wta_loss.ts`), each a min over the S modes taken independently.
  *
  * @module
  */
 import * as ad from "../../ops/autograd/ops.ts";
 import { applyMlp, initMlp, type MlpParams } from "../../ops/nn/layers.ts";
-import { record } from "../../ops/autograd/tape.ts";
-import { Tensor, type TensorData } from "../../ops/tensor.ts";
+import { Tensor } from "../../ops/tensor.ts";
 import type { ETModel } from "./model.ts";
+import {
+  applySocial,
+  initSocial,
+  NEIGHBOUR_WIDTH,
+  type NeighbourFeatures,
+  type SocialParams,
+} from "./social.ts";
 
 /** A trained (or freshly initialised) predictor network with its input standardization. */
 export interface ETNetwork {
@@ -24,6 +30,20 @@ export interface ETNetwork {
   readonly neighbours: number;
   /** Whether the features include the speed (see `FeatureOptions.speed`; default false). */
   readonly speed?: boolean;
+  /** Learned attention over neighbours (absent: no social layer). */
+  readonly social?: SocialParams;
+  /** Neighbour slots of the social layer. */
+  readonly socialSlots?: number;
+  /** Per-column RMS of the training neighbour descriptions, divided out before the layer. */
+  readonly socialScale?: Float64Array;
+}
+
+/** The trainable weights of an {@link ETNetwork}. */
+export interface NetworkParams {
+  /** Residual MLP. */
+  readonly mlp: MlpParams;
+  /** Social attention layer, if the network has one. */
+  readonly social?: SocialParams;
 }
 
 /** Options of {@link initNetwork}. */
@@ -38,6 +58,11 @@ export interface NetworkOptions {
   speed?: boolean;
   /** Factor on the last layer's initial weights, so training starts near anchors-only (default 0.01). */
   outScale?: number;
+  /**
+   * Add the learned social attention layer (`social.ts`) of width `dim` (default 32), with
+   * its input scale taken from the training neighbour descriptions `neighbours`.
+   */
+  social?: { neighbours: NeighbourFeatures; dim?: number };
 }
 
 /**
@@ -77,7 +102,8 @@ export function initNetwork(
   }
   // A constant feature keeps scale 1 instead of dividing by zero.
   for (let c = 0; c < F; c++) featStd[c] = featStd[c] > 1e-12 ? Math.sqrt(featStd[c]) : 1;
-  const sizes = [F, ...(opts.hidden ?? [128, 128]), model.modes * model.k];
+  const dim = opts.social ? opts.social.dim ?? 32 : 0;
+  const sizes = [F + dim, ...(opts.hidden ?? [128, 128]), model.modes * model.k];
   const mlp = initMlp(sizes, { seed: opts.seed ?? 0 });
   const last = mlp.layers[mlp.layers.length - 1];
   const s = opts.outScale ?? 0.01;
@@ -86,7 +112,86 @@ export function initNetwork(
       for (let i = 0; i < t.size; i++) t.data[i] *= s;
     }
   }
-  return { mlp, featMean, featStd, neighbours, speed: opts.speed ?? false };
+  const net = { mlp, featMean, featStd, neighbours, speed: opts.speed ?? false };
+  if (!opts.social) return net;
+  const nb = opts.social.neighbours;
+  return {
+    ...net,
+    social: initSocial(F, dim, { seed: (opts.seed ?? 0) + 1 }),
+    socialSlots: nb.slots,
+    socialScale: neighbourScale(nb),
+  };
+}
+
+/** RMS of each neighbour column over the present slots (1 where a column is all zero). */
+function neighbourScale(nb: NeighbourFeatures): Float64Array {
+  const W = NEIGHBOUR_WIDTH, sq = new Float64Array(W);
+  let n = 0;
+  for (let j = 0; j < nb.mask.length; j++) {
+    if (nb.mask[j] === 0) continue;
+    n++;
+    for (let c = 0; c < W; c++) sq[c] += nb.data[j * W + c] ** 2;
+  }
+  return sq.map((v) => (n > 0 && v / n > 1e-24 ? Math.sqrt(v / n) : 1));
+}
+
+/**
+ * Neighbour descriptions scaled by the network's `socialScale` and limited to ±3, as
+ * `[count, P, NEIGHBOUR_WIDTH]` and `[count, P]` tensors.
+ *
+ * @example
+ * ```ts
+ * import { initMlp } from "../../ops/nn/layers.ts";
+ * import { scaleNeighbours } from "./network.ts";
+ * const net = {
+ *   mlp: initMlp([1, 1]), featMean: new Float64Array(1), featStd: new Float64Array([1]),
+ *   neighbours: 0, socialScale: new Float64Array(7).fill(2),
+ * };
+ * const nb = { slots: 1, data: new Float64Array(7).fill(4), mask: new Float64Array([1]) };
+ * console.log(scaleNeighbours(net, nb).data.data[0]); // 2
+ * ```
+ */
+export function scaleNeighbours(
+  net: ETNetwork,
+  nb: NeighbourFeatures,
+): { data: Tensor; mask: Tensor } {
+  const scale = net.socialScale;
+  if (!scale) throw new RangeError("scaleNeighbours: the network has no social layer");
+  const W = NEIGHBOUR_WIDTH, n = nb.mask.length / nb.slots;
+  const out = nb.data.map((v, j) => Math.max(-CLIP_SIGMA, Math.min(CLIP_SIGMA, v / scale[j % W])));
+  return {
+    data: new Tensor(out, [n, nb.slots, W]),
+    mask: new Tensor(nb.mask.slice(), [n, nb.slots]),
+  };
+}
+
+/**
+ * Refined coefficients ĉ = a + r (`N × S × k`) of a network with or without the social layer:
+ * with it, the pooled neighbour vector is appended to `x` before the residual MLP.
+ *
+ * @example
+ * ```ts
+ * import { initMlp } from "../../ops/nn/layers.ts";
+ * import { tensor, zeros } from "../../ops/tensor.ts";
+ * import { refineNetwork } from "./network.ts";
+ * import { initSocial } from "./social.ts";
+ * const p = { mlp: initMlp([2 + 4, 4]), social: initSocial(2, 4) };
+ * const nb = { data: zeros([1, 3, 7]), mask: zeros([1, 3]) };
+ * console.log(refineNetwork(p, tensor([[0, 0]]), zeros([1, 2, 2]), 2, 2, nb).shape); // [1, 2, 2]
+ * ```
+ */
+export function refineNetwork(
+  p: NetworkParams,
+  x: Tensor,
+  anchors: Tensor,
+  modes: number,
+  k: number,
+  nb?: { data: Tensor; mask: Tensor },
+): Tensor {
+  if (!p.social) return refine(p.mlp, x, anchors, modes, k);
+  if (!nb) throw new RangeError("refineNetwork: a social network needs the neighbours nb");
+  const pooled = applySocial(p.social, x, nb.data, nb.mask);
+  return refine(p.mlp, ad.concat([x, pooled], 1), anchors, modes, k);
 }
 
 /**
@@ -148,203 +253,4 @@ export function refine(
   return ad.add(ad.reshape(r, [x.shape[0], modes, k]), anchors);
 }
 
-/** Per-batch constants of the winner-take-all loss (B agents). */
-export interface LossBatch {
-  /** Anchors of each agent's group, `B × S × k` (added to the residuals by {@link refine}). */
-  readonly anchors: Tensor;
-  /** Group of each agent (0 static, 1 moving): selects the future basis. */
-  readonly group: Uint8Array;
-  /** True future coefficients, `B × k`. */
-  readonly cFut: Float64Array;
-  /** Normalized true futures, `B × predLen × 2`. */
-  readonly future: Float64Array;
-  /** 1/λ per agent: turns canonical-frame distances into metres. */
-  readonly invScale: Float64Array;
-}
-
-/** The loss terms of one batch; `total` is differentiable, the parts are for logging. */
-export interface WtaLoss {
-  /** L_ET + L_ADE + L_FDE as a scalar tensor. */
-  readonly total: Tensor;
-  /** L_ET: mean over agents of the min over modes of ‖ĉ_s − c_gt‖. */
-  readonly et: number;
-  /** L_ADE in metres. */
-  readonly ade: number;
-  /** L_FDE in metres. */
-  readonly fde: number;
-}
-
-/** Keeps the distance gradient finite at an exact hit. */
-const EPS = 1e-12;
-
-/** Options of {@link wtaLoss}. */
-export interface WtaOptions {
-  /**
-   * Relaxed winner-takes-all weight ε in [0, 1) (Rupprecht et al., "Learning in an Uncertain
-   * World", ICCV 2017): each term becomes (1 − ε)·d_winner + ε·mean_s d_s, so modes that never
-   * win for an input still drift towards that input's futures instead of staying at their
-   * anchors. Default 0: the hard min of spec §4.3.
-   */
-  relax?: number;
-}
-
-/**
- * The three winner-take-all losses of spec §4.3 for refined coefficients `c` (`B × S × k`),
- * as one fused differentiable op: L_ET in coefficient space, L_ADE and L_FDE in metres after
- * reconstruction with each agent's group basis (distances in the canonical frame times 1/λ,
- * since the inverse transform is a rotation and a uniform scale). The min over modes is taken
- * separately for each term, and its gradient flows through the winning mode only (with
- * `relax` ε > 0, weight ε/S also reaches every mode). Fusing avoids materialising
- * `B × S × T × 2` intermediates on the tape. The logged parts are always the hard minima.
- *
- * @example
- * ```ts
- * import { tensor } from "../../ops/tensor.ts";
- * import { wtaLoss } from "./network.ts";
- * const u = tensor([[1], [0]]); // T = 1, k = 1: the path is (c, 0)
- * const m = { predLen: 1, groups: [{ fut: { u } }, { fut: { u } }] };
- * const b = {
- *   anchors: tensor([[[0], [0]]]), group: new Uint8Array([0]), cFut: new Float64Array([1]),
- *   future: new Float64Array([1, 0]), invScale: new Float64Array([1]),
- * };
- * const l = wtaLoss(m as never, tensor([[[3], [1.5]]]), b);
- * console.log(l.et, l.ade, l.fde, l.total.data[0]); // 0.5 0.5 0.5 1.5
- * ```
- */
-export function wtaLoss(model: ETModel, c: Tensor, b: LossBatch, opts: WtaOptions = {}): WtaLoss {
-  const [B, S, k] = c.shape, T = model.predLen, W = 2 * T;
-  if (
-    c.ndim !== 3 || b.group.length !== B || b.cFut.length !== B * k || b.future.length !== B * W
-  ) {
-    throw new RangeError(`wtaLoss: c is ${c.shape.join("x")}, the batch does not match it`);
-  }
-  const relax = opts.relax ?? 0;
-  if (!(relax >= 0 && relax < 1)) {
-    throw new RangeError(`wtaLoss: relax must be in [0, 1), got ${relax}`);
-  }
-  const bases = [model.groups[0].fut.u.data, model.groups[1].fut.u.data];
-  const cd = c.data, y = new Float64Array(W);
-  const win = new Int32Array(3 * B); // winners of ET, ADE, FDE per agent
-  const dist = new Float64Array(3 * S); // this agent's ET, ADE, FDE distance per mode
-  let et = 0, ade = 0, fde = 0, total = 0;
-  for (let i = 0; i < B; i++) {
-    modeDistances(cd, b, bases, i, S, k, T, y, dist);
-    const best = [Infinity, Infinity, Infinity];
-    for (let term = 0; term < 3; term++) {
-      let mean = 0;
-      for (let s = 0; s < S; s++) {
-        const d = dist[term * S + s];
-        mean += d / S;
-        if (d < best[term]) [best[term], win[3 * i + term]] = [d, s];
-      }
-      total += (1 - relax) * best[term] + relax * mean;
-    }
-    et += best[0];
-    ade += best[1];
-    fde += best[2];
-  }
-  const out = new Tensor(new Float64Array([total / B]), []);
-  const back = { relax, bases, win, T };
-  const loss = record("wtaLoss", out, [c], (g) => [wtaBackward(g.data[0] / B, c, b, back)]);
-  return { total: loss, et: et / B, ade: ade / B, fde: fde / B };
-}
-
-/** ET, ADE and FDE distances of every mode of agent `i` into `dist` (`3 × S`). */
-function modeDistances(
-  cd: TensorData,
-  b: LossBatch,
-  bases: TensorData[],
-  i: number,
-  S: number,
-  k: number,
-  T: number,
-  y: Float64Array,
-  dist: Float64Array,
-): void {
-  const W = 2 * T, u = bases[b.group[i]], inv = b.invScale[i];
-  for (let s = 0; s < S; s++) {
-    const co = (i * S + s) * k;
-    let d2 = 0;
-    for (let q = 0; q < k; q++) d2 += (cd[co + q] - b.cFut[i * k + q]) ** 2;
-    for (let r = 0; r < W; r++) {
-      let v = 0;
-      for (let q = 0; q < k; q++) v += u[r * k + q] * cd[co + q];
-      y[r] = v;
-    }
-    let sum = 0, last = 0;
-    for (let t = 0; t < T; t++) {
-      const dx = y[2 * t] - b.future[i * W + 2 * t];
-      const dy = y[2 * t + 1] - b.future[i * W + 2 * t + 1];
-      last = Math.sqrt(dx * dx + dy * dy + EPS) * inv;
-      sum += last;
-    }
-    dist[s] = Math.sqrt(d2 + EPS);
-    dist[S + s] = sum / T;
-    dist[2 * S + s] = last;
-  }
-}
-
-/** What the backward pass needs from the forward pass. */
-interface WtaSaved {
-  relax: number;
-  bases: TensorData[];
-  win: Int32Array;
-  T: number;
-}
-
-/** Gradient of the fused loss with respect to `c`; `w` is the upstream gradient over B. */
-function wtaBackward(w: number, c: Tensor, b: LossBatch, sv: WtaSaved): Tensor {
-  const [B, S, k] = c.shape, { relax, win } = sv;
-  const grad = new Float64Array(c.data.length);
-  const buf = { dy: new Float64Array(2 * sv.T), y: new Float64Array(2 * sv.T) };
-  for (let i = 0; i < B; i++) {
-    for (let s = 0; s < S; s++) {
-      // Weight of mode s in each term: (1 − ε) for the winner, plus ε/S for every mode.
-      const wt = [0, 1, 2].map((t) => (win[3 * i + t] === s ? 1 - relax : 0) + relax / S);
-      if (wt[0] === 0 && wt[1] === 0 && wt[2] === 0) continue;
-      modeGradient(w, c, b, sv, i, s, wt, grad, buf);
-    }
-  }
-  return new Tensor(grad, [B, S, k]);
-}
-
-/** Adds the gradient of mode `s` of agent `i`, its terms weighted by `wt`, to `grad`. */
-function modeGradient(
-  w: number,
-  c: Tensor,
-  b: LossBatch,
-  sv: WtaSaved,
-  i: number,
-  s: number,
-  wt: number[],
-  grad: Float64Array,
-  buf: { dy: Float64Array; y: Float64Array },
-): void {
-  const [, S, k] = c.shape, T = sv.T, W = 2 * T, cd = c.data;
-  const u = sv.bases[b.group[i]], inv = b.invScale[i], co = (i * S + s) * k, { dy, y } = buf;
-  if (wt[0] !== 0) {
-    // L_ET: d‖c − c_gt‖/dc = (c − c_gt)/‖c − c_gt‖.
-    let d2 = 0;
-    for (let q = 0; q < k; q++) d2 += (cd[co + q] - b.cFut[i * k + q]) ** 2;
-    const f = (w * wt[0]) / Math.sqrt(d2 + EPS);
-    for (let q = 0; q < k; q++) grad[co + q] += f * (cd[co + q] - b.cFut[i * k + q]);
-  }
-  if (wt[1] === 0 && wt[2] === 0) return;
-  // L_ADE (all steps, weight 1/T) and L_FDE (last step) through y = U·c.
-  for (let r = 0; r < W; r++) {
-    let v = 0;
-    for (let q = 0; q < k; q++) v += u[r * k + q] * cd[co + q];
-    y[r] = v;
-  }
-  for (let t = 0; t < T; t++) {
-    const dx = y[2 * t] - b.future[i * W + 2 * t], dyy = y[2 * t + 1] - b.future[i * W + 2 * t + 1];
-    const weight = wt[1] / T + (t === T - 1 ? wt[2] : 0);
-    const f = (w * weight * inv) / Math.sqrt(dx * dx + dyy * dyy + EPS);
-    dy[2 * t] = f * dx;
-    dy[2 * t + 1] = f * dyy;
-  }
-  for (let r = 0; r < W; r++) {
-    if (dy[r] === 0) continue;
-    for (let q = 0; q < k; q++) grad[co + q] += u[r * k + q] * dy[r];
-  }
-}
+export { type LossBatch, type WtaLoss, wtaLoss, type WtaOptions } from "./wta_loss.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import { valueAndGrad } from "../../ops/autograd/grad.ts";
-import type { MlpParams } from "../../ops/nn/layers.ts";
+import type { LinearParams, MlpParams } from "../../ops/nn/layers.ts";
 import { clipGradNorm_ } from "../../ops/optim/clip.ts";
 import { adamw } from "../../ops/optim/adam.ts";
 import { stepDecay } from "../../ops/optim/schedule.ts";
@@ -21,10 +21,13 @@ import {
   type ETNetwork,
   initNetwork,
   type LossBatch,
-  refine,
+  type NetworkParams,
+  refineNetwork,
+  scaleNeighbours,
   standardize,
   wtaLoss,
 } from "./network.ts";
+import { NEIGHBOUR_WIDTH, type NeighbourFeatures, neighbourFeatures } from "./social.ts";
 import { splitHistoryFuture } from "./dataset.ts";
 
 /** Options of {@link trainNetwork}. */
@@ -51,6 +54,13 @@ export interface TrainNetworkOptions {
   timeBudgetSec?: number;
   /** Train on the y-mirrored copy as well (default true, as the descriptor fit). */
   mirror?: boolean;
+  /**
+   * Neighbour slots of the learned social attention layer (default 0: no social layer; see
+   * `social.ts`).
+   */
+  socialSlots?: number;
+  /** Width of the social layer (default 32). */
+  socialDim?: number;
   /** Relaxed winner-takes-all weight ε (default 0, the spec's hard min; see `WtaOptions`). */
   relax?: number;
   /** Progress sink (default: a line on stderr per epoch). */
@@ -76,22 +86,49 @@ interface Prepared {
   n: number;
   x: Tensor;
   enc: Encoded;
+  /** Scaled neighbour descriptions when the network has a social layer. */
+  nb?: { data: Tensor; mask: Tensor };
 }
 
 function prepare(
   model: ETModel,
   net: ETNetwork | null,
   set: TrajectorySet,
-  neighbours: number,
-  speed: boolean,
-): Prepared & { raw: Float64Array } {
+  o: { neighbours: number; speed: boolean; slots: number },
+): Prepared & { raw: Float64Array; rawNb?: NeighbourFeatures } {
   const enc = encode(model, set);
-  const raw = agentFeatures(set, enc, model.k, { neighbours, speed });
+  const raw = agentFeatures(set, enc, model.k, { neighbours: o.neighbours, speed: o.speed });
   const x = net ? standardize(net, raw) : new Tensor(new Float64Array(0), [0, 0]);
-  return { n: set.count, x, enc, raw };
+  const rawNb = o.slots > 0 ? neighbourFeatures(set, enc, { slots: o.slots }) : undefined;
+  const nb = net?.social && rawNb ? scaleNeighbours(net, rawNb) : undefined;
+  return { n: set.count, x, enc, raw, rawNb, nb };
 }
 
-function batchOf(model: ETModel, p: Prepared, idx: ArrayLike<number>): { x: Tensor; b: LossBatch } {
+/** Options `prepare` needs to rebuild a network's inputs. */
+function inputsOf(net: ETNetwork): { neighbours: number; speed: boolean; slots: number } {
+  return { neighbours: net.neighbours, speed: net.speed ?? false, slots: net.socialSlots ?? 0 };
+}
+
+/** The network's trainable weights as one tree. */
+function paramsOf(net: ETNetwork): NetworkParams {
+  return net.social ? { mlp: net.mlp, social: net.social } : { mlp: net.mlp };
+}
+
+function batchNeighbours(p: Prepared, idx: ArrayLike<number>): { data: Tensor; mask: Tensor } {
+  const nb = p.nb as { data: Tensor; mask: Tensor }, P = nb.mask.shape[1], W = NEIGHBOUR_WIDTH;
+  const data = new Float64Array(idx.length * P * W), mask = new Float64Array(idx.length * P);
+  for (let j = 0; j < idx.length; j++) {
+    data.set(nb.data.data.subarray(idx[j] * P * W, (idx[j] + 1) * P * W), j * P * W);
+    mask.set(nb.mask.data.subarray(idx[j] * P, (idx[j] + 1) * P), j * P);
+  }
+  return { data: new Tensor(data, [idx.length, P, W]), mask: new Tensor(mask, [idx.length, P]) };
+}
+
+function batchOf(
+  model: ETModel,
+  p: Prepared,
+  idx: ArrayLike<number>,
+): { x: Tensor; b: LossBatch; nb?: { data: Tensor; mask: Tensor } } {
   const { k, modes: S, predLen: T } = model, B = idx.length, F = p.x.shape[1];
   const x = new Float64Array(B * F), anchors = new Float64Array(B * S * k);
   const cFut = new Float64Array(B * k), future = new Float64Array(B * T * 2);
@@ -108,6 +145,7 @@ function batchOf(model: ETModel, p: Prepared, idx: ArrayLike<number>): { x: Tens
   return {
     x: new Tensor(x, [B, F]),
     b: { anchors: new Tensor(anchors, [B, S, k]), group, cFut, future, invScale },
+    nb: p.nb ? batchNeighbours(p, idx) : undefined,
   };
 }
 
@@ -131,15 +169,15 @@ export function predictCoefficients(
   net: ETNetwork,
   set: TrajectorySet,
 ): Float64Array {
-  return coefficientsOf(model, net, prepare(model, net, set, net.neighbours, net.speed ?? false));
+  return coefficientsOf(model, net, prepare(model, net, set, inputsOf(net)));
 }
 
 function coefficientsOf(model: ETModel, net: ETNetwork, p: Prepared): Float64Array {
   const { k, modes: S } = model, out = new Float64Array(S * p.n * k), step = 4096;
   for (let lo = 0; lo < p.n; lo += step) {
     const idx = Array.from({ length: Math.min(step, p.n - lo) }, (_, j) => lo + j);
-    const { x, b } = batchOf(model, p, idx);
-    const c = refine(net.mlp, x, b.anchors, S, k).data;
+    const { x, b, nb } = batchOf(model, p, idx);
+    const c = refineNetwork(paramsOf(net), x, b.anchors, S, k, nb).data;
     for (let j = 0; j < idx.length; j++) {
       for (let s = 0; s < S; s++) {
         for (let q = 0; q < k; q++) out[(s * p.n + lo + j) * k + q] = c[(j * S + s) * k + q];
@@ -160,12 +198,17 @@ function validate(
   return [pooledMean(r.ade), pooledMean(r.fde)];
 }
 
-function cloneMlp(m: MlpParams): MlpParams {
+function cloneLinear(l: LinearParams): LinearParams {
+  return { weight: l.weight.clone(), ...(l.bias ? { bias: l.bias.clone() } : {}) };
+}
+
+function cloneParams(p: NetworkParams): NetworkParams {
+  const mlp: MlpParams = { layers: p.mlp.layers.map(cloneLinear) };
+  if (!p.social) return { mlp };
+  const { key, query, score } = p.social;
   return {
-    layers: m.layers.map((l) => ({
-      weight: l.weight.clone(),
-      ...(l.bias ? { bias: l.bias.clone() } : {}),
-    })),
+    mlp,
+    social: { key: cloneLinear(key), query: cloneLinear(query), score: cloneLinear(score) },
   };
 }
 
@@ -200,16 +243,21 @@ export function trainNetwork(
   }
   const log = opts.log ?? ((l: string) => console.error(l));
   const fitSet = (opts.mirror ?? true) ? concatSets([train, mirrorY(train)]) : train;
-  const speed = opts.speed ?? false;
-  const raw = prepare(model, null, fitSet, neighbours, speed);
+  const inputs = { neighbours, speed: opts.speed ?? false, slots: opts.socialSlots ?? 0 };
+  const raw = prepare(model, null, fitSet, inputs);
   const net = initNetwork(model, raw.raw, {
     hidden: opts.hidden,
     seed: opts.seed,
     neighbours,
-    speed,
+    speed: inputs.speed,
+    social: raw.rawNb ? { neighbours: raw.rawNb, dim: opts.socialDim } : undefined,
   });
-  const tr: Prepared = { ...raw, x: standardize(net, raw.raw) };
-  const va = prepare(model, net, val, neighbours, speed);
+  const tr: Prepared = {
+    ...raw,
+    x: standardize(net, raw.raw),
+    nb: raw.rawNb ? scaleNeighbours(net, raw.rawNb) : undefined,
+  };
+  const va = prepare(model, net, val, inputs);
   const vaFuture = splitHistoryFuture(val).future;
   const stepsPerEpoch = Math.ceil(tr.n / batch);
   const opt = adamw({
@@ -220,28 +268,31 @@ export function trainNetwork(
     }),
     weightDecay: opts.weightDecay ?? 1e-4,
   });
-  const state = opt.init(net.mlp);
+  const params = paramsOf(net);
+  const state = opt.init(params);
   const rng = new Rng(opts.seed ?? 0);
-  const vg = valueAndGrad((mlp: MlpParams, x: Tensor, b: LossBatch) =>
-    wtaLoss(model, refine(mlp, x, b.anchors, model.modes, model.k), b, { relax: opts.relax })
-      .total
+  type Nb = { data: Tensor; mask: Tensor } | undefined;
+  const vg = valueAndGrad((p: NetworkParams, x: Tensor, b: LossBatch, nb: Nb) =>
+    wtaLoss(model, refineNetwork(p, x, b.anchors, model.modes, model.k, nb), b, {
+      relax: opts.relax,
+    }).total
   );
   const t0 = performance.now(), history: EpochRecord[] = [];
-  let best = { fde: Infinity, epoch: 0, mlp: cloneMlp(net.mlp) };
+  let best = { fde: Infinity, epoch: 0, params: cloneParams(params) };
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const perm = rng.permutation(tr.n);
     let lossSum = 0;
     for (let s = 0; s < stepsPerEpoch; s++) {
-      const { x, b } = batchOf(model, tr, perm.slice(s * batch, (s + 1) * batch));
-      const { value, grad } = vg(net.mlp, x, b);
+      const { x, b, nb } = batchOf(model, tr, perm.slice(s * batch, (s + 1) * batch));
+      const { value, grad } = vg(params, x, b, nb);
       clipGradNorm_(grad, opts.clip ?? 10);
-      opt.step_(net.mlp, grad, state);
+      opt.step_(params, grad, state);
       lossSum += value.data[0];
     }
     const [valAde, valFde] = validate(model, net, va, vaFuture);
     const seconds = (performance.now() - t0) / 1000;
     history.push({ epoch, loss: lossSum / stepsPerEpoch, valAde, valFde, seconds });
-    if (valFde < best.fde) best = { fde: valFde, epoch, mlp: cloneMlp(net.mlp) };
+    if (valFde < best.fde) best = { fde: valFde, epoch, params: cloneParams(params) };
     log(
       `epoch ${epoch}/${epochs} loss ${(lossSum / stepsPerEpoch).toFixed(4)} val ADE/FDE ${
         valAde.toFixed(3)
@@ -252,5 +303,5 @@ export function trainNetwork(
       break;
     }
   }
-  return { net: { ...net, mlp: best.mlp }, history, bestEpoch: best.epoch };
+  return { net: { ...net, ...best.params }, history, bestEpoch: best.epoch };
 }

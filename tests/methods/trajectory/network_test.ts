@@ -31,8 +31,11 @@ function batch(seed: number): LossBatch {
   };
 }
 
-/** The same losses written with composed autograd ops: an independent reference. */
-function composedLoss(model: ETModel, c: Tensor, b: LossBatch): Tensor {
+/**
+ * The same losses written with composed autograd ops: an independent reference. With `relax`
+ * ε each term is (1 − ε)·(winner) + ε·(mean over modes).
+ */
+function composedLoss(model: ETModel, c: Tensor, b: LossBatch, relax = 0): Tensor {
   const eps = 1e-12;
   const oneHotMin = (d: Tensor): Tensor => {
     const out = new Float64Array(d.size);
@@ -43,7 +46,11 @@ function composedLoss(model: ETModel, c: Tensor, b: LossBatch): Tensor {
     }
     return new Tensor(out, [B, S]);
   };
-  const wta = (d: Tensor): Tensor => ad.scale(ad.sum(ad.mul(d, oneHotMin(d))), 1 / B);
+  const wta = (d: Tensor): Tensor =>
+    ad.add(
+      ad.scale(ad.sum(ad.mul(d, oneHotMin(d))), (1 - relax) / B),
+      ad.scale(ad.sum(d), relax / (B * S)),
+    );
   const cgt = new Tensor(b.cFut, [B, 1, k]);
   const et = wta(ad.sqrt(ad.add(ad.sum(ad.square(ad.sub(c, cgt)), { axis: 2 }), eps)));
   const flat = ad.reshape(c, [B * S, k]);
@@ -85,6 +92,40 @@ Deno.test("fused wtaLoss passes a finite-difference gradient check", () => {
   // smooth there and central differences apply.
   const r = gradcheck((x: Tensor) => wtaLoss(MODEL, x, b).total, [c], { eps: 1e-6, tol: 1e-6 });
   assert.ok(r.ok, `gradcheck max error ${r.maxError}`);
+});
+
+Deno.test("relaxed wtaLoss equals the composed reference and passes a gradient check", () => {
+  for (const relax of [0.05, 0.5]) {
+    const b = batch(20), c = randn([B, S, k], { seed: 21 });
+    const fused = valueAndGrad((x: Tensor) => wtaLoss(MODEL, x, b, { relax }).total)(c);
+    const ref = valueAndGrad((x: Tensor) => composedLoss(MODEL, x, b, relax))(c);
+    assert.ok(Math.abs(fused.value.data[0] - ref.value.data[0]) < 1e-12 * 100);
+    let err = 0;
+    for (let i = 0; i < c.size; i++) {
+      err = Math.max(err, Math.abs(fused.grad.data[i] - ref.grad.data[i]));
+    }
+    assert.ok(err < 1e-12 * 100, `relax ${relax}: max gradient difference ${err}`);
+    // Every mode now gets a gradient, not only the winners.
+    let silent = 0;
+    for (let r = 0; r < B * S; r++) {
+      if (fused.grad.data.subarray(r * k, (r + 1) * k).every((v) => v === 0)) silent++;
+    }
+    assert.equal(silent, 0);
+    // Non-winners carry gradients of size ε/(S·B) ≈ 1e-3, where the round-off of a central
+    // difference with step 1e-6 (u·|loss|/1e-6 ≈ 1e-9) is already 1e-6 relative: use 1e-5.
+    const check = gradcheck((x: Tensor) => wtaLoss(MODEL, x, b, { relax }).total, [c], {
+      eps: 1e-5,
+      tol: 1e-6,
+    });
+    assert.ok(check.ok, `gradcheck max error ${check.maxError}`);
+  }
+  // The logged parts stay the hard minima whatever ε is.
+  const b = batch(22), c = randn([B, S, k], { seed: 23 });
+  const hard = wtaLoss(MODEL, c, b), soft = wtaLoss(MODEL, c, b, { relax: 0.3 });
+  assert.deepEqual([soft.et, soft.ade, soft.fde], [hard.et, hard.ade, hard.fde]);
+  for (const relax of [-0.1, 1, NaN]) {
+    assert.throws(() => wtaLoss(MODEL, c, b, { relax }), /wtaLoss: relax must be in \[0, 1\)/);
+  }
 });
 
 Deno.test("wtaLoss parts: a mode equal to the truth gives 0 for all three terms", () => {
