@@ -16,6 +16,7 @@ interface Kernels {
   rowsAxpyDot: (...args: number[]) => void;
   rowsAxpyAxpy: (...args: number[]) => void;
   dotRows4: (...args: number[]) => void;
+  symvUpper: (...args: number[]) => void;
 }
 
 let state: { mem: WebAssembly.Memory; k: Kernels } | null | undefined;
@@ -69,6 +70,21 @@ export interface SimdWorkspace {
     ld: number,
     rows: number,
     len: number,
+    v: Float64Array,
+    vOff: number,
+    out: Float64Array,
+    outOff: number,
+  ) => void;
+  /**
+   * `out[outOff + i] = Σ_c A[i, c]·v[vOff + c]` for the symmetric `m × m` matrix A of which only
+   * the upper triangle is read, by rows from its diagonal: `A[i, c] = x[off + i·ld + c]` for
+   * c ≥ i (LAPACK `dsymv`, upper). Each stored entry serves two products, so A is read once.
+   */
+  symvUpper: (
+    x: Float64Array,
+    off: number,
+    ld: number,
+    m: number,
     v: Float64Array,
     vOff: number,
     out: Float64Array,
@@ -185,6 +201,9 @@ export function simdWorkspace(lengths: number[]): SimdWorkspace | null {
     },
     dotRows: (x, off, ld, rows, len, v, vOff, out, outOff) => {
       if (rows > 0) st.k.dotRows(addr(x, off), 8 * ld, rows, len, addr(v, vOff), addr(out, outOff));
+    },
+    symvUpper: (x, off, ld, m, v, vOff, out, outOff) => {
+      if (m > 0) st.k.symvUpper(addr(x, off), 8 * ld, m, addr(v, vOff), addr(out, outOff));
     },
     dotRowsBlocked: (x, off, ld, rows, len, v, vOff, out, outOff) => {
       const r4 = rows & ~3, rest = rows - r4;

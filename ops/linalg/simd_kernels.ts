@@ -18,6 +18,7 @@ const OP = {
   i32LtU: 0x49,
   i32And: 0x71,
   f64Load: 0x2b,
+  f64Const: 0x44,
   f64Store: 0x39,
   f64Add: 0xa0,
   f64Sub: 0xa1,
@@ -310,9 +311,137 @@ function dotRows4(): Code {
   return b;
 }
 
+/**
+ * symvUpper(a, ld, m, x, y): y = A·x for the symmetric m × m matrix A whose upper triangle is
+ * stored by rows from `a` (row i from its diagonal entry, a[i·ld + i …]). Two rows per pass:
+ * each entry a_ic serves the dot product of row i and the update y_c += a_ic·x_i, so A is read
+ * once, half of what a full-matrix product reads (LAPACK `dsymv`'s idea).
+ */
+function symvUpper(): Code {
+  const [a, ld, m, x, y, i, p0, p1, q, yq, endQuad, endPair, endAll] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+  ];
+  const [x0, x1, acc0, acc1, acc0b, acc1b, xc, xc2, r0, r1] = [
+    13,
+    14,
+    15,
+    16,
+    17,
+    18,
+    19,
+    20,
+    21,
+    22,
+  ];
+  const [s0, s1, xi, xi1, a01, xs, r0s, r1s] = [23, 24, 25, 26, 27, 28, 29, 30];
+  const b = new Code();
+  const madd = (acc: number, r: number, v: number): void => {
+    b.get(acc).get(r).get(v).simd(Simd.f64x2Mul).simd(Simd.f64x2Add).set(acc);
+  };
+  // y_c ← y_c + r0·x_i + r1·x_{i+1} for the pair at yq + off
+  const updateY = (off: number): void => {
+    b.get(yq).get(yq).simdMem(Simd.load, 3, off).get(r0).get(x0).simd(Simd.f64x2Mul)
+      .simd(Simd.f64x2Add).get(r1).get(x1).simd(Simd.f64x2Mul).simd(Simd.f64x2Add)
+      .simdMem(Simd.store, 3, off);
+  };
+  // y = 0
+  b.get(y).set(yq).get(y).get(m).i32(8).mul().add().set(endAll);
+  b.raw(...OP.block).loop();
+  b.get(yq).get(endAll).raw(OP.i32GeU).brIf(1);
+  b.get(yq).raw(OP.f64Const, 0, 0, 0, 0, 0, 0, 0, 0).raw(OP.f64Store, 3, 0);
+  b.inc(yq, 8).raw(OP.br, 0);
+  b.end().end();
+  b.i32(0).set(i);
+  b.raw(...OP.block).loop();
+  b.get(i).i32(2).add().get(m).raw(OP.i32GtU).brIf(1);
+  b.get(a).get(i).get(ld).mul().add().get(i).i32(8).mul().add().set(p0);
+  b.get(p0).get(ld).add().i32(8).add().set(p1);
+  b.get(x).get(i).i32(8).mul().add().set(q);
+  b.get(y).get(i).i32(8).mul().add().set(yq);
+  b.get(q).raw(OP.f64Load, 3, 0).set(xi).get(q).raw(OP.f64Load, 3, 8).set(xi1);
+  b.get(p0).raw(OP.f64Load, 3, 8).set(a01);
+  b.get(p0).raw(OP.f64Load, 3, 0).get(xi).raw(OP.f64Mul).get(a01).get(xi1).raw(OP.f64Mul);
+  b.raw(OP.f64Add).set(s0);
+  b.get(a01).get(xi).raw(OP.f64Mul).get(p1).raw(OP.f64Load, 3, 0).get(xi1).raw(OP.f64Mul);
+  b.raw(OP.f64Add).set(s1);
+  b.get(xi).simd(Simd.f64x2Splat).set(x0).get(xi1).simd(Simd.f64x2Splat).set(x1);
+  // from column i + 2 on
+  b.inc(p0, 16).inc(p1, 8).inc(q, 16).inc(yq, 16);
+  const rest = (): Code => b.get(m).get(i).sub().i32(2).sub();
+  rest().i32(-4).raw(OP.i32And).i32(8).mul().get(p0).add().set(endQuad);
+  rest().i32(-2).raw(OP.i32And).i32(8).mul().get(p0).add().set(endPair);
+  rest().i32(8).mul().get(p0).add().set(endAll);
+  for (const v of [acc0, acc1, acc0b, acc1b]) b.zero().set(v);
+  b.raw(...OP.block);
+  b.get(p0).get(endQuad).raw(OP.i32GeU).brIf(0);
+  b.loop();
+  b.get(q).simdMem(Simd.load, 3, 0).set(xc).get(q).simdMem(Simd.load, 3, 16).set(xc2);
+  b.get(p0).simdMem(Simd.load, 3, 0).set(r0).get(p1).simdMem(Simd.load, 3, 0).set(r1);
+  madd(acc0, r0, xc);
+  madd(acc1, r1, xc);
+  updateY(0);
+  b.get(p0).simdMem(Simd.load, 3, 16).set(r0).get(p1).simdMem(Simd.load, 3, 16).set(r1);
+  madd(acc0b, r0, xc2);
+  madd(acc1b, r1, xc2);
+  updateY(16);
+  b.inc(p0, 32).inc(p1, 32).inc(q, 32).inc(yq, 32);
+  b.get(p0).get(endQuad).raw(OP.i32LtU).brIf(0);
+  b.end().end();
+  b.raw(...OP.block);
+  b.get(p0).get(endPair).raw(OP.i32GeU).brIf(0);
+  b.get(q).simdMem(Simd.load, 3, 0).set(xc);
+  b.get(p0).simdMem(Simd.load, 3, 0).set(r0).get(p1).simdMem(Simd.load, 3, 0).set(r1);
+  madd(acc0, r0, xc);
+  madd(acc1, r1, xc);
+  updateY(0);
+  b.inc(p0, 16).inc(p1, 16).inc(q, 16).inc(yq, 16);
+  b.end();
+  for (const [acc, accb, sum] of [[acc0, acc0b, s0], [acc1, acc1b, s1]]) {
+    b.get(acc).get(accb).simd(Simd.f64x2Add).set(acc);
+    b.get(sum).get(acc).simd(OP.f64x2ExtractLane).raw(0).raw(OP.f64Add);
+    b.get(acc).simd(OP.f64x2ExtractLane).raw(1).raw(OP.f64Add).set(sum);
+  }
+  b.raw(...OP.block);
+  b.get(p0).get(endAll).raw(OP.i32GeU).brIf(0);
+  b.get(q).raw(OP.f64Load, 3, 0).set(xs);
+  b.get(p0).raw(OP.f64Load, 3, 0).set(r0s).get(p1).raw(OP.f64Load, 3, 0).set(r1s);
+  b.get(s0).get(r0s).get(xs).raw(OP.f64Mul).raw(OP.f64Add).set(s0);
+  b.get(s1).get(r1s).get(xs).raw(OP.f64Mul).raw(OP.f64Add).set(s1);
+  b.get(yq).get(yq).raw(OP.f64Load, 3, 0).get(r0s).get(xi).raw(OP.f64Mul).raw(OP.f64Add);
+  b.get(r1s).get(xi1).raw(OP.f64Mul).raw(OP.f64Add).raw(OP.f64Store, 3, 0);
+  b.end();
+  b.get(y).get(i).i32(8).mul().add().set(yq);
+  b.get(yq).get(yq).raw(OP.f64Load, 3, 0).get(s0).raw(OP.f64Add).raw(OP.f64Store, 3, 0);
+  b.get(yq).get(yq).raw(OP.f64Load, 3, 8).get(s1).raw(OP.f64Add).raw(OP.f64Store, 3, 8);
+  b.inc(i, 2).raw(OP.br, 0);
+  b.end().end();
+  // odd m: the last diagonal entry
+  b.get(i).get(m).raw(OP.i32LtU).if();
+  b.get(y).get(i).i32(8).mul().add().set(yq);
+  b.get(a).get(i).get(ld).mul().add().get(i).i32(8).mul().add().set(p0);
+  b.get(yq).get(yq).raw(OP.f64Load, 3, 0).get(p0).raw(OP.f64Load, 3, 0);
+  b.get(x).get(i).i32(8).mul().add().raw(OP.f64Load, 3, 0).raw(OP.f64Mul).raw(OP.f64Add);
+  b.raw(OP.f64Store, 3, 0);
+  b.end();
+  return b;
+}
+
 const I = I32;
 /**
- * The encoded module: `rotRows`, `dotRows`, `rowsAxpyDot`, `rowsAxpyAxpy` and `dotRows4`, all taking byte
+ * The encoded module: `rotRows`, `dotRows`, `rowsAxpyDot`, `rowsAxpyAxpy`, `dotRows4` and
+ * `symvUpper`, all taking byte
  * addresses and i32 sizes in an imported memory `env.mem`.
  *
  * @example
@@ -353,6 +482,12 @@ export const SIMD_MODULE: Uint8Array<ArrayBuffer> = encodeModule({
       params: [I, I, I, I, I, I],
       locals: [...Array(9).fill(I), ...Array(10).fill(V128), ...Array(5).fill(F64)],
       body: dotRows4(),
+    },
+    {
+      name: "symvUpper",
+      params: [I, I, I, I, I],
+      locals: [...Array(8).fill(I), ...Array(10).fill(V128), ...Array(8).fill(F64)],
+      body: symvUpper(),
     },
   ],
 });

@@ -9,9 +9,9 @@
  * @module
  */
 import { rotateColumnsBackward } from "./dense.ts";
-import { gemm } from "../cpu/gemm.ts";
 import { makeReflector } from "./householder.ts";
 import type { SimdWorkspace } from "./simd.ts";
+import { blockedPanels, NB } from "./_tridiag_panels.ts";
 
 const EPS = 2 ** -52;
 
@@ -26,9 +26,12 @@ export interface Tridiagonal {
 }
 
 /**
- * Reduces the full, symmetric, row-major `n × n` array `w` to tridiagonal form in place. Both
- * triangles are kept up to date, so every step's rank-2 update and the next step's matrix-vector
- * product share one contiguous pass over the trailing rows.
+ * Reduces the full, symmetric, row-major `n × n` array `w` to tridiagonal form in place; on
+ * return row k holds reflector k right of the superdiagonal and the rest of `w` is scratch. From
+ * order 96 on, panels of rows are reduced first (`_tridiag_panels.ts`, LAPACK `dsytrd`: upper
+ * triangle only, trailing updates through the GEMM). The last rows are reduced one at a time with
+ * both triangles kept up to date, so every step's rank-2 update and the next step's
+ * matrix-vector product share one contiguous pass over the trailing rows.
  *
  * @example
  * ```ts
@@ -80,142 +83,6 @@ export function tridiagonalize_(
 
 /** Orders from which the panels pay for themselves. */
 const BLOCKED_MIN = 96;
-/** Panel width. */
-const NB = 32;
-
-/**
- * Reduces panels of {@link NB} rows (LAPACK `dlatrd`): within a panel each reflector's
- * matrix-vector product reads the not-yet-updated trailing matrix and corrects for the panel's
- * earlier reflectors (`A − V·Wᵀ − W·Vᵀ`); the trailing matrix is then updated once per panel by
- * one GEMM. With `simd` (laid out as {@link tridiagonalWorkspace}, `w` its first array), the
- * matrix-vector products and the panel corrections run in the WebAssembly SIMD kernels. Returns
- * the first row left for the unblocked code.
- */
-function blockedPanels(
-  w: Float64Array,
-  n: number,
-  d: Float64Array,
-  e: Float64Array,
-  tau: Float64Array,
-  simd: SimdWorkspace | null,
-): number {
-  const nb2 = 2 * NB;
-  const [p, vw, wv, xy, corr, zero2, zeroN, rowOut] = simd
-    ? simd.arrays.slice(1, 9)
-    : tridiagonalWorkspace(n).slice(1).map((len) => new Float64Array(len));
-  // The panel as [V W] and [W V] (n × 2·NB each), columns interleaved (v₀ w₀ v₁ w₁ … and
-  // w₀ v₀ w₁ v₁ …): every correction is one dot product with a row of one of them over the
-  // 2·jj columns filled so far, and the trailing update one GEMM, A − [V W]·[W V]ᵀ.
-  const dots = (
-    a: Float64Array,
-    off: number,
-    rows: number,
-    len: number,
-    v: Float64Array,
-    vOff: number,
-    out: Float64Array,
-    oOff: number,
-  ): void => {
-    if (simd) return simd.dotRowsBlocked(a, off, nb2, rows, len, v, vOff, out, oOff);
-    for (let i = 0; i < rows; i++) {
-      let s = 0;
-      for (let t = 0; t < len; t++) s += a[off + i * nb2 + t] * v[vOff + t];
-      out[oOff + i] = s;
-    }
-  };
-  let k0 = 0;
-  for (; k0 + NB < n - 2 - NB; k0 += NB) {
-    vw.fill(0);
-    wv.fill(0);
-    for (let jj = 0; jj < NB; jj++) {
-      const j = k0 + jj, rj = j * n, len = 2 * jj;
-      // Bring row j up to date with the panel's earlier reflectors: w[j, c] −= [V W]_j·[W V]_c.
-      if (jj > 0) {
-        dots(wv, j * nb2, n - j, len, vw, j * nb2, rowOut, 0);
-        for (let c = j; c < n; c++) w[rj + c] -= rowOut[c - j];
-      }
-      d[j] = w[rj + j];
-      const tj = makeReflector(w, rj + j + 1, 1, n - j - 1);
-      tau[j] = tj;
-      e[j] = w[rj + j + 1];
-      w[rj + j + 1] = 1;
-      const rows = n - j - 1;
-      // p = τ·(A − V·Wᵀ − W·Vᵀ)·v over rows j+1…, v = row j from column j+1.
-      if (simd) {
-        simd.dotRowsBlocked(w, (j + 1) * n + j + 1, n, rows, rows, w, rj + j + 1, p, j + 1);
-      } else {
-        for (let i = j + 1; i < n; i++) {
-          const ri = i * n;
-          let acc = 0;
-          for (let c = j + 1; c < n; c++) acc += w[ri + c] * w[rj + c];
-          p[i] = acc;
-        }
-      }
-      if (jj > 0) {
-        // xy = [W V]ᵀ·v, then corr = [V W]·xy
-        xy.fill(0);
-        if (simd) {
-          simd.rowsAxpyAxpy(
-            wv,
-            (j + 1) * nb2,
-            nb2,
-            rows,
-            len,
-            zero2,
-            0,
-            zeroN,
-            0,
-            w,
-            rj + j + 1,
-            xy,
-            0,
-          );
-        } else {
-          for (let i = j + 1; i < n; i++) {
-            const vi = w[rj + i], bi = i * nb2;
-            for (let t = 0; t < len; t++) xy[t] += wv[bi + t] * vi;
-          }
-        }
-        dots(vw, (j + 1) * nb2, rows, len, xy, 0, corr, j + 1);
-      } else {
-        corr.fill(0);
-      }
-      let pv = 0;
-      for (let i = j + 1; i < n; i++) {
-        p[i] = tj * (p[i] - corr[i]);
-        pv += p[i] * w[rj + i];
-      }
-      const half = 0.5 * tj * pv;
-      for (let i = j + 1; i < n; i++) {
-        const vi = w[rj + i], wi = p[i] - half * vi, bi = i * nb2;
-        vw[bi + len] = vi;
-        vw[bi + len + 1] = wi;
-        wv[bi + len] = wi;
-        wv[bi + len + 1] = vi;
-      }
-    }
-    // Trailing update A ← A − [V W]·[W V]ᵀ on rows/columns k0+NB…
-    const kb = k0 + NB, r = n - kb;
-    gemm({
-      m: r,
-      n: r,
-      k: nb2,
-      a: vw,
-      aOffset: kb * nb2,
-      lda: nb2,
-      b: wv,
-      bOffset: kb * nb2,
-      ldb: nb2,
-      transB: true,
-      c: w,
-      cOffset: kb * n + kb,
-      ldc: n,
-      alpha: -1,
-      beta: 1,
-    });
-  }
-  return k0;
-}
 
 /**
  * Lengths of the arrays {@link tridiagonalize_} uses from a SIMD workspace, in order: the

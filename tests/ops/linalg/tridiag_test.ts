@@ -105,3 +105,28 @@ Deno.test("simd dotRowsBlocked: four-row kernel equals row dot products (all row
     }
   }
 });
+
+Deno.test("simd symvUpper: A·v from the upper triangle equals the full symmetric product", () => {
+  const ld = 31, ws = simdWorkspace([ld * ld + 3, ld, ld + 2]);
+  if (!ws) return;
+  const [a, v, out] = ws.arrays;
+  for (let i = 0; i < a.length; i++) a[i] = Math.sin(0.7 * i + 0.1);
+  for (let i = 0; i < v.length; i++) v[i] = Math.cos(1.3 * i);
+  for (let m = 0; m <= 29; m++) {
+    const off = 1 + (m % 2); // odd and even starts (unaligned rows)
+    out.fill(NaN);
+    ws.symvUpper(a, off, ld, m, v, 1, out, 1);
+    assert.ok(Number.isNaN(out[0]) && Number.isNaN(out[m + 1]), "writes only its m entries");
+    for (let i = 0; i < m; i++) {
+      let s = 0, mag = 0;
+      for (let c = 0; c < m; c++) {
+        // only the upper triangle is the matrix; the lower one is ignored
+        const x = (c >= i ? a[off + i * ld + c] : a[off + c * ld + i]) * v[1 + c];
+        s += x;
+        mag += Math.abs(x);
+      }
+      const err = Math.abs(out[1 + i] - s);
+      assert.ok(err <= 2 * m * 2 ** -53 * mag, `m ${m}, row ${i}: ${err}`);
+    }
+  }
+});
