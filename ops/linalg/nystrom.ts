@@ -5,13 +5,13 @@
  *
  * @module
  */
-import { matmul } from "../matmul.ts";
+import { gemm } from "../cpu/gemm.ts";
 import { Rng } from "../random.ts";
-import { astype, type DType, Tensor } from "../tensor.ts";
+import { assertFinite, assertMatrix, astype, type DType, shapeStr, Tensor } from "../tensor.ts";
 import { scaledNorm2 } from "../norm.ts";
-import { unitRoundoff, workSquare } from "./_work.ts";
+import { unitRoundoff } from "./_work.ts";
 import { choleskyInPlace } from "./_cholesky_kernel.ts";
-import { qr } from "./qr.ts";
+import { cholQr2T, orthonormalizeT } from "./_rsvd_cholqr.ts";
 import { svd } from "./svd.ts";
 import { trsmInPlace } from "./_trsm_kernel.ts";
 
@@ -37,12 +37,16 @@ export interface NystromResult {
  * Rank-`k` Nyström approximation `a ≈ u·diag(s)·uᵀ` of a symmetric positive semidefinite `a`
  * (`n × n`): with an orthonormal Gaussian test matrix Ω (`n × l`, `l = k + oversamples`),
  * `Y = A·Ω`, a shift `ν = √n·eps·‖Y‖_F` (eps of the input dtype; multiplied by 10 up to three
- * times if the Cholesky factorization below fails, for input that is PSD only up to rounding), `Y_ν = Y + ν·Ω`, the Cholesky factor `C` of
- * `Ωᵀ·Y_ν`, `B = Y_ν·C⁻ᵀ`, `B = U·Σ·Vᵀ`, and `s = max(Σ² − ν, 0)` truncated to `k`. The shift
- * keeps the Cholesky factorization well defined when `A·Ω` is rank deficient, and is removed
- * afterwards (Tropp et al. 2017, Algorithm 3). For exactly rank-≤ k PSD input the result is
+ * times if the Cholesky factorization below fails, for input that is PSD only up to rounding),
+ * `Y_ν = Y + ν·Ω`, the Cholesky factor `C` of `Ωᵀ·Y_ν`, `B = Y_ν·C⁻ᵀ`, `B = U·Σ·Vᵀ`, and
+ * `s = max(Σ² − ν, 0)` truncated to `k`. The shift keeps the Cholesky factorization well
+ * defined when `A·Ω` is rank deficient, and is removed afterwards (Tropp et al. 2017,
+ * Algorithm 3). For exactly rank-≤ k PSD input the result is
  * exact to rounding; otherwise the error is near the best rank-k error. f32 input is computed
- * in f64 and rounded to f32. Symmetry is assumed (only `A·Ω` is used).
+ * in f64 and rounded to f32. Symmetry is assumed (only `A·Ω` is used). f64 input is read in
+ * place; Ω is orthonormalized and B factored (`B = Q·R`, then the `l × l` SVD of R) by
+ * CholeskyQR2 (Fukaya et al. 2014), with Householder QR or the full SVD of B where CholeskyQR2
+ * would be inaccurate (rank-deficient or ill-conditioned B, e.g. input of rank < l).
  *
  * @throws {RangeError} for non-finite or non-square `a`, `k` outside `1..n`, bad options, or
  * when the core `Ωᵀ·Y_ν` is not positive definite (then `a` is not PSD).
@@ -57,7 +61,9 @@ export interface NystromResult {
  */
 export function nystrom(a: Tensor, k: number, opts: NystromOptions = {}): NystromResult {
   const fn = "nystrom";
-  const { n, w, dtype } = workSquare(fn, "a", a);
+  const [n, cols] = assertMatrix(fn, "a", a);
+  if (n !== cols) throw new RangeError(`${fn}: a must be square, got shape ${shapeStr(a.shape)}`);
+  assertFinite(fn, "a", a);
   if (!Number.isInteger(k) || k < 1 || k > n) {
     throw new RangeError(`${fn}: k must be an integer in 1..${n}, got ${k}`);
   }
@@ -68,21 +74,25 @@ export function nystrom(a: Tensor, k: number, opts: NystromOptions = {}): Nystro
   if (opts.rng !== undefined && !(opts.rng instanceof Rng)) {
     throw new TypeError(`${fn}: rng must be an Rng`);
   }
-  const rng = opts.rng ?? new Rng(opts.seed ?? 0);
+  const rng = opts.rng ?? new Rng(opts.seed ?? 0), dtype = a.dtype;
   const l = Math.min(k + over, n);
-  const g = new Float64Array(n * l);
-  for (let i = 0; i < g.length; i++) g[i] = rng.normal();
-  const omega = qr(new Tensor(g, [n, l])).q;
-  const y = matmul(new Tensor(w, [n, n]), omega);
-  const normY = scaledNorm2(y.data);
-  if (normY === 0) return zeroApprox(omega, n, l, k, dtype); // A·Ω = 0: the best guess is 0
+  // f64 input is read in place (a copy of a large matrix costs more than the product with it).
+  const w = a.data instanceof Float64Array ? a.data : Float64Array.from(a.data);
+  // Thin factors are stored transposed (l × n): Ωᵀ, Yᵀ = Ωᵀ·Aᵀ, Bᵀ.
+  const omegaT = new Float64Array(l * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < l; j++) omegaT[j * n + i] = rng.normal();
+  orthonormalizeT(omegaT, l, n);
+  const yT = new Float64Array(l * n);
+  gemm({ m: l, n, k: n, a: omegaT, lda: n, b: w, ldb: n, transB: true, c: yT, ldc: n });
+  const normY = scaledNorm2(yT);
+  if (normY === 0) return zeroApprox(omegaT, n, k, dtype); // A·Ω = 0: the best guess is 0
   // Shift of Tropp et al. with the input's precision (an f32 matrix is PSD only up to f32
   // rounding); retried ×10 (at most 3 times) for matrices that are PSD only up to rounding.
   let nu = Math.sqrt(n) * 2 * unitRoundoff(dtype) * normY;
-  let core = shiftedCore(omega, y, nu, l);
+  let core = shiftedCore(omegaT, yT, nu, l, n);
   for (let retry = 0; core.bad >= 0 && retry < 3; retry++) {
     nu *= 10;
-    core = shiftedCore(omega, y, nu, l);
+    core = shiftedCore(omegaT, yT, nu, l, n);
   }
   if (core.bad >= 0) {
     throw new RangeError(
@@ -91,35 +101,59 @@ export function nystrom(a: Tensor, k: number, opts: NystromOptions = {}): Nystro
       } even with shift ${nu}`,
     );
   }
-  const yNu = y.data.map((v, i) => v + nu * omega.data[i]) as Float64Array;
-  // B = Y_ν·C⁻ᵀ (C lower, Ωᵀ·Y_ν = C·Cᵀ): solve C·Bᵀ = Y_νᵀ.
-  const bt = transpose(yNu, n, l);
-  trsmInPlace(core.c, l, bt, n, true, false);
-  const f = svd(new Tensor(transpose(bt, l, n), [n, l]));
-  const u = new Float64Array(n * k), s = new Float64Array(k);
-  for (let i = 0; i < n; i++) u.set(f.u.data.subarray(i * l, i * l + k), i * k);
-  for (let j = 0; j < k; j++) s[j] = Math.max(f.s.data[j] ** 2 - nu, 0);
+  // Bᵀ = C⁻¹·Y_νᵀ (C lower, Ωᵀ·Y_ν = C·Cᵀ), with Y_νᵀ = Yᵀ + ν·Ωᵀ.
+  const bT = yT;
+  for (let i = 0; i < l * n; i++) bT[i] += nu * omegaT[i];
+  trsmInPlace(core.c, l, bT, n, true, false);
+  const { u, sigma } = leftSingular(bT, l, n, k);
+  const s = new Float64Array(k);
+  for (let j = 0; j < k; j++) s[j] = Math.max(sigma[j] ** 2 - nu, 0);
   const ut = new Tensor(u, [n, k]), st = new Tensor(s, [k]);
   return dtype === "f64" ? { u: ut, s: st } : { u: astype(ut, dtype), s: astype(st, dtype) };
 }
 
+/**
+ * The first k left singular vectors (n × k) and singular values of B (n × l, given transposed):
+ * by CholeskyQR2 `B = Q·R` and the SVD of the l × l R (`U = Q·U_R`), or, when CholeskyQR2
+ * refuses B (rank deficient or ill-conditioned), by the SVD of B itself.
+ */
+function leftSingular(
+  bT: Float64Array,
+  l: number,
+  n: number,
+  k: number,
+): { u: Float64Array; sigma: Float64Array } {
+  const u = new Float64Array(n * k);
+  const r = cholQr2T(bT, l, n);
+  if (!r) {
+    const f = svd(new Tensor(transpose(bT, l, n), [n, l]));
+    for (let i = 0; i < n; i++) u.set(f.u.data.subarray(i * l, i * l + k), i * k);
+    return { u, sigma: f.s.data as Float64Array };
+  }
+  const f = svd(new Tensor(r, [l, l]));
+  // U = Q·U_R: Q = bTᵀ (n × l), the first k columns of U_R.
+  gemm({ m: n, n: k, k: l, a: bT, lda: n, transA: true, b: f.u.data, ldb: l, c: u, ldc: k });
+  return { u, sigma: f.s.data as Float64Array };
+}
+
 /** Cholesky of `Ωᵀ·(Y + ν·Ω)` (symmetrized); `bad` ≥ 0 names a failing pivot. */
 function shiftedCore(
-  omega: Tensor,
-  y: Tensor,
+  omegaT: Float64Array,
+  yT: Float64Array,
   nu: number,
   l: number,
+  n: number,
 ): { c: Float64Array; bad: number } {
-  const c = matmul(omega, y, { transA: true }).data as Float64Array;
+  const c = new Float64Array(l * l);
+  gemm({ m: l, n: l, k: n, a: omegaT, lda: n, b: yT, ldb: n, transB: true, c, ldc: l });
   symmetrize(c, l);
   for (let i = 0; i < l; i++) c[i * l + i] += nu; // Ωᵀ·ν·Ω = ν·I (Ω orthonormal)
   return { c, bad: choleskyInPlace(c, l) };
 }
 
 /** `A·Ω = 0`: the approximation is the zero matrix, with Ω's first k columns as its basis. */
-function zeroApprox(omega: Tensor, n: number, l: number, k: number, dtype: DType): NystromResult {
-  const u = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) u.set(omega.data.subarray(i * l, i * l + k), i * k);
+function zeroApprox(omegaT: Float64Array, n: number, k: number, dtype: DType): NystromResult {
+  const u = transpose(omegaT.subarray(0, k * n), k, n);
   const ut = new Tensor(u, [n, k]), st = new Tensor(new Float64Array(k), [k]);
   return dtype === "f64" ? { u: ut, s: st } : { u: astype(ut, dtype), s: astype(st, dtype) };
 }

@@ -90,3 +90,37 @@ Deno.test("nystrom: property — GGᵀ of rank r ≤ k is recovered for random s
     { numRuns: 50, seed: 43 },
   );
 });
+
+Deno.test("nystrom: badly scaled PSD input (1e±150, 1e-300, 1e300) scales s, keeps u; no NaN", () => {
+  const n = 40, lambda = Array.from({ length: n }, (_, i) => 0.7 ** i);
+  const a = psd(n, lambda, 11), ref = nystrom(a, 6, { seed: 2 });
+  for (const scale of [1e150, 1e-150, 1e-300, 1e300]) {
+    const r = nystrom(new Tensor(a.data.map((v) => v * scale), [n, n]), 6, { seed: 2 });
+    assert(r.u.data.every(Number.isFinite) && r.s.data.every(Number.isFinite), `scale ${scale}`);
+    for (let i = 0; i < 6; i++) {
+      const d = Math.abs(r.s.data[i] / scale - ref.s.data[i]);
+      assert(d <= 1e3 * n * uOf("f64"), `scale ${scale}: s_${i} off by ${d}`);
+    }
+    // The top eigenvectors (gaps ≥ 30 %) agree up to sign.
+    for (let j = 0; j < 6; j++) {
+      let dot = 0;
+      for (let i = 0; i < n; i++) dot += r.u.data[i * 6 + j] * ref.u.data[i * 6 + j];
+      assert(Math.abs(Math.abs(dot) - 1) <= 1e-8, `scale ${scale}: u_${j}·ref = ${dot}`);
+    }
+  }
+});
+
+Deno.test("nystrom: k = n and a well-conditioned full-rank matrix (the CholeskyQR2 path) are exact", () => {
+  const n = 30, lambda = Array.from({ length: n }, (_, i) => 2 - i / n);
+  const a = psd(n, lambda, 4);
+  for (const k of [n, 8]) {
+    const { u, s } = nystrom(a, k, { seed: 1 });
+    const g = naiveMul(naiveT(u.data, n, k), u.data, k, n, k);
+    for (let i = 0; i < k; i++) g[i * k + i] -= 1;
+    assert(frob(g) <= 100 * n * uOf("f64"), `k=${k}: u not orthonormal`);
+    // With l = min(k + 10, n) = n the sample is the whole space: exact eigenvalues.
+    if (k + 10 >= n) {
+      for (let i = 0; i < k; i++) assert(Math.abs(s.data[i] - lambda[i]) <= 1e3 * n * uOf("f64"));
+    }
+  }
+});
