@@ -30,7 +30,8 @@ const U64 = 2 ** -53;
  * `xt` holds `Qᵀ` (orthonormal Q, `‖QᵀQ − I‖ ≤ (N + l)·u` checked) and the upper triangular R
  * (`l × l` row-major, `X = Q·R`) is returned. Returns null, with `xt` unchanged, when X is too
  * ill-conditioned or rank deficient for CholeskyQR2, or is zero. Entries are scaled by a power
- * of two first, so the Gram matrix of 1e±150 entries neither overflows nor underflows.
+ * of two first, so the Gram matrix of 1e±150 entries neither overflows nor underflows. `w`
+ * (at least `l·N` elements) is the working copy; by default a fresh one.
  *
  * @example
  * ```ts
@@ -39,12 +40,16 @@ const U64 = 2 ** -53;
  * console.log(cholQr2T(xt, 1, 2), xt); // Float64Array [5] Float64Array [0.6, 0.8]
  * ```
  */
-export function cholQr2T(xt: Float64Array, l: number, n: number): Float64Array | null {
+export function cholQr2T(
+  xt: Float64Array,
+  l: number,
+  n: number,
+  w: Float64Array = new Float64Array(l * n),
+): Float64Array | null {
   let big = 0;
   for (let i = 0; i < l * n; i++) big = Math.max(big, Math.abs(xt[i]));
   if (!(big > 0) || !Number.isFinite(big)) return null;
   const e = Math.floor(Math.log2(big)), down = 2 ** -e;
-  const w = new Float64Array(l * n);
   for (let i = 0; i < l * n; i++) w[i] = xt[i] * down;
   const g = new Float64Array(l * l);
   const l1 = choleskyPass(w, l, n, g, true);
@@ -123,7 +128,8 @@ function orthogonalityError(w: Float64Array, l: number, n: number, g: Float64Arr
 /**
  * Overwrites `xt` (`l × N`, the transposed `N × l` sample X, `N ≥ l`) with `Qᵀ` for an
  * orthonormal basis Q of X's columns: CholeskyQR2 ({@link cholQr2T}) when it is accurate, else
- * blocked Householder QR (`qr`), which also handles rank-deficient and zero samples.
+ * blocked Householder QR (`qr`), which also handles rank-deficient and zero samples. `w` is
+ * CholeskyQR2's scratch (see {@link cholQr2T}).
  *
  * @example
  * ```ts
@@ -133,8 +139,13 @@ function orthogonalityError(w: Float64Array, l: number, n: number, g: Float64Arr
  * console.log(Math.hypot(...xt)); // 1
  * ```
  */
-export function orthonormalizeT(xt: Float64Array, l: number, n: number): void {
-  if (cholQr2T(xt, l, n)) return;
+export function orthonormalizeT(
+  xt: Float64Array,
+  l: number,
+  n: number,
+  w: Float64Array = new Float64Array(l * n),
+): void {
+  if (cholQr2T(xt, l, n, w)) return;
   const x = new Float64Array(n * l);
   for (let j = 0; j < l; j++) for (let i = 0; i < n; i++) x[i * l + j] = xt[j * n + i];
   const q = qr(new Tensor(x, [n, l])).q.data;

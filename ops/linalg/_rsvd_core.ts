@@ -54,17 +54,47 @@ export interface RsvdFactors {
 export function rsvdCore(a: Float64Array, m: number, n: number, plan: RsvdPlan): RsvdFactors {
   const { k, l } = plan;
   const op = new Operator(a, m, n);
-  const qt = rangeBasisT(op, plan);
-  const bt = new Float64Array(l * op.cols);
-  op.timesT(qt, bt); // B = Qᵀ·A_op (l × cols): the rows of Bᵀ-transposed storage
-  const { ur, s, wt } = smallSvd(bt, l, op.cols, k);
   const rows = op.rows, cols = op.cols;
+  // Ω/Q and A_opᵀ·Q (cols), A_op·Q, its P·L and CholeskyQR2's copy (rows), B and its copy (cols).
+  const ws = new Workspace(l * (3 * rows + 4 * cols));
+  const qt = rangeBasisT(op, plan, ws);
+  const bt = ws.take(l * cols);
+  op.timesT(qt, bt); // B = Qᵀ·A_op (l × cols)
+  const { ur, s, wt } = smallSvd(bt, l, cols, k, ws.take(l * cols));
   // A_op ≈ (Q·Ur)·diag(s)·Wᵀ with Q·Ur = Qtᵀ·Ur (first k columns).
   const qu = new Float64Array(rows * k);
   gemm({ m: rows, n: k, k: l, a: qt, lda: rows, transA: true, b: ur, ldb: l, c: qu, ldc: k });
   if (!op.transposed) return { u: qu, s, vt: wt };
   // a = A_opᵀ ≈ W·diag(s)·(Q·Ur)ᵀ.
   return { u: transpose(wt, k, cols), s, vt: transpose(qu, rows, k) };
+}
+
+/**
+ * Fresh pages are expensive (on the development VM, first-touch page faults cost ~2 ms per
+ * 672 KB, more than one LU normalization of 2000×42), so the thin factors are carved from one
+ * buffer that is kept between calls up to this many elements (16 MiB).
+ */
+const KEEP_MAX = 2 ** 21;
+let kept: Float64Array | null = null;
+
+/** Non-overlapping scratch views carved from the kept buffer (or a fresh one). */
+class Workspace {
+  #buf: Float64Array;
+  #used = 0;
+  constructor(size: number) {
+    if (kept && kept.length >= size) this.#buf = kept;
+    else {
+      this.#buf = new Float64Array(size);
+      if (size <= KEEP_MAX) kept = this.#buf;
+    }
+  }
+  /** The next `len` elements (contents undefined). */
+  take(len: number): Float64Array {
+    if (this.#used + len > this.#buf.length) throw new Error("rsvdCore: workspace too small");
+    const v = this.#buf.subarray(this.#used, this.#used + len);
+    this.#used += len;
+    return v;
+  }
 }
 
 /** `A_op` = `a` (m ≥ n) or `aᵀ` (m < n), so `rows ≥ cols`; products on transposed factors. */
@@ -115,44 +145,46 @@ class Operator {
  * `Qᵀ` (l × rows) for an orthonormal basis Q of `(A·Aᵀ)^q·A·Ω` with normalized power
  * iterations (HMT 2011, Algorithm 4.4; scikit-learn's LU normalizer).
  */
-function rangeBasisT(op: Operator, plan: RsvdPlan): Float64Array {
+function rangeBasisT(op: Operator, plan: RsvdPlan, ws: Workspace): Float64Array {
   const { l, iters, how, rng } = plan, { rows, cols } = op;
   // Ω drawn row by row (cols × l), as before the transposed storage: same seed, same Ω.
-  let qc = new Float64Array(l * cols);
+  let qc = ws.take(l * cols);
   for (let i = 0; i < cols; i++) for (let j = 0; j < l; j++) qc[j * cols + i] = rng.normal();
-  let yr = new Float64Array(l * rows), zc = new Float64Array(l * cols);
-  let qr = how === "lu" ? new Float64Array(l * rows) : yr;
+  let yr = ws.take(l * rows), zc = ws.take(l * cols);
+  let qr = how === "lu" ? ws.take(l * rows) : yr;
+  const w = ws.take(l * rows); // CholeskyQR2's working copy
   const perm = new Int32Array(rows);
   for (let it = 0; it < iters; it++) {
     op.sampleT(qc, l, yr);
     if (how === "lu") luBasisT(yr, rows, l, qr, perm);
-    else if (how === "qr") orthonormalizeT(yr, l, rows);
+    else if (how === "qr") orthonormalizeT(yr, l, rows, w);
     if (how !== "lu") [qr, yr] = [yr, qr];
     op.timesT(qr, zc);
     if (how === "lu") luBasisT(zc, cols, l, qc, perm);
     else {
-      if (how === "qr") orthonormalizeT(zc, l, cols);
+      if (how === "qr") orthonormalizeT(zc, l, cols, w);
       [qc, zc] = [zc, qc];
     }
   }
   op.sampleT(qc, l, yr);
-  orthonormalizeT(yr, l, rows);
+  orthonormalizeT(yr, l, rows, w);
   return yr;
 }
 
 /**
  * SVD of the small `B` (`l × cols`, row-major) as `B = Ur·diag(s)·W` truncated to `k`: by
  * CholeskyQR2 of `Bᵀ = Q₂·R₂` and the `l × l` SVD `R₂ᵀ = Ur·Σ·Vrᵀ`, so `W = Vrᵀ·Q₂ᵀ`; when
- * CholeskyQR2 refuses B (rank deficient, ill-conditioned), the SVD of B itself. `bt` is
- * overwritten.
+ * CholeskyQR2 refuses B (rank deficient, ill-conditioned), the SVD of B itself. `b` is
+ * overwritten; `w` (l × cols) is scratch.
  */
 function smallSvd(
   b: Float64Array,
   l: number,
   cols: number,
   k: number,
+  w: Float64Array,
 ): { ur: Float64Array; s: Float64Array; wt: Float64Array } {
-  const r = cholQr2T(b, l, cols);
+  const r = cholQr2T(b, l, cols, w);
   const wt = new Float64Array(k * cols);
   if (!r) {
     const f = svd(new Tensor(b, [l, cols]));
