@@ -135,4 +135,7 @@ for (const [dtype, n] of [["f64", 256], ["f64", 1024], ["f32", 1024]] as const) 
   Deno.bench(`two threads ${dtype} ${n}`, { group, ignore: !helper, ...few }, () => {
     gemmWasm(args, { threads: true });
   });
+  Deno.bench(`two threads, packed path ${dtype} ${n}`, { group, ignore: !helper, ...few }, () => {
+    gemmWasm(args, { threads: true, threadedPath: "packed" });
+  });
 }

@@ -1,8 +1,9 @@
 /**
  * The CPU GEMM entry point: validates the strided arguments, then runs the fastest kernel this
  * engine has: the WebAssembly relaxed-SIMD (FMA) kernel, else plain WebAssembly SIMD, else the
- * TypeScript one; tiny products always run in TypeScript. Large products can be split over a
- * second thread ({@link setGemmThreads}; off by default, see `THREADS_MIN_FLOPS`).
+ * TypeScript one; tiny products always run in TypeScript. Large products are split over a
+ * second thread where the engine reports two cores ({@link setGemmThreads}, `THREADS_MIN_FLOPS`);
+ * the split does not change a bit of the result.
  *
  * @module
  */

@@ -30,7 +30,7 @@ import {
   storeC,
   storeCT,
 } from "./gemm_pack.ts";
-import { ALPHA_AT, DATA } from "./gemm_pool.ts";
+import { ALPHA_AT, DATA, KERNEL_FNS, kernelId, runOnPool, type SplitCall } from "./gemm_pool.ts";
 
 /**
  * Blocking knobs of {@link gemmDirect}; every field is optional (defaults are the tuned ones).
@@ -89,8 +89,11 @@ function preferSwap(m: number, n: number, k: number): boolean {
 }
 
 /**
- * `C = alpha·op(A)·op(B) + beta·C` on one thread with the direct kernels (k > 0, alpha ≠ 0,
- * m, n > 0: the caller checked).
+ * `C = alpha·op(A)·op(B) + beta·C` with the direct kernels (k > 0, alpha ≠ 0, m, n > 0: the
+ * caller checked). With `split`, each large kernel call is shared with the helper thread
+ * (`gemm_pool.ts`) along its outer micro-panel loop; the copies in and out stay on this thread.
+ * Every C micro-tile is still computed by the same kernel over the same depths, so the result is
+ * bit-identical with or without the split, whether or not the helper is running.
  *
  * @example
  * ```ts
@@ -102,7 +105,12 @@ function preferSwap(m: number, n: number, k: number): boolean {
  * console.log(c); // Float64Array [10, 14, 14, 20]
  * ```
  */
-export function gemmDirect(g: GemmArgs, kern: Kernels, blocks: DirectBlocks = {}): void {
+export function gemmDirect(
+  g: GemmArgs,
+  kern: Kernels,
+  blocks: DirectBlocks = {},
+  split = false,
+): void {
   const transA = g.transA ?? false, transB = g.transB ?? false;
   const swap = blocks.swap ?? preferSwap(g.m, g.n, g.k);
   const aOp = { data: g.a, off: g.aOffset ?? 0, ld: g.lda };
@@ -111,7 +119,7 @@ export function gemmDirect(g: GemmArgs, kern: Kernels, blocks: DirectBlocks = {}
   const A: Role = swap ? { ...bOp, rowMajor: transB } : { ...aOp, rowMajor: !transA };
   const B: Operand = swap ? { ...aOp, trans: !transA } : { ...bOp, trans: transB };
   const m = swap ? g.n : g.m, n = swap ? g.m : g.n;
-  run(g, kern, blocks, { A, B, m, n, swap });
+  run(g, kern, blocks, { A, B, m, n, swap, split });
 }
 
 /** The product as the kernel sees it (rows m, columns n of the possibly transposed C). */
@@ -121,6 +129,8 @@ interface Oriented {
   m: number;
   n: number;
   swap: boolean;
+  /** Share large kernel calls with the helper thread. */
+  split: boolean;
 }
 
 /** Where one call's loops and buffers go (element counts; addresses in bytes). */
@@ -287,14 +297,14 @@ function kernelCalls(
   cRow: number,
 ): void {
   const { es, mr, nr, unroll, kc } = p, k = g.k, beta = g.beta ?? 0;
-  const tile = o.A.rowMajor
-    ? (p.order === "ir" ? kern.tileRi : kern.tileR)
-    : (p.order === "ir" ? kern.tileDi : kern.tileD);
+  const name = o.A.rowMajor
+    ? (p.order === "ir" ? "tileRi" : "tileR")
+    : (p.order === "ir" ? "tileDi" : "tileD");
   const [ri, rp] = o.A.rowMajor ? [b.ld, 1] : [1, b.ld];
   const cAt = p.cAt + cRow * b.ncPad * es;
   for (let pc = b.ps; pc < b.ps + b.depth; pc += kc) {
     const kcb = Math.min(kc, b.ps + b.depth - pc);
-    tile(
+    const args = [
       p.aAt + ((b.ic - b.ib) * ri + (pc - b.ps) * rp) * es,
       b.ld * es,
       mr * ri * es,
@@ -308,8 +318,46 @@ function kernelCalls(
       kcb % unroll,
       ALPHA_AT,
       beta !== 0 || pc > 0 ? 1 : 0,
-    );
+    ];
+    const call = o.split ? splitCall(kern, name, args, b.mcb * b.ncPad * kcb) : null;
+    if (call) runOnPool(call, kern[name]);
+    else kern[name](...args);
   }
+}
+
+/** Fewest multiply-adds in a kernel call worth a hand-off (~10 µs of work per chunk). */
+const SPLIT_MIN_MACS = 1 << 17;
+/** Most chunks per call: enough to balance two threads when one is briefly descheduled. */
+const SPLIT_CHUNKS = 8;
+
+/**
+ * The split of one direct kernel call along its outer loop: over A micro-panels (`ir` order:
+ * A and C move by a micro-panel's rows) or over B micro-panels (`jr`: B and C move by a
+ * micro-panel's columns); null when the call is too small to share.
+ */
+function splitCall(
+  kern: Kernels,
+  name: "tileR" | "tileD" | "tileRi" | "tileDi",
+  args: number[],
+  macs: number,
+): SplitCall | null {
+  const overA = name.endsWith("i"), count = overA ? 7 : 8;
+  const units = args[count],
+    chunks = Math.min(units, SPLIT_CHUNKS, Math.floor(macs / SPLIT_MIN_MACS));
+  if (chunks < 2) return null;
+  const es = kern.cfg.dtype === "f64" ? 8 : 4, nr = kern.cfg.nv * lanes(kern.cfg.dtype);
+  const advance: [number, number][] = overA
+    ? [[0, args[2]], [5, kern.cfg.mr * args[6]]]
+    : [[3, args[4]], [5, nr * es]];
+  const fn = KERNEL_FNS.indexOf(name);
+  return {
+    kernel: kernelId(kern.cfg.dtype, kern.cfg.fma),
+    fn,
+    args,
+    count,
+    advance,
+    per: Math.ceil(units / chunks),
+  };
 }
 
 type Data = Float32Array | Float64Array;

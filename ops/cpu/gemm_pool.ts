@@ -4,24 +4,30 @@
  * script alive. It starts lazily and asynchronously; until it reports ready, products run on
  * the calling thread alone, so `gemm` stays synchronous and never waits for start-up.
  *
+ * A job is one call of a kernel export split along one of its loops ({@link SplitCall}): the
+ * export's arguments for the whole range, the argument that counts units (micro-panels), and the
+ * address arguments that advance per unit. Each chunk of units computes its own C micro-tiles
+ * with the same kernel over the same depths, so a split call gives the same bits as one call,
+ * whichever thread runs which chunk.
+ *
  * Jobs go through a control block of Int32 words in the shared `WebAssembly.Memory`: the main
- * thread writes the job, bumps `SEQ` and wakes the helper; both threads then claim MC-row chunks
- * of the packed A from the shared word `NEXT` (job tag in the high 16 bits, chunk index in the
- * low 16), and the main thread waits until `FIN` counts every chunk finished. A helper that
- * wakes late (a busy machine) finds nothing left to claim, so the caller never waits for a
- * thread that has not started. Before writing the next job's fields the main thread sets `NEXT`
- * to a value no tag matches; a claim is a compare-exchange on the tagged word the claimer read
- * before it read the fields, so it succeeds only if those fields were the current job's.
+ * thread writes the job, bumps `SEQ` and wakes the helper; both threads then claim chunks from
+ * the shared word `NEXT` (job tag in the high 16 bits, chunk index in the low 16), and the main
+ * thread waits until `FIN` counts every chunk finished. A helper that wakes late (a busy
+ * machine) finds nothing left to claim, so the caller never waits for a thread that has not
+ * started. Before writing the next job's fields the main thread sets `NEXT` to a value no tag
+ * matches; a claim is a compare-exchange on the tagged word the claimer read before it read the
+ * fields, so it succeeds only if those fields were the current job's.
  *
  * @module
  */
 import type { Worker } from "node:worker_threads";
 
-/** A macro-kernel export: `(a, b, c, mPanels, nPanels, kSteps, ldcBytes, alphaAddr)`. */
+/** A kernel export: every argument is an i32 (addresses are bytes into the GEMM memory). */
 export type Macro = (...args: number[]) => void;
 
 /**
- * Byte address of the scalar alpha (f64 or f32) that the macro-kernel reads.
+ * Byte address of the scalar alpha (f64 or f32) that the kernels read.
  *
  * @example
  * ```ts
@@ -43,7 +49,7 @@ export const ALPHA_AT = 0;
 export const CTRL = 64;
 
 /**
- * Byte address where the GEMM data (C block, packed A, packed B) starts.
+ * Byte address where the GEMM data (C block, packed operands) starts.
  *
  * @example
  * ```ts
@@ -53,12 +59,15 @@ export const CTRL = 64;
  */
 export const DATA = 256;
 
+/** Most arguments of a kernel export that a job can carry. */
+const MAX_ARGS = 13;
+
 /**
- * Word indices of the control block.
+ * Word indices of the control block (the job's arguments are the `MAX_ARGS` words from `ARGS`).
  *
  * @example
  * ```ts
- * import { F } from "./gemm_pool.ts";
+ * import { CTRL, DATA, F } from "./gemm_pool.ts";
  * console.log(CTRL + F.SIZE * 4 <= DATA); // true: the block ends before the data
  * ```
  */
@@ -68,22 +77,76 @@ export const F = {
   FIN: 2,
   ERR: 3,
   KERNEL: 4,
-  A: 5,
-  B: 6,
-  C: 7,
-  PANELS: 8,
-  MCP: 9,
-  NP: 10,
-  KS: 11,
-  LDC: 12,
-  ALPHA: 13,
-  ASTEP: 14,
-  CSTEP: 15,
-  CHUNKS: 16,
-  NEXT: 17,
-  HELPED: 18,
-  SIZE: 19,
+  FN: 5,
+  NARGS: 6,
+  COUNT: 7,
+  X1: 8,
+  S1: 9,
+  X2: 10,
+  S2: 11,
+  UNITS: 12,
+  PER: 13,
+  CHUNKS: 14,
+  NEXT: 15,
+  HELPED: 16,
+  ARGS: 17,
+  SIZE: 17 + MAX_ARGS,
 } as const;
+
+/**
+ * One kernel call split along a loop: chunk `i` runs `units` ∈ [i·per, (i+1)·per) with
+ * `args[count]` set to its number of units and each `args[x]` of `advance` moved on by
+ * `bytes` per unit skipped.
+ *
+ * @example
+ * ```ts
+ * import type { SplitCall } from "./gemm_pool.ts";
+ * // Split a call `f(a, c, panels)` 10 panels at a time: a moves 480 bytes, c 96 per panel.
+ * const call: SplitCall = {
+ *   kernel: 0, fn: 0, args: [0, 4096, 64], count: 2, advance: [[0, 480], [1, 96]], per: 10,
+ * };
+ * console.log(Math.ceil(call.args[call.count] / call.per)); // 7 chunks
+ * ```
+ */
+export interface SplitCall {
+  /** Kernel configuration id (see {@link kernelId}). */
+  kernel: number;
+  /** Export index within the configuration (see {@link KERNEL_FNS}). */
+  fn: number;
+  /** The export's arguments for the whole range. */
+  args: number[];
+  /** Index in `args` of the unit count that is split. */
+  count: number;
+  /** At most two `[argument index, bytes per unit]` pairs: the addresses that move per unit. */
+  advance: [number, number][];
+  /** Units per chunk (≥ 1). */
+  per: number;
+}
+
+/**
+ * The kernel exports a job can name, by index: the packed macro-kernel and the four direct
+ * macro-kernels of `gemm_kernel_direct.ts`.
+ *
+ * @example
+ * ```ts
+ * import { KERNEL_FNS } from "./gemm_pool.ts";
+ * console.log(KERNEL_FNS.indexOf("tileRi")); // 3
+ * ```
+ */
+export const KERNEL_FNS = ["macro", "tileR", "tileD", "tileRi", "tileDi"] as const;
+
+/**
+ * The id of a default kernel configuration in a job: bit 1 for f32, bit 0 for relaxed FMA.
+ *
+ * @example
+ * ```ts
+ * import { kernelId } from "./gemm_pool.ts";
+ * console.log(kernelId("f32", true)); // 3
+ * ```
+ */
+export function kernelId(dtype: "f32" | "f64", fma: boolean): number {
+  return (dtype === "f32" ? 2 : 0) | (fma ? 1 : 0);
+}
 
 /** The claim word of a job with no chunk claimed: 15 bits of its sequence number, shifted. */
 const jobTag = (seq: number): number => (seq & 0x7fff) << 16;
@@ -91,35 +154,43 @@ const jobTag = (seq: number): number => (seq & 0x7fff) << 16;
 const CLOSED = -1;
 
 /**
- * Claims and runs MC-row chunks of job `seq` until none is left (or a newer job replaced it).
- * Both the main thread and the helper run this loop, so they agree on the layout. Returns how
- * many chunks this thread ran; a chunk whose macro-kernel threw sets `ERR` and still counts in
- * `FIN`, so the caller never waits forever.
+ * Claims and runs chunks of job `seq` until none is left (or a newer job replaced it). Both the
+ * main thread and the helper run this loop, so they agree on the layout. `lookup` gives the
+ * export for the job's `KERNEL` and `FN` words. Returns how many chunks this thread ran; a chunk
+ * whose kernel threw sets `ERR` and still counts in `FIN`, so the caller never waits forever.
  *
  * @example
  * ```ts
  * import { F, runChunks } from "./gemm_pool.ts";
  * const ctrl = new Int32Array(F.SIZE);
- * ctrl[F.CHUNKS] = 3; ctrl[F.MCP] = 2; ctrl[F.PANELS] = 5;
+ * ctrl[F.UNITS] = 5; ctrl[F.PER] = 2; ctrl[F.CHUNKS] = 3; ctrl[F.NARGS] = 1; ctrl[F.COUNT] = 0;
+ * ctrl[F.X1] = -1; ctrl[F.X2] = -1;
  * const counts: number[] = [];
- * runChunks(ctrl, 0, (_a, _b, _c, count) => counts.push(count));
+ * runChunks(ctrl, 0, () => (count) => counts.push(count));
  * console.log(counts, ctrl[F.FIN], ctrl[F.ERR]); // [ 2, 2, 1 ] 3 0
  * ```
  */
-export function runChunks(ctrl: Int32Array, seq: number, macro: Macro): number {
+export function runChunks(
+  ctrl: Int32Array,
+  seq: number,
+  lookup: (kernel: number, fn: number) => Macro,
+): number {
   const tag = jobTag(seq);
   let ran = 0;
   for (;;) {
     const v = Atomics.load(ctrl, F.NEXT), i = v & 0xffff;
     if ((v & 0xffff0000) !== tag) return ran;
-    const chunks = ctrl[F.CHUNKS], mcp = ctrl[F.MCP], panels = ctrl[F.PANELS];
-    if (i >= chunks) return ran;
-    const job = [ctrl[F.A], ctrl[F.B], ctrl[F.C], ctrl[F.NP], ctrl[F.KS], ctrl[F.LDC]];
-    const [alpha, astep, cstep] = [ctrl[F.ALPHA], ctrl[F.ASTEP], ctrl[F.CSTEP]];
+    if (i >= ctrl[F.CHUNKS]) return ran;
+    const args = Array.from(ctrl.subarray(F.ARGS, F.ARGS + ctrl[F.NARGS]));
+    const [units, per, count] = [ctrl[F.UNITS], ctrl[F.PER], ctrl[F.COUNT]];
+    const moves = [[ctrl[F.X1], ctrl[F.S1]], [ctrl[F.X2], ctrl[F.S2]]];
+    const [kernel, fn] = [ctrl[F.KERNEL], ctrl[F.FN]];
     if (Atomics.compareExchange(ctrl, F.NEXT, v, v + 1) !== v) continue; // lost the race
-    const p0 = i * mcp, count = Math.min(mcp, panels - p0);
+    const u0 = i * per;
+    args[count] = Math.min(per, units - u0);
+    for (const [x, bytes] of moves) if (x >= 0) args[x] += u0 * bytes;
     try {
-      macro(job[0] + p0 * astep, job[1], job[2] + p0 * cstep, count, job[3], job[4], job[5], alpha);
+      lookup(kernel, fn)(...args);
       ran++;
     } catch {
       Atomics.store(ctrl, F.ERR, 1);
@@ -192,12 +263,6 @@ export async function whenPoolReady(timeoutMs = 60_000): Promise<boolean> {
   return poolReady();
 }
 
-/** The fields of one job, as written into the control block. */
-export type Job = Omit<
-  Record<keyof typeof F, number>,
-  "READY" | "SEQ" | "FIN" | "ERR" | "NEXT" | "HELPED" | "SIZE"
->;
-
 let local: Int32Array | null = null;
 
 /**
@@ -215,35 +280,59 @@ export function helperChunks(): number {
 }
 
 /**
- * Posts a job, runs chunks on this thread too, and returns when every chunk is finished.
- * Without a ready helper the caller runs every chunk itself.
+ * Posts a split call, runs chunks of it on this thread too, and returns when every chunk is
+ * finished. Without a ready helper the caller runs every chunk itself. `fn` is this thread's
+ * export for the call (the helper looks up its own from `call.kernel` and `call.fn`).
  *
  * @example
  * ```ts
  * import { runOnPool } from "./gemm_pool.ts";
- * let rows = 0;
- * const job = {
- *   KERNEL: 0, A: 0, B: 0, C: 0, PANELS: 5, MCP: 2, NP: 1, KS: 1, LDC: 0, ALPHA: 0,
- *   ASTEP: 0, CSTEP: 0, CHUNKS: 3,
- * };
- * runOnPool(job, (_a, _b, _c, count) => (rows += count));
- * console.log(rows); // 5
+ * const seen: number[] = [];
+ * const call = { kernel: 0, fn: 0, args: [0, 7], count: 1, advance: [[0, 100]] as [number, number][], per: 3 };
+ * runOnPool(call, (a, units) => seen.push(a, units));
+ * console.log(seen); // [ 0, 3, 300, 3, 600, 1 ]
  * ```
  */
-export function runOnPool(job: Job, macro: Macro): void {
+export function runOnPool(call: SplitCall, fn: Macro): void {
+  checkCall(call);
   const c = poolReady() ? ctrl! : (local ??= new Int32Array(F.SIZE));
+  const chunks = Math.ceil(call.args[call.count] / call.per);
+  if (chunks === 0) return;
   // Close the previous job's claims first: a helper that read the old tag and then the fields
   // being written below would otherwise succeed with its compare-exchange on the old tag.
   Atomics.store(c, F.NEXT, CLOSED);
-  for (const [k, v] of Object.entries(job)) c[F[k as keyof Job]] = v;
+  writeCall(c, call, chunks);
   const seq = (c[F.SEQ] + 1) & 0x7fffffff;
   Atomics.store(c, F.FIN, 0);
   Atomics.store(c, F.NEXT, jobTag(seq)); // publishes the fields written above
   Atomics.store(c, F.SEQ, seq);
   if (c === ctrl) Atomics.notify(c, F.SEQ);
-  runChunks(c, seq, macro);
-  for (let fin = Atomics.load(c, F.FIN); fin < job.CHUNKS; fin = Atomics.load(c, F.FIN)) {
+  runChunks(c, seq, () => fn);
+  for (let fin = Atomics.load(c, F.FIN); fin < chunks; fin = Atomics.load(c, F.FIN)) {
     Atomics.wait(c, F.FIN, fin);
   }
   if (Atomics.exchange(c, F.ERR, 0) !== 0) throw new Error("gemm: the WebAssembly kernel failed");
+}
+
+function writeCall(c: Int32Array, call: SplitCall, chunks: number): void {
+  c[F.KERNEL] = call.kernel;
+  c[F.FN] = call.fn;
+  c[F.NARGS] = call.args.length;
+  c.set(call.args, F.ARGS);
+  c[F.COUNT] = call.count;
+  const [m1, m2] = [call.advance[0] ?? [-1, 0], call.advance[1] ?? [-1, 0]];
+  [c[F.X1], c[F.S1], c[F.X2], c[F.S2]] = [m1[0], m1[1], m2[0], m2[1]];
+  c[F.UNITS] = call.args[call.count];
+  c[F.PER] = call.per;
+  c[F.CHUNKS] = chunks;
+}
+
+/** The chunk index lives in 16 bits of the claim word, and the words are i32. */
+function checkCall(call: SplitCall): void {
+  const { args, count, per, advance } = call;
+  const ok = args.length <= MAX_ARGS && count >= 0 && count < args.length &&
+    Number.isInteger(per) && per >= 1 && advance.length <= 2 &&
+    Math.ceil(args[count] / per) <= 0xffff &&
+    args.every((a) => Number.isInteger(a) && a >= -(2 ** 31) && a < 2 ** 31);
+  if (!ok) throw new RangeError(`runOnPool: malformed split call ${JSON.stringify(call)}`);
 }

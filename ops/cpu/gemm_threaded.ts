@@ -15,7 +15,7 @@ import type { GemmArgs } from "./gemm_types.ts";
 import { lanes } from "./gemm_kernel.ts";
 import { type Kernels, memoryView } from "./gemm_memory.ts";
 import { loadC, type Operand, packA, packB, storeC } from "./gemm_pack.ts";
-import { ALPHA_AT, DATA, type Job, runOnPool } from "./gemm_pool.ts";
+import { ALPHA_AT, DATA, kernelId, runOnPool, type SplitCall } from "./gemm_pool.ts";
 import { gemmMemory } from "./gemm_memory.ts";
 
 /**
@@ -91,23 +91,17 @@ export function gemmThreaded(
         // At least 16 pieces so that two threads balance; at most 2^16 (the claim word's field).
         const panels = Math.ceil(rows / mr);
         const mcp = Math.max(Math.min(mc / mr, Math.ceil(panels / 16)), Math.ceil(panels / 0xffff));
-        const job: Job = {
-          KERNEL: (dtype === "f32" ? 2 : 0) | (kern.cfg.fma ? 1 : 0),
-          A: aAt,
-          B: bAt,
-          C: cAt,
-          PANELS: panels,
-          MCP: mcp,
-          NP: ncPad / nr,
-          KS: kPad / unroll,
-          LDC: ncPad * es,
-          ALPHA: ALPHA_AT,
-          ASTEP: mr * kPad * es,
-          CSTEP: mr * ncPad * es,
-          CHUNKS: Math.ceil(panels / mcp),
+        const args = [aAt, bAt, cAt, panels, ncPad / nr, kPad / unroll, ncPad * es, ALPHA_AT];
+        const call: SplitCall = {
+          kernel: kernelId(dtype, kern.cfg.fma),
+          fn: 0,
+          args,
+          count: 3,
+          advance: [[0, mr * kPad * es], [2, mr * ncPad * es]],
+          per: mcp,
         };
-        if (helper) runOnPool(job, kern.macro);
-        else kern.macro(aAt, bAt, cAt, panels, job.NP, job.KS, job.LDC, ALPHA_AT);
+        if (helper) runOnPool(call, kern.macro);
+        else kern.macro(...args);
       }
       storeC(c, cEl, ldc, w, cAt / es, ncPad, rows, ncb);
     }

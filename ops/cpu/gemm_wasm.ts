@@ -1,8 +1,8 @@
 /**
  * The WebAssembly SIMD GEMM front end: picks the kernel flavour (relaxed-SIMD FMA or plain
- * SIMD) and the path: one thread with the direct kernels (`gemm_direct.ts`: op(A) read in
- * place, shape-aware blocks), or, where switched on, the packed two-thread path
- * (`gemm_threaded.ts`).
+ * SIMD) and whether the direct kernels (`gemm_direct.ts`: op(A) read in place, shape-aware
+ * blocks) share their large kernel calls with a helper thread (`gemm_pool.ts`). The packed
+ * two-thread path (`gemm_threaded.ts`) stays selectable for comparison in benches.
  *
  * Goto & van de Geijn, "Anatomy of High-Performance Matrix Multiplication", ACM TOMS 34(3), 2008;
  * Van Zee & van de Geijn, "BLIS", ACM TOMS 41(3), 2015 (§3, Fig. 2).
@@ -57,6 +57,11 @@ export interface WasmGemmOptions {
    * default: as set by {@link setGemmThreads}, from {@link THREADS_MIN_FLOPS} on.
    */
   threads?: boolean;
+  /**
+   * With threads: share the direct path's kernel calls (`"direct"`, the default) or run the
+   * packed path of `gemm_threaded.ts` (`"packed"`, kept for comparison in benches).
+   */
+  threadedPath?: "direct" | "packed";
   /** Register tile and unrolling of the micro-kernel (custom tiles run on one thread). */
   kernel?: Partial<Omit<KernelConfig, "dtype" | "fma">>;
 }
@@ -65,11 +70,10 @@ export interface WasmGemmOptions {
 const BLOCKS = { f64: { mc: 96, kc: 256, nc: 4096 }, f32: { mc: 96, kc: 512, nc: 4096 } };
 
 /**
- * With threads switched on ({@link setGemmThreads}), products from this many multiply-adds
- * (m·n·k) on are split with the helper thread; below it the hand-off and the serial packing eat
- * the gain. The helper is off by default: on the shared 2-core development machine (load ≈ 10)
- * two threads measured 0.7–1.1× one thread at n = 512–1024 and as low as 0.15× (median) at
- * n = 256, because a helper descheduled while it holds a chunk stalls the caller.
+ * Products from this many multiply-adds (m·n·k) on are split with the helper thread (where
+ * threads are on, see {@link setGemmThreads}); below it the hand-offs cost about what the second
+ * core saves. Measured at n = 256 f64 (benches/RESULTS.md "CPU GEMM", two threads): 1.4× one
+ * thread with a free core, 0.85× when both cores were busy with other work.
  *
  * @example
  * ```ts
@@ -79,17 +83,21 @@ const BLOCKS = { f64: { mc: 96, kc: 256, nc: 4096 }, f32: { mc: 96, kc: 512, nc:
  */
 export const THREADS_MIN_FLOPS = 256 ** 3;
 
-let threadsOn = false;
+/** On by default where the engine reports two or more logical cores. */
+let threadsOn = (globalThis.navigator?.hardwareConcurrency ?? 1) >= 2;
 
 /**
- * Switches the two-thread split of large products on or off (default off, see
- * {@link THREADS_MIN_FLOPS}). Worth it on an otherwise idle machine with two or more cores;
- * the helper thread starts in the background on the next large product.
+ * Switches the two-thread split of large products on or off. It is on by default where the
+ * engine reports two or more cores; switch it off on a machine whose cores are busy with other
+ * work (a descheduled helper stalls the product it shares). Results are bit-identical either
+ * way: each C micro-tile is computed by the same kernel over the same depths. The helper thread
+ * starts in the background on the first large product.
  *
  * @example
  * ```ts
  * import { setGemmThreads } from "./gemm_wasm.ts";
  * setGemmThreads(false);
+ * setGemmThreads(true);
  * ```
  */
 export function setGemmThreads(on: boolean): void {
@@ -151,7 +159,8 @@ export function gemmWasm(g: GemmArgs, opts: WasmGemmOptions = {}): void {
     ? { ...defaultConfig(dtype, fma), ...opts.kernel, dtype, fma }
     : defaultConfig(dtype, fma);
   const kern = kernelsFor(cfg);
-  if (useThreads(g, opts)) {
+  const threads = useThreads(g, opts);
+  if (threads && opts.threadedPath === "packed") {
     const blk = BLOCKS[dtype];
     gemmThreaded(g, kern, {
       mc: opts.mc ?? blk.mc,
@@ -159,5 +168,5 @@ export function gemmWasm(g: GemmArgs, opts: WasmGemmOptions = {}): void {
       nc: opts.nc ?? blk.nc,
       cElems: opts.cElems ?? 1 << 22,
     });
-  } else gemmDirect(g, kern, opts);
+  } else gemmDirect(g, kern, opts, threads);
 }

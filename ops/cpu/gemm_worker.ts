@@ -1,35 +1,51 @@
 /**
  * The GEMM helper thread (a `node:worker_threads` worker started by `gemm_pool.ts`). It shares
  * the one `WebAssembly.Memory` with the main thread, instantiates the same emitted kernels, and
- * then sleeps in `Atomics.wait` until the main thread posts a job in the control block, and
- * claims MC-row chunks of the packed A until none are left, like the main thread does (see
- * `gemm_pool.ts` for the protocol). No data crosses `postMessage` after start-up.
+ * waits until the main thread posts a job in the control block, then claims chunks of it until
+ * none are left, like the main thread does (see `gemm_pool.ts` for the protocol). No data
+ * crosses `postMessage` after start-up.
  *
  * @module
  */
 import { parentPort } from "node:worker_threads";
 import { defaultConfig, emitGemmKernel } from "./gemm_kernel.ts";
-import { CTRL, F, type Macro, runChunks } from "./gemm_pool.ts";
+import { emitDirectKernels } from "./gemm_kernel_direct.ts";
+import { CTRL, F, KERNEL_FNS, type Macro, runChunks } from "./gemm_pool.ts";
+
+/**
+ * Polls before sleeping: a product posts one job per kernel call, a few hundred microseconds
+ * apart, and a futex wake-up costs tens of microseconds each time.
+ */
+const SPIN_POLLS = 20_000;
 
 parentPort?.once("message", (msg: { memory: WebAssembly.Memory }) => {
   const memory = msg.memory;
-  const macros = new Map<number, Macro>();
-  const kernel = (id: number): Macro => {
-    let f = macros.get(id);
-    if (!f) {
+  const exports = new Map<number, Macro[]>();
+  const lookup = (id: number, fn: number): Macro => {
+    let fns = exports.get(id);
+    if (!fns) {
       const cfg = defaultConfig(id & 2 ? "f32" : "f64", (id & 1) === 1);
-      const mod = new WebAssembly.Module(emitGemmKernel(cfg, true));
-      f = new WebAssembly.Instance(mod, { env: { mem: memory } }).exports.macro as Macro;
-      macros.set(id, f);
+      const env = { env: { mem: memory } };
+      const packed = new WebAssembly.Instance(
+        new WebAssembly.Module(emitGemmKernel(cfg, true)),
+        env,
+      );
+      const direct = new WebAssembly.Instance(
+        new WebAssembly.Module(emitDirectKernels(cfg, true)),
+        env,
+      );
+      fns = KERNEL_FNS.map((name) => (name === "macro" ? packed : direct).exports[name] as Macro);
+      exports.set(id, fns);
     }
-    return f;
+    return fns[fn];
   };
   const ctrl = new Int32Array(memory.buffer, CTRL, F.SIZE);
   let seen = Atomics.load(ctrl, F.SEQ);
   Atomics.store(ctrl, F.READY, 1);
   for (;;) {
+    for (let i = 0; i < SPIN_POLLS && Atomics.load(ctrl, F.SEQ) === seen; i++);
     Atomics.wait(ctrl, F.SEQ, seen);
     seen = Atomics.load(ctrl, F.SEQ);
-    Atomics.add(ctrl, F.HELPED, runChunks(ctrl, seen, kernel(ctrl[F.KERNEL])));
+    Atomics.add(ctrl, F.HELPED, runChunks(ctrl, seen, lookup));
   }
 });

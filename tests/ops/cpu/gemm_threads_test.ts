@@ -13,24 +13,29 @@ import { assertGemm, makeCase } from "./gemm_ref.ts";
 
 Deno.test("chunk claims: every chunk runs exactly once, stale jobs claim nothing", () => {
   const ctrl = new Int32Array(F.SIZE);
-  ctrl[F.CHUNKS] = 4;
-  ctrl[F.MCP] = 3;
-  ctrl[F.PANELS] = 11;
-  ctrl[F.ASTEP] = 100;
+  // f(a, b, c, units): 11 units, 3 per chunk; a moves 100 bytes per unit, c 7.
+  ctrl.set([5, 1000, 2000, 11], F.ARGS);
+  Object.assign(ctrl, { [F.NARGS]: 4, [F.COUNT]: 3, [F.UNITS]: 11, [F.PER]: 3, [F.CHUNKS]: 4 });
+  Object.assign(ctrl, { [F.X1]: 0, [F.S1]: 100, [F.X2]: 2, [F.S2]: 7 });
   ctrl[F.NEXT] = 7 << 16; // job 7 is posted
-  const starts: number[] = [];
+  const calls: number[][] = [];
   const none: number[] = [];
-  assert.equal(runChunks(ctrl, 6, () => none.push(-1)), 0); // a helper waking for job 6
+  assert.equal(runChunks(ctrl, 6, () => () => none.push(-1)), 0); // a helper waking for job 6
   assert.equal(none.length, 0);
-  assert.equal(runChunks(ctrl, 7, (a, _b, _c, count) => starts.push(a / 100, count)), 4);
-  assert.deepEqual(starts, [0, 3, 3, 3, 6, 3, 9, 2]);
+  assert.equal(runChunks(ctrl, 7, () => (...args) => calls.push(args)), 4);
+  assert.deepEqual(calls, [
+    [5, 1000, 2000, 3],
+    [305, 1000, 2021, 3],
+    [605, 1000, 2042, 3],
+    [905, 1000, 2063, 2],
+  ]);
   assert.equal(ctrl[F.FIN], 4);
   // While the caller rewrites the fields for the next job, NEXT is closed: no claim succeeds even
   // if the new chunk count would leave room.
   ctrl[F.NEXT] = -1;
   ctrl[F.CHUNKS] = 100;
   for (const seq of [7, 8, 0x7fff, 0x8000]) {
-    assert.equal(runChunks(ctrl, seq, () => none.push(1)), 0);
+    assert.equal(runChunks(ctrl, seq, () => () => none.push(1)), 0);
   }
   assert.equal(none.length, 0);
   ctrl[F.CHUNKS] = 4;
@@ -38,32 +43,22 @@ Deno.test("chunk claims: every chunk runs exactly once, stale jobs claim nothing
   ctrl[F.NEXT] = 8 << 16;
   ctrl[F.FIN] = 0;
   assert.equal(
-    runChunks(ctrl, 8, () => {
+    runChunks(ctrl, 8, () => () => {
       throw new RangeError("trap");
     }),
     0,
   );
   assert.equal(ctrl[F.FIN], 4);
   assert.equal(ctrl[F.ERR], 1);
-  const job = {
-    KERNEL: 0,
-    A: 0,
-    B: 0,
-    C: 0,
-    PANELS: 2,
-    MCP: 1,
-    NP: 1,
-    KS: 1,
-    LDC: 0,
-    ALPHA: 0,
-    ASTEP: 0,
-    CSTEP: 0,
-    CHUNKS: 2,
-  };
+  const call = { kernel: 0, fn: 0, args: [0, 2], count: 1, advance: [], per: 1 };
   assert.throws(() =>
-    runOnPool(job, () => {
+    runOnPool(call, () => {
       throw new RangeError("trap");
     }), /kernel failed/);
+  // A job the claim word cannot index, or a unit count outside args, is refused.
+  assert.throws(() => runOnPool({ ...call, args: [0, 1 << 20] }, () => {}), RangeError);
+  assert.throws(() => runOnPool({ ...call, count: 2 }, () => {}), RangeError);
+  assert.throws(() => runOnPool({ ...call, per: 0 }, () => {}), RangeError);
 });
 
 Deno.test("two threads: the helper starts and split products match the naive loop", async () => {
@@ -101,16 +96,35 @@ Deno.test("two threads: the helper really takes chunks of large products", async
   assert.ok(helperChunks() > before, "the helper never ran a chunk");
 });
 
-Deno.test("two threads give the same bits as one (same kernel, same summation order)", async () => {
+Deno.test("two threads give the same bits as one, on every path of the direct driver", async () => {
   assert.equal(await startGemmThreads(60_000), true);
-  const rng = new Rng(12);
+  const rng = new Rng(12), start = helperChunks();
+  const shapes: [number, number, number, boolean, boolean][] = [
+    [150, 90, 300, false, false],
+    [300, 300, 300, false, false], // square: jr order
+    [400, 40, 300, false, false], // skinny: the roles swap (Cᵀ = op(B)ᵀ·op(A)ᵀ)
+    [40, 400, 300, true, false], // depth-major A
+    [257, 129, 600, true, true], // several depth blocks, odd edges
+    [96, 1200, 64, false, true], // one depth block, wide
+  ];
   for (const dtype of ["f64", "f32"] as const) {
-    const one = makeCase(rng, { m: 150, n: 90, k: 300, dtype });
-    const two = { ...one.args, c: one.args.c.slice() };
-    gemmWasm(one.args, { threads: false });
-    gemmWasm(two, { threads: true });
-    assert.deepEqual(two.c, one.args.c);
+    for (const [m, n, k, transA, transB] of shapes) {
+      const one = makeCase(rng, { m, n, k, dtype, transA, transB, beta: 0.5 });
+      const two = { ...one.args, c: one.args.c.slice() };
+      gemmWasm(one.args, { threads: false });
+      gemmWasm(two, { threads: true });
+      assert.deepEqual(two.c, one.args.c, `${dtype} ${m}x${n}x${k} ${transA} ${transB}`);
+      assertGemm(two, one.c0, `threads ${dtype} ${m}x${n}x${k}`);
+      for (const order of ["ir", "jr"] as const) {
+        const [x, y] = [{ ...one.args, c: one.c0.slice() }, { ...one.args, c: one.c0.slice() }];
+        gemmWasm(x, { threads: false, order });
+        gemmWasm(y, { threads: true, order });
+        assert.deepEqual(y.c, x.c, `order ${order} ${dtype} ${m}x${n}x${k}`);
+      }
+    }
   }
+  // 48 split products: the helper took part in some of them (else this compared one thread twice).
+  assert.ok(helperChunks() > start, "the helper ran no chunk of the split products");
 });
 
 Deno.test("setGemmThreads routes large gemm() calls through the helper, and checks its input", async () => {
@@ -134,10 +148,14 @@ Deno.test("setGemmThreads routes large gemm() calls through the helper, and chec
   } finally {
     setGemmThreads(false);
   }
-  // Off again: the helper takes nothing.
-  const before = helperChunks();
-  const { args, c0 } = makeCase(rng, { m: side, n: side, k: side, dtype: "f32" });
-  gemm(args);
-  assertGemm(args, c0, "gemm with threads off");
-  assert.equal(helperChunks(), before);
+  // Off: the helper takes nothing.
+  try {
+    const before = helperChunks();
+    const { args, c0 } = makeCase(rng, { m: side, n: side, k: side, dtype: "f32" });
+    gemm(args);
+    assertGemm(args, c0, "gemm with threads off");
+    assert.equal(helperChunks(), before);
+  } finally {
+    setGemmThreads(true); // the default on a machine with two cores
+  }
 });
