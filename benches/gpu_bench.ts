@@ -69,6 +69,53 @@ function relDiff(x: Float32Array, y: Float32Array): number {
   return d / (m || 1);
 }
 
+async function gemmRow(
+  gpu: Gpu,
+  a: GpuTensor,
+  b: GpuTensor,
+  ref: Float32Array,
+  n: number,
+  kernel: GemmKernel,
+  quick: boolean,
+): Promise<Row> {
+  const reps = quick ? 2 : kernel === "naive" ? 3 : 20;
+  const ms = await time(gpu, () => matmulGpu(a, b, { kernel }), reps);
+  const tflops = 2 * n ** 3 / (ms * 1e-3) / 1e12;
+  // A wrong fast kernel is worthless: every config is checked against the plain kernel.
+  const diff = relDiff(await readAndDispose(matmulGpu(a, b, { kernel })), ref);
+  const note = `${(tflops / CUBLAS_TFLOPS * 100).toFixed(1)}% of cuBLAS fp32; ` +
+    `max diff vs naive / max(C) = ${diff.toExponential(1)}`;
+  const errors = gpu.takeErrors();
+  if (errors.length) console.error(`gemm ${kernel} n=${n}: WebGPU errors: ${errors.join("; ")}`);
+  console.error(
+    `gemm ${kernel} n=${n}: ${ms.toFixed(3)} ms, ${tflops.toFixed(2)} TFLOP/s, ${note}`,
+  );
+  const what = `gemm ${kernel}`, unit = "TFLOP/s";
+  return {
+    what,
+    size: `${n}`,
+    ms,
+    rate: tflops,
+    unit,
+    note: errors.length ? `INVALID: ${errors[0]}` : note,
+  };
+}
+
+/** Where `record` writes: set by `report` before any measurement. */
+let recordPath = "";
+const recorded: Row[][] = [];
+
+/**
+ * Writes every row measured so far to `gpu_bench.json` (partial results survive a visit that
+ * runs out of time or crashes in a later section).
+ */
+async function record(section: Row[]): Promise<void> {
+  if (!recorded.includes(section)) recorded.push(section);
+  if (!recordPath) return;
+  const json = { date: new Date().toISOString(), partial: true, rows: recorded.flat() };
+  await Deno.writeTextFile(recordPath, JSON.stringify(json, null, 2));
+}
+
 async function gemmRows(gpu: Gpu, sizes: number[], quick: boolean): Promise<Row[]> {
   const rows: Row[] = [];
   for (const n of sizes) {
@@ -80,28 +127,21 @@ async function gemmRows(gpu: Gpu, sizes: number[], quick: boolean): Promise<Row[
       : ["auto", "large", "largeDb", "tall", "medium", "naive"];
     const ref = await readAndDispose(matmulGpu(a, b, { kernel: "naive" }));
     for (const kernel of kernels) {
-      const reps = quick ? 2 : kernel === "naive" ? 3 : 20;
-      const ms = await time(gpu, () => matmulGpu(a, b, { kernel }), reps);
-      const tflops = 2 * n ** 3 / (ms * 1e-3) / 1e12;
-      // A wrong fast kernel is worthless: every config is checked against the plain kernel.
-      const diff = relDiff(await readAndDispose(matmulGpu(a, b, { kernel })), ref);
-      const note = `${(tflops / CUBLAS_TFLOPS * 100).toFixed(1)}% of cuBLAS fp32; ` +
-        `max diff vs naive / max(C) = ${diff.toExponential(1)}`;
-      const errors = gpu.takeErrors();
-      if (errors.length) {
-        console.error(`gemm ${kernel} n=${n}: WebGPU errors: ${errors.join("; ")}`);
+      try {
+        rows.push(await gemmRow(gpu, a, b, ref, n, kernel, quick));
+      } catch (e) {
+        // One failing configuration must not cost the rest of a (rare, timed) GPU visit.
+        console.error(`gemm ${kernel} n=${n}: FAILED ${String(e)}`);
+        rows.push({
+          what: `gemm ${kernel}`,
+          size: `${n}`,
+          ms: NaN,
+          rate: 0,
+          unit: "",
+          note: `FAILED: ${e}`,
+        });
       }
-      rows.push({
-        what: `gemm ${kernel}`,
-        size: `${n}`,
-        ms,
-        rate: tflops,
-        unit: "TFLOP/s",
-        note: errors.length ? `INVALID: ${errors[0]}` : note,
-      });
-      console.error(
-        `gemm ${kernel} n=${n}: ${ms.toFixed(3)} ms, ${tflops.toFixed(2)} TFLOP/s, ${note}`,
-      );
+      await record(rows);
     }
     if (n === sizes[sizes.length - 1]) {
       for (const [transA, transB] of [[true, false], [false, true]]) {
@@ -110,6 +150,7 @@ async function gemmRows(gpu: Gpu, sizes: number[], quick: boolean): Promise<Row[
         const what = `gemm auto ${transA ? "Aᵀ·B" : "A·Bᵀ"}`;
         rows.push({ what, size: `${n}`, ms, rate: tflops, unit: "TFLOP/s", note: "" });
         console.error(`${what} n=${n}: ${tflops.toFixed(2)} TFLOP/s`);
+        await record(rows);
       }
     }
     a.dispose();
@@ -132,6 +173,7 @@ async function gemvRows(gpu: Gpu, sizes: number[], quick: boolean): Promise<Row[
       const gbs = 4 * (n * n + 2 * n) / (ms * 1e-3) / 1e9;
       rows.push({ what, size: `${n}x${n}`, ms, rate: gbs, unit: "GB/s", note: "" });
       console.error(`${what} n=${n}: ${ms.toFixed(3)} ms, ${gbs.toFixed(0)} GB/s`);
+      await record(rows);
     }
     for (const t of [a, x, xt]) t.dispose();
   }
@@ -154,6 +196,7 @@ async function rsvdRows(gpu: Gpu, n: number, k: number, quick: boolean): Promise
     const note = `powerIters ${powerIters}; torch.svd_lowrank ≈ 6 ms (niter 2)`;
     rows.push({ what: "randomizedSvdGpu", size: `${n}x${n} k=${k}`, ms, rate: 0, unit: "", note });
     console.error(`randomizedSvdGpu ${n} k=${k} powerIters=${powerIters}: ${ms.toFixed(2)} ms`);
+    await record(rows);
   }
   a.dispose();
   return rows;
@@ -179,18 +222,28 @@ async function report(args: string[]): Promise<void> {
     Deno.exit(2);
   }
   console.error(`gpu_bench: ${gpu.info.description || gpu.info.device} (${gpu.info.vendor})`);
-  const rows = [
-    ...await gemmRows(gpu, quick ? [64, 128] : [1024, 2048, 4096], quick),
-    ...await gemvRows(gpu, quick ? [256] : [8192, 16384], quick),
-    ...await rsvdRows(gpu, quick ? 256 : 8192, quick ? 8 : 64, quick),
+  await Deno.mkdir(values.out!, { recursive: true });
+  recordPath = `${values.out}/gpu_bench.json`;
+  const sections: [string, () => Promise<Row[]>][] = [
+    ["gemm", () => gemmRows(gpu, quick ? [64, 128] : [1024, 2048, 4096], quick)],
+    ["gemv", () => gemvRows(gpu, quick ? [256] : [8192, 16384], quick)],
+    ["randomizedSvd", () => rsvdRows(gpu, quick ? 256 : 8192, quick ? 8 : 64, quick)],
   ];
+  const rows: Row[] = [];
+  for (const [name, run] of sections) {
+    try {
+      rows.push(...await run());
+    } catch (e) {
+      console.error(`gpu_bench: section ${name} FAILED: ${String(e)}`);
+      rows.push({ what: name, size: "", ms: NaN, rate: 0, unit: "", note: `FAILED: ${e}` });
+    }
+  }
   const table = rows.map((r) =>
     `| ${r.what} | ${r.size} | ${r.ms.toFixed(3)} | ${
       r.rate ? r.rate.toPrecision(3) : ""
     } ${r.unit} | ${r.note} |`
   );
   console.log(`| op | size | ms | rate | note |\n|---|---|---|---|---|\n${table.join("\n")}`);
-  await Deno.mkdir(values.out!, { recursive: true });
   const json = { date: new Date().toISOString(), adapter: gpu.info, limits: gpu.limits, rows };
   await Deno.writeTextFile(`${values.out}/gpu_bench.json`, JSON.stringify(json, null, 2));
   gpu.destroy();
