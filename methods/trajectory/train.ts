@@ -241,16 +241,27 @@ export function trainNetwork(
       throw new RangeError(`trainNetwork: ${name} must be a positive integer, got ${v}`);
     }
   }
+  const slots = opts.socialSlots ?? 0, relax = opts.relax ?? 0;
+  if (!Number.isInteger(slots) || slots < 0) {
+    throw new RangeError(`trainNetwork: socialSlots must be an integer ≥ 0, got ${slots}`);
+  }
+  const dim = opts.socialDim ?? 32;
+  if (!Number.isInteger(dim) || dim < 1) {
+    throw new RangeError(`trainNetwork: socialDim must be a positive integer, got ${dim}`);
+  }
+  if (!(relax >= 0 && relax < 1)) {
+    throw new RangeError(`trainNetwork: relax must be in [0, 1), got ${relax}`);
+  }
   const log = opts.log ?? ((l: string) => console.error(l));
   const fitSet = (opts.mirror ?? true) ? concatSets([train, mirrorY(train)]) : train;
-  const inputs = { neighbours, speed: opts.speed ?? false, slots: opts.socialSlots ?? 0 };
+  const inputs = { neighbours, speed: opts.speed ?? false, slots };
   const raw = prepare(model, null, fitSet, inputs);
   const net = initNetwork(model, raw.raw, {
     hidden: opts.hidden,
     seed: opts.seed,
     neighbours,
     speed: inputs.speed,
-    social: raw.rawNb ? { neighbours: raw.rawNb, dim: opts.socialDim } : undefined,
+    social: raw.rawNb ? { neighbours: raw.rawNb, dim } : undefined,
   });
   const tr: Prepared = {
     ...raw,
@@ -273,9 +284,7 @@ export function trainNetwork(
   const rng = new Rng(opts.seed ?? 0);
   type Nb = { data: Tensor; mask: Tensor } | undefined;
   const vg = valueAndGrad((p: NetworkParams, x: Tensor, b: LossBatch, nb: Nb) =>
-    wtaLoss(model, refineNetwork(p, x, b.anchors, model.modes, model.k, nb), b, {
-      relax: opts.relax,
-    }).total
+    wtaLoss(model, refineNetwork(p, x, b.anchors, model.modes, model.k, nb), b, { relax }).total
   );
   const t0 = performance.now(), history: EpochRecord[] = [];
   let best = { fde: Infinity, epoch: 0, params: cloneParams(params) };

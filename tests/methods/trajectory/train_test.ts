@@ -59,4 +59,43 @@ Deno.test("trainNetwork validates its options and honours the time budget", () =
     log: () => {},
   });
   assert.equal(r.history.length, 1, "a zero budget stops after the first epoch");
+  for (
+    const [o, msg] of [
+      [{ socialSlots: -1 }, /socialSlots must be an integer ≥ 0, got -1/],
+      [{ socialSlots: 2.5 }, /socialSlots must be an integer ≥ 0, got 2.5/],
+      [{ socialDim: 0 }, /socialDim must be a positive integer, got 0/],
+      [{ relax: 1 }, /relax must be in \[0, 1\), got 1/],
+      [{ relax: NaN }, /relax must be in \[0, 1\), got NaN/],
+    ] as const
+  ) {
+    assert.throws(() => trainNetwork(MODEL, TRAIN, VAL, { ...o, log: () => {} }), msg);
+  }
+});
+
+Deno.test("social attention + relaxed WTA: trains all its weights and beats anchors-only", () => {
+  const opts = {
+    epochs: 6,
+    hidden: [64, 64],
+    batchSize: 128,
+    seed: 3,
+    neighbours: 0,
+    socialSlots: 4,
+    socialDim: 8,
+    relax: 0.05,
+    log: () => {},
+  };
+  const r = trainNetwork(MODEL, TRAIN, VAL, opts);
+  const social = r.net.social;
+  assert.ok(social && r.net.socialSlots === 4 && r.net.socialScale?.length === 7);
+  assert.equal(r.net.mlp.layers[0].weight.shape[1], 6 + 2 + 8, "pooled vector feeds the MLP");
+  // Same seed, fresh init: every social weight moved during training.
+  const init = trainNetwork(MODEL, TRAIN, VAL, { ...opts, epochs: 1, lr: 1e-12 }).net.social;
+  for (const name of ["key", "query", "score"] as const) {
+    const a = social[name].weight.data, b = init?.[name].weight.data ?? a;
+    assert.ok(a.some((v, i) => Math.abs(v - b[i]) > 1e-6), `${name} weights were trained`);
+  }
+  const enc = encode(MODEL, TEST);
+  const [aAde, aFde] = scores(anchorCoefficients(MODEL, enc));
+  const [mAde, mFde] = scores(predictCoefficients(MODEL, r.net, TEST));
+  assert.ok(mAde < aAde && mFde < aFde, `social ${mAde}/${mFde} vs anchors ${aAde}/${aFde}`);
 });
