@@ -3,8 +3,9 @@
  * as baseline so the report reads "N× faster than …":
  *
  * - `randomizedSvd` rank 32 of an n × n matrix (n = 2000, or `LOWRANK_BENCH_N`) against our
- *   full `svd` (goal ≥ 20×). The numpy implementation of the same algorithm is timed by
- *   `benches/numpy_randomized_svd.py` (Deno cannot host it); both go in `benches/RESULTS.md`.
+ *   full `svd` (goal ≥ 20×), with one and with two GEMM threads. The numpy implementation of
+ *   the same algorithm is timed by `benches/numpy_randomized_svd.py` (Deno cannot host it;
+ *   `--phases` splits it by step); both go in `benches/RESULTS.md`.
  * - `lu`, `solve`, `cholesky` of 512 × 512 against ml-matrix `LuDecomposition`, `solve` and
  *   `CholeskyDecomposition`.
  *
@@ -15,10 +16,12 @@
 import { CholeskyDecomposition, LuDecomposition, Matrix, solve as mlSolve } from "ml-matrix";
 import { cholesky } from "../ops/linalg/cholesky.ts";
 import { lu } from "../ops/linalg/lu.ts";
+import { qr } from "../ops/linalg/qr.ts";
 import { randomizedSvd } from "../ops/linalg/randomized_svd.ts";
 import { solve } from "../ops/linalg/solve.ts";
 import { svd } from "../ops/linalg/svd.ts";
 import { matmul } from "../ops/matmul.ts";
+import { setGemmThreads } from "../ops/cpu/gemm.ts";
 import { randn } from "../ops/random.ts";
 import { Tensor } from "../ops/tensor.ts";
 
@@ -27,16 +30,11 @@ const K = 32;
 
 /** n × n with singular values 0.9^i (the family of `numpy_randomized_svd.py`). */
 function decaying(n: number): Tensor {
-  const { q: u } = qrOf(randn([n, n], { seed: 1 }));
-  const { q: v } = qrOf(randn([n, n], { seed: 2 }));
+  // Orthonormal factors by QR (seconds), not by two full SVDs (minutes at n = 2000).
+  const u = qr(randn([n, n], { seed: 1 })).q, v = qr(randn([n, n], { seed: 2 })).q;
   const us = u.data.slice() as Float64Array;
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) us[i * n + j] *= 0.9 ** j;
   return matmul(new Tensor(us, [n, n]), v, { transB: true });
-}
-
-function qrOf(a: Tensor): { q: Tensor } {
-  // The orthonormal factor from the SVD keeps this file independent of qr's options.
-  return { q: svd(a).u };
 }
 
 function toMl(t: Tensor): Matrix {
@@ -48,15 +46,25 @@ function toMl(t: Tensor): Matrix {
 
 const big = decaying(N);
 
-Deno.bench({
-  name: `randomizedSvd k=${K} ${N}x${N}`,
-  group: "randomizedSvd",
-  n: 3,
-  warmup: 1,
-  fn: () => {
-    randomizedSvd(big, K, { seed: 0 });
-  },
-});
+// One and two GEMM threads (wall time; numpy's peer runs with OPENBLAS_NUM_THREADS=1 and with
+// its default threads). The switch is restored to the engine default after each call.
+const defaultThreads = (globalThis.navigator?.hardwareConcurrency ?? 1) >= 2;
+for (const threads of [false, true]) {
+  Deno.bench({
+    name: `randomizedSvd k=${K} ${N}x${N}, ${threads ? "two GEMM threads" : "one GEMM thread"}`,
+    group: "randomizedSvd",
+    n: 3,
+    warmup: 1,
+    fn: () => {
+      setGemmThreads(threads);
+      try {
+        randomizedSvd(big, K, { seed: 0 });
+      } finally {
+        setGemmThreads(defaultThreads);
+      }
+    },
+  });
+}
 Deno.bench({
   name: `full svd ${N}x${N} (ours)`,
   group: "randomizedSvd",
