@@ -77,15 +77,23 @@ function parseOptions(
 /**
  * Randomized rank-`k` SVD `a ≈ u·diag(s)·vt`: a Gaussian test matrix with `k + oversamples`
  * columns, `powerIters` normalized power iterations `(A·Aᵀ)^q·A·Ω`, an orthonormal basis Q of
- * the sample (QR), and the exact SVD of the small `Qᵀ·A`. When `m < n` the algorithm runs on
- * `aᵀ` (as scikit-learn's `transpose="auto"`). Signs follow `svd_flip` on the returned `u`
- * (the largest-magnitude entry of each column is positive), as scikit-learn in both cases. With decaying spectra the error
- * `‖a − u·diag(s)·vt‖₂` is close to the optimal `σ_{k+1}` (HMT 2011, Theorem 10.8 and §10.4).
- * The same seed gives the same result. f32 input is computed in f64 and rounded to f32.
+ * the sample (QR), and the exact SVD of the small `B = Qᵀ·A`. When `m < n` the algorithm runs
+ * on `aᵀ` (as scikit-learn's `transpose="auto"`, through transposed products: `a` is never
+ * copied or transposed). Signs follow `svd_flip` on the returned `u` (the largest-magnitude
+ * entry of each column is positive), as scikit-learn in both cases. With decaying spectra the
+ * error `‖a − u·diag(s)·vt‖₂` is close to the optimal `σ_{k+1}` (HMT 2011, Theorem 10.8 and
+ * §10.4). The same seed gives the same result. f32 input is computed in f64 and rounded to f32.
+ *
+ * Apart from the `2·powerIters + 2` products with `a`, the work is on thin `l × N` factors
+ * (`l = k + oversamples`): the LU normalizer runs left-looking along contiguous columns, and
+ * the QR of the sample and the SVD of B (via `Bᵀ = Q₂·R₂` and the `l × l` SVD of R₂) use
+ * CholeskyQR2, with Householder QR / the full SVD of B where CholeskyQR2 would be inaccurate
+ * (rank-deficient or ill-conditioned samples, e.g. input of rank < l).
  *
  * Cites: Halko, Martinsson & Tropp, SIAM Review 53 (2011), Algorithms 4.4/5.1; scikit-learn
  * `utils.extmath.randomized_svd` defaults (`n_oversamples=10`, `n_iter="auto"`,
- * `power_iteration_normalizer="auto"`).
+ * `power_iteration_normalizer="auto"`); Fukaya, Nakatsukasa, Yanagisawa & Yamamoto,
+ * "CholeskyQR2", ScalA 2014 (and Yamamoto et al., ETNA 44, 2015, for its error bounds).
  *
  * @throws {RangeError} for non-finite input, `k` outside `1..min(m, n)`, or bad options.
  *
