@@ -65,7 +65,7 @@ export function eigh(a: Tensor, opts: EighOptions = {}): EighResult {
   if (simd) w.set(w0);
   const e = scaleExponent(w);
   scalePow2_(w, -e);
-  symmetrize(w, n, tol);
+  symmetrize(w, n, tol, a.data);
   const td = tridiagonalize_(w, n, simd);
   let z: Float64Array;
   if (n < DC_MIN) {
@@ -82,48 +82,50 @@ export function eigh(a: Tensor, opts: EighOptions = {}): EighResult {
 }
 
 /**
- * Checks the asymmetry against `tol·max|a|` and replaces a by (a + aᵀ)/2, walking 32 × 32 tile
- * pairs: a plain column walk of the lower triangle misses the cache on every entry for n ≳ 256.
- * Ties in the asymmetry report the first (i, j) in row order, as a plain walk would.
+ * Replaces a by (a + aᵀ)/2 in one pass over 32 × 32 tile pairs (a plain column walk of the lower
+ * triangle misses the cache on every entry for n ≳ 256), measuring max|a| and the largest
+ * asymmetry on the way; if that exceeds `tol·max|a|` the input `orig` is searched again for the
+ * place to report (the error path only).
  */
-function symmetrize(w: Float64Array, n: number, tol: number): void {
-  let big = 0, asym = 0, atI = 0, atJ = 0;
-  for (let i = 0; i < n * n; i++) big = Math.max(big, Math.abs(w[i]));
+function symmetrize(w: Float64Array, n: number, tol: number, orig: ArrayLike<number>): void {
+  let big = 0, asym = 0;
   const T = 32;
   for (let i0 = 0; i0 < n; i0 += T) {
     const i1 = Math.min(n, i0 + T);
     for (let j0 = i0; j0 < n; j0 += T) {
       const j1 = Math.min(n, j0 + T);
       for (let i = i0; i < i1; i++) {
+        const ri = i * n;
+        if (j0 === i0) big = Math.max(big, Math.abs(w[ri + i]));
         for (let j = Math.max(j0, i + 1); j < j1; j++) {
-          const x = Math.abs(w[i * n + j] - w[j * n + i]);
-          if (x > asym || (x === asym && x > 0 && (i < atI || (i === atI && j < atJ)))) {
-            asym = x, atI = i, atJ = j;
-          }
+          const x = w[ri + j], y = w[j * n + i];
+          asym = Math.max(asym, Math.abs(x - y));
+          big = Math.max(big, Math.abs(x), Math.abs(y));
+          const avg = 0.5 * (x + y);
+          w[ri + j] = avg;
+          w[j * n + i] = avg;
         }
       }
     }
   }
-  if (asym > tol * big) {
-    throw new RangeError(
-      `eigh: a is not symmetric: |a[${atI},${atJ}] - a[${atJ},${atI}]| = ${
-        (asym / big).toExponential(3)
-      }·max|a| exceeds tol = ${tol.toExponential(3)}`,
-    );
-  }
-  for (let i0 = 0; i0 < n; i0 += T) {
-    const i1 = Math.min(n, i0 + T);
-    for (let j0 = i0; j0 < n; j0 += T) {
-      const j1 = Math.min(n, j0 + T);
-      for (let i = i0; i < i1; i++) {
-        for (let j = Math.max(j0, i + 1); j < j1; j++) {
-          const x = 0.5 * (w[i * n + j] + w[j * n + i]);
-          w[i * n + j] = x;
-          w[j * n + i] = x;
-        }
-      }
+  if (asym > tol * big) throwAsymmetry(orig, n, tol);
+}
+
+/** Throws the RangeError naming the largest asymmetry (first in row order among ties). */
+function throwAsymmetry(a: ArrayLike<number>, n: number, tol: number): never {
+  let big = 0, asym = 0, atI = 0, atJ = 0;
+  for (let i = 0; i < n * n; i++) big = Math.max(big, Math.abs(a[i]));
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const x = Math.abs(a[i * n + j] - a[j * n + i]);
+      if (x > asym) asym = x, atI = i, atJ = j;
     }
   }
+  throw new RangeError(
+    `eigh: a is not symmetric: |a[${atI},${atJ}] - a[${atJ},${atI}]| = ${
+      (asym / big).toExponential(3)
+    }·max|a| exceeds tol = ${tol.toExponential(3)}`,
+  );
 }
 
 function flipColumns(z: Float64Array, n: number): void {

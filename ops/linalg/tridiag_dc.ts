@@ -87,6 +87,14 @@ function mergeRankOne(d: Float64Array, z: Float64Array, rho: number, n: number):
   for (let i = 0; i < n; i++) ds[i] = d[perm[i]], zs[i] = z[perm[i]];
   let dmax = 0;
   for (let i = 0; i < n; i++) dmax = Math.max(dmax, Math.abs(ds[i]));
+  // Solve at unit scale (times an exact power of two): the secular model and the products of
+  // Gu–Eisenstat multiply two or more differences, which under/overflow for merges whose
+  // entries are near 1e∓150 (a graded matrix's subproblems, or a direct call at such scales).
+  const big = Math.max(dmax, rho);
+  const sc = big > 0 ? 2 ** -Math.ceil(Math.log2(big)) : 1;
+  for (let i = 0; i < n; i++) ds[i] *= sc;
+  rho *= sc;
+  dmax *= sc;
   const tol = 8 * EPS * Math.max(dmax, rho);
   // r: the basis (sorted coordinates) each coordinate stands for after deflating rotations.
   // Allocated at the first deflating rotation (most merges of random matrices have none).
@@ -135,7 +143,7 @@ function mergeRankOne(d: Float64Array, z: Float64Array, rho: number, n: number):
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => vals[a] - vals[b]);
   const dest = new Int32Array(n);
   order.forEach((c, pos) => dest[c] = pos);
-  for (let c = 0; c < n; c++) d[dest[c]] = vals[c];
+  for (let c = 0; c < n; c++) d[dest[c]] = vals[c] / sc;
   const w = new Float64Array(n * n);
   if (r === null) {
     // Sorted coordinate j is original coordinate perm[j]: deflated ones are unit vectors.
@@ -183,9 +191,20 @@ function secularEigen(
   // diff(i, j) = d_j − λ_i, accurate because it is measured from λ_i's nearest pole.
   const diff = (i: number, j: number): number => (d[j] - d[origin[i]]) - tau[i];
   const zh = new Float64Array(k);
+  // Four quotients per division: the merge is at unit scale (max(|d|, ρ) ∈ (1/2, 1]), so every
+  // factor lies in [~(8u)², 3] (the deflation keeps poles 8u apart and ρ·|z_j| above 8u, so a
+  // root stays ≳ ρz_j² from its poles) and a product of four can neither overflow nor underflow.
   for (let j = 0; j < k; j++) {
+    const dj = d[j];
     let p = -diff(j, j) / rho;
-    for (let i = 0; i < k; i++) if (i !== j) p *= -diff(i, j) / (d[i] - d[j]);
+    let num = 1, den = 1, cnt = 0;
+    for (let i = 0; i < k; i++) {
+      if (i === j) continue;
+      num *= (d[origin[i]] - dj) + tau[i];
+      den *= d[i] - dj;
+      if (++cnt === 4) p *= num / den, num = 1, den = 1, cnt = 0;
+    }
+    p *= num / den;
     zh[j] = (z[j] < 0 ? -1 : 1) * Math.sqrt(Math.max(p, 0));
   }
   // Row by row (contiguous writes); the column norms are accumulated on the way.
@@ -224,33 +243,26 @@ function secularRoot(
 ): [number, number] {
   const k = d.length;
   const last = i === k - 1;
-  let org: number, lo: number, hi: number;
+  let org: number, lo: number, hi: number, t: number;
+  const sums = SUMS; // ψ (poles ≤ i), ψ', φ (poles > i), φ' at t from the pole org
   if (last) {
-    org = i;
-    lo = 0;
-    hi = rho * z2;
+    org = i, lo = 0, hi = rho * z2, t = 0.5 * (lo + hi);
+    secularSums(d, wts, i, d[org], t, sums);
   } else {
+    // f is increasing between poles; its sign at the midpoint tells which pole is nearer. The
+    // evaluation there is also the first iterate (LAPACK dlaed4 starts from it too): the model
+    // step below starts at the end of the bracket that the midpoint is.
     const mid = 0.5 * (d[i + 1] - d[i]);
-    // f is increasing between poles; its sign at the midpoint tells which pole is nearer.
-    let f = 1;
-    for (let j = 0; j < k; j++) f += wts[j] / ((d[j] - d[i]) - mid);
-    if (f >= 0) org = i, lo = 0, hi = mid;
-    else org = i + 1, lo = -mid, hi = 0;
+    t = mid;
+    secularSums(d, wts, i, d[i], t, sums);
+    if (1 + sums[0] + sums[2] >= 0) org = i, lo = 0, hi = mid;
+    else org = i + 1, lo = -mid, hi = 0, t = -mid;
   }
   const base = d[org];
   const p = d[i] - base, q = last ? 0 : d[i + 1] - base;
-  let t = 0.5 * (lo + hi);
   for (let it = 0; it < 100; it++) {
-    // One division per term (its reciprocal serves the value and the slope), no branch.
-    let psi = 0, dpsi = 0, phi = 0, dphi = 0;
-    for (let j = 0; j <= i; j++) {
-      const inv = 1 / ((d[j] - base) - t), r = wts[j] * inv;
-      psi += r, dpsi += r * inv;
-    }
-    for (let j = i + 1; j < k; j++) {
-      const inv = 1 / ((d[j] - base) - t), r = wts[j] * inv;
-      phi += r, dphi += r * inv;
-    }
+    if (it > 0) secularSums(d, wts, i, base, t, sums);
+    const psi = sums[0], dpsi = sums[1], phi = sums[2], dphi = sums[3];
     const f = 1 + psi + phi;
     if (f === 0) break;
     if (f > 0) hi = t;
@@ -258,10 +270,44 @@ function secularRoot(
     if (Math.abs(f) <= 8 * k * EPS * (1 + Math.abs(psi) + Math.abs(phi))) break;
     let next = modelStep(p, q, t, psi, dpsi, phi, dphi, last);
     if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    else if (Math.abs(next - t) <= STEP_DONE * Math.abs(next)) {
+      // The model converges quadratically: after a step this small the next one would be
+      // below the rounding of t, so take it and skip the confirming evaluation.
+      t = next;
+      break;
+    }
     if (next === t || hi - lo <= 2 * EPS * Math.max(Math.abs(lo), Math.abs(hi))) break;
     t = next;
   }
   return [org, t];
+}
+
+const SUMS = new Float64Array(4);
+/** A model step below this fraction of the root is the last one (its square is below u). */
+const STEP_DONE = 2 ** -30;
+
+/**
+ * ψ = Σ_{j ≤ i} w_j/(δ_j − t), its slope Σ w_j/(δ_j − t)², and φ, φ' over j > i, with
+ * δ_j = d_j − base: one division per term (its reciprocal serves the value and the slope).
+ */
+function secularSums(
+  d: Float64Array,
+  wts: Float64Array,
+  i: number,
+  base: number,
+  t: number,
+  out: Float64Array,
+): void {
+  let psi = 0, dpsi = 0, phi = 0, dphi = 0;
+  for (let j = 0; j <= i; j++) {
+    const inv = 1 / ((d[j] - base) - t), r = wts[j] * inv;
+    psi += r, dpsi += r * inv;
+  }
+  for (let j = i + 1; j < d.length; j++) {
+    const inv = 1 / ((d[j] - base) - t), r = wts[j] * inv;
+    phi += r, dphi += r * inv;
+  }
+  out[0] = psi, out[1] = dpsi, out[2] = phi, out[3] = dphi;
 }
 
 /** The root of the two-pole model `c + s/(p − x) + S/(q − x)` nearest the current bracket. */

@@ -51,3 +51,12 @@ Deno.test("tridiagonalEigenDc: random, Wilkinson, clustered and split tridiagona
   const g = Float64Array.from({ length: 70 }, (_, i) => 10 ** (-i / 5));
   checkTridiagonal(g, g.map((x) => x / 2), "graded");
 });
+
+Deno.test("tridiagonalEigenDc: tiny and huge scales (the secular products stay in range)", () => {
+  const rng = new Rng(9);
+  const rand = (n: number, f: number): Float64Array =>
+    Float64Array.from({ length: n }, () => f * rng.normal());
+  for (const f of [1e-200, 1e-250, 1e200, 1e250]) {
+    checkTridiagonal(rand(120, f), rand(120, f), `scale ${f}`);
+  }
+});
