@@ -59,7 +59,7 @@ export function rsvdCore(a: Float64Array, m: number, n: number, plan: RsvdPlan):
   const ws = new Workspace(l * (3 * rows + 4 * cols));
   const qt = rangeBasisT(op, plan, ws);
   const bt = ws.take(l * cols);
-  op.timesT(qt, bt); // B = Qᵀ·A_op (l × cols)
+  op.timesT(qt, l, bt); // B = Qᵀ·A_op (l × cols)
   const { ur, s, wt } = smallSvd(bt, l, cols, k, ws.take(l * cols));
   // A_op ≈ (Q·Ur)·diag(s)·Wᵀ with Q·Ur = Qtᵀ·Ur (first k columns).
   const qu = new Float64Array(rows * k);
@@ -124,8 +124,8 @@ class Operator {
     });
   }
   /** `out (l × cols) = xt·A_op` for `xt` (l × rows): `A_opᵀ·X`, transposed. */
-  timesT(xt: Float64Array, out: Float64Array): void {
-    const { a, n, rows, cols } = this, l = xt.length / rows;
+  timesT(xt: Float64Array, l: number, out: Float64Array): void {
+    const { a, n, rows, cols } = this;
     gemm({
       m: l,
       n: cols,
@@ -159,7 +159,7 @@ function rangeBasisT(op: Operator, plan: RsvdPlan, ws: Workspace): Float64Array 
     if (how === "lu") luBasisT(yr, rows, l, qr, perm);
     else if (how === "qr") orthonormalizeT(yr, l, rows, w);
     if (how !== "lu") [qr, yr] = [yr, qr];
-    op.timesT(qr, zc);
+    op.timesT(qr, l, zc);
     if (how === "lu") luBasisT(zc, cols, l, qc, perm);
     else {
       if (how === "qr") orthonormalizeT(zc, l, cols, w);
