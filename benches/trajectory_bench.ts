@@ -3,7 +3,7 @@
  * largest fold (eth: 35 158 train+val agent-windows, 70 316 with the mirror copy), and the
  * evaluation throughput of the anchors-only forecast. Baselines: a naive fit (ml-matrix SVD of
  * the trajectory matrices + a plain Lloyd k-means written the obvious way) and a naive
- * per-agent forecast loop. numpy is timed separately in the same sitting by
+ * per-agent forecast loop; for the training loss, the same loss composed of autograd ops. numpy is timed separately in the same sitting by
  * `benches/numpy_eigentrajectory.py`. Results: `benches/RESULTS.md`, section "EigenTrajectory".
  *
  * Reads ETH/UCY from `../shared/data/ethucy` (or `$ETHUCY_DIR`); without it the benches use a
@@ -20,12 +20,17 @@ import {
   fitEigenTrajectory,
   loadFold,
   loadSplit,
+  type LossBatch,
   splitHistoryFuture,
   STATIC_DIST,
   syntheticScenes,
   type TrajectorySet,
+  wtaLoss,
 } from "../methods/trajectory/mod.ts";
-import { Rng } from "../ops/random.ts";
+import { valueAndGrad } from "../ops/autograd/grad.ts";
+import * as ad from "../ops/autograd/ops.ts";
+import { randn, Rng } from "../ops/random.ts";
+import { Tensor } from "../ops/tensor.ts";
 
 const dir = Deno.env.get("ETHUCY_DIR") ??
   new URL("../../shared/data/ethucy", import.meta.url).pathname;
@@ -165,4 +170,75 @@ Deno.bench(`ours: encode + decodeFutures + bestOfS (${test.count} windows)`, {
 }, () => {
   const enc = encode(model, test);
   bestOfS(decodeFutures(model, enc, anchorCoefficients(model, enc)), truth, 20, 12);
+});
+
+// Training loss: the fused (relaxed) winner-takes-all op versus the same loss composed of
+// autograd ops (materialises B × S × T × 2 intermediates on the tape), value + gradient of one
+// batch of 256 agents with S = 20 modes, k = 6, T = 12 in the fold's real future bases.
+const LB = 256, LS = 20, lk = 6, LT = 12, lrng = new Rng(5);
+const lossBatch: LossBatch = {
+  anchors: randn([LB, LS, lk], { rng: lrng }),
+  group: Uint8Array.from({ length: LB }, (_, i) => i % 2),
+  cFut: Float64Array.from({ length: LB * lk }, () => lrng.normal()),
+  future: Float64Array.from({ length: LB * 2 * LT }, () => 3 * lrng.normal()),
+  invScale: Float64Array.from({ length: LB }, () => lrng.uniformIn(0.3, 2)),
+};
+const lossC = randn([LB, LS, lk], { seed: 6 });
+
+/** The relaxed WTA loss from composed autograd ops (the reference of the unit tests). */
+function composedWta(c: Tensor, b: LossBatch, relax: number): Tensor {
+  const pick = (d: Tensor): Tensor => {
+    const w = new Float64Array(d.size).fill(relax / LS);
+    for (let i = 0; i < LB; i++) {
+      let best = 0;
+      for (let s = 1; s < LS; s++) if (d.data[i * LS + s] < d.data[i * LS + best]) best = s;
+      w[i * LS + best] += 1 - relax;
+    }
+    return ad.scale(ad.sum(ad.mul(d, new Tensor(w, [LB, LS]))), 1 / LB);
+  };
+  const et = pick(ad.sqrt(ad.add(
+    ad.sum(ad.square(ad.sub(c, new Tensor(b.cFut, [LB, 1, lk]))), { axis: 2 }),
+    1e-12,
+  )));
+  const flat = ad.reshape(c, [LB * LS, lk]);
+  const mv = new Float64Array(LB * LS).map((_, r) => b.group[Math.floor(r / LS)]);
+  const y = ad.reshape(
+    ad.add(
+      ad.mul(
+        ad.matmul(flat, model.groups[1].fut.u, { transB: true }),
+        new Tensor(mv, [LB * LS, 1]),
+      ),
+      ad.mul(
+        ad.matmul(flat, model.groups[0].fut.u, { transB: true }),
+        new Tensor(mv.map((v) => 1 - v), [LB * LS, 1]),
+      ),
+    ),
+    [LB, LS, LT, 2],
+  );
+  const dist = ad.mul(
+    ad.sqrt(ad.add(
+      ad.sum(ad.square(ad.sub(y, new Tensor(b.future, [LB, 1, LT, 2]))), { axis: 3 }),
+      1e-12,
+    )),
+    new Tensor(b.invScale, [LB, 1, 1]),
+  );
+  const fde = pick(ad.reshape(ad.sliceAxis(dist, 2, LT - 1, LT), [LB, LS]));
+  return ad.add(ad.add(et, pick(ad.mean(dist, { axis: 2 }))), fde);
+}
+
+Deno.bench("composed autograd ops: relaxed WTA loss + gradient (B 256, S 20)", {
+  group: "ET training loss",
+  baseline: true,
+}, () => {
+  valueAndGrad((c: Tensor) => composedWta(c, lossBatch, 0.05))(lossC);
+});
+Deno.bench("ours: fused wtaLoss, relax 0.05 + gradient (B 256, S 20)", {
+  group: "ET training loss",
+}, () => {
+  valueAndGrad((c: Tensor) => wtaLoss(model, c, lossBatch, { relax: 0.05 }).total)(lossC);
+});
+Deno.bench("ours: fused wtaLoss, hard min + gradient (B 256, S 20)", {
+  group: "ET training loss",
+}, () => {
+  valueAndGrad((c: Tensor) => wtaLoss(model, c, lossBatch).total)(lossC);
 });

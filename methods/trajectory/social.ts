@@ -3,8 +3,9 @@
  * (graph, attention, pooling) runs across the agents of the window"): additive attention
  * (Bahdanau, Cho, Bengio, ICLR 2015) of each agent over its nearest neighbours in the same
  * window, as in the attention pooling of Social-BiGAT / SoPhie-style predictors. Each
- * neighbour j of agent i is described in i's canonical rotation (metres), so the pooled
- * vector is invariant to rotating and translating the scene:
+ * neighbour j of agent i is described in i's canonical frame (rotation and scale λ of spec §2:
+ * metres for a static agent, its own step lengths for a moving one), so the pooled vector is
+ * invariant to rotating and translating the scene, and for moving agents to its scale:
  *
  *   g_ij = relu(W_k e_ij + W_q x_i + b),  α_ij = softmax_j(v·g_ij) over present j,
  *   pooled_i = Σ_j α_ij g_ij  (0 when i has no neighbour within the radius).
@@ -22,7 +23,8 @@ import type { Encoded } from "./model.ts";
 
 /**
  * Values per neighbour: relative position (2), its velocity (2) and the velocity relative to
- * the agent's (2), all rotated into the agent's canonical frame, and the distance (1).
+ * the agent's (2), all in the agent's canonical frame (rotated, times λ), and the distance
+ * (1, times λ).
  */
 export const NEIGHBOUR_WIDTH = 7;
 
@@ -45,8 +47,8 @@ export interface NeighbourOptions {
 }
 
 /**
- * The nearest neighbours (same window, within `radius` at the last observed step) of every
- * agent of `set`, described in that agent's canonical rotation. `enc` must be
+ * The nearest neighbours (same window, within `radius` metres at the last observed step) of
+ * every agent of `set`, described in that agent's canonical frame. `enc` must be
  * `encode(model, set)`.
  *
  * @example
@@ -80,8 +82,10 @@ export function neighbourFeatures(
   for (let j = 0; j + 1 < set.sceneStart.length; j++) {
     const lo = set.sceneStart[j], hi = set.sceneStart[j + 1];
     for (let i = lo; i < hi; i++) {
-      const cs = enc.params.cos[i], sn = enc.params.sin[i];
-      // Row vector times R(θ), as the canonical transform of spec §2 (without the scale).
+      const cs = enc.params.cos[i] * enc.params.scale[i],
+        sn = enc.params.sin[i] * enc.params.scale[i];
+      // Row vector times R(θ)·λ: the canonical transform of spec §2, so a moving agent sees its
+      // neighbours in units of its own step length, as its own history coefficients.
       const rot = (x: number, y: number): [number, number] => [x * cs + y * sn, y * cs - x * sn];
       const near: [number, number][] = [];
       for (let o = lo; o < hi; o++) {
@@ -98,7 +102,7 @@ export function neighbourFeatures(
         const r = rot(at(o, To - 1, 0) - at(i, To - 1, 0), at(o, To - 1, 1) - at(i, To - 1, 1));
         const v = rot(vel(o, 0), vel(o, 1));
         const dv = rot(vel(o, 0) - vel(i, 0), vel(o, 1) - vel(i, 1));
-        data.set([...r, ...v, ...dv, d], (i * P + p) * W);
+        data.set([...r, ...v, ...dv, d * enc.params.scale[i]], (i * P + p) * W);
         mask[i * P + p] = 1;
       }
     }

@@ -105,6 +105,7 @@ Deno.test("applySocial ignores padding and the order of the neighbour slots", ()
 });
 
 Deno.test("neighbourFeatures: nearest first within the radius, invariant to rotation and translation", () => {
+  assert.ok(encode(MODEL, SET).group.includes(1) && encode(MODEL, SET).group.includes(0));
   const enc = encode(MODEL, SET), P = 4, radius = 3;
   const nb = neighbourFeatures(SET, enc, { slots: P, radius });
   const { history } = splitHistoryFuture(SET), To = SET.obsLen;
@@ -122,8 +123,10 @@ Deno.test("neighbourFeatures: nearest first within the radius, invariant to rota
       assert.equal(present, Math.min(P, d.length), `agent ${i}`);
       for (let p = 0; p < present; p++) {
         const row = nb.data.subarray((i * P + p) * W, (i * P + p + 1) * W);
-        assert.ok(Math.abs(row[6] - d[p]) < 1e-12, "distance slot, nearest first");
-        assert.ok(Math.abs(Math.hypot(row[0], row[1]) - d[p]) < 1e-12, "rotation keeps length");
+        // In the agent's canonical units: metres times its λ (2/‖d‖ moving, 1 static).
+        const want = d[p] * enc.params.scale[i];
+        assert.ok(Math.abs(row[6] - want) < 1e-12, "distance slot, nearest first");
+        assert.ok(Math.abs(Math.hypot(row[0], row[1]) - want) < 1e-12, "rotation keeps length");
       }
     }
   }
