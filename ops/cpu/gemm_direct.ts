@@ -30,7 +30,15 @@ import {
   storeC,
   storeCT,
 } from "./gemm_pack.ts";
-import { ALPHA_AT, DATA, KERNEL_FNS, kernelId, runOnPool, type SplitCall } from "./gemm_pool.ts";
+import {
+  ALPHA_AT,
+  DATA,
+  KERNEL_FNS,
+  kernelId,
+  MAX_CALLS,
+  runOnPool,
+  type SplitCall,
+} from "./gemm_pool.ts";
 
 /**
  * Blocking knobs of {@link gemmDirect}; every field is optional (defaults are the tuned ones).
@@ -152,6 +160,10 @@ interface Plan {
   aAt: number;
   /** Byte address of the plain copy of op(B) that the wasm packers read. */
   rawAt: number;
+  /** The kernel's A is stored by rows (else by depths). */
+  rowMajorA: boolean;
+  /** Whole bands go to the two threads as one job per depth piece, split by row chunks. */
+  bandSplit: boolean;
 }
 
 function plan(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): Plan {
@@ -194,7 +206,12 @@ function plan(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): Pl
       : Math.min(k, Math.max(kc, Math.floor(stageElems / band / kc) * kc));
   }
   band = Math.min(band, mPad);
-  const cRows = ks === k ? mc : roundUp(band, mr);
+  // Two threads share a band's kernel calls by row chunks: the C buffer then holds the band.
+  const bandSplit = o.split && roundUp(band, mr) / mr >= 2 * MIN_BAND_CHUNK_PANELS;
+  if (bandSplit && ks === k) {
+    band = Math.min(band, Math.max(mc, Math.floor(C_BAND_ELEMS / ncMax / mc) * mc));
+  }
+  const cRows = ks === k && !bandSplit ? mc : roundUp(band, mr);
   const order = blocks.order ?? (Math.min(kc, k) * ncMax * es <= IR_B_BYTES ? "ir" : "jr");
   // Memory: C buffer, packed op(B) (all depths), the copy of A and the slack its edge reads.
   const cAt = DATA, bAt = cAt + roundUp(cRows * ncMax * es, 64);
@@ -207,7 +224,25 @@ function plan(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): Pl
   const [rawRows, rawWidth] = o.B.trans ? [ncMax, k] : [k, ncMax];
   const rawElems = rawRows * (Math.min(o.B.ld, rawWidth + STAGE_GAP) + 64 / es);
   gemmMemory(rawAt + rawElems * es);
-  return { es, mr, nr, unroll, kc, nc, mc, band, ks, order, cAt, bAt, aAt, rawAt };
+  const rowMajorA = A.rowMajor;
+  return {
+    es,
+    mr,
+    nr,
+    unroll,
+    kc,
+    nc,
+    mc,
+    band,
+    ks,
+    order,
+    cAt,
+    bAt,
+    aAt,
+    rawAt,
+    bandSplit,
+    rowMajorA,
+  };
 }
 
 /** Most columns per block: bounds the C buffer (≥ MR rows of it) when k is tiny. */
@@ -218,6 +253,8 @@ const C_BAND_ELEMS = 1 << 22;
 const BIG_B_BYTES = 1 << 22;
 /** Bytes of a C block that should stay in L2 between the kernel and the copy out. */
 const L2_C_BYTES = 1 << 19;
+/** Fewest A micro-panels per chunk of a band job (two chunks per thread at least). */
+const MIN_BAND_CHUNK_PANELS = 2;
 /** Largest B block (depth block × columns) for which A micro-panels go outer. */
 const IR_B_BYTES = 48 << 10;
 
@@ -234,6 +271,12 @@ function run(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): voi
       for (let ps = 0; ps < k; ps += ks) {
         const depth = Math.min(ks, k - ps);
         const ld = stageA(w, p.aAt, es, A, ib, rows, ps, depth, p.mr);
+        if (p.bandSplit) {
+          const blk = { jc, ncb, ncPad, ic: ib, mcb: rows, ib, ld, ps, depth };
+          if (ps === 0) loadBlock(g, p, o, w, blk, 0);
+          bandJob(g, p, kern, o, blk);
+          continue;
+        }
         for (let ic = ib; ic < ib + rows; ic += p.mc) {
           const mcb = Math.min(p.mc, ib + rows - ic);
           const blk = { jc, ncb, ncPad, ic, mcb, ib, ld, ps, depth };
@@ -244,7 +287,7 @@ function run(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): voi
           if (ks === k) storeBlock(g, p, o, w, blk, 0);
         }
       }
-      if (ks < k) storeBlock(g, p, o, w, { jc, ncb, ncPad, ic: ib, mcb: rows }, 0);
+      if (ks < k || p.bandSplit) storeBlock(g, p, o, w, { jc, ncb, ncPad, ic: ib, mcb: rows }, 0);
     }
   }
 }
@@ -296,15 +339,36 @@ function kernelCalls(
   b: KBlock,
   cRow: number,
 ): void {
-  const { es, mr, nr, unroll, kc } = p, k = g.k, beta = g.beta ?? 0;
-  const name = o.A.rowMajor
+  const name = tileName(p, o);
+  const calls = callsOf(g, p, b, cRow);
+  const split = o.split ? splitOf(kern, name, calls[0], b.mcb * b.ncPad * b.depth) : null;
+  if (!split) {
+    for (const args of calls) kern[name](...args);
+    return;
+  }
+  // Each chunk runs its micro-panels through every depth block in order: the sums per C entry
+  // are those of the unsplit loop.
+  for (let c0 = 0; c0 < calls.length; c0 += MAX_CALLS) {
+    runOnPool({ ...split, calls: calls.slice(c0, c0 + MAX_CALLS) }, kern[name]);
+  }
+}
+
+/** The direct kernel for the layout of the kernel's A and the loop order. */
+function tileName(p: Plan, o: Oriented): "tileR" | "tileD" | "tileRi" | "tileDi" {
+  return o.A.rowMajor
     ? (p.order === "ir" ? "tileRi" : "tileR")
     : (p.order === "ir" ? "tileDi" : "tileD");
-  const [ri, rp] = o.A.rowMajor ? [b.ld, 1] : [1, b.ld];
+}
+
+/** The arguments of the kernel calls over a C block, one call per KC depths of the A copy. */
+function callsOf(g: GemmArgs, p: Plan, b: KBlock, cRow: number): number[][] {
+  const { es, mr, nr, unroll, kc } = p, k = g.k, beta = g.beta ?? 0;
+  const [ri, rp] = p.rowMajorA ? [b.ld, 1] : [1, b.ld];
   const cAt = p.cAt + cRow * b.ncPad * es;
+  const calls: number[][] = [];
   for (let pc = b.ps; pc < b.ps + b.depth; pc += kc) {
     const kcb = Math.min(kc, b.ps + b.depth - pc);
-    const args = [
+    calls.push([
       p.aAt + ((b.ic - b.ib) * ri + (pc - b.ps) * rp) * es,
       b.ld * es,
       mr * ri * es,
@@ -318,46 +382,60 @@ function kernelCalls(
       kcb % unroll,
       ALPHA_AT,
       beta !== 0 || pc > 0 ? 1 : 0,
-    ];
-    const call = o.split ? splitCall(kern, name, args, b.mcb * b.ncPad * kcb) : null;
-    if (call) runOnPool(call, kern[name]);
-    else kern[name](...args);
+    ]);
+  }
+  return calls;
+}
+
+/**
+ * The kernel calls over a whole band and depth piece, shared with the helper thread in chunks of
+ * A micro-panels (rows of C). Each chunk runs its rows through every KC depth block in order, so
+ * each C entry gets the sums of the one-thread loop.
+ */
+function bandJob(g: GemmArgs, p: Plan, kern: Kernels, o: Oriented, b: KBlock): void {
+  const name = tileName(p, o), calls = callsOf(g, p, b, 0), args = calls[0];
+  const panels = args[7];
+  // Chunks of at most an MC block (its A block stays in L2), at least ~50 µs of work, and about
+  // eight per job so that a briefly descheduled thread does not hold up the other for long.
+  const minPanels = Math.ceil(SPLIT_MIN_MACS / (p.mr * b.ncPad * b.depth));
+  const per = Math.min(
+    p.mc / p.mr,
+    Math.max(MIN_BAND_CHUNK_PANELS, minPanels, Math.ceil(panels / SPLIT_CHUNKS)),
+  );
+  const kernel = kernelId(kern.cfg.dtype, kern.cfg.fma), fn = KERNEL_FNS.indexOf(name);
+  const advance: [number, number][] = [[0, args[2]], [5, p.mr * args[6]]];
+  for (let c0 = 0; c0 < calls.length; c0 += MAX_CALLS) {
+    const job = { kernel, fn, count: 7, advance, per, calls: calls.slice(c0, c0 + MAX_CALLS) };
+    runOnPool(job, kern[name]);
   }
 }
 
-/** Fewest multiply-adds in a kernel call worth a hand-off (~10 µs of work per chunk). */
-const SPLIT_MIN_MACS = 1 << 17;
-/** Most chunks per call: enough to balance two threads when one is briefly descheduled. */
+/** Fewest multiply-adds per chunk worth a hand-off (~50 µs of work at one core's peak). */
+const SPLIT_MIN_MACS = 1 << 19;
+/** Most chunks per job: enough to balance two threads when one is briefly descheduled. */
 const SPLIT_CHUNKS = 8;
 
 /**
- * The split of one direct kernel call along its outer loop: over A micro-panels (`ir` order:
- * A and C move by a micro-panel's rows) or over B micro-panels (`jr`: B and C move by a
- * micro-panel's columns); null when the call is too small to share.
+ * How the kernel calls over one C block split: over A micro-panels (A and C move by a
+ * micro-panel's rows) when the block has more rows than columns, else over B micro-panels (B and
+ * C move by a micro-panel's columns), so that each thread streams half of the larger operand and
+ * all of the smaller; null when the block is too small to share.
  */
-function splitCall(
+function splitOf(
   kern: Kernels,
   name: "tileR" | "tileD" | "tileRi" | "tileDi",
   args: number[],
   macs: number,
-): SplitCall | null {
-  const overA = name.endsWith("i"), count = overA ? 7 : 8;
-  const units = args[count],
-    chunks = Math.min(units, SPLIT_CHUNKS, Math.floor(macs / SPLIT_MIN_MACS));
+): Omit<SplitCall, "calls"> | null {
+  const { mr, dtype } = kern.cfg, nr = kern.cfg.nv * lanes(dtype), es = dtype === "f64" ? 8 : 4;
+  const overA = args[7] * mr > args[8] * nr, count = overA ? 7 : 8, units = args[count];
+  const chunks = Math.min(units, SPLIT_CHUNKS, Math.floor(macs / SPLIT_MIN_MACS));
   if (chunks < 2) return null;
-  const es = kern.cfg.dtype === "f64" ? 8 : 4, nr = kern.cfg.nv * lanes(kern.cfg.dtype);
   const advance: [number, number][] = overA
-    ? [[0, args[2]], [5, kern.cfg.mr * args[6]]]
+    ? [[0, args[2]], [5, mr * args[6]]]
     : [[3, args[4]], [5, nr * es]];
-  const fn = KERNEL_FNS.indexOf(name);
-  return {
-    kernel: kernelId(kern.cfg.dtype, kern.cfg.fma),
-    fn,
-    args,
-    count,
-    advance,
-    per: Math.ceil(units / chunks),
-  };
+  const kernel = kernelId(dtype, kern.cfg.fma), fn = KERNEL_FNS.indexOf(name);
+  return { kernel, fn, count, advance, per: Math.ceil(units / chunks) };
 }
 
 type Data = Float32Array | Float64Array;

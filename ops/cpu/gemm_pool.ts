@@ -4,11 +4,12 @@
  * script alive. It starts lazily and asynchronously; until it reports ready, products run on
  * the calling thread alone, so `gemm` stays synchronous and never waits for start-up.
  *
- * A job is one call of a kernel export split along one of its loops ({@link SplitCall}): the
- * export's arguments for the whole range, the argument that counts units (micro-panels), and the
- * address arguments that advance per unit. Each chunk of units computes its own C micro-tiles
- * with the same kernel over the same depths, so a split call gives the same bits as one call,
- * whichever thread runs which chunk.
+ * A job is a short sequence of calls of one kernel export (the depth blocks of one C block),
+ * split along one of the export's loops ({@link SplitCall}): each call's arguments for the whole
+ * range, the argument that counts units (micro-panels), and the address arguments that advance
+ * per unit. A chunk runs every call of the sequence, in order, on its units only, so each C
+ * micro-tile gets the same kernel over the same depths in the same order as without the split:
+ * the same bits, whichever thread runs which chunk.
  *
  * Jobs go through a control block of Int32 words in the shared `WebAssembly.Memory`: the main
  * thread writes the job, bumps `SEQ` and wakes the helper; both threads then claim chunks from
@@ -48,8 +49,21 @@ export const ALPHA_AT = 0;
  */
 export const CTRL = 64;
 
+/** Most arguments of a kernel export that a job can carry. */
+const MAX_ARGS = 13;
 /**
- * Byte address where the GEMM data (C block, packed operands) starts.
+ * Most calls in one job (deeper sequences are posted as several jobs).
+ *
+ * @example
+ * ```ts
+ * import { MAX_CALLS } from "./gemm_pool.ts";
+ * console.log(MAX_CALLS); // 32
+ * ```
+ */
+export const MAX_CALLS = 32;
+
+/**
+ * Byte address where the GEMM data (C block, packed operands) starts, after the control block.
  *
  * @example
  * ```ts
@@ -57,13 +71,11 @@ export const CTRL = 64;
  * console.log(DATA % 64); // 0: cache-line aligned
  * ```
  */
-export const DATA = 256;
-
-/** Most arguments of a kernel export that a job can carry. */
-const MAX_ARGS = 13;
+export const DATA = 2048;
 
 /**
- * Word indices of the control block (the job's arguments are the `MAX_ARGS` words from `ARGS`).
+ * Word indices of the control block (the job's calls are `NCALLS` runs of `NARGS` words from
+ * `ARGS`).
  *
  * @example
  * ```ts
@@ -89,23 +101,24 @@ export const F = {
   CHUNKS: 14,
   NEXT: 15,
   HELPED: 16,
-  ARGS: 17,
-  SIZE: 17 + MAX_ARGS,
+  NCALLS: 17,
+  ARGS: 18,
+  SIZE: 18 + MAX_CALLS * MAX_ARGS,
 } as const;
 
 /**
- * One kernel call split along a loop: chunk `i` runs `units` ∈ [i·per, (i+1)·per) with
- * `args[count]` set to its number of units and each `args[x]` of `advance` moved on by
- * `bytes` per unit skipped.
+ * A sequence of kernel calls split along a loop: chunk `i` runs units [i·per, (i+1)·per) of
+ * every call, in order, with `args[count]` set to its number of units and each `args[x]` of
+ * `advance` moved on by `bytes` per unit skipped. Every call has the same unit count.
  *
  * @example
  * ```ts
  * import type { SplitCall } from "./gemm_pool.ts";
  * // Split a call `f(a, c, panels)` 10 panels at a time: a moves 480 bytes, c 96 per panel.
  * const call: SplitCall = {
- *   kernel: 0, fn: 0, args: [0, 4096, 64], count: 2, advance: [[0, 480], [1, 96]], per: 10,
+ *   kernel: 0, fn: 0, calls: [[0, 4096, 64]], count: 2, advance: [[0, 480], [1, 96]], per: 10,
  * };
- * console.log(Math.ceil(call.args[call.count] / call.per)); // 7 chunks
+ * console.log(Math.ceil(call.calls[0][call.count] / call.per)); // 7 chunks
  * ```
  */
 export interface SplitCall {
@@ -113,9 +126,9 @@ export interface SplitCall {
   kernel: number;
   /** Export index within the configuration (see {@link KERNEL_FNS}). */
   fn: number;
-  /** The export's arguments for the whole range. */
-  args: number[];
-  /** Index in `args` of the unit count that is split. */
+  /** Each call's arguments for the whole range (1 to {@link MAX_CALLS} calls, same length). */
+  calls: number[][];
+  /** Index in the arguments of the unit count that is split. */
   count: number;
   /** At most two `[argument index, bytes per unit]` pairs: the addresses that move per unit. */
   advance: [number, number][];
@@ -164,7 +177,7 @@ const CLOSED = -1;
  * import { F, runChunks } from "./gemm_pool.ts";
  * const ctrl = new Int32Array(F.SIZE);
  * ctrl[F.UNITS] = 5; ctrl[F.PER] = 2; ctrl[F.CHUNKS] = 3; ctrl[F.NARGS] = 1; ctrl[F.COUNT] = 0;
- * ctrl[F.X1] = -1; ctrl[F.X2] = -1;
+ * ctrl[F.NCALLS] = 1; ctrl[F.X1] = -1; ctrl[F.X2] = -1;
  * const counts: number[] = [];
  * runChunks(ctrl, 0, () => (count) => counts.push(count));
  * console.log(counts, ctrl[F.FIN], ctrl[F.ERR]); // [ 2, 2, 1 ] 3 0
@@ -181,16 +194,21 @@ export function runChunks(
     const v = Atomics.load(ctrl, F.NEXT), i = v & 0xffff;
     if ((v & 0xffff0000) !== tag) return ran;
     if (i >= ctrl[F.CHUNKS]) return ran;
-    const args = Array.from(ctrl.subarray(F.ARGS, F.ARGS + ctrl[F.NARGS]));
+    const [nargs, ncalls] = [ctrl[F.NARGS], ctrl[F.NCALLS]];
+    const words = Array.from(ctrl.subarray(F.ARGS, F.ARGS + nargs * ncalls));
     const [units, per, count] = [ctrl[F.UNITS], ctrl[F.PER], ctrl[F.COUNT]];
     const moves = [[ctrl[F.X1], ctrl[F.S1]], [ctrl[F.X2], ctrl[F.S2]]];
     const [kernel, fn] = [ctrl[F.KERNEL], ctrl[F.FN]];
     if (Atomics.compareExchange(ctrl, F.NEXT, v, v + 1) !== v) continue; // lost the race
     const u0 = i * per;
-    args[count] = Math.min(per, units - u0);
-    for (const [x, bytes] of moves) if (x >= 0) args[x] += u0 * bytes;
     try {
-      lookup(kernel, fn)(...args);
+      const f = lookup(kernel, fn);
+      for (let call = 0; call < ncalls; call++) {
+        const args = words.slice(call * nargs, (call + 1) * nargs);
+        args[count] = Math.min(per, units - u0);
+        for (const [x, bytes] of moves) if (x >= 0) args[x] += u0 * bytes;
+        f(...args);
+      }
       ran++;
     } catch {
       Atomics.store(ctrl, F.ERR, 1);
@@ -280,15 +298,15 @@ export function helperChunks(): number {
 }
 
 /**
- * Posts a split call, runs chunks of it on this thread too, and returns when every chunk is
- * finished. Without a ready helper the caller runs every chunk itself. `fn` is this thread's
- * export for the call (the helper looks up its own from `call.kernel` and `call.fn`).
+ * Posts a split call sequence, runs chunks of it on this thread too, and returns when every
+ * chunk is finished. Without a ready helper the caller runs every chunk itself. `fn` is this
+ * thread's export for the calls (the helper looks up its own from `call.kernel` and `call.fn`).
  *
  * @example
  * ```ts
  * import { runOnPool } from "./gemm_pool.ts";
  * const seen: number[] = [];
- * const call = { kernel: 0, fn: 0, args: [0, 7], count: 1, advance: [[0, 100]] as [number, number][], per: 3 };
+ * const call = { kernel: 0, fn: 0, calls: [[0, 7]], count: 1, advance: [[0, 100]] as [number, number][], per: 3 };
  * runOnPool(call, (a, units) => seen.push(a, units));
  * console.log(seen); // [ 0, 3, 300, 3, 600, 1 ]
  * ```
@@ -296,7 +314,7 @@ export function helperChunks(): number {
 export function runOnPool(call: SplitCall, fn: Macro): void {
   checkCall(call);
   const c = poolReady() ? ctrl! : (local ??= new Int32Array(F.SIZE));
-  const chunks = Math.ceil(call.args[call.count] / call.per);
+  const chunks = Math.ceil(call.calls[0][call.count] / call.per);
   if (chunks === 0) return;
   // Close the previous job's claims first: a helper that read the old tag and then the fields
   // being written below would otherwise succeed with its compare-exchange on the old tag.
@@ -317,22 +335,26 @@ export function runOnPool(call: SplitCall, fn: Macro): void {
 function writeCall(c: Int32Array, call: SplitCall, chunks: number): void {
   c[F.KERNEL] = call.kernel;
   c[F.FN] = call.fn;
-  c[F.NARGS] = call.args.length;
-  c.set(call.args, F.ARGS);
+  c[F.NARGS] = call.calls[0].length;
+  c[F.NCALLS] = call.calls.length;
+  c.set(call.calls.flat(), F.ARGS);
   c[F.COUNT] = call.count;
   const [m1, m2] = [call.advance[0] ?? [-1, 0], call.advance[1] ?? [-1, 0]];
   [c[F.X1], c[F.S1], c[F.X2], c[F.S2]] = [m1[0], m1[1], m2[0], m2[1]];
-  c[F.UNITS] = call.args[call.count];
+  c[F.UNITS] = call.calls[0][call.count];
   c[F.PER] = call.per;
   c[F.CHUNKS] = chunks;
 }
 
 /** The chunk index lives in 16 bits of the claim word, and the words are i32. */
 function checkCall(call: SplitCall): void {
-  const { args, count, per, advance } = call;
-  const ok = args.length <= MAX_ARGS && count >= 0 && count < args.length &&
-    Number.isInteger(per) && per >= 1 && advance.length <= 2 &&
-    Math.ceil(args[count] / per) <= 0xffff &&
-    args.every((a) => Number.isInteger(a) && a >= -(2 ** 31) && a < 2 ** 31);
+  const { calls, count, per, advance } = call, n = calls[0]?.length ?? 0;
+  const ok = calls.length >= 1 && calls.length <= MAX_CALLS && n <= MAX_ARGS &&
+    count >= 0 && count < n && Number.isInteger(per) && per >= 1 && advance.length <= 2 &&
+    Math.ceil(calls[0][count] / per) <= 0xffff &&
+    calls.every((args) =>
+      args.length === n && args[count] === calls[0][count] &&
+      args.every((a) => Number.isInteger(a) && a >= -(2 ** 31) && a < 2 ** 31)
+    );
   if (!ok) throw new RangeError(`runOnPool: malformed split call ${JSON.stringify(call)}`);
 }

@@ -95,7 +95,7 @@ export function gemmThreaded(
         const call: SplitCall = {
           kernel: kernelId(dtype, kern.cfg.fma),
           fn: 0,
-          args,
+          calls: [args],
           count: 3,
           advance: [[0, mr * kPad * es], [2, mr * ncPad * es]],
           per: mcp,

@@ -16,6 +16,7 @@ Deno.test("chunk claims: every chunk runs exactly once, stale jobs claim nothing
   // f(a, b, c, units): 11 units, 3 per chunk; a moves 100 bytes per unit, c 7.
   ctrl.set([5, 1000, 2000, 11], F.ARGS);
   Object.assign(ctrl, { [F.NARGS]: 4, [F.COUNT]: 3, [F.UNITS]: 11, [F.PER]: 3, [F.CHUNKS]: 4 });
+  ctrl[F.NCALLS] = 1;
   Object.assign(ctrl, { [F.X1]: 0, [F.S1]: 100, [F.X2]: 2, [F.S2]: 7 });
   ctrl[F.NEXT] = 7 << 16; // job 7 is posted
   const calls: number[][] = [];
@@ -39,6 +40,21 @@ Deno.test("chunk claims: every chunk runs exactly once, stale jobs claim nothing
   }
   assert.equal(none.length, 0);
   ctrl[F.CHUNKS] = 4;
+  // A job of two calls: each chunk runs both, in order, on its own units.
+  ctrl.set([5, 1000, 2000, 11, 6, 1001, 2000, 11], F.ARGS);
+  ctrl[F.NCALLS] = 2;
+  ctrl[F.NEXT] = 9 << 16;
+  ctrl[F.FIN] = 0;
+  const seq2: number[][] = [];
+  assert.equal(runChunks(ctrl, 9, () => (...args) => seq2.push(args)), 4);
+  assert.deepEqual(seq2.slice(0, 4), [
+    [5, 1000, 2000, 3],
+    [6, 1001, 2000, 3],
+    [305, 1000, 2021, 3],
+    [306, 1001, 2021, 3],
+  ]);
+  assert.equal(seq2.length, 8);
+  ctrl[F.NCALLS] = 1;
   // A kernel that throws is reported, and its chunk still counts as finished.
   ctrl[F.NEXT] = 8 << 16;
   ctrl[F.FIN] = 0;
@@ -50,13 +66,16 @@ Deno.test("chunk claims: every chunk runs exactly once, stale jobs claim nothing
   );
   assert.equal(ctrl[F.FIN], 4);
   assert.equal(ctrl[F.ERR], 1);
-  const call = { kernel: 0, fn: 0, args: [0, 2], count: 1, advance: [], per: 1 };
+  const call = { kernel: 0, fn: 0, calls: [[0, 2]], count: 1, advance: [], per: 1 };
   assert.throws(() =>
     runOnPool(call, () => {
       throw new RangeError("trap");
     }), /kernel failed/);
   // A job the claim word cannot index, or a unit count outside args, is refused.
-  assert.throws(() => runOnPool({ ...call, args: [0, 1 << 20] }, () => {}), RangeError);
+  assert.throws(() => runOnPool({ ...call, calls: [[0, 1 << 20]] }, () => {}), RangeError);
+  // Calls of one job must agree on their unit count and length.
+  assert.throws(() => runOnPool({ ...call, calls: [[0, 2], [0, 3]] }, () => {}), RangeError);
+  assert.throws(() => runOnPool({ ...call, calls: [] }, () => {}), RangeError);
   assert.throws(() => runOnPool({ ...call, count: 2 }, () => {}), RangeError);
   assert.throws(() => runOnPool({ ...call, per: 0 }, () => {}), RangeError);
 });
