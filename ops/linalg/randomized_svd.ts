@@ -88,9 +88,7 @@ function parseOptions(
  * (`l = k + oversamples`): the LU normalizer runs left-looking along contiguous columns, and
  * the QR of the sample and the SVD of B (via `Bᵀ = Q₂·R₂` and the `l × l` SVD of R₂) use
  * CholeskyQR2, with Householder QR / the full SVD of B where CholeskyQR2 would be inaccurate
- * (rank-deficient or ill-conditioned samples, e.g. input of rank < l). The scratch of the thin
- * factors (`l·(3·max(m, n) + 4·min(m, n))` f64, if at most 16 MiB) is kept for the next call:
- * fresh pages cost more than an LU normalization on the development machine.
+ * (rank-deficient or ill-conditioned samples, e.g. input of rank < l).
  *
  * Cites: Halko, Martinsson & Tropp, SIAM Review 53 (2011), Algorithms 4.4/5.1; scikit-learn
  * `utils.extmath.randomized_svd` defaults (`n_oversamples=10`, `n_iter="auto"`,
