@@ -8,7 +8,17 @@
 import { astype, shapeStr, Tensor } from "../tensor.ts";
 import { readSafetensors } from "./safetensors.ts";
 
-/** A tree of parameters: a Tensor leaf, an array of subtrees, or a record of subtrees. */
+/**
+ * A tree of parameters: a Tensor leaf, an array of subtrees, or a record of subtrees.
+ *
+ * @example
+ * ```ts
+ * import { zeros } from "../tensor.ts";
+ * import { flattenParams, type ParamTree } from "./checkpoint.ts";
+ * const tree: ParamTree = { layers: [{ w: zeros([2, 2]) }], norm: zeros([2]) };
+ * console.log([...flattenParams(tree).keys()]); // ["layers.0.w", "norm"]
+ * ```
+ */
 export type ParamTree = Tensor | ParamTree[] | { [key: string]: ParamTree };
 
 /**

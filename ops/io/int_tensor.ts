@@ -7,7 +7,16 @@
  */
 import { checkShape, shapeSize, shapeStr } from "../tensor.ts";
 
-/** Integer element types a checkpoint can hold: 32-bit and 64-bit signed. */
+/**
+ * Integer element types a checkpoint can hold: 32-bit and 64-bit signed.
+ *
+ * @example
+ * ```ts
+ * import { type IntDType, IntTensor } from "./int_tensor.ts";
+ * const dtype: IntDType = new IntTensor(new Int32Array([1, 2]), [2]).dtype;
+ * console.log(dtype); // i32
+ * ```
+ */
 export type IntDType = "i32" | "i64";
 
 /**

@@ -27,7 +27,15 @@ import {
 export type { FloatStorage, SafetensorsDType } from "./safetensors_format.ts";
 export { writeSafetensors, type WriteSafetensorsOptions } from "./safetensors_write.ts";
 
-/** Default cap on the JSON header length (the reference implementation's limit). */
+/**
+ * Default cap on the JSON header length (the reference implementation's limit).
+ *
+ * @example
+ * ```ts
+ * import { MAX_HEADER_BYTES } from "./safetensors.ts";
+ * console.log(MAX_HEADER_BYTES); // 100000000
+ * ```
+ */
 export const MAX_HEADER_BYTES = 100_000_000;
 
 /** One validated header entry; `begin`/`end` are relative to the start of the data region. */

@@ -189,7 +189,17 @@ export function applyRmsNorm(p: RmsNormParams, x: Tensor, opts: ad.NormOptions =
   return ad.rmsNorm(x, p.weight, opts);
 }
 
-/** Activations an MLP can use between its layers. */
+/**
+ * Activations an MLP can use between its layers.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { activation, type Activation } from "./layers.ts";
+ * const name: Activation = "relu";
+ * console.log(activation(name)(tensor([-1, 2])).data); // Float64Array [0, 2]
+ * ```
+ */
 export type Activation = "relu" | "gelu" | "tanh" | "silu" | "sigmoid";
 
 const ACTIVATIONS: Record<Activation, (x: Tensor) => Tensor> = {

@@ -35,7 +35,17 @@ export interface LlamaConfig {
   tieWordEmbeddings?: boolean;
 }
 
-/** A Llama model's parameters, keyed by transformers' names. */
+/**
+ * A Llama model's parameters, keyed by transformers' names.
+ *
+ * @example
+ * ```ts
+ * import { initLlama, type LlamaParams } from "./llama.ts";
+ * const cfg = { vocabSize: 10, hiddenSize: 8, intermediateSize: 16, numLayers: 1, numHeads: 2 };
+ * const p: LlamaParams = initLlama(cfg);
+ * console.log(p["model.embed_tokens.weight"].shape); // [10, 8]
+ * ```
+ */
 export type LlamaParams = Record<string, Tensor>;
 
 /**
@@ -160,6 +170,17 @@ function param(p: LlamaParams, name: string): Tensor {
  * Computes one linear module of the model: `name` is its transformers path (for example
  * `"model.layers.0.self_attn.q_proj"`, as PEFT's target modules), `weight` its stored weight.
  * The default is `linear(x, weight)`; an adapter substitutes its own map for chosen modules.
+ *
+ * @example
+ * ```ts
+ * import { linear } from "../autograd/ops.ts";
+ * import { initLlama, type LinearHook, llamaForward } from "./llama.ts";
+ * const cfg = { vocabSize: 10, hiddenSize: 8, intermediateSize: 16, numLayers: 1, numHeads: 2 };
+ * const seen: string[] = [];
+ * const hook: LinearHook = (name, x, w) => (seen.push(name), linear(x, w));
+ * llamaForward(initLlama(cfg), [1, 2], cfg, { linear: hook });
+ * console.log(seen[0], seen.length); // model.layers.0.self_attn.q_proj 8
+ * ```
  */
 export type LinearHook = (name: string, x: Tensor, weight: Tensor) => Tensor;
 
