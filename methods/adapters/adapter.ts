@@ -11,7 +11,17 @@ import { add, sub } from "../../ops/elementwise.ts";
 import type { Rng } from "../../ops/random.ts";
 import { shapeStr, type Tensor } from "../../ops/tensor.ts";
 
-/** Trainable tensors of an adapter, by name. */
+/**
+ * Trainable tensors of an adapter, by name.
+ *
+ * @example
+ * ```ts
+ * import { zeros } from "../../ops/tensor.ts";
+ * import { countParams, type Params } from "./adapter.ts";
+ * const p: Params = { a: zeros([2, 8]), b: zeros([8, 2]) };
+ * console.log(countParams(p)); // 32
+ * ```
+ */
 export type Params = Record<string, Tensor>;
 
 /** The state of one adapted weight: trainable parameters plus whatever the method freezes. */

@@ -15,7 +15,18 @@ import type { Rng } from "../../ops/random.ts";
 import type { Tensor } from "../../ops/tensor.ts";
 import { lora, type LoraState } from "./lora.ts";
 
-/** Gradient of the task loss with respect to every layer weight, at the given weights. */
+/**
+ * Gradient of the task loss with respect to every layer weight, at the given weights.
+ *
+ * @example
+ * ```ts
+ * import type { Tensor } from "../../ops/tensor.ts";
+ * import type { LayerGradFn } from "./colora.ts";
+ * // L = ½‖w‖² for every layer, so ∂L/∂w = w.
+ * const grad: LayerGradFn = (w: Record<string, Tensor>) => ({ ...w });
+ * console.log(Object.keys(grad({}))); // []
+ * ```
+ */
 export type LayerGradFn = (weights: Record<string, Tensor>) => Record<string, Tensor>;
 
 /** Options of {@link faig}. */

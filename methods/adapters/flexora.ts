@@ -16,7 +16,21 @@ import { type Tensor, zeros } from "../../ops/tensor.ts";
 import { positiveInt } from "./adapter.ts";
 import { lora, type LoraState } from "./lora.ts";
 
-/** First-order gradients of a loss `L(θ, α)` with respect to both arguments (1-D tensors). */
+/**
+ * First-order gradients of a loss `L(θ, α)` with respect to both arguments (1-D tensors).
+ *
+ * @example
+ * ```ts
+ * import { type Tensor, tensor } from "../../ops/tensor.ts";
+ * import type { BilevelGrad } from "./flexora.ts";
+ * // L(θ, α) = ½θ² − θα: ∂L/∂θ = θ − α, ∂L/∂α = −θ.
+ * const g: BilevelGrad = (t: Tensor, a: Tensor) => ({
+ *   theta: tensor([t.data[0] - a.data[0]]),
+ *   alpha: tensor([-t.data[0]]),
+ * });
+ * console.log(g(tensor([1]), tensor([3])).theta.data); // Float64Array [-2]
+ * ```
+ */
 export type BilevelGrad = (theta: Tensor, alpha: Tensor) => { theta: Tensor; alpha: Tensor };
 
 /** Options of {@link unrolledHypergradient}. */

@@ -29,7 +29,18 @@ export interface FloraOptions {
   dtype?: DType;
 }
 
-/** Trainable tensors: the core `g` and factors `u0, u1, …` (one per weight axis). */
+/**
+ * Trainable tensors: the core `g` and factors `u0, u1, …` (one per weight axis).
+ *
+ * @example
+ * ```ts
+ * import { Rng, randn } from "../../ops/random.ts";
+ * import { flora, type FloraParams } from "./flora.ts";
+ * const st = flora.init(randn([4, 3], { seed: 0 }), { ranks: [2, 2] }, new Rng(0));
+ * const p: FloraParams = st.params;
+ * console.log(Object.keys(p).sort()); // ["g", "u0", "u1"]
+ * ```
+ */
 export type FloraParams = Record<string, Tensor>;
 
 /** State of a FLoRA adapter. */

@@ -20,7 +20,17 @@ export interface AlpacaExample {
   output: string;
 }
 
-/** Which prompt wording to use: Alpaca's own, or the same sections without the preamble. */
+/**
+ * Which prompt wording to use: Alpaca's own, or the same sections without the preamble.
+ *
+ * @example
+ * ```ts
+ * import { formatPrompt, type PromptTemplate } from "./instruct.ts";
+ * const template: PromptTemplate = "compact";
+ * const ex = { instruction: "Add 2 and 3.", input: "", output: "5" };
+ * console.log(formatPrompt(ex, template).includes("Add 2 and 3.")); // true
+ * ```
+ */
 export type PromptTemplate = "alpaca" | "compact";
 
 const PREAMBLE_INPUT = "Below is an instruction that describes a task, paired with an input " +
@@ -102,13 +112,47 @@ export interface Tokenizer {
   readonly index: ReadonlyMap<string, number>;
 }
 
-/** Padding id. */
+/**
+ * Padding id.
+ *
+ * @example
+ * ```ts
+ * import { PAD_ID } from "./instruct.ts";
+ * const padded = [7, 8, PAD_ID, PAD_ID];
+ * console.log(padded.filter((id) => id !== PAD_ID).length); // 2
+ * ```
+ */
 export const PAD_ID = 0;
-/** Beginning-of-sequence id. */
+/**
+ * Beginning-of-sequence id.
+ *
+ * @example
+ * ```ts
+ * import { BOS_ID } from "./instruct.ts";
+ * console.log(BOS_ID); // 1
+ * ```
+ */
 export const BOS_ID = 1;
-/** End-of-sequence id. */
+/**
+ * End-of-sequence id.
+ *
+ * @example
+ * ```ts
+ * import { EOS_ID } from "./instruct.ts";
+ * const generated = [5, 9, EOS_ID];
+ * console.log(generated.indexOf(EOS_ID)); // 2
+ * ```
+ */
 export const EOS_ID = 2;
-/** Unknown-piece id. */
+/**
+ * Unknown-piece id.
+ *
+ * @example
+ * ```ts
+ * import { UNK_ID } from "./instruct.ts";
+ * console.log(UNK_ID); // 3
+ * ```
+ */
 export const UNK_ID = 3;
 const SPECIALS = ["<pad>", "<s>", "</s>", "<unk>"];
 

@@ -47,7 +47,15 @@ const ABBREVIATIONS: [string, string][] = [
   ["RA", "rheumatoid arthritis"],
 ];
 
-/** Symptoms of each organ system (the classification task's lexicon). */
+/**
+ * Symptoms of each organ system (the classification task's lexicon).
+ *
+ * @example
+ * ```ts
+ * import { SYMPTOMS } from "./instruct_data.ts";
+ * console.log(Object.keys(SYMPTOMS).length, SYMPTOMS.cardiac.includes("chest pain")); // 4 true
+ * ```
+ */
 export const SYMPTOMS: Readonly<Record<string, readonly string[]>> = {
   cardiac: ["chest pain", "palpitations", "edema", "syncope"],
   respiratory: ["cough", "wheezing", "dyspnea", "hemoptysis"],

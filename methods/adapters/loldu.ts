@@ -20,7 +20,18 @@ import { assertFinite, assertMatrix, astype, full, type Tensor, zeros } from "..
 import { type AdapterMethod, type AdapterState, countParams, positiveInt } from "./adapter.ts";
 import { loraFromFactors, type LoraState } from "./lora.ts";
 
-/** Initialization of z: `"lu"` (the pivots, exact) or an ablation from the reference code. */
+/**
+ * Initialization of z: `"lu"` (the pivots, exact) or an ablation from the reference code.
+ *
+ * @example
+ * ```ts
+ * import { Rng, randn } from "../../ops/random.ts";
+ * import { loldu, type LolduInit } from "./loldu.ts";
+ * const init: LolduInit = "ones";
+ * const st = loldu.init(randn([5, 4], { seed: 0 }), { r: 2, init }, new Rng(0));
+ * console.log(st.params.z.data); // Float64Array [1, 1]
+ * ```
+ */
 export type LolduInit = "lu" | "ones" | "zeros" | "mean" | "uniform" | "normal";
 
 /** Options of {@link loldu}`.init`. */
@@ -35,7 +46,18 @@ export interface LolduOptions {
   trainSigma?: boolean;
 }
 
-/** Trainable tensors: `z` (`[r]`) and, with `trainSigma`, `sigma` (`[1]`). */
+/**
+ * Trainable tensors: `z` (`[r]`) and, with `trainSigma`, `sigma` (`[1]`).
+ *
+ * @example
+ * ```ts
+ * import { Rng, randn } from "../../ops/random.ts";
+ * import { loldu, type LolduParams } from "./loldu.ts";
+ * const st = loldu.init(randn([5, 4], { seed: 0 }), { r: 2, trainSigma: true }, new Rng(0));
+ * const p: LolduParams = st.params;
+ * console.log(p.z.shape, p.sigma?.shape); // [2] [1]
+ * ```
+ */
 export type LolduParams = Record<string, Tensor> & { z: Tensor; sigma?: Tensor };
 
 /** State of a LoLDU adapter. */

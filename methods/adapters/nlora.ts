@@ -20,7 +20,16 @@ import { assertFinite, assertMatrix, astype, type Tensor, zeros } from "../../op
 import { type AdapterMethod, type AdapterState, countParams, positiveInt } from "./adapter.ts";
 import { loraFromFactors, loraScale, type LoraState } from "./lora.ts";
 
-/** Initialization modes. */
+/**
+ * Initialization modes.
+ *
+ * @example
+ * ```ts
+ * import type { NloraInit } from "./nlora.ts";
+ * const init: NloraInit = "nystrom_pinv_residual";
+ * console.log(init.startsWith("nystrom")); // true
+ * ```
+ */
 export type NloraInit = "kaiming" | "nystrom_pinv_residual" | "nystrom_code";
 
 /** Options shared by {@link slora}, {@link nlora} and {@link intTune}. */

@@ -17,7 +17,16 @@ import { matmul } from "../../ops/matmul.ts";
 import { astype, shapeStr, Tensor } from "../../ops/tensor.ts";
 import { isTargetModule, moduleScale, parsePeftConfig, type PeftConfig } from "./peft_config.ts";
 
-/** The prefix PEFT puts before module paths in saved keys. */
+/**
+ * The prefix PEFT puts before module paths in saved keys.
+ *
+ * @example
+ * ```ts
+ * import { PEFT_PREFIX } from "./peft.ts";
+ * const key = `${PEFT_PREFIX}model.layers.0.self_attn.q_proj.lora_A.weight`;
+ * console.log(key.slice(PEFT_PREFIX.length, PEFT_PREFIX.length + 14)); // model.layers.0
+ * ```
+ */
 export const PEFT_PREFIX = "base_model.model.";
 
 /** One LoRA-adapted module as stored in a PEFT file. */

@@ -9,7 +9,23 @@ import { parsePeftConfig } from "./peft_config.ts";
 import { applyPeftDeltas, mergePeftLora, type PeftLoraAdapter, readPeftLora } from "./peft.ts";
 import { type PeftRandLoraAdapter, peftRandLoraDelta, readPeftRandLora } from "./peft_randlora.ts";
 
-/** A PEFT adapter of a supported type (discriminated by `config.peft_type`). */
+/**
+ * A PEFT adapter of a supported type (discriminated by `config.peft_type`).
+ *
+ * @example
+ * ```ts
+ * import { writeSafetensors } from "../../ops/io/safetensors.ts";
+ * import { randn } from "../../ops/random.ts";
+ * import { type PeftAdapter, readPeftAdapter } from "./peft_adapter.ts";
+ * const weights = writeSafetensors({
+ *   "base_model.model.q.lora_A.weight": randn([2, 3], { seed: 0, dtype: "f32" }),
+ *   "base_model.model.q.lora_B.weight": randn([4, 2], { seed: 1, dtype: "f32" }),
+ * });
+ * const config = { peft_type: "LORA", r: 2, lora_alpha: 4, target_modules: ["q"] };
+ * const a: PeftAdapter = readPeftAdapter(config, weights);
+ * console.log(a.config.peft_type, [...a.modules.keys()]); // LORA ["q"]
+ * ```
+ */
 export type PeftAdapter = PeftLoraAdapter | PeftRandLoraAdapter;
 
 /**

@@ -6,10 +6,28 @@
  * @module
  */
 
-/** A parsed adapter config: the raw JSON object (all fields kept) with a known `peft_type`. */
+/**
+ * A parsed adapter config: the raw JSON object (all fields kept) with a known `peft_type`.
+ *
+ * @example
+ * ```ts
+ * import { parsePeftConfig, type PeftConfig } from "./peft_config.ts";
+ * const c: PeftConfig = parsePeftConfig({ peft_type: "LORA", r: 8, target_modules: ["v_proj"] });
+ * console.log(c.peft_type, c.r); // LORA 8
+ * ```
+ */
 export type PeftConfig = Record<string, unknown> & { peft_type: PeftType };
 
-/** PEFT adapter types lowrank reads and writes. */
+/**
+ * PEFT adapter types lowrank reads and writes.
+ *
+ * @example
+ * ```ts
+ * import { parsePeftConfig, type PeftType } from "./peft_config.ts";
+ * const t: PeftType = parsePeftConfig({ peft_type: "RANDLORA", r: 4, target_modules: ["q"] }).peft_type;
+ * console.log(t); // RANDLORA
+ * ```
+ */
 export type PeftType = "LORA" | "RANDLORA";
 
 const SUPPORTED: readonly string[] = ["LORA", "RANDLORA"];

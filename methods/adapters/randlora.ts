@@ -18,7 +18,17 @@ import { Rng } from "../../ops/random.ts";
 import { assertMatrix, type DType, full, shapeStr, type Tensor, zeros } from "../../ops/tensor.ts";
 import { type AdapterMethod, type AdapterState, countParams, positiveInt } from "./adapter.ts";
 
-/** How the frozen bases are drawn. */
+/**
+ * How the frozen bases are drawn.
+ *
+ * @example
+ * ```ts
+ * import { randLoraBases, type RandLoraBasis } from "./randlora.ts";
+ * const basis: RandLoraBasis = "sparse";
+ * const { a } = randLoraBases([[16, 12]], 4, { seed: 0, basis });
+ * console.log(a.shape); // [4, 1, 12]
+ * ```
+ */
 export type RandLoraBasis = "dense" | "sparse" | "very_sparse";
 
 /** Options of {@link randLora}`.init`. */
