@@ -6,7 +6,17 @@
  */
 import { assertTensor, shapeStr, type Tensor } from "./tensor.ts";
 
-/** Norm orders that need no decomposition. */
+/**
+ * Norm orders that need no decomposition.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "./tensor.ts";
+ * import { elementaryNorm, type ElementaryNormOrd } from "./norm.ts";
+ * const ord: ElementaryNormOrd = "max";
+ * console.log(elementaryNorm(tensor([3, -4]), ord)); // 4
+ * ```
+ */
 export type ElementaryNormOrd = "fro" | 1 | 2 | "inf" | typeof Infinity | "max";
 
 /**

@@ -8,7 +8,16 @@
  */
 import { allocData, checkDType, checkShape, type DType, shapeSize, Tensor } from "./tensor.ts";
 
-/** A seed: a finite integer (only the low 53 bits matter). */
+/**
+ * A seed: a finite integer (only the low 53 bits matter).
+ *
+ * @example
+ * ```ts
+ * import { Rng, type Seed } from "./random.ts";
+ * const seed: Seed = 42;
+ * console.log(new Rng(seed).uniform() === new Rng(seed).uniform()); // true
+ * ```
+ */
 export type Seed = number;
 
 function splitmix32(state: { s: number }): number {

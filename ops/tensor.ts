@@ -4,13 +4,40 @@
  * @module
  */
 
-/** Element type of a tensor: 32-bit or 64-bit IEEE floats. */
+/**
+ * Element type of a tensor: 32-bit or 64-bit IEEE floats.
+ *
+ * @example
+ * ```ts
+ * import { type DType, zeros } from "./tensor.ts";
+ * const dtype: DType = "f32";
+ * console.log(zeros([2], { dtype }).data); // Float32Array [0, 0]
+ * ```
+ */
 export type DType = "f32" | "f64";
 
-/** The typed array that backs a tensor of either dtype. */
+/**
+ * The typed array that backs a tensor of either dtype.
+ *
+ * @example
+ * ```ts
+ * import { Tensor, type TensorData } from "./tensor.ts";
+ * const data: TensorData = new Float64Array([1, 2, 3, 4]);
+ * console.log(new Tensor(data, [2, 2]).shape); // [2, 2]
+ * ```
+ */
 export type TensorData = Float32Array | Float64Array;
 
-/** Anything that can describe tensor contents: a flat or nested array of numbers, or a typed array. */
+/**
+ * Anything that can describe tensor contents: a flat or nested array of numbers, or a typed array.
+ *
+ * @example
+ * ```ts
+ * import { tensor, type TensorLike } from "./tensor.ts";
+ * const rows: TensorLike = [[1, 2], [3, 4]];
+ * console.log(tensor(rows).shape); // [2, 2]
+ * ```
+ */
 export type TensorLike = number | TensorData | ArrayLike<number> | NestedArray;
 
 /** A nested JavaScript array of numbers (`[[1, 2], [3, 4]]`). */

@@ -10,7 +10,17 @@
 import * as ew from "../elementwise.ts";
 import { allocData, assertTensor, Tensor } from "../tensor.ts";
 
-/** The four arithmetic operators. */
+/**
+ * The four arithmetic operators.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { arith, type ArithOp } from "./kernels.ts";
+ * const ops: ArithOp[] = ["add", "sub", "mul", "div"];
+ * console.log(ops.map((op) => arith(op, tensor([6]), 2).data[0])); // [8, 4, 12, 3]
+ * ```
+ */
 export type ArithOp = "add" | "sub" | "mul" | "div";
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -176,6 +176,14 @@ export function concat(ts: readonly Tensor[], axis = 0): Tensor {
 /**
  * Integer indices: a JS array, an `Int32Array`, an integer-valued `Tensor`, or any
  * `{ shape, data: Int32Array }` (such as an `IntTensor` read from safetensors).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { gather, type Indices } from "./ops_shape.ts";
+ * const rows: Indices = new Int32Array([1, 1]);
+ * console.log(gather(tensor([[1, 2], [3, 4]]), rows).data); // Float64Array [3, 4, 3, 4]
+ * ```
  */
 export type Indices =
   | readonly number[]

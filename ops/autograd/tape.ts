@@ -16,6 +16,15 @@ import { shapeStr, Tensor } from "../tensor.ts";
 /**
  * Computes the gradients of an op's inputs from the gradient `g` of its output. `need[i]` is
  * false for inputs that do not descend from a differentiated argument; their entry may be null.
+ *
+ * @example
+ * ```ts
+ * import { type Tensor, tensor } from "../tensor.ts";
+ * import type { BackwardFn } from "./tape.ts";
+ * // y = 3x: the gradient of x is 3g.
+ * const back: BackwardFn = (g: Tensor) => [tensor(g.data.map((v) => 3 * v))];
+ * console.log(back(tensor([1, 2]), [true])[0]?.data); // Float64Array [3, 6]
+ * ```
  */
 export type BackwardFn = (g: Tensor, need: readonly boolean[]) => (Tensor | null)[];
 

@@ -6,7 +6,17 @@
  */
 import { Tensor } from "../tensor.ts";
 
-/** A Tensor, or an array or plain record of trees (`undefined` marks an absent optional leaf). */
+/**
+ * A Tensor, or an array or plain record of trees (`undefined` marks an absent optional leaf).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { type TensorTree, treeLeaves } from "./tree.ts";
+ * const tree: TensorTree = { w: tensor([1]), layers: [{ b: tensor([2]) }], bias: undefined };
+ * console.log(treeLeaves(tree).length); // 2
+ * ```
+ */
 export type TensorTree =
   | Tensor
   | undefined
@@ -17,6 +27,18 @@ export type TensorTree =
  * What the tree walkers accept: a {@link TensorTree}, or any plain object (such as a value of
  * an `interface` type, which TypeScript will not match to an index signature) whose leaves are
  * checked at run time.
+ *
+ * @example
+ * ```ts
+ * import { type Tensor, tensor } from "../tensor.ts";
+ * import { treeLeaves, type TreeLike } from "./tree.ts";
+ * interface Model {
+ *   weight: Tensor;
+ * }
+ * const model: Model = { weight: tensor([1, 2]) };
+ * const tree: TreeLike = model;
+ * console.log(treeLeaves(tree).map(([path]) => path)); // ["weight"]
+ * ```
  */
 export type TreeLike = TensorTree | object;
 

@@ -9,10 +9,28 @@ import { assertGpuTensor, assertSameGpu, type GpuTensor } from "./gpu_tensor.ts"
 import { grid2d, uniforms } from "./params.ts";
 import { broadcastShapeGpu, stridesGpu } from "./shape_util.ts";
 
-/** Unary ops of {@link unaryGpu}; `sign(0) = 0` (and sign(NaN) = NaN), as recovery/ needs. */
+/**
+ * Unary ops of {@link unaryGpu}; `sign(0) = 0` (and sign(NaN) = NaN), as recovery/ needs.
+ *
+ * @example
+ * ```ts
+ * import type { UnaryOp } from "./elementwise.ts";
+ * const ops: UnaryOp[] = ["abs", "sign", "relu"];
+ * console.log(ops.length); // 3
+ * ```
+ */
 export type UnaryOp = "abs" | "sign" | "neg" | "exp" | "log" | "sqrt" | "square" | "relu" | "tanh";
 
-/** Binary ops of {@link binaryGpu}. */
+/**
+ * Binary ops of {@link binaryGpu}.
+ *
+ * @example
+ * ```ts
+ * import type { BinaryOp } from "./elementwise.ts";
+ * const op: BinaryOp = "mul";
+ * console.log(op); // mul
+ * ```
+ */
 export type BinaryOp = "add" | "sub" | "mul" | "div";
 
 const UNARY: Record<UnaryOp, string> = {

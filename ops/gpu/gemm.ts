@@ -9,7 +9,16 @@ import { type GemmGpuArgs, gemmNaive } from "./gemm_naive.ts";
 import { type GemmBounds, type GemmTile, gemmWgsl } from "./gemm_wgsl.ts";
 import { uniforms } from "./params.ts";
 
-/** Named tile configurations; `"auto"` chooses by shape, `"naive"` is the plain 16×16 kernel. */
+/**
+ * Named tile configurations; `"auto"` chooses by shape, `"naive"` is the plain 16×16 kernel.
+ *
+ * @example
+ * ```ts
+ * import { chooseGemmKernel, type GemmKernel } from "./gemm.ts";
+ * const k: GemmKernel = chooseGemmKernel(4096, 4096);
+ * console.log(k); // large
+ * ```
+ */
 export type GemmKernel =
   | "auto"
   | "large"

@@ -32,7 +32,17 @@ export interface GemmTile {
   db?: boolean;
 }
 
-/** How the kernel handles the matrix edges. */
+/**
+ * How the kernel handles the matrix edges.
+ *
+ * @example
+ * ```ts
+ * import { type GemmBounds, gemmWgsl } from "./gemm_wgsl.ts";
+ * const bounds: GemmBounds = "scalar";
+ * const src = gemmWgsl({ bm: 64, bn: 64, bk: 16, tm: 4, tn: 4 }, false, false, bounds);
+ * console.log(src.includes("array<f32")); // true
+ * ```
+ */
 export type GemmBounds = "aligned" | "vec4" | "scalar";
 
 /**

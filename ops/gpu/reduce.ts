@@ -12,7 +12,16 @@ import { assertGpuTensor, type GpuTensor } from "./gpu_tensor.ts";
 import { grid2d, uniforms } from "./params.ts";
 import { axisGpu } from "./shape_util.ts";
 
-/** Reductions of {@link reduceGpu}: `norm1` = Σ|x|, `norm2` = √Σx², `normInf` = max|x|. */
+/**
+ * Reductions of {@link reduceGpu}: `norm1` = Σ|x|, `norm2` = √Σx², `normInf` = max|x|.
+ *
+ * @example
+ * ```ts
+ * import type { ReduceOp } from "./reduce.ts";
+ * const op: ReduceOp = "norm2";
+ * console.log(op); // norm2
+ * ```
+ */
 export type ReduceOp = "sum" | "mean" | "max" | "min" | "norm1" | "norm2" | "normInf";
 
 /** Options of {@link reduceGpu}. */

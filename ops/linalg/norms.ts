@@ -9,7 +9,17 @@ import { elementaryNorm } from "../norm.ts";
 import { assertFinite, assertTensor, shapeStr, type Tensor } from "../tensor.ts";
 import { svdvals } from "./svd.ts";
 
-/** Norm orders accepted by {@link norm}. */
+/**
+ * Norm orders accepted by {@link norm}.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { norm, type NormOrd } from "./norms.ts";
+ * const ords: NormOrd[] = ["fro", 1, "inf", "max"];
+ * console.log(ords.map((o) => norm(tensor([[3, -4]]), o))); // [5, 4, 7, 4]
+ * ```
+ */
 export type NormOrd = "fro" | 1 | 2 | "inf" | typeof Infinity | "nuc" | "max";
 
 /**

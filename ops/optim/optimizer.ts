@@ -7,7 +7,16 @@
 import { shapeStr, type Tensor } from "../tensor.ts";
 import { treeLeaves, type TreeLike } from "../autograd/tree.ts";
 
-/** A learning-rate schedule: the rate for the update that follows `step` earlier updates. */
+/**
+ * A learning-rate schedule: the rate for the update that follows `step` earlier updates.
+ *
+ * @example
+ * ```ts
+ * import { resolveLr, type Schedule } from "./optimizer.ts";
+ * const halving: Schedule = (step) => 0.1 * 0.5 ** step;
+ * console.log(resolveLr("demo", halving, 2)); // 0.025
+ * ```
+ */
 export type Schedule = (step: number) => number;
 
 /** State every optimizer keeps: the number of updates taken so far. */
