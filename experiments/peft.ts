@@ -108,7 +108,15 @@ async function inspect(flags: Record<string, string | boolean>): Promise<void> {
   }
 }
 
-/** Runs the tool on `args`; returns the exit status (errors are printed, not thrown). */
+/**
+ * Runs the tool on `args`; returns the exit status (errors are printed, not thrown).
+ *
+ * @example
+ * ```ts
+ * import { main } from "./peft.ts";
+ * console.log(await main(["help"])); // 1 (the usage is printed on stderr)
+ * ```
+ */
 export async function main(args: string[]): Promise<number> {
   try {
     const [cmd, ...rest] = args;

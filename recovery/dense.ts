@@ -64,7 +64,18 @@ export function denseStorage(
   return store.data;
 }
 
-/** Storage layout of one measurement matrix. */
+/**
+ * Storage layout of one measurement matrix.
+ *
+ * @example
+ * ```ts
+ * import { DenseDesign, type DenseStorage } from "./dense.ts";
+ * const storage: DenseStorage = "packed";
+ * // One 2x2 measurement B = [[1, 2], [2, 3]]: its 3 upper-triangle entries, row by row.
+ * const op = new DenseDesign(new Float64Array([1, 2, 3]), 1, 2, 2, storage);
+ * console.log(op.m, op.storage); // 1 packed
+ * ```
+ */
 export type DenseStorage = "full" | "packed";
 
 /**

@@ -48,7 +48,16 @@ export interface DescentOptions {
   errorEvery?: number;
 }
 
-/** Why a run ended. */
+/**
+ * Why a run ended.
+ *
+ * @example
+ * ```ts
+ * import type { StopReason } from "./descent.ts";
+ * const verdict = (r: StopReason): string => (r === "nonfinite" ? "diverged" : "ran");
+ * console.log(verdict("iters"), verdict("nonfinite")); // ran diverged
+ * ```
+ */
 export type StopReason = "iters" | "nonfinite" | "callback";
 
 /** Output of a factored solver. */

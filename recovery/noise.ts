@@ -13,6 +13,14 @@ import type { Rng } from "../ops/random.ts";
  * - `outlier`: `s_i = scale·max_j|y_j|·U(−1,1)` (scale 10);
  * - `outlier-bounded`: `s_i = ±scale·(1 + U(0,1))·max_j|y_j|`, bounded away from zero;
  * - `gaussian`: `s_i ~ N(0, ν²)` (ν = 1); `p = 1` is dense noise.
+ *
+ * @example
+ * ```ts
+ * import { Rng } from "../ops/random.ts";
+ * import { drawNoise, type NoiseModel } from "./noise.ts";
+ * const model: NoiseModel = { kind: "gaussian", p: 1, nu: 0.1 };
+ * console.log(drawNoise(new Float64Array(5), model, new Rng(0)).corrupted); // Uint8Array(5) [1, 1, 1, 1, 1]
+ * ```
  */
 export type NoiseModel =
   | { kind: "none" }

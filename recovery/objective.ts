@@ -11,7 +11,16 @@ import { assertMatrix, shapeStr, Tensor } from "../ops/tensor.ts";
 import type { ResidualWeight } from "./operator.ts";
 import type { RecoveryProblem } from "./problem.ts";
 
-/** `"l1"` (robust, sub-gradient method) or `"l2"` (least squares baseline). */
+/**
+ * `"l1"` (robust, sub-gradient method) or `"l2"` (least squares baseline).
+ *
+ * @example
+ * ```ts
+ * import type { LossKind } from "./objective.ts";
+ * const loss: LossKind = "l1";
+ * console.log(loss); // l1
+ * ```
+ */
 export type LossKind = "l1" | "l2";
 
 /** Scratch buffers of one factored evaluation. */
@@ -135,7 +144,16 @@ export function lossAndGradient(
   };
 }
 
-/** Checks a factor has `rows` rows; returns its column count. */
+/**
+ * Checks a factor has `rows` rows; returns its column count.
+ *
+ * @example
+ * ```ts
+ * import { zeros } from "../ops/tensor.ts";
+ * import { factorCols } from "./objective.ts";
+ * console.log(factorCols("demo", "u", zeros([4, 2]), 4)); // 2
+ * ```
+ */
 export function factorCols(fn: string, arg: string, t: Tensor, rows: number): number {
   const [r, c] = assertMatrix(fn, arg, t);
   if (r !== rows || c < 1) {

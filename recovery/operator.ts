@@ -11,6 +11,13 @@ import { assertMatrix, assertTensor, shapeStr, type Tensor } from "../ops/tensor
 /**
  * How residuals become weights in the adjoint: `"sign"` gives the ℓ1 sub-gradient weights
  * `sign(r_i)` with sign(0) = 0 (spec §2.2), `"residual"` the ℓ2 gradient weights `r_i` (§2.4).
+ *
+ * @example
+ * ```ts
+ * import { residualWeights, type ResidualWeight } from "./operator.ts";
+ * const weight: ResidualWeight = "sign";
+ * console.log(residualWeights(Float64Array.of(-2, 0, 3), weight, new Float64Array(3))); // Float64Array [-1, 0, 1]
+ * ```
  */
 export type ResidualWeight = "sign" | "residual";
 
@@ -127,7 +134,18 @@ export function twoPassResidualGradient(
   op.adjointFactors(w, l, r, k, gl, gr);
 }
 
-/** Validates the `x` of `apply` against the operator's shape; returns `x` as f64 data. */
+/**
+ * Validates the `x` of `apply` against the operator's shape; returns `x` as f64 data.
+ *
+ * @example
+ * ```ts
+ * import { zeros } from "../ops/tensor.ts";
+ * import { gaussianDesign } from "./dense.ts";
+ * import { checkApplyInput } from "./operator.ts";
+ * const op = gaussianDesign(3, 5, { seed: 1 });
+ * console.log(checkApplyInput("demo", op, zeros([3, 3])).length); // 9
+ * ```
+ */
 export function checkApplyInput(fn: string, op: MeasurementOperator, x: Tensor): Float64Array {
   const [r, c] = assertMatrix(fn, "x", x);
   if (r !== op.rows || c !== op.cols) {
@@ -138,7 +156,18 @@ export function checkApplyInput(fn: string, op: MeasurementOperator, x: Tensor):
   return x.data instanceof Float64Array ? x.data : Float64Array.from(x.data);
 }
 
-/** Validates the `w` of `adjoint` (a vector of length `m`); returns it as f64 data. */
+/**
+ * Validates the `w` of `adjoint` (a vector of length `m`); returns it as f64 data.
+ *
+ * @example
+ * ```ts
+ * import { zeros } from "../ops/tensor.ts";
+ * import { gaussianDesign } from "./dense.ts";
+ * import { checkAdjointInput } from "./operator.ts";
+ * const op = gaussianDesign(3, 5, { seed: 1 });
+ * console.log(checkAdjointInput("demo", op, zeros([5])).length); // 5
+ * ```
+ */
 export function checkAdjointInput(fn: string, op: MeasurementOperator, w: Tensor): Float64Array {
   assertTensor(fn, "w", w);
   if (w.ndim !== 1 || w.shape[0] !== op.m) {
@@ -147,7 +176,15 @@ export function checkAdjointInput(fn: string, op: MeasurementOperator, w: Tensor
   return w.data instanceof Float64Array ? w.data : Float64Array.from(w.data);
 }
 
-/** Throws a RangeError naming `fn` unless `n` is a positive integer. */
+/**
+ * Throws a RangeError naming `fn` unless `n` is a positive integer.
+ *
+ * @example
+ * ```ts
+ * import { checkPositiveInt } from "./operator.ts";
+ * console.log(checkPositiveInt("demo", "rank", 3)); // 3
+ * ```
+ */
 export function checkPositiveInt(fn: string, arg: string, n: unknown): number {
   if (typeof n !== "number" || !Number.isInteger(n) || n < 1) {
     throw new RangeError(`${fn}: ${arg} must be a positive integer, got ${String(n)}`);

@@ -13,6 +13,13 @@
  * - `constant`: `η`;
  * - `polyak`: `(f(U_t) − f*)/‖D_t‖_F²` (needs the optimal value `f*`);
  * - `normalized`: `η₀·ρ^t/‖D_t‖_F`.
+ *
+ * @example
+ * ```ts
+ * import { stepLength, type StepSchedule } from "./schedule.ts";
+ * const s: StepSchedule = { kind: "constant", eta: 0.1 };
+ * console.log(stepLength(s, 10, 0, 1)); // 0.1
+ * ```
  */
 export type StepSchedule =
   | { kind: "geometric"; eta0: number; rho: number }

@@ -139,7 +139,16 @@ function gaussianColumns(rng: Rng, n: number, k: number): Float64Array {
   return orthonormalizeColumns(a, n, k);
 }
 
-/** `L Rᵀ` for row-major `n1×k` and `n2×k` factors. */
+/**
+ * `L Rᵀ` for row-major `n1×k` and `n2×k` factors.
+ *
+ * @example
+ * ```ts
+ * import { outer } from "./truth.ts";
+ * // [1, 2]ᵀ·[3, 4] for k = 1.
+ * console.log(outer(Float64Array.of(1, 2), Float64Array.of(3, 4), 2, 2, 1)); // Float64Array [3, 4, 6, 8]
+ * ```
+ */
 export function outer(
   l: Float64Array,
   r: Float64Array,

@@ -37,7 +37,21 @@ export interface ExperimentReport {
   data?: unknown;
 }
 
-/** The JSON form of a report: figures keep their file and caption only. */
+/**
+ * The JSON form of a report: figures keep their file and caption only.
+ *
+ * @example
+ * ```ts
+ * import type { SavedReport } from "./report.ts";
+ * const saved: SavedReport = {
+ *   name: "demo",
+ *   title: "Demo",
+ *   summary: "one figure",
+ *   figures: [{ file: "demo.svg", caption: "error per iteration" }],
+ * };
+ * console.log(JSON.parse(JSON.stringify(saved)).figures[0].file); // demo.svg
+ * ```
+ */
 export type SavedReport = Omit<ExperimentReport, "figures"> & {
   figures: { file: string; caption: string }[];
   seconds?: number;
