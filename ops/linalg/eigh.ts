@@ -62,10 +62,8 @@ export function eigh(a: Tensor, opts: EighOptions = {}): EighResult {
   // matrix-vector products then run there).
   const simd = n >= 96 ? simdWorkspace(tridiagonalWorkspace(n)) : null;
   const w = simd ? simd.arrays[0] : w0;
-  if (simd) w.set(w0);
-  const e = scaleExponent(w);
-  scalePow2_(w, -e);
-  symmetrize(w, n, tol, a.data);
+  const e = scaleExponent(w0);
+  symmetrize(w0, w, n, -e, tol, a.data);
   const td = tridiagonalize_(w, n, simd);
   let z: Float64Array;
   if (n < DC_MIN) {
@@ -82,12 +80,21 @@ export function eigh(a: Tensor, opts: EighOptions = {}): EighResult {
 }
 
 /**
- * Replaces a by (a + aᵀ)/2 in one pass over 32 × 32 tile pairs (a plain column walk of the lower
- * triangle misses the cache on every entry for n ≳ 256), measuring max|a| and the largest
- * asymmetry on the way; if that exceeds `tol·max|a|` the input `orig` is searched again for the
- * place to report (the error path only).
+ * Writes `dst = 2^s·(src + srcᵀ)/2` (`dst` may be `src`) in one pass over 32 × 32 tile pairs (a
+ * plain column walk of the lower triangle misses the cache on every entry for n ≳ 256), measuring
+ * max|a| and the largest asymmetry of the scaled matrix on the way; if that exceeds `tol·max|a|`
+ * the input `orig` is searched again for the place to report (the error path only). The scaling
+ * is exact and applied before the sum, in two steps so that neither 2^s nor a + aᵀ overflows.
  */
-function symmetrize(w: Float64Array, n: number, tol: number, orig: ArrayLike<number>): void {
+function symmetrize(
+  src: Float64Array,
+  dst: Float64Array,
+  n: number,
+  s: number,
+  tol: number,
+  orig: ArrayLike<number>,
+): void {
+  const h = Math.trunc(s / 2), f1 = 2 ** h, f2 = 2 ** (s - h);
   let big = 0, asym = 0;
   const T = 32;
   for (let i0 = 0; i0 < n; i0 += T) {
@@ -96,14 +103,20 @@ function symmetrize(w: Float64Array, n: number, tol: number, orig: ArrayLike<num
       const j1 = Math.min(n, j0 + T);
       for (let i = i0; i < i1; i++) {
         const ri = i * n;
-        if (j0 === i0) big = Math.max(big, Math.abs(w[ri + i]));
+        if (j0 === i0) {
+          const x = (src[ri + i] * f1) * f2, ax = Math.abs(x);
+          dst[ri + i] = x;
+          if (ax > big) big = ax;
+        }
         for (let j = Math.max(j0, i + 1); j < j1; j++) {
-          const x = w[ri + j], y = w[j * n + i];
-          asym = Math.max(asym, Math.abs(x - y));
-          big = Math.max(big, Math.abs(x), Math.abs(y));
+          const x = (src[ri + j] * f1) * f2, y = (src[j * n + i] * f1) * f2;
+          const ax = Math.abs(x), ay = Math.abs(y), dxy = Math.abs(x - y);
+          if (ax > big) big = ax;
+          if (ay > big) big = ay;
+          if (dxy > asym) asym = dxy;
           const avg = 0.5 * (x + y);
-          w[ri + j] = avg;
-          w[j * n + i] = avg;
+          dst[ri + j] = avg;
+          dst[j * n + i] = avg;
         }
       }
     }
