@@ -196,13 +196,16 @@ function encodeTensor(name: string, t: Tensor | IntTensor, dtype: SafetensorsDTy
     );
   }
   const x = t.data;
-  if (dtype === "F64") return new Uint8Array(Float64Array.from(x).buffer);
+  // The typed-array constructor copies and converts natively (`from` iterates in JS).
+  if (dtype === "F64") return new Uint8Array(new Float64Array(x).buffer);
   if (dtype === "F32") {
-    const f = Float32Array.from(x);
+    const f = new Float32Array(x);
     // Only an f64 source can overflow; an infinity that was already there passes through.
+    // `v - v` is NaN exactly when v is ±Infinity or NaN (a cheaper test than isFinite here).
     if (t.dtype === "f64") {
       for (let i = 0; i < f.length; i++) {
-        if (!Number.isFinite(f[i]) && Number.isFinite(x[i])) overflow(name, dtype, i, x[i]);
+        const v = f[i];
+        if (v - v !== 0 && Number.isFinite(x[i])) overflow(name, dtype, i, x[i]);
       }
     }
     return new Uint8Array(f.buffer);
