@@ -8,7 +8,17 @@
 import { kmeans } from "../../ops/linalg/kmeans.ts";
 import { assertMatrix, type Tensor } from "../../ops/tensor.ts";
 
-/** Options of {@link fitAnchors}. */
+/**
+ * Options of {@link fitAnchors}.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../../ops/tensor.ts";
+ * import { type AnchorOptions, fitAnchors } from "./anchors.ts";
+ * const opts: AnchorOptions = { seed: 0, nInit: 2, maxIter: 50 };
+ * console.log(fitAnchors(tensor([[0, 0], [0, 1], [5, 5], [5, 6]]), 2, opts).inertia); // 1
+ * ```
+ */
 export interface AnchorOptions {
   /** Seed of the k-means restarts (default 0, as the reference). */
   seed?: number;
@@ -18,7 +28,17 @@ export interface AnchorOptions {
   maxIter?: number;
 }
 
-/** Fitted anchors and the k-means diagnostics. */
+/**
+ * Fitted anchors and the k-means diagnostics.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../../ops/tensor.ts";
+ * import { type Anchors, fitAnchors } from "./anchors.ts";
+ * const a: Anchors = fitAnchors(tensor([[0, 0], [0, 1], [5, 5], [5, 6]]), 2);
+ * console.log(a.centroids.shape, a.labels.length); // [2, 2] 4
+ * ```
+ */
 export interface Anchors {
   /** `S × k` anchor coefficients a_1..a_S. */
   readonly centroids: Tensor;

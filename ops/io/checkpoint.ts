@@ -93,7 +93,18 @@ export function unflattenParams(flat: Map<string, Tensor>): { [key: string]: Par
   return root;
 }
 
-/** Options of {@link loadParams}. */
+/**
+ * Options of {@link loadParams}.
+ *
+ * @example
+ * ```ts
+ * import { tensor, zeros } from "../tensor.ts";
+ * import { loadParams, type LoadParamsOptions } from "./checkpoint.ts";
+ * const ck = new Map([["model.w", tensor([1, 2])], ["model.unused", tensor([0])]]);
+ * const opts: LoadParamsOptions = { prefix: "model.", strict: false };
+ * console.log(loadParams({ w: zeros([2]) }, ck, opts).w.data); // Float64Array [1, 2]
+ * ```
+ */
 export interface LoadParamsOptions {
   /** Prefix prepended to every key of the template when looking it up (default none). */
   prefix?: string;

@@ -15,7 +15,19 @@ import {
   swapBytes,
 } from "./safetensors_format.ts";
 
-/** Options of {@link writeSafetensors}. */
+/**
+ * Options of {@link writeSafetensors}.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { readSafetensors } from "./safetensors.ts";
+ * import { writeSafetensors, type WriteSafetensorsOptions } from "./safetensors_write.ts";
+ * const opts: WriteSafetensorsOptions = { dtype: { emb: "BF16" } };
+ * const back = readSafetensors(writeSafetensors({ emb: tensor([1.5]), w: tensor([2]) }, {}, opts));
+ * console.log(back.dtypes.get("emb"), back.dtypes.get("w")); // BF16 F64
+ * ```
+ */
 export interface WriteSafetensorsOptions {
   /**
    * Storage type of float tensors: one for all, or per tensor name (a record may name only

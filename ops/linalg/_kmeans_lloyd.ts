@@ -25,7 +25,16 @@
  */
 export type EmptyClusterRule = "keep" | "farthest";
 
-/** One finished Lloyd run. */
+/**
+ * One finished Lloyd run.
+ *
+ * @example
+ * ```ts
+ * import { lloyd, type LloydRun } from "./_kmeans_lloyd.ts";
+ * const r: LloydRun = lloyd(Float64Array.of(0, 1, 10), 3, 1, 2, Float64Array.of(0, 10), 300, 0);
+ * console.log(Array.from(r.labels), r.inertia); // [0, 0, 1] 0.5
+ * ```
+ */
 export interface LloydRun {
   /** `k × d` centroids. */
   c: Float64Array;

@@ -18,7 +18,17 @@ import { scaleExponent, scalePow2_ } from "./dense.ts";
 
 export type { EmptyClusterRule } from "./_kmeans_lloyd.ts";
 
-/** Options of {@link kmeans}. */
+/**
+ * Options of {@link kmeans}.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { kmeans, type KmeansOptions } from "./kmeans.ts";
+ * const opts: KmeansOptions = { seed: 1, nInit: 3, emptyCluster: "keep" };
+ * console.log(kmeans(tensor([[0], [1], [10]]), 2, opts).inertia); // 0.5
+ * ```
+ */
 export interface KmeansOptions {
   /** Seed of the generator (default 0); ignored when `rng` is given. */
   seed?: number;
@@ -43,7 +53,17 @@ export interface KmeansOptions {
   emptyCluster?: EmptyClusterRule;
 }
 
-/** Result of {@link kmeans}. */
+/**
+ * Result of {@link kmeans}.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { kmeans, type KmeansResult } from "./kmeans.ts";
+ * const r: KmeansResult = kmeans(tensor([[0], [1], [10]]), 2);
+ * console.log(r.centroids.shape, r.labels[0] === r.labels[1]); // [2, 1] true
+ * ```
+ */
 export interface KmeansResult {
   /** `k × d` centroids (the mean of the points of each cluster). */
   centroids: Tensor;

@@ -13,7 +13,23 @@ import * as ad from "../autograd/ops.ts";
 import { attentionCore } from "./attention.ts";
 import { normalInit } from "./init.ts";
 
-/** Shape and numerics of a Llama model. */
+/**
+ * Shape and numerics of a Llama model.
+ *
+ * @example
+ * ```ts
+ * import { initLlama, type LlamaConfig } from "./llama.ts";
+ * const cfg: LlamaConfig = {
+ *   vocabSize: 16,
+ *   hiddenSize: 8,
+ *   intermediateSize: 16,
+ *   numLayers: 2,
+ *   numHeads: 4,
+ *   numKvHeads: 2,
+ * };
+ * console.log(initLlama(cfg)["model.layers.1.self_attn.k_proj.weight"].shape); // [4, 8]
+ * ```
+ */
 export interface LlamaConfig {
   /** Vocabulary size. */
   vocabSize: number;
@@ -184,7 +200,20 @@ function param(p: LlamaParams, name: string): Tensor {
  */
 export type LinearHook = (name: string, x: Tensor, weight: Tensor) => Tensor;
 
-/** Options of {@link llamaForward}, {@link llamaLoss} and {@link llamaGenerate}. */
+/**
+ * Options of {@link llamaForward}, {@link llamaLoss} and {@link llamaGenerate}.
+ *
+ * @example
+ * ```ts
+ * import { linear } from "../autograd/ops.ts";
+ * import { initLlama, llamaForward, type LlamaForwardOptions } from "./llama.ts";
+ * const cfg = { vocabSize: 10, hiddenSize: 8, intermediateSize: 16, numLayers: 1, numHeads: 2 };
+ * let calls = 0;
+ * const opts: LlamaForwardOptions = { linear: (_name, x, w) => (calls++, linear(x, w)) };
+ * llamaForward(initLlama(cfg), [1, 2, 3], cfg, opts);
+ * console.log(calls); // 8
+ * ```
+ */
 export interface LlamaForwardOptions {
   /** Replaces the linear modules' computation (default `linear(x, weight)`). */
   linear?: LinearHook;
