@@ -14,7 +14,17 @@ import { cholQr2T, orthonormalizeT } from "./_rsvd_cholqr.ts";
 import { luBasisT } from "./_rsvd_lu.ts";
 import { svd } from "./svd.ts";
 
-/** Validated parameters of one run of {@link rsvdCore}. */
+/**
+ * Validated parameters of one run of {@link rsvdCore}.
+ *
+ * @example
+ * ```ts
+ * import { Rng } from "../random.ts";
+ * import type { RsvdPlan } from "./_rsvd_core.ts";
+ * const plan: RsvdPlan = { k: 5, l: 15, iters: 7, how: "lu", rng: new Rng(0) };
+ * console.log(plan.l); // 15
+ * ```
+ */
 export interface RsvdPlan {
   /** Rank of the result. */
   k: number;
@@ -28,7 +38,16 @@ export interface RsvdPlan {
   rng: Rng;
 }
 
-/** Row-major f64 factors of `a ≈ u·diag(s)·vt` (before the sign convention). */
+/**
+ * Row-major f64 factors of `a ≈ u·diag(s)·vt` (before the sign convention).
+ *
+ * @example
+ * ```ts
+ * import type { RsvdFactors } from "./_rsvd_core.ts";
+ * const f: RsvdFactors = { u: new Float64Array([1]), s: new Float64Array([2]), vt: new Float64Array([1]) };
+ * console.log(f.s[0]); // 2
+ * ```
+ */
 export interface RsvdFactors {
   /** `m × k`. */
   u: Float64Array;
