@@ -19,3 +19,9 @@ export * from "./random.ts";
 export * from "./matmul.ts";
 export * from "./unary.ts";
 export * from "./cpu/mod.ts";
+
+// Types that the exports above use in their signatures, re-exported so that this entry
+// point documents them (deno doc --lint: no reference to a type the entry does not export).
+export type { GpuTensor } from "./gpu/gpu_tensor.ts";
+export type { Gpu, GpuInfo, GpuLimits, GpuStats } from "./gpu/device.ts";
+export type { PoolStats } from "./gpu/pool.ts";

@@ -55,3 +55,11 @@ export * from "./subgm.ts";
 export * from "./l2gd.ts";
 export { GpuDenseDesign } from "./dense_gpu.ts";
 export { type GpuRecoveryProblem, subgmGpu, toGpuProblem } from "./subgm_gpu.ts";
+
+// Types that the exports above use in their signatures, re-exported so that this entry
+// point documents them (deno doc --lint: no reference to a type the entry does not export).
+export type { DType, Tensor, TensorData } from "../ops/tensor.ts";
+export type { Rng } from "../ops/random.ts";
+export type { GpuTensor } from "../ops/gpu/gpu_tensor.ts";
+export type { Gpu, GpuInfo, GpuLimits, GpuStats } from "../ops/gpu/device.ts";
+export type { PoolStats } from "../ops/gpu/pool.ts";

@@ -50,3 +50,9 @@ export * from "./colora.ts";
 export * from "./instruct.ts";
 export * from "./instruct_data.ts";
 export * from "./instruct_lora.ts";
+
+// Types that the exports above use in their signatures, re-exported so that this entry
+// point documents them (deno doc --lint: no reference to a type the entry does not export).
+export type { DType, Tensor, TensorData } from "../../ops/tensor.ts";
+export type { Rng } from "../../ops/random.ts";
+export type { LinearHook, LlamaConfig } from "../../ops/nn/llama.ts";

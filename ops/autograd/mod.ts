@@ -17,3 +17,10 @@ export { grad, type GradOptions, stopGradient, type ValueAndGrad, valueAndGrad }
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from "./gradcheck.ts";
 export { type TensorTree, treeLeaves, type TreeLike, treeMap } from "./tree.ts";
 export { type BackwardFn, isTraced, record } from "./tape.ts";
+
+// Types that the exports above use in their signatures, re-exported so that this entry
+// point documents them (deno doc --lint: no reference to a type the entry does not export).
+export type { DType, Tensor, TensorData } from "../tensor.ts";
+export type { GeluOptions } from "../unary.ts";
+export type { ReduceOptions } from "../reduce.ts";
+export type { MatmulOptions } from "../matmul.ts";

@@ -52,3 +52,7 @@ export {
   type RandomizedSvdGpuResult,
 } from "./randomized_svd.ts";
 export { grid2d, uniforms } from "./params.ts";
+
+// Types that the exports above use in their signatures, re-exported so that this entry
+// point documents them (deno doc --lint: no reference to a type the entry does not export).
+export type { DType, Tensor, TensorData } from "../tensor.ts";

@@ -16,3 +16,7 @@ export * from "./safetensors.ts";
 export * from "./checkpoint.ts";
 export * from "./half.ts";
 export * from "./int_tensor.ts";
+
+// Types that the exports above use in their signatures, re-exported so that this entry
+// point documents them (deno doc --lint: no reference to a type the entry does not export).
+export type { DType, Tensor, TensorData } from "../tensor.ts";

@@ -31,3 +31,8 @@ export * from "./unfold.ts";
 export * from "./tucker.ts";
 export * from "./pca.ts";
 export * from "./kmeans.ts";
+
+// Types that the exports above use in their signatures, re-exported so that this entry
+// point documents them (deno doc --lint: no reference to a type the entry does not export).
+export type { DType, Tensor, TensorData } from "../tensor.ts";
+export type { Rng } from "../random.ts";

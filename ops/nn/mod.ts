@@ -63,3 +63,12 @@ export {
   loadLlama,
 } from "./llama.ts";
 export { type StepInfo, train, type TrainOptions, type TrainResult } from "./train.ts";
+
+// Types that the exports above use in their signatures, re-exported so that this entry
+// point documents them (deno doc --lint: no reference to a type the entry does not export).
+export type { Rng } from "../random.ts";
+export type { DType, Tensor, TensorData } from "../tensor.ts";
+export type { Indices } from "../autograd/ops_shape.ts";
+export type { NormOptions } from "../autograd/ops_norm.ts";
+export type { TensorTree, TreeLike } from "../autograd/tree.ts";
+export type { Optimizer, OptimizerState } from "../optim/optimizer.ts";

@@ -35,3 +35,8 @@ export {
 export { sgd, type SgdOptions, type SgdState } from "./sgd.ts";
 export { clipGradNorm_, globalNorm } from "./clip.ts";
 export { cosineDecay, linearWarmup, stepDecay, warmupCosine } from "./schedule.ts";
+
+// Types that the exports above use in their signatures, re-exported so that this entry
+// point documents them (deno doc --lint: no reference to a type the entry does not export).
+export type { TensorTree, TreeLike } from "../autograd/tree.ts";
+export type { DType, Tensor, TensorData } from "../tensor.ts";
