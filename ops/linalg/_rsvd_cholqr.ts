@@ -28,10 +28,10 @@ const U64 = 2 ** -53;
 /**
  * CholeskyQR2 of `X = xtᵀ` (`N × l`, `N ≥ l`) given transposed in `xt` (`l × N`): on success
  * `xt` holds `Qᵀ` (orthonormal Q: `max |QᵀQ − I| ≤ (N + l)·u` is checked) and the upper
- * triangular R (`l × l` row-major, `X = Q·R`) is returned. Returns null, with `xt` unchanged, when X is too
- * ill-conditioned or rank deficient for CholeskyQR2, or is zero. Entries are scaled by a power
- * of two first, so the Gram matrix of 1e±150 entries neither overflows nor underflows. `w`
- * (at least `l·N` elements) is the working copy; by default a fresh one.
+ * triangular R (`l × l` row-major, `X = Q·R`) is returned. Returns null, with `xt` unchanged,
+ * when X is too ill-conditioned or rank deficient for CholeskyQR2, or is zero. Entries are
+ * scaled by a power of two first, so the Gram matrix of 1e±150 entries neither overflows nor
+ * underflows. `w` (at least `l·N` elements) is the working copy; by default a fresh one.
  *
  * @example
  * ```ts

@@ -44,7 +44,8 @@ export interface RsvdPlan {
  * @example
  * ```ts
  * import type { RsvdFactors } from "./_rsvd_core.ts";
- * const f: RsvdFactors = { u: new Float64Array([1]), s: new Float64Array([2]), vt: new Float64Array([1]) };
+ * const one = new Float64Array([1]);
+ * const f: RsvdFactors = { u: one, s: new Float64Array([2]), vt: one };
  * console.log(f.s[0]); // 2
  * ```
  */
