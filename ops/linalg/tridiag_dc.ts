@@ -18,8 +18,12 @@ const LEAF = 24;
 
 /**
  * Eigenvalues (ascending, written to `d`) and eigenvectors (returned, n × n row-major, columns)
- * of the symmetric tridiagonal `diag(d) + offdiag(e)` (`e[i]` couples i and i+1).
+ * of the symmetric tridiagonal `diag(d) + offdiag(e)` (`e[i]` couples i and i+1). `scratch`, two
+ * arrays of at least n² entries each, holds every merge's rank-one eigenvectors instead of fresh
+ * arrays (eigh passes arrays of its WebAssembly workspace, which stay mapped between calls:
+ * first-touch page faults of fresh arrays cost this VM more than the work done in them).
  *
+ * @throws {RangeError} if a scratch array is shorter than n².
  * @example
  * ```ts
  * import { tridiagonalEigenDc } from "./tridiag_dc.ts";
@@ -28,11 +32,28 @@ const LEAF = 24;
  * console.log(d, q.length); // Float64Array [1, 3] 4
  * ```
  */
-export function tridiagonalEigenDc(d: Float64Array, e: Float64Array, n: number): Float64Array {
-  return solve(d.subarray(0, n), e.subarray(0, n), n);
+export function tridiagonalEigenDc(
+  d: Float64Array,
+  e: Float64Array,
+  n: number,
+  scratch: [Float64Array, Float64Array] | null = null,
+): Float64Array {
+  for (const [i, x] of (scratch ?? []).entries()) {
+    if (x.length < n * n) {
+      throw new RangeError(
+        `tridiagonalEigenDc: scratch[${i}] has ${x.length} entries, fewer than n² = ${n * n}`,
+      );
+    }
+  }
+  return solve(d.subarray(0, n), e.subarray(0, n), n, scratch);
 }
 
-function solve(d: Float64Array, e: Float64Array, n: number): Float64Array {
+function solve(
+  d: Float64Array,
+  e: Float64Array,
+  n: number,
+  scratch: [Float64Array, Float64Array] | null,
+): Float64Array {
   if (n <= LEAF) {
     const q = new Float64Array(n * n);
     for (let i = 0; i < n; i++) q[i * n + i] = 1;
@@ -46,13 +67,14 @@ function solve(d: Float64Array, e: Float64Array, n: number): Float64Array {
   // T = diag(T₁ − ρ·e_last·e_lastᵀ, T₂ − ρ·e₁·e₁ᵀ) + ρ·u·uᵀ with u = (e_last; sign(β)·e₁).
   d[k - 1] -= rho;
   d[k] -= rho;
-  const q1 = solve(d.subarray(0, k), e.subarray(0, k), k);
-  const q2 = solve(d.subarray(k, n), e.subarray(k, n), n - k);
+  const q1 = solve(d.subarray(0, k), e.subarray(0, k), k, scratch);
+  const q2 = solve(d.subarray(k, n), e.subarray(k, n), n - k, scratch);
   const z = new Float64Array(n);
   const sgn = beta < 0 ? -1 : 1;
   for (let j = 0; j < k; j++) z[j] = q1[(k - 1) * k + j];
   for (let j = 0; j < n - k; j++) z[k + j] = sgn * q2[j];
-  const w = mergeRankOne(d, z, rho, n);
+  // The children are done with the scratch arrays: this merge's W may live there.
+  const w = mergeRankOne(d, z, rho, n, scratch);
   // Q = blockdiag(Q₁, Q₂)·W
   const q = new Float64Array(n * n);
   gemm({ m: k, n, k, a: q1, lda: k, b: w, ldb: n, c: q, ldc: n });
@@ -74,9 +96,15 @@ function solve(d: Float64Array, e: Float64Array, n: number): Float64Array {
 
 /**
  * Eigen-decomposition of `diag(d) + ρ·z·zᵀ` (ρ ≥ 0): overwrites `d` with the eigenvalues in
- * ascending order and returns the n × n eigenvector matrix (columns).
+ * ascending order and returns the n × n eigenvector matrix (columns), in `scratch[0]` if given.
  */
-function mergeRankOne(d: Float64Array, z: Float64Array, rho: number, n: number): Float64Array {
+function mergeRankOne(
+  d: Float64Array,
+  z: Float64Array,
+  rho: number,
+  n: number,
+  scratch: [Float64Array, Float64Array] | null,
+): Float64Array {
   let zn2 = 0;
   for (let i = 0; i < n; i++) zn2 += z[i] * z[i];
   const zn = Math.sqrt(zn2);
@@ -134,7 +162,7 @@ function mergeRankOne(d: Float64Array, z: Float64Array, rho: number, n: number):
   const kk = kept.length;
   const dk = new Float64Array(kk), zk = new Float64Array(kk);
   for (let t = 0; t < kk; t++) dk[t] = ds[kept[t]], zk[t] = zs[kept[t]];
-  const { lambda, y } = secularEigen(dk, zk, rho);
+  const { lambda, y } = secularEigen(dk, zk, rho, scratch ? scratch[1] : null);
   const vals = new Float64Array(n);
   deflated.forEach((j, c) => vals[c] = ds[j]);
   const nd = deflated.length;
@@ -144,7 +172,7 @@ function mergeRankOne(d: Float64Array, z: Float64Array, rho: number, n: number):
   const dest = new Int32Array(n);
   order.forEach((c, pos) => dest[c] = pos);
   for (let c = 0; c < n; c++) d[dest[c]] = vals[c] / sc;
-  const w = new Float64Array(n * n);
+  const w = scratch ? scratch[0].subarray(0, n * n).fill(0) : new Float64Array(n * n);
   if (r === null) {
     // Sorted coordinate j is original coordinate perm[j]: deflated ones are unit vectors.
     deflated.forEach((j, c) => w[perm[j] * n + dest[c]] = 1);
@@ -178,6 +206,7 @@ function secularEigen(
   d: Float64Array,
   z: Float64Array,
   rho: number,
+  yBuf: Float64Array | null,
 ): { lambda: Float64Array; y: Float64Array } {
   const k = d.length;
   const origin = new Int32Array(k), tau = new Float64Array(k), lambda = new Float64Array(k);
@@ -208,7 +237,9 @@ function secularEigen(
     zh[j] = (z[j] < 0 ? -1 : 1) * Math.sqrt(Math.max(p, 0));
   }
   // Row by row (contiguous writes); the column norms are accumulated on the way.
-  const y = new Float64Array(k * k), norm2 = new Float64Array(k), base = new Float64Array(k);
+  // Every entry of y is written below: a scratch buffer needs no clearing.
+  const y = yBuf ? yBuf.subarray(0, k * k) : new Float64Array(k * k);
+  const norm2 = new Float64Array(k), base = new Float64Array(k);
   for (let i = 0; i < k; i++) base[i] = d[origin[i]]; // the pole root i is measured from
   for (let j = 0; j < k; j++) {
     const dj = d[j], zj = zh[j], row = j * k;

@@ -60,3 +60,20 @@ Deno.test("tridiagonalEigenDc: tiny and huge scales (the secular products stay i
     checkTridiagonal(rand(120, f), rand(120, f), `scale ${f}`);
   }
 });
+
+Deno.test("tridiagonalEigenDc: dirty scratch arrays give the same result; short ones are refused", () => {
+  const rng = new Rng(13), n = 130;
+  const d = Float64Array.from({ length: n }, () => rng.normal());
+  const e = Float64Array.from({ length: n }, () => rng.normal());
+  // A zero coupling and repeated values: deflation (rotations included) uses the scratch too.
+  e[40] = 0;
+  for (let i = 70; i < 90; i++) d[i] = 1;
+  const d1 = d.slice(), q1 = tridiagonalEigenDc(d1, e.slice(), n);
+  const s = (): Float64Array => new Float64Array(n * n + 7).fill(NaN);
+  const d2 = d.slice(), q2 = tridiagonalEigenDc(d2, e.slice(), n, [s(), s()]);
+  assert.deepEqual([d2, q2], [d1, q1]);
+  assert.throws(
+    () => tridiagonalEigenDc(d.slice(), e.slice(), n, [s(), new Float64Array(n * n - 1)]),
+    /tridiagonalEigenDc: scratch\[1\] has 16899 entries, fewer than n² = 16900/,
+  );
+});
