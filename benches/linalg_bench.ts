@@ -7,6 +7,7 @@
  * `assumeSymmetric` (vectors included), `QrDecomposition` followed by its orthogonal factor.
  */
 import { EigenvalueDecomposition, Matrix, QrDecomposition, SVD } from "ml-matrix";
+import { setGemmThreads } from "../ops/cpu/gemm.ts";
 import { eigh } from "../ops/linalg/eigh.ts";
 import { qr } from "../ops/linalg/qr.ts";
 import { svd, svdvals } from "../ops/linalg/svd.ts";
@@ -55,6 +56,15 @@ for (const n of [128, 512]) {
   });
   Deno.bench(`ours eigh ${n}`, { group: ge, ...few(n) }, () => {
     eigh(s);
+  });
+  // One thread, as numpy with OPENBLAS_NUM_THREADS=1 (benches/numpy_linalg.py --eigh-cpu).
+  Deno.bench(`ours eigh ${n}, one GEMM thread`, { group: ge, ...few(n) }, () => {
+    setGemmThreads(false);
+    try {
+      eigh(s);
+    } finally {
+      setGemmThreads(true);
+    }
   });
 }
 
