@@ -326,8 +326,9 @@ function argmaxLogits(
  * whole prefix each step; the models here are tiny) and returns the new tokens. Stops early
  * at `stopToken` (which is included).
  *
- * @throws {RangeError} if `maxNewTokens` is not an integer ≥ 0, the prompt is empty, or a
- * step's logits contain NaN (the message names the step and the token).
+ * @throws {RangeError} if `maxNewTokens` is not an integer ≥ 0, the prompt is empty,
+ * `stopToken` is not a token id of the vocabulary, or a step's logits contain NaN (the message
+ * names the step and the token).
  *
  * @example
  * ```ts
@@ -348,14 +349,22 @@ export function llamaGenerate(
     );
   }
   if (prompt.length === 0) throw new RangeError("llamaGenerate: prompt is empty");
-  const seq = [...prompt], out: number[] = [];
   const v = config.vocabSize;
+  const stop = opts.stopToken;
+  // A stop token outside the vocabulary could never be generated: decoding would silently
+  // run to maxNewTokens.
+  if (stop !== undefined && !(Number.isInteger(stop) && stop >= 0 && stop < v)) {
+    throw new RangeError(
+      `llamaGenerate: stopToken must be a token id in 0..${v - 1}, got ${String(stop)}`,
+    );
+  }
+  const seq = [...prompt], out: number[] = [];
   for (let s = 0; s < opts.maxNewTokens; s++) {
     const logits = llamaForward(p, seq, config, opts).data;
     const best = argmaxLogits(logits, (seq.length - 1) * v, v, s + 1, opts.maxNewTokens);
     seq.push(best);
     out.push(best);
-    if (best === opts.stopToken) break;
+    if (best === stop) break;
   }
   return out;
 }

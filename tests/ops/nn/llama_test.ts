@@ -119,7 +119,7 @@ Deno.test("the tiny decoder overfits a token sequence", () => {
   });
 });
 
-Deno.test("llamaGenerate: NaN logits are an error naming the step, not token 0", () => {
+Deno.test("llamaGenerate: NaN logits and impossible stop tokens are errors, not token 0 / ignored", () => {
   const params = initLlama(TINY, { seed: 1 });
   // The head's output gets one NaN logit (token 3) when the sequence has 3 tokens: from a
   // 1-token prompt that is step 3.
@@ -138,6 +138,13 @@ Deno.test("llamaGenerate: NaN logits are an error naming the step, not token 0",
         e.message,
       ),
   );
+  // A stop token that cannot be generated would be ignored silently.
+  for (const stopToken of [TINY.vocabSize, -1, 1.5, NaN]) {
+    assert.throws(
+      () => llamaGenerate(params, [1], TINY, { maxNewTokens: 2, stopToken }),
+      new RegExp(`llamaGenerate: stopToken must be a token id in 0..4, got ${stopToken}`),
+    );
+  }
   // A NaN parameter poisons every logit from the first step on.
   const bad = {
     ...params,
