@@ -27,7 +27,33 @@ import { inspectPeftAdapter, type ModuleReport } from "../methods/adapters/peft_
 
 const USAGE = `usage:
   peft.ts merge --base B.safetensors --adapter A.safetensors --config C.json --out M.safetensors [--unmerge] [--only-adapted]
-  peft.ts inspect --adapter A.safetensors --config C.json [--json FILE]`;
+  peft.ts inspect --adapter A.safetensors --config C.json [--base B.safetensors] [--json FILE]`;
+
+/** The flags each command reads, and which of them are on/off switches. */
+const FLAGS: Record<string, readonly string[]> = {
+  merge: ["base", "adapter", "config", "out", "unmerge", "only-adapted"],
+  inspect: ["adapter", "config", "base", "json"],
+};
+const SWITCHES = ["unmerge", "only-adapted"];
+
+/**
+ * A flag the command does not read (a typo such as `--only-adapter` would otherwise write the
+ * whole model) or a value after a switch is an error, not silently ignored.
+ */
+function checkFlags(cmd: string, flags: Record<string, string | boolean>): void {
+  const known = FLAGS[cmd];
+  const extra = Object.keys(flags).filter((k) => !known.includes(k));
+  if (extra.length > 0) {
+    throw new RangeError(
+      `${extra.map((k) => `--${k}`).join(" ")}: not a flag of ${cmd}\n${USAGE}`,
+    );
+  }
+  for (const k of SWITCHES) {
+    if (k in flags && flags[k] !== true) {
+      throw new RangeError(`--${k} takes no value, got --${k} ${String(flags[k])}`);
+    }
+  }
+}
 
 function need(flags: Record<string, string | boolean>, name: string): string {
   const v = flags[name];
@@ -120,10 +146,13 @@ async function inspect(flags: Record<string, string | boolean>): Promise<void> {
 export async function main(args: string[]): Promise<number> {
   try {
     const [cmd, ...rest] = args;
+    if (cmd !== "merge" && cmd !== "inspect") {
+      throw new RangeError(`unknown command ${JSON.stringify(cmd)}\n${USAGE}`);
+    }
     const flags = parseFlags(rest);
+    checkFlags(cmd, flags);
     if (cmd === "merge") await merge(flags);
-    else if (cmd === "inspect") await inspect(flags);
-    else throw new RangeError(`unknown command ${JSON.stringify(cmd)}\n${USAGE}`);
+    else await inspect(flags);
     return 0;
   } catch (e) {
     console.error(`peft: ${(e as Error).message}`);

@@ -224,6 +224,18 @@ Deno.test("tool: unknown peft_type, malformed files and missing flags give a cle
   assert.match(res.stderr, /--base FILE is required/);
   res = await runTool(["frobnicate"]);
   assert.match(res.stderr, /unknown command "frobnicate"/);
+  // A misspelt or misplaced flag would be ignored (a typo of --only-adapted writes every tensor).
+  const merge = ["merge", "--base", basePath, "--adapter", adPath, "--config", cfgPath];
+  res = await runTool([...merge, "--out", `${dir}/m.safetensors`, "--only-adapter"]);
+  assert.equal(res.code, 1);
+  assert.match(res.stderr, /--only-adapter: not a flag of merge/);
+  res = await runTool([...merge, "--out", `${dir}/m.safetensors`, "--json", `${dir}/j.json`]);
+  assert.match(res.stderr, /--json: not a flag of merge/);
+  res = await runTool([...merge, "--out", `${dir}/m.safetensors`, "--unmerge", "yes"]);
+  assert.match(res.stderr, /--unmerge takes no value, got --unmerge yes/);
+  res = await runTool(["inspect", "--adapter", adPath, "--config", cfgPath, "--unmerge"]);
+  assert.match(res.stderr, /--unmerge: not a flag of inspect/);
+  await assert.rejects(() => Deno.stat(`${dir}/m.safetensors`), Deno.errors.NotFound);
   await Deno.remove(dir, { recursive: true });
 });
 
