@@ -38,7 +38,18 @@ export { writeSafetensors, type WriteSafetensorsOptions } from "./safetensors_wr
  */
 export const MAX_HEADER_BYTES = 100_000_000;
 
-/** One validated header entry; `begin`/`end` are relative to the start of the data region. */
+/**
+ * One validated header entry; `begin`/`end` are relative to the start of the data region.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { readSafetensorsHeader, type SafetensorsEntry, writeSafetensors } from "./safetensors.ts";
+ * const bytes = writeSafetensors({ w: tensor([[1, 2, 3]], { dtype: "f32" }) });
+ * const e: SafetensorsEntry = readSafetensorsHeader(bytes).entries[0];
+ * console.log(e.name, e.dtype, e.shape, e.end - e.begin); // w F32 [1, 3] 12
+ * ```
+ */
 export interface SafetensorsEntry {
   /** Tensor name (header key). */
   name: string;
@@ -52,7 +63,18 @@ export interface SafetensorsEntry {
   end: number;
 }
 
-/** A validated safetensors header. */
+/**
+ * A validated safetensors header.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { readSafetensorsHeader, type SafetensorsHeader, writeSafetensors } from "./safetensors.ts";
+ * const bytes = writeSafetensors({ w: tensor([1]) }, { format: "pt" });
+ * const h: SafetensorsHeader = readSafetensorsHeader(bytes);
+ * console.log(h.metadata.format, h.dataStart % 8); // pt 0
+ * ```
+ */
 export interface SafetensorsHeader {
   /** Entries in header order. */
   entries: SafetensorsEntry[];
@@ -62,7 +84,20 @@ export interface SafetensorsHeader {
   dataStart: number;
 }
 
-/** Options of {@link readSafetensors} and {@link readSafetensorsHeader}. */
+/**
+ * Options of {@link readSafetensors} and {@link readSafetensorsHeader}.
+ *
+ * @example
+ * ```ts
+ * import { readSafetensors, type ReadSafetensorsOptions } from "./safetensors.ts";
+ * const opts: ReadSafetensorsOptions = { name: "model.safetensors", maxHeaderBytes: 1 << 20 };
+ * try {
+ *   readSafetensors(new Uint8Array(3), opts);
+ * } catch (e) {
+ *   console.log((e as Error).message.startsWith("readSafetensors: model.safetensors:")); // true
+ * }
+ * ```
+ */
 export interface ReadSafetensorsOptions {
   /** File name used in error messages (default `"<bytes>"`). */
   name?: string;
@@ -70,7 +105,17 @@ export interface ReadSafetensorsOptions {
   maxHeaderBytes?: number;
 }
 
-/** The contents of a safetensors file. */
+/**
+ * The contents of a safetensors file.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { readSafetensors, type SafetensorsFile, writeSafetensors } from "./safetensors.ts";
+ * const f: SafetensorsFile = readSafetensors(writeSafetensors({ w: tensor([1, 2]) }, {}, { dtype: "F16" }));
+ * console.log(f.dtypes.get("w"), f.tensors.get("w")?.dtype); // F16 f32
+ * ```
+ */
 export interface SafetensorsFile {
   /** Float tensors by name, in header order (F16/BF16 decoded to f32). */
   tensors: Map<string, Tensor>;
