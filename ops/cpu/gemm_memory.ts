@@ -8,7 +8,16 @@
 import { emitGemmKernel, type KernelConfig } from "./gemm_kernel.ts";
 import { emitDirectKernels } from "./gemm_kernel_direct.ts";
 
-/** A macro-kernel export of the packed kernel (see `emitGemmKernel`). */
+/**
+ * A kernel export (see `emitGemmKernel`, `emitDirectKernels`): every argument is an i32.
+ *
+ * @example
+ * ```ts
+ * import { kernelsFor, type Macro } from "./gemm_memory.ts";
+ * const tile: Macro = kernelsFor({ dtype: "f64", mr: 6, nv: 2, unroll: 4, fma: false }).tileR;
+ * console.log(tile.length); // 13
+ * ```
+ */
 export type Macro = (...args: number[]) => void;
 
 /**

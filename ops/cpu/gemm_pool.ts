@@ -24,7 +24,18 @@
  */
 import type { Worker } from "node:worker_threads";
 
-/** A kernel export: every argument is an i32 (addresses are bytes into the GEMM memory). */
+/**
+ * A kernel export: every argument is an i32 (addresses are bytes into the GEMM memory).
+ *
+ * @example
+ * ```ts
+ * import type { Macro } from "./gemm_pool.ts";
+ * const seen: number[][] = [];
+ * const fake: Macro = (...args) => void seen.push(args);
+ * fake(0, 64, 3);
+ * console.log(seen); // [ [ 0, 64, 3 ] ]
+ * ```
+ */
 export type Macro = (...args: number[]) => void;
 
 /**
