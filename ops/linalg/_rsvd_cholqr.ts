@@ -5,8 +5,10 @@
  * Yamamoto, Nakatsukasa, Yanagisawa & Fukaya, "Roundoff error analysis of the CholeskyQR2
  * algorithm", ETNA 44, 2015). Each pass is a Gram GEMM, an `l × l` Cholesky and a triangular
  * solve, instead of Householder reflections that touch the sample column by column. CholeskyQR2
- * is accurate (orthogonality and residual O(u)) only while κ(X) ≲ u^(-1/2); a sample that is
- * rank deficient or worse conditioned is refused (`null`) so the caller can use Householder QR.
+ * is accurate (orthogonality and residual O(u)) only while κ(X) ≲ u^(-1/2); worse conditioned
+ * samples get one shifted pass first (shifted CholeskyQR3, Fukaya et al., SIAM J. Sci. Comput.
+ * 42(1), 2020), and whatever still fails the orthogonality check (rank-deficient samples, as a
+ * rule) is refused (`null`) so the caller can use Householder QR.
  * Samples are stored transposed (`l × N` row-major: the columns of the `N × l` X contiguous).
  *
  * @module
@@ -52,36 +54,66 @@ export function cholQr2T(
   const e = Math.floor(Math.log2(big)), down = 2 ** -e;
   for (let i = 0; i < l * n; i++) w[i] = xt[i] * down;
   const g = new Float64Array(l * l);
-  const l1 = choleskyPass(w, l, n, g, true);
-  if (!l1) return null;
-  const l2 = choleskyPass(w, l, n, g, false);
+  let lf = choleskyPass(w, l, n, g, 0, true);
+  if (!lf) {
+    // Too ill-conditioned for plain CholeskyQR2: one shifted pass first (shifted CholeskyQR3).
+    for (let i = 0; i < l * n; i++) w[i] = xt[i] * down;
+    const l0 = choleskyPass(w, l, n, g, shiftOf(w, l, n), false);
+    const l1 = l0 && choleskyPass(w, l, n, g, 0, false);
+    if (!l0 || !l1) return null;
+    lf = lowerProduct(l0, l1, l);
+  }
+  const l2 = choleskyPass(w, l, n, g, 0, false);
   if (!l2 || orthogonalityError(w, l, n, g) > (n + l) * U64) return null;
   xt.set(w.subarray(0, l * n));
-  // R = R2·R1 = L2ᵀ·L1ᵀ, unscaled by the exact power of two.
-  const r = new Float64Array(l * l), up = 2 ** e;
-  for (let i = 0; i < l; i++) {
-    for (let j = i; j < l; j++) {
-      let s = 0;
-      for (let t = i; t <= j; t++) s += l2[t * l + i] * l1[j * l + t];
-      r[i * l + j] = s * up;
-    }
-  }
+  // X = Q·R with R = R_last···R_first = (L_first···L_last)ᵀ, unscaled by the power of two.
+  const lt = lowerProduct(lf, l2, l), r = new Float64Array(l * l), up = 2 ** e;
+  for (let i = 0; i < l; i++) for (let j = i; j < l; j++) r[i * l + j] = lt[j * l + i] * up;
   return r;
 }
 
 /**
- * One Cholesky QR pass on `w` (`l × N`, transposed storage) in place: `G = W·Wᵀ = L·Lᵀ`, then
- * `W ← L⁻¹·W`. Returns L (a copy), or null when the Cholesky factorization breaks down or, on
- * the first pass (`guard`), when L's diagonal spans more than {@link MIN_DIAGONAL_RATIO}.
+ * The shift of shifted Cholesky QR, `11·(N·l + l·(l + 1))·u·‖X‖²` with the Frobenius norm as
+ * the (larger) stand-in for ‖X‖₂ (Fukaya, Kannan, Nakatsukasa, Yamamoto & Yanagisawa, "Shifted
+ * Cholesky QR for computing the QR factorization of ill-conditioned matrices", SIAM J. Sci.
+ * Comput. 42(1), 2020, §3): the Cholesky factorization then succeeds for any full-rank X with
+ * κ(X) up to about u⁻¹, and the computed Q has κ(Q) ≲ u^(-1/2), in reach of CholeskyQR2.
+ */
+function shiftOf(w: Float64Array, l: number, n: number): number {
+  let ss = 0;
+  for (let i = 0; i < l * n; i++) ss += w[i] * w[i]; // entries ≤ 1 after scaling: no overflow
+  return 11 * (n * l + l * (l + 1)) * U64 * ss;
+}
+
+/** `a·b` of two lower triangular `l × l` row-major matrices. */
+function lowerProduct(a: Float64Array, b: Float64Array, l: number): Float64Array {
+  const c = new Float64Array(l * l);
+  for (let i = 0; i < l; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let t = j; t <= i; t++) s += a[i * l + t] * b[t * l + j];
+      c[i * l + j] = s;
+    }
+  }
+  return c;
+}
+
+/**
+ * One Cholesky QR pass on `w` (`l × N`, transposed storage) in place: `G + shift·I = W·Wᵀ +
+ * shift·I = L·Lᵀ`, then `W ← L⁻¹·W`. Returns L (a copy), or null when the Cholesky
+ * factorization breaks down or, with `guard`, when L's diagonal spans more than
+ * {@link MIN_DIAGONAL_RATIO}.
  */
 function choleskyPass(
   w: Float64Array,
   l: number,
   n: number,
   g: Float64Array,
+  shift: number,
   guard: boolean,
 ): Float64Array | null {
   gemm({ m: l, n: l, k: n, a: w, lda: n, b: w, ldb: n, transB: true, c: g, ldc: l });
+  for (let i = 0; i < l; i++) g[i * l + i] += shift;
   if (choleskyInPlace(g, l) >= 0) return null;
   let lo = Infinity, hi = 0;
   for (let i = 0; i < l; i++) {

@@ -187,7 +187,7 @@ function rangeBasisT(op: Operator, plan: RsvdPlan, ws: Workspace): Float64Array 
 /**
  * SVD of the small `B` (`l × cols`, row-major) as `B = Ur·diag(s)·W` truncated to `k`: by
  * CholeskyQR2 of `Bᵀ = Q₂·R₂` and the `l × l` SVD `R₂ᵀ = Ur·Σ·Vrᵀ`, so `W = Vrᵀ·Q₂ᵀ`; when
- * CholeskyQR2 refuses B (rank deficient, ill-conditioned), the SVD of B itself. `b` is
+ * CholeskyQR2 refuses B (its Q fails the orthogonality check), the SVD of B itself. `b` is
  * overwritten; `w` (l × cols) is scratch.
  */
 function smallSvd(

@@ -45,8 +45,8 @@ export interface NystromResult {
  * exact to rounding; otherwise the error is near the best rank-k error. f32 input is computed
  * in f64 and rounded to f32. Symmetry is assumed (only `A·Ω` is used). f64 input is read in
  * place; Ω is orthonormalized and B factored (`B = Q·R`, then the `l × l` SVD of R) by
- * CholeskyQR2 (Fukaya et al. 2014), with Householder QR or the full SVD of B where CholeskyQR2
- * would be inaccurate (rank-deficient or ill-conditioned B, e.g. input of rank < l).
+ * CholeskyQR2 (Fukaya et al. 2014; shifted first when ill-conditioned, Fukaya et al. 2020),
+ * with Householder QR or the full SVD of B where the result fails an orthogonality check.
  *
  * @throws {RangeError} for non-finite or non-square `a`, `k` outside `1..n`, bad options, or
  * when the core `Ωᵀ·Y_ν` is not positive definite (then `a` is not PSD).
@@ -115,7 +115,7 @@ export function nystrom(a: Tensor, k: number, opts: NystromOptions = {}): Nystro
 /**
  * The first k left singular vectors (n × k) and singular values of B (n × l, given transposed):
  * by CholeskyQR2 `B = Q·R` and the SVD of the l × l R (`U = Q·U_R`), or, when CholeskyQR2
- * refuses B (rank deficient or ill-conditioned), by the SVD of B itself.
+ * refuses B (its Q fails the orthogonality check), by the SVD of B itself.
  */
 function leftSingular(
   bT: Float64Array,

@@ -87,13 +87,15 @@ function parseOptions(
  * Apart from the `2·powerIters + 2` products with `a`, the work is on thin `l × N` factors
  * (`l = k + oversamples`): the LU normalizer runs left-looking along contiguous columns, and
  * the QR of the sample and the SVD of B (via `Bᵀ = Q₂·R₂` and the `l × l` SVD of R₂) use
- * CholeskyQR2, with Householder QR / the full SVD of B where CholeskyQR2 would be inaccurate
- * (rank-deficient or ill-conditioned samples, e.g. input of rank < l).
+ * CholeskyQR2 (after one shifted Cholesky QR pass when the sample is ill-conditioned), with
+ * Householder QR / the full SVD of B where the result fails an orthogonality check.
  *
  * Cites: Halko, Martinsson & Tropp, SIAM Review 53 (2011), Algorithms 4.4/5.1; scikit-learn
  * `utils.extmath.randomized_svd` defaults (`n_oversamples=10`, `n_iter="auto"`,
  * `power_iteration_normalizer="auto"`); Fukaya, Nakatsukasa, Yanagisawa & Yamamoto,
- * "CholeskyQR2", ScalA 2014 (and Yamamoto et al., ETNA 44, 2015, for its error bounds).
+ * "CholeskyQR2", ScalA 2014 (and Yamamoto et al., ETNA 44, 2015, for its error bounds);
+ * Fukaya, Kannan, Nakatsukasa, Yamamoto & Yanagisawa, "Shifted Cholesky QR", SIAM J. Sci.
+ * Comput. 42(1), 2020.
  *
  * @throws {RangeError} for non-finite input, `k` outside `1..min(m, n)`, or bad options.
  *

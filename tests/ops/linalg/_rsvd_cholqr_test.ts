@@ -47,18 +47,34 @@ Deno.test("cholQr2T: orthonormal Q, upper R and X = Q·R to O(u) up to κ = 10�
   }
 });
 
-Deno.test("cholQr2T: refuses rank-deficient, zero and too ill-conditioned samples, unchanged", () => {
-  const n = 60, l = 8;
-  const cases: Array<[string, Float64Array]> = [
-    ["rank 3", naiveT(rankDeficient(n, l, 3, 1).data, n, l)],
-    ["zero", new Float64Array(l * n)],
-    ["κ = 1e9", sampleT(n, Array.from({ length: l }, (_, i) => 1e-9 ** (i / (l - 1))), 4)],
-  ];
-  for (const [name, xt] of cases) {
-    const before = xt.slice();
-    assertEquals(cholQr2T(xt, l, n), null, name);
-    assertEquals(Array.from(xt), Array.from(before), name);
+/** Either null with `xt` unchanged, or orthonormal Q and X = Q·R to O(u). */
+function refusedOrExact(xt: Float64Array, l: number, n: number, what: string): boolean {
+  const before = xt.slice(), x = naiveT(xt, l, n);
+  const r = cholQr2T(xt, l, n);
+  if (r === null) {
+    assertEquals(Array.from(xt), Array.from(before), `${what}: changed although refused`);
+    return false;
   }
+  assert(orthoError(xt, l, n) <= 4 * (n + l) * u, `${what}: accepted a non-orthonormal Q`);
+  const res = frob(x, naiveMul(naiveT(xt, l, n), r, n, l, l));
+  assert(res <= 10 * (n + l) * u * frob(x), `${what}: residual ${res}`);
+  return true;
+}
+
+Deno.test("cholQr2T: κ up to 1e14 goes through the shifted pass; zero is refused", () => {
+  const n = 60, l = 8;
+  for (const kappa of [1e7, 1e9, 1e12, 1e14]) {
+    const s = Array.from({ length: l }, (_, i) => kappa ** (-i / (l - 1)));
+    assert(refusedOrExact(sampleT(n, s, 4), l, n, `κ = ${kappa}`), `κ = ${kappa}: refused`);
+  }
+  // Exactly rank deficient: the shifted pass may still give an orthonormal Q spanning X (the
+  // null directions become rounding noise made orthonormal), else it must refuse cleanly.
+  for (const rank of [1, 3, 7]) {
+    refusedOrExact(naiveT(rankDeficient(n, l, rank, rank).data, n, l), l, n, `rank ${rank}`);
+  }
+  const zero = new Float64Array(l * n);
+  assertEquals(cholQr2T(zero, l, n), null);
+  assert(zero.every((v) => v === 0));
 });
 
 Deno.test("cholQr2T: 1e±150 and 1e-300 entries neither overflow nor underflow the Gram matrix", () => {
@@ -99,11 +115,6 @@ Deno.test("cholQr2T: a sample with a unit R diagonal but huge κ(R) is refused o
   for (const [l, v] of [[20, -1], [40, -1], [44, -0.8], [44, -0.5]]) {
     const n = 3 * l, q = orthonormalCols(n, l, l), r0 = new Float64Array(l * l);
     for (let i = 0; i < l; i++) for (let j = i; j < l; j++) r0[i * l + j] = i === j ? 1 : v;
-    const x = naiveMul(q, r0, n, l, l), xt = naiveT(x, n, l);
-    const r = cholQr2T(xt, l, n);
-    if (r === null) continue;
-    assert(orthoError(xt, l, n) <= 4 * (n + l) * u, `l=${l}: accepted a non-orthonormal Q`);
-    const res = frob(x, naiveMul(naiveT(xt, l, n), r, n, l, l));
-    assert(res <= 10 * (n + l) * u * frob(x), `l=${l}: residual ${res}`);
+    refusedOrExact(naiveT(naiveMul(q, r0, n, l, l), n, l), l, n, `l=${l}, v=${v}`);
   }
 });

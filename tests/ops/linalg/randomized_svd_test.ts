@@ -160,9 +160,10 @@ function assertOrthonormalFactors(u: Tensor, vt: Tensor, what: string): void {
   assert(orthoError(naiveT(vt.data, k, n), n, k) <= 100 * n * uOf("f64"), `${what}: vt`);
 }
 
-Deno.test("randomizedSvd: rank-deficient and zero input (the Householder fallbacks) — exact, no NaN", () => {
-  // Rank 4 < k = 6 < l = 16: the sample and B are exactly rank deficient, so CholeskyQR2 is
-  // refused for both and the Householder QR / full SVD paths run.
+Deno.test("randomizedSvd: rank-deficient and zero input — exact, orthonormal, no NaN", () => {
+  // Rank 4 < k = 6 < l = 16: the sample and B are exactly rank deficient; the shifted Cholesky
+  // QR pass turns their null directions into orthonormal rounding noise (checked: this input
+  // takes that path). The zero matrix takes the Householder QR / full SVD fallbacks.
   for (const [m, n] of [[70, 50], [50, 70]]) {
     const a = rankDeficient(m, n, 4, m);
     const r = randomizedSvd(a, 6, { seed: 2 });
@@ -182,7 +183,7 @@ Deno.test("randomizedSvd: rank-deficient and zero input (the Householder fallbac
 });
 
 Deno.test("randomizedSvd: k = min(m, n) with a graded spectrum (κ = 1e12) keeps the top values", () => {
-  // l = k + 10 is capped at min(m, n); CholeskyQR2 refuses the κ = 1e12 sample and B.
+  // l = k + 10 is capped at min(m, n); the κ = 1e12 sample and B need the shifted pass.
   for (const [m, n] of [[60, 24], [24, 60]]) {
     const spectrum = decay(24, 10 ** (-12 / 23));
     const a = withSpectrum(m, n, spectrum, 3);
