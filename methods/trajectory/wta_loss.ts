@@ -158,10 +158,11 @@ function wtaBackward(w: number, c: Tensor, b: LossBatch, sv: WtaSaved): Tensor {
   const [B, S, k] = c.shape, { relax, win } = sv;
   const grad = new Float64Array(c.data.length);
   const buf = { dy: new Float64Array(2 * sv.T), y: new Float64Array(2 * sv.T) };
+  const wt = new Float64Array(3);
   for (let i = 0; i < B; i++) {
     for (let s = 0; s < S; s++) {
       // Weight of mode s in each term: (1 − ε) for the winner, plus ε/S for every mode.
-      const wt = [0, 1, 2].map((t) => (win[3 * i + t] === s ? 1 - relax : 0) + relax / S);
+      for (let t = 0; t < 3; t++) wt[t] = (win[3 * i + t] === s ? 1 - relax : 0) + relax / S;
       if (wt[0] === 0 && wt[1] === 0 && wt[2] === 0) continue;
       modeGradient(w, c, b, sv, i, s, wt, grad, buf);
     }
@@ -177,7 +178,7 @@ function modeGradient(
   sv: WtaSaved,
   i: number,
   s: number,
-  wt: number[],
+  wt: Float64Array,
   grad: Float64Array,
   buf: { dy: Float64Array; y: Float64Array },
 ): void {
