@@ -30,9 +30,9 @@ import {
   storeC,
   storeCT,
 } from "./gemm_pack.ts";
+import { type Pin, pinnedAt, pinnedOperand, scratchBase } from "./gemm_pin.ts";
 import {
   ALPHA_AT,
-  DATA,
   KERNEL_FNS,
   kernelId,
   MAX_CALLS,
@@ -82,6 +82,8 @@ interface Role {
   ld: number;
   /** Rows of the role are stored rows (element (r, p) at r·ld + p); else stored columns. */
   rowMajor: boolean;
+  /** Where the operand is pinned in the GEMM memory (read in place, never copied), if it is. */
+  pin: Pin | null;
 }
 
 const roundUp = (x: number, q: number): number => Math.ceil(x / q) * q;
@@ -89,10 +91,13 @@ const roundUp = (x: number, q: number): number => Math.ceil(x / q) * q;
 /** Estimated cost in ns per element of copying (A role), packing (B role) and storing C. */
 const COST = { stage: 0.4, pack: 0.6, store: 0.3, storeT: 1.0 };
 
-/** Whether computing Cᵀ is cheaper: the kernel copies its A operand but packs its B operand. */
-function preferSwap(m: number, n: number, k: number): boolean {
-  const plain = m * k * COST.stage + k * n * COST.pack + m * n * COST.store;
-  const swapped = n * k * COST.stage + k * m * COST.pack + m * n * COST.storeT;
+/**
+ * Whether computing Cᵀ is cheaper: the kernel copies its A operand (unless it is pinned) but
+ * packs its B operand.
+ */
+function preferSwap(m: number, n: number, k: number, pinA: boolean, pinB: boolean): boolean {
+  const plain = (pinA ? 0 : m * k * COST.stage) + k * n * COST.pack + m * n * COST.store;
+  const swapped = (pinB ? 0 : n * k * COST.stage) + k * m * COST.pack + m * n * COST.storeT;
   return swapped < plain;
 }
 
@@ -120,9 +125,13 @@ export function gemmDirect(
   split = false,
 ): void {
   const transA = g.transA ?? false, transB = g.transB ?? false;
-  const swap = blocks.swap ?? preferSwap(g.m, g.n, g.k);
-  const aOp = { data: g.a, off: g.aOffset ?? 0, ld: g.lda };
-  const bOp = { data: g.b, off: g.bOffset ?? 0, ld: g.ldb };
+  const { m: gm, n: gn, k: gk } = g;
+  const aOff = g.aOffset ?? 0, bOff = g.bOffset ?? 0;
+  const pinA = pinnedOperand(g.a, aOff, g.lda, transA ? gk : gm, transA ? gm : gk);
+  const pinB = pinnedOperand(g.b, bOff, g.ldb, transB ? gn : gk, transB ? gk : gn);
+  const swap = blocks.swap ?? preferSwap(gm, gn, gk, pinA !== null, pinB !== null);
+  const aOp = { data: g.a, off: aOff, ld: g.lda, pin: pinA };
+  const bOp = { data: g.b, off: bOff, ld: g.ldb, pin: pinB };
   // Swapped, the kernel's A is op(B)ᵀ and its B is op(A)ᵀ (trans: element (p, j) at j·ld + p).
   const A: Role = swap ? { ...bOp, rowMajor: transB } : { ...aOp, rowMajor: !transA };
   const B: Operand = swap ? { ...aOp, trans: !transA } : { ...bOp, trans: transB };
@@ -214,7 +223,7 @@ function plan(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): Pl
   const cRows = ks === k && !bandSplit ? mc : roundUp(band, mr);
   const order = blocks.order ?? (Math.min(kc, k) * ncMax * es <= IR_B_BYTES ? "ir" : "jr");
   // Memory: C buffer, packed op(B) (all depths), the copy of A and the slack its edge reads.
-  const cAt = DATA, bAt = cAt + roundUp(cRows * ncMax * es, 64);
+  const cAt = roundUp(scratchBase(), 64), bAt = cAt + roundUp(cRows * ncMax * es, 64);
   const aAt = bAt + roundUp(k * ncMax * es, 64);
   // A copy's row stride is at most its width + STAGE_GAP (see `stage`).
   const aElems = A.rowMajor ? roundUp(band, mr) * (ks + STAGE_GAP) : ks * (band + STAGE_GAP) + mr;
@@ -270,16 +279,18 @@ function run(g: GemmArgs, kern: Kernels, blocks: DirectBlocks, o: Oriented): voi
       const rows = Math.min(band, m - ib);
       for (let ps = 0; ps < k; ps += ks) {
         const depth = Math.min(ks, k - ps);
-        const ld = stageA(w, p.aAt, es, A, ib, rows, ps, depth, p.mr);
+        const [aBase, ld] = A.pin
+          ? [pinnedAt(A.pin, A.off + (A.rowMajor ? ib * A.ld + ps : ps * A.ld + ib)), A.pin.ldPin]
+          : [p.aAt, stageA(w, p.aAt, es, A, ib, rows, ps, depth, p.mr)];
         if (p.bandSplit) {
-          const blk = { jc, ncb, ncPad, ic: ib, mcb: rows, ib, ld, ps, depth };
+          const blk = { jc, ncb, ncPad, ic: ib, mcb: rows, ib, ld, ps, depth, aBase };
           if (ps === 0) loadBlock(g, p, o, w, blk, 0);
           bandJob(g, p, kern, o, blk);
           continue;
         }
         for (let ic = ib; ic < ib + rows; ic += p.mc) {
           const mcb = Math.min(p.mc, ib + rows - ic);
-          const blk = { jc, ncb, ncPad, ic, mcb, ib, ld, ps, depth };
+          const blk = { jc, ncb, ncPad, ic, mcb, ib, ld, ps, depth, aBase };
           // Depth in one piece: each C block is finished here; else when the band is.
           const cRow = ks === k ? 0 : ic - ib;
           if (ps === 0) loadBlock(g, p, o, w, blk, cRow);
@@ -307,6 +318,8 @@ interface KBlock extends CBlock {
   ld: number;
   ps: number;
   depth: number;
+  /** Byte address of the band's element (ib, ps): in the copy of A, or in its pin. */
+  aBase: number;
 }
 
 /** Element (ic, jc) of the kernel's C is C[ic][jc], or C[jc][ic] when swapped. */
@@ -369,7 +382,7 @@ function callsOf(g: GemmArgs, p: Plan, b: KBlock, cRow: number): number[][] {
   for (let pc = b.ps; pc < b.ps + b.depth; pc += kc) {
     const kcb = Math.min(kc, b.ps + b.depth - pc);
     calls.push([
-      p.aAt + ((b.ic - b.ib) * ri + (pc - b.ps) * rp) * es,
+      b.aBase + ((b.ic - b.ib) * ri + (pc - b.ps) * rp) * es,
       b.ld * es,
       mr * ri * es,
       p.bAt + pc * nr * es,

@@ -15,7 +15,8 @@ import type { GemmArgs } from "./gemm_types.ts";
 import { lanes } from "./gemm_kernel.ts";
 import { type Kernels, memoryView } from "./gemm_memory.ts";
 import { loadC, type Operand, packA, packB, storeC } from "./gemm_pack.ts";
-import { ALPHA_AT, DATA, kernelId, runOnPool, type SplitCall } from "./gemm_pool.ts";
+import { ALPHA_AT, kernelId, runOnPool, type SplitCall } from "./gemm_pool.ts";
+import { scratchBase } from "./gemm_pin.ts";
 import { gemmMemory } from "./gemm_memory.ts";
 
 /**
@@ -71,7 +72,7 @@ export function gemmThreaded(
   // Rows of C held at once (whole MC blocks); the packed A of those rows is bounded too.
   const width = Math.max(ncMax, kcMax);
   const chunk = Math.min(m, Math.max(mc, Math.floor(blocks.cElems / width / mc) * mc));
-  const cAt = DATA, aAt = cAt + roundUp(roundUp(chunk, mr) * ncMax * es, 64);
+  const cAt = roundUp(scratchBase(), 64), aAt = cAt + roundUp(roundUp(chunk, mr) * ncMax * es, 64);
   const bAt = aAt + roundUp(roundUp(chunk, mr) * kcMax * es, 64);
   gemmMemory(bAt + kcMax * ncMax * es);
   const w = memoryView(dtype);

@@ -135,7 +135,12 @@ Deno.test("two threads give the same bits as one, on every path of the direct dr
       assert.deepEqual(two.c, one.args.c, `${dtype} ${m}x${n}x${k} ${transA} ${transB}`);
       assertGemm(two, one.c0, `threads ${dtype} ${m}x${n}x${k}`);
       for (const order of ["ir", "jr"] as const) {
-        const [x, y] = [{ ...one.args, c: one.c0.slice() }, { ...one.args, c: one.c0.slice() }];
+        // A fresh C of C's own element type (c0 is a Float64Array copy for every dtype).
+        const fresh = (): typeof one.args.c =>
+          one.args.c instanceof Float32Array
+            ? Float32Array.from(one.c0)
+            : Float64Array.from(one.c0);
+        const [x, y] = [{ ...one.args, c: fresh() }, { ...one.args, c: fresh() }];
         gemmWasm(x, { threads: false, order });
         gemmWasm(y, { threads: true, order });
         assert.deepEqual(y.c, x.c, `order ${order} ${dtype} ${m}x${n}x${k}`);
