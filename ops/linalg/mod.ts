@@ -36,3 +36,7 @@ export * from "./kmeans.ts";
 // point documents them (deno doc --lint: no reference to a type the entry does not export).
 export type { DType, Tensor, TensorData } from "../tensor.ts";
 export type { Rng } from "../random.ts";
+export type { GpuTensor } from "../gpu/gpu_tensor.ts";
+export type { Gpu, GpuInfo, GpuLimits, GpuStats, RequestGpuOptions } from "../gpu/device.ts";
+export type { PoolStats } from "../gpu/pool.ts";
+export type { RandomizedSvdGpuOptions, RandomizedSvdGpuResult } from "../gpu/randomized_svd.ts";

@@ -5,6 +5,12 @@
  *
  * @module
  */
+import { GpuTensor } from "../gpu/gpu_tensor.ts";
+import {
+  randomizedSvdGpu,
+  type RandomizedSvdGpuOptions,
+  type RandomizedSvdGpuResult,
+} from "../gpu/randomized_svd.ts";
 import { Rng } from "../random.ts";
 import { assertFinite, assertMatrix, astype, Tensor } from "../tensor.ts";
 import { rsvdCore } from "./_rsvd_core.ts";
@@ -97,7 +103,13 @@ function parseOptions(
  * Fukaya, Kannan, Nakatsukasa, Yamamoto & Yanagisawa, "Shifted Cholesky QR", SIAM J. Sci.
  * Comput. 42(1), 2020.
  *
+ * Given a GpuTensor, the products run on its GPU (`randomizedSvdGpu`, the same algorithm with
+ * CholeskyQR normalization; options `oversamples`, `powerIters`, `seed`) and the result is a
+ * Promise of GpuTensors.
+ *
  * @throws {RangeError} for non-finite input, `k` outside `1..min(m, n)`, or bad options.
+ * A GpuTensor with an option only the CPU version has (`normalizer`, `rng`) rejects with a
+ * TypeError.
  *
  * @example
  * ```ts
@@ -111,8 +123,55 @@ function parseOptions(
 export function randomizedSvd(
   a: Tensor,
   k: number,
+  opts?: RandomizedSvdOptions,
+): RandomizedSvdResult;
+/**
+ * Randomized rank-`k` SVD of a GpuTensor, its products on its GPU (see the CPU overload and
+ * `randomizedSvdGpu`).
+ *
+ * @example
+ * ```ts
+ * import { requestGpu } from "../gpu/device.ts";
+ * import { randn } from "../random.ts";
+ * import { randomizedSvd } from "./randomized_svd.ts";
+ * const gpu = await requestGpu(); // null without a hardware GPU: the example then skips
+ * if (gpu) {
+ *   const { u, s, vt } = await randomizedSvd(gpu.upload(randn([40, 30], { seed: 1 })), 3);
+ *   console.log(u.shape, s.shape, vt.shape); // [40, 3] [3] [3, 30]
+ *   gpu.destroy();
+ * }
+ * ```
+ */
+export function randomizedSvd(
+  a: GpuTensor,
+  k: number,
+  opts?: RandomizedSvdGpuOptions,
+): Promise<RandomizedSvdGpuResult>;
+export function randomizedSvd(
+  a: Tensor | GpuTensor,
+  k: number,
   opts: RandomizedSvdOptions = {},
-): RandomizedSvdResult {
+): RandomizedSvdResult | Promise<RandomizedSvdGpuResult> {
+  if (a instanceof GpuTensor) return onGpu(a, k, opts);
+  return onCpu(a, k, opts);
+}
+
+async function onGpu(
+  a: GpuTensor,
+  k: number,
+  opts: RandomizedSvdOptions,
+): Promise<RandomizedSvdGpuResult> {
+  const cpuOnly = (["normalizer", "rng"] as const).filter((o) => opts[o] !== undefined);
+  if (cpuOnly.length) {
+    throw new TypeError(
+      `randomizedSvd: option ${cpuOnly.join(", ")} has no GPU version (a is a GpuTensor)`,
+    );
+  }
+  const { oversamples, powerIters, seed } = opts;
+  return await randomizedSvdGpu(a.gpu, a, k, { oversamples, powerIters, seed });
+}
+
+function onCpu(a: Tensor, k: number, opts: RandomizedSvdOptions): RandomizedSvdResult {
   const [m, n] = assertMatrix("randomizedSvd", "a", a);
   assertFinite("randomizedSvd", "a", a);
   const plan = parseOptions(m, n, k, opts);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { cholQrGpu } from "../../../ops/gpu/cholqr.ts";
 import { randomizedSvdGpu } from "../../../ops/gpu/randomized_svd.ts";
+import { randomizedSvd } from "../../../ops/linalg/randomized_svd.ts";
 import { qr } from "../../../ops/linalg/qr.ts";
 import { svd } from "../../../ops/linalg/svd.ts";
 import { matmul } from "../../../ops/matmul.ts";
@@ -159,6 +160,31 @@ Deno.test("randomizedSvdGpu: bad k and options are RangeErrors", { ignore: noGpu
   await assert.rejects(() => randomizedSvdGpu(gpu!, ga, 2, { oversamples: -1 }), RangeError);
   await assert.rejects(() => randomizedSvdGpu(gpu!, ga, 2, { powerIters: 1.5 }), RangeError);
   ga.dispose();
+});
+
+Deno.test("randomizedSvd given a GpuTensor runs randomizedSvdGpu; CPU-only options reject", {
+  ignore: noGpu,
+}, async () => {
+  const ga = gpu!.upload(withSpectrum(40, 24, [9, 5, 2, 1, 0.5], 7));
+  const viaFront = await randomizedSvd(ga, 3, { seed: 4, powerIters: 3 });
+  const direct = await randomizedSvdGpu(gpu!, ga, 3, { seed: 4, powerIters: 3 });
+  for (const key of ["u", "s", "vt"] as const) {
+    assert.ok(viaFront[key] instanceof Object && "gpu" in viaFront[key], `${key} is a GpuTensor`);
+    assert.deepEqual((await viaFront[key].read()).data, (await direct[key].read()).data, key);
+  }
+  // Against the CPU version: the same top-3 singular values to f32 accuracy.
+  const cpu = randomizedSvd(await ga.read(), 3, { seed: 4, powerIters: 3 });
+  const sGpu = (await viaFront.s.read()).data;
+  for (let i = 0; i < 3; i++) {
+    assert.ok(Math.abs(sGpu[i] - cpu.s.data[i]) <= 1e-4 * cpu.s.data[0], `s[${i}]`);
+  }
+  await assert.rejects(() => randomizedSvd(ga, 3, { normalizer: "lu" } as never), {
+    name: "TypeError",
+    message: /randomizedSvd: option normalizer has no GPU version/,
+  });
+  for (const t of [ga, viaFront.u, viaFront.s, viaFront.vt, direct.u, direct.s, direct.vt]) {
+    t.dispose();
+  }
 });
 
 Deno.test("no GPU buffer leaks or WebGPU errors after this file's tests; device released", {
