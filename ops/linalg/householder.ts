@@ -10,7 +10,15 @@
 import { gemm } from "../cpu/gemm.ts";
 import { scaledNorm2 } from "../norm.ts";
 
-/** Block size of the compact WY updates: wide enough for the GEMM, narrow enough for L1/L2. */
+/**
+ * Block size of the compact WY updates: wide enough for the GEMM, narrow enough for L1/L2.
+ *
+ * @example
+ * ```ts
+ * import { BLOCK } from "./householder.ts";
+ * console.log(Math.ceil(100 / BLOCK)); // 4 (panels of a 100-column factorization)
+ * ```
+ */
 export const BLOCK = 32;
 
 /**

@@ -16,7 +16,17 @@ import { assertFinite, assertMatrix, astype, Tensor } from "../tensor.ts";
 import { rsvdCore } from "./_rsvd_core.ts";
 import { svdFlip } from "./svd.ts";
 
-/** How the power iterations are re-normalized (see {@link randomizedSvd}). */
+/**
+ * How the power iterations are re-normalized (see {@link randomizedSvd}).
+ *
+ * @example
+ * ```ts
+ * import { randn } from "../random.ts";
+ * import { type PowerNormalizer, randomizedSvd } from "./randomized_svd.ts";
+ * const normalizer: PowerNormalizer = "qr";
+ * console.log(randomizedSvd(randn([20, 10], { seed: 0 }), 3, { seed: 0, normalizer }).s.shape); // [3]
+ * ```
+ */
 export type PowerNormalizer = "auto" | "qr" | "lu" | "none";
 
 /** Options of {@link randomizedSvd}. */
