@@ -67,7 +67,8 @@ export function scratchBase(): number {
 /**
  * Runs `fn` with the rows × cols matrix at `off` (row stride `ld`) of `data` pinned in the GEMM
  * memory, so that products reading it skip its copy; unpins it afterwards, also on a throw.
- * `data` must not change while `fn` runs.
+ * `data` must not change while `fn` runs. A matrix too large to pin (the pin would end past
+ * 1.75 GiB of the GEMM memory) is not pinned: `fn` runs as it would without this call.
  *
  * @example
  * ```ts
@@ -88,6 +89,7 @@ export function withPinnedOperand<T>(
   fn: () => T,
 ): T {
   const pin = pinOperand(data, off, rows, cols, ld);
+  if (!pin) return fn(); // too large to pin: products copy it as they would without a pin
   try {
     return fn();
   } finally {
@@ -96,7 +98,21 @@ export function withPinnedOperand<T>(
   }
 }
 
-function pinOperand(data: Data, off: number, rows: number, cols: number, ld: number): Pin {
+/**
+ * Highest byte address a pin may end at. The wasm32 memory ends at 4 GiB (a larger pin was a
+ * RangeError from `memory.grow`), and the split kernel calls of `gemm_pool.ts` carry addresses
+ * as non-negative i32 (a threaded product reading a pin above 2 GiB was a RangeError);
+ * 256 MiB are left below 2 GiB for the products' scratch above the pin.
+ */
+const PIN_END_MAX = 2 ** 31 - 2 ** 28;
+
+function pinOperand(
+  data: Data,
+  off: number,
+  rows: number,
+  cols: number,
+  ld: number,
+): Pin | null {
   const ok = [off, rows, cols, ld].every(Number.isInteger) && off >= 0 && rows >= 1 &&
     cols >= 1 && ld >= cols && off + (rows - 1) * ld + cols <= data.length;
   if (!ok) {
@@ -109,6 +125,7 @@ function pinOperand(data: Data, off: number, rows: number, cols: number, ld: num
   // stride can grow by STAGE_GAP; the values read there only reach padding rows of C.
   const maxLd = Math.max(ld, cols + STAGE_GAP) + 64 / es;
   const bytes = roundUp((rows + 16) * maxLd * es + 64 * 16, 64);
+  if (at + bytes > PIN_END_MAX) return null;
   gemmMemory(at + bytes);
   const w = memoryView(es === 8 ? "f64" : "f32");
   const ldPin = stage(w, at / es, data, off, ld, 0, rows, 0, cols);

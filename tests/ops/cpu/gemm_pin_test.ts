@@ -96,3 +96,23 @@ Deno.test("pinned operands: a pin is found only for its array, row stride and ex
     }), TypeError);
   assert.equal(pinnedOperand(a, 0, 2, 2, 2), null);
 });
+
+Deno.test("pinned operands: a matrix too large for the GEMM memory runs unpinned, not an error", () => {
+  const base = scratchBase();
+  // 2 GiB (past the 2^31 byte addresses that split kernel calls carry) and 4 GiB (past the
+  // wasm32 memory); never written, so the zero pages are not allocated. Both used to be pinned
+  // or attempted: memory.grow threw a RangeError for the 4 GiB one.
+  for (const log2 of [28, 29]) {
+    const a = new Float64Array(2 ** log2), cols = 2 ** 14, rows = a.length / cols;
+    const got = withPinnedOperand(a, 0, rows, cols, cols, () => {
+      assert.equal(scratchBase(), base);
+      // A product reading the first rows copies them as without a pin.
+      const c = new Float64Array(4), b = Float64Array.from({ length: 2 * cols }, (_, i) => i);
+      gemm({ m: 2, n: 2, k: cols, a, lda: cols, b, ldb: 2, c, ldc: 2 });
+      assert.deepEqual(Array.from(c), [0, 0, 0, 0]);
+      return pinnedOperand(a, 0, cols, rows, cols);
+    });
+    assert.equal(got, null, `2^${log2} elements were pinned`);
+  }
+  assert.equal(scratchBase(), base);
+});
