@@ -34,6 +34,8 @@ export interface ETNetwork {
   readonly social?: SocialParams;
   /** Neighbour slots of the social layer. */
   readonly socialSlots?: number;
+  /** Radius (metres) the social layer's neighbours were chosen within (default 6). */
+  readonly socialRadius?: number;
   /** Per-column RMS of the training neighbour descriptions, divided out before the layer. */
   readonly socialScale?: Float64Array;
 }

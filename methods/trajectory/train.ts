@@ -64,6 +64,8 @@ export interface TrainNetworkOptions {
   socialSlots?: number;
   /** Width of the social layer (default 32). */
   socialDim?: number;
+  /** Neighbours of the social layer lie within this many metres at x₈ (default 6). */
+  socialRadius?: number;
   /** Relaxed winner-takes-all weight ε (default 0, the spec's hard min; see `WtaOptions`). */
   relax?: number;
   /** Progress sink (default: a line on stderr per epoch). */
@@ -97,19 +99,34 @@ function prepare(
   model: ETModel,
   net: ETNetwork | null,
   set: TrajectorySet,
-  o: { neighbours: number; speed: boolean; slots: number },
+  o: Inputs,
 ): Prepared & { raw: Float64Array; rawNb?: NeighbourFeatures } {
   const enc = encode(model, set);
   const raw = agentFeatures(set, enc, model.k, { neighbours: o.neighbours, speed: o.speed });
   const x = net ? standardize(net, raw) : new Tensor(new Float64Array(0), [0, 0]);
-  const rawNb = o.slots > 0 ? neighbourFeatures(set, enc, { slots: o.slots }) : undefined;
+  const rawNb = o.slots > 0
+    ? neighbourFeatures(set, enc, { slots: o.slots, radius: o.radius })
+    : undefined;
   const nb = net?.social && rawNb ? scaleNeighbours(net, rawNb) : undefined;
   return { n: set.count, x, enc, raw, rawNb, nb };
 }
 
 /** Options `prepare` needs to rebuild a network's inputs. */
-function inputsOf(net: ETNetwork): { neighbours: number; speed: boolean; slots: number } {
-  return { neighbours: net.neighbours, speed: net.speed ?? false, slots: net.socialSlots ?? 0 };
+function inputsOf(net: ETNetwork): Inputs {
+  return {
+    neighbours: net.neighbours,
+    speed: net.speed ?? false,
+    slots: net.socialSlots ?? 0,
+    radius: net.socialRadius ?? 6,
+  };
+}
+
+/** What decides a network's inputs. */
+interface Inputs {
+  neighbours: number;
+  speed: boolean;
+  slots: number;
+  radius: number;
 }
 
 /** The network's trainable weights as one tree. */
@@ -248,7 +265,10 @@ export function trainNetwork(
   if (!Number.isInteger(slots) || slots < 0) {
     throw new RangeError(`trainNetwork: socialSlots must be an integer ≥ 0, got ${slots}`);
   }
-  const dim = opts.socialDim ?? 32;
+  const dim = opts.socialDim ?? 32, radius = opts.socialRadius ?? 6;
+  if (!(radius > 0) || radius === Infinity) {
+    throw new RangeError(`trainNetwork: socialRadius must be finite and > 0, got ${radius}`);
+  }
   if (!Number.isInteger(dim) || dim < 1) {
     throw new RangeError(`trainNetwork: socialDim must be a positive integer, got ${dim}`);
   }
@@ -257,7 +277,7 @@ export function trainNetwork(
   }
   const log = opts.log ?? ((l: string) => console.error(l));
   const fitSet = (opts.mirror ?? true) ? concatSets([train, mirrorY(train)]) : train;
-  const inputs = { neighbours, speed: opts.speed ?? false, slots };
+  const inputs = { neighbours, speed: opts.speed ?? false, slots, radius };
   const raw = prepare(model, null, fitSet, inputs);
   const net = initNetwork(model, raw.raw, {
     hidden: opts.hidden,
@@ -315,5 +335,6 @@ export function trainNetwork(
       break;
     }
   }
-  return { net: { ...net, ...best.params }, history, bestEpoch: best.epoch };
+  const social = slots > 0 ? { socialRadius: radius } : {};
+  return { net: { ...net, ...social, ...best.params }, history, bestEpoch: best.epoch };
 }

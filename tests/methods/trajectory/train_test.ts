@@ -64,6 +64,8 @@ Deno.test("trainNetwork validates its options and honours the time budget", () =
       [{ socialSlots: -1 }, /socialSlots must be an integer ≥ 0, got -1/],
       [{ socialSlots: 2.5 }, /socialSlots must be an integer ≥ 0, got 2.5/],
       [{ socialDim: 0 }, /socialDim must be a positive integer, got 0/],
+      [{ socialRadius: 0 }, /socialRadius must be finite and > 0, got 0/],
+      [{ socialRadius: Infinity }, /socialRadius must be finite and > 0, got Infinity/],
       [{ relax: 1 }, /relax must be in \[0, 1\), got 1/],
       [{ relax: NaN }, /relax must be in \[0, 1\), got NaN/],
     ] as const
@@ -81,12 +83,14 @@ Deno.test("social attention + relaxed WTA: trains all its weights and beats anch
     neighbours: 0,
     socialSlots: 4,
     socialDim: 8,
+    socialRadius: 4,
     relax: 0.05,
     log: () => {},
   };
   const r = trainNetwork(MODEL, TRAIN, VAL, opts);
   const social = r.net.social;
   assert.ok(social && r.net.socialSlots === 4 && r.net.socialScale?.length === 7);
+  assert.equal(r.net.socialRadius, 4, "prediction rebuilds the neighbours with the same radius");
   assert.equal(r.net.mlp.layers[0].weight.shape[1], 6 + 2 + 8, "pooled vector feeds the MLP");
   // Same seed, fresh init: every social weight moved during training.
   const init = trainNetwork(MODEL, TRAIN, VAL, { ...opts, epochs: 1, lr: 1e-12 }).net.social;
