@@ -4,7 +4,8 @@
  * bound on the distance to every other centre, so a point is rescanned only when the bounds no
  * longer prove its assignment, and a rescan skips the centres that Elkan's centre-distance test
  * (Elkan, "Using the triangle inequality to accelerate k-means", ICML 2003, lemma 1) rules
- * out. The assignments, centroids (recomputed as plain means in point order) and inertia are
+ * out, walking each centre's neighbours nearest first and stopping at the first ruled-out one
+ * (Newling & Fleuret, "Fast k-means with accurate bounds", ICML 2016). The assignments, centroids (recomputed as plain means in point order) and inertia are
  * those of plain Lloyd (Lloyd, IEEE Trans. Inf. Theory 28, 1982); only distances whose outcome
  * is already certain are skipped.
  *
@@ -106,32 +107,60 @@ function scan(x: Float64Array, i: number, d: number, c: Float64Array, k: number,
   b.lower[i] = Math.sqrt(second);
 }
 
+/** Centre geometry of one iteration, for the pruning tests (all `k × k` but `half`). */
+interface Geometry {
+  /** Half the distance between centres j and l at `j·k + l`. */
+  pair: Float64Array;
+  /** Row `a`: the centres by increasing distance from centre `a` (`a` itself first). */
+  order: Int32Array;
+  /** Row `a`: the half-distances matching `order`. */
+  gap: Float64Array;
+  /** Half the distance from each centre to its nearest other centre (Hamerly's s). */
+  half: Float64Array;
+}
+
+function newGeometry(k: number): Geometry {
+  return {
+    pair: new Float64Array(k * k),
+    order: new Int32Array(k * k),
+    gap: new Float64Array(k * k),
+    half: new Float64Array(k),
+  };
+}
+
 /**
- * Half the distance between every pair of centres (`gap`, `k × k`) and from each centre to its
- * nearest other centre (`half`, Hamerly's s).
+ * Fills `g` for the centres `c`. Sorting each centre's neighbours lets a rescan walk them
+ * nearest first and stop at the first one that Elkan's test rules out (the sorted form of the
+ * test, as in Newling & Fleuret's Exponion, ICML 2016): the same centres are measured as when
+ * all `k` are tested, in a different order.
  */
-function halfGaps(
-  c: Float64Array,
-  k: number,
-  d: number,
-  gap: Float64Array,
-  half: Float64Array,
-): void {
-  half.fill(Infinity);
+function centreGeometry(c: Float64Array, k: number, d: number, g: Geometry): void {
+  const { pair, order, gap, half } = g;
   for (let j = 0; j < k; j++) {
-    gap[j * k + j] = 0;
+    pair[j * k + j] = 0;
     for (let l = j + 1; l < k; l++) {
-      const g = gap[j * k + l] = gap[l * k + j] = 0.5 * Math.sqrt(sqDist(c, j, c, l, d));
-      if (g < half[j]) half[j] = g;
-      if (g < half[l]) half[l] = g;
+      pair[j * k + l] = pair[l * k + j] = 0.5 * Math.sqrt(sqDist(c, j, c, l, d));
     }
+  }
+  const idx = Array.from({ length: k }, (_, j) => j);
+  for (let a = 0; a < k; a++) {
+    const row = a * k;
+    // Own centre first (a coinciding centre also has gap 0), then by gap.
+    idx.sort((p, q) => (p === a ? -1 : q === a ? 1 : pair[row + p] - pair[row + q] || p - q));
+    for (let p = 0; p < k; p++) {
+      order[row + p] = idx[p];
+      gap[row + p] = pair[row + idx[p]];
+    }
+    half[a] = k > 1 ? gap[row + 1] : Infinity;
   }
 }
 
 /**
- * Rescan of point `i`, currently in cluster `a` at distance `u`: a centre j with
- * ‖c_a − c_j‖/2 ≥ u (plus slack) is farther than c_a (Elkan, ICML 2003, lemma 1), so only the
- * others are measured; a skipped centre still bounds the runner-up by ‖c_a − c_j‖ − u.
+ * Rescan of point `i`, currently in cluster `a` at squared distance `v` (`u` = √v): a centre j
+ * with ‖c_a − c_j‖/2 ≥ u (plus slack) is farther than c_a (Elkan, ICML 2003, lemma 1), so only
+ * the centres before the first such one in `a`'s sorted row are measured; the first skipped
+ * centre bounds the runner-up by ‖c_a − c_j‖ − u. Labels, upper and lower bound are those of a
+ * scan in index order: the nearest centre, the lowest index on ties, and the runner-up.
  */
 function rescan(
   x: Float64Array,
@@ -140,29 +169,31 @@ function rescan(
   c: Float64Array,
   k: number,
   b: Bounds,
-  gap: Float64Array,
+  g: Geometry,
   a: number,
-  u: number,
+  v: number,
   lo: number,
 ): void {
-  let best = Infinity, second = Infinity, arg = 0, skipped = Infinity;
-  const xi = i * d, ga = a * k, reach = u + b.slack;
-  for (let j = 0, cj = 0; j < k; j++, cj += d) {
-    const g = gap[ga + j];
-    if (g >= reach && j !== a) {
-      if (2 * g - u < skipped) skipped = 2 * g - u;
-      continue;
+  const u = Math.sqrt(v), row = a * k, xi = i * d, reach = u + b.slack;
+  const { order, gap } = g;
+  let best = v, second = Infinity, arg = a, skipped = Infinity;
+  for (let p = 1; p < k; p++) {
+    const h = gap[row + p];
+    if (h >= reach) {
+      skipped = 2 * h - u;
+      break;
     }
-    let v = 0;
+    const j = order[row + p], cj = j * d;
+    let w = 0;
     for (let t = 0; t < d; t++) {
       const e = x[xi + t] - c[cj + t];
-      v += e * e;
+      w += e * e;
     }
-    if (v < best) {
+    if (w < best || (w === best && j < arg)) {
       second = best;
-      best = v;
+      best = w;
       arg = j;
-    } else if (v < second) second = v;
+    } else if (w < second) second = w;
   }
   b.labels[i] = arg;
   b.upper[i] = Math.sqrt(best);
@@ -205,12 +236,12 @@ function assignAndSum(
   k: number,
   b: Bounds,
   mv: Moves,
-  gap: Float64Array,
-  half: Float64Array,
+  g: Geometry,
   sums: Float64Array,
   count: Float64Array,
 ): void {
-  halfGaps(c, k, d, gap, half);
+  centreGeometry(c, k, d, g);
+  const half = g.half;
   sums.fill(0);
   count.fill(0);
   const { labels, upper, lower, slack } = b;
@@ -233,7 +264,7 @@ function assignAndSum(
       const u = Math.sqrt(v);
       upper[i] = u;
       if (u + slack >= m) {
-        rescan(x, i, d, c, k, b, gap, a, u, lo);
+        rescan(x, i, d, c, k, b, g, a, v, lo);
         a = labels[i];
       }
     }
@@ -328,8 +359,7 @@ export function lloyd(
     lower: new Float64Array(n),
     slack: pruneSlack(x, n, d),
   };
-  const sums = new Float64Array(k * d), count = new Float64Array(k), half = new Float64Array(k);
-  const gap = new Float64Array(k * k);
+  const sums = new Float64Array(k * d), count = new Float64Array(k), g = newGeometry(k);
   for (let i = 0; i < n; i++) {
     scan(x, i, d, c0, k, b);
     const a = b.labels[i];
@@ -344,7 +374,7 @@ export function lloyd(
     const mv = centreMoves(c, next, k, d);
     c = next;
     iters = it;
-    assignAndSum(x, n, d, c, k, b, mv, gap, half, sums, count);
+    assignAndSum(x, n, d, c, k, b, mv, g, sums, count);
     if (shift <= tolAbs) break;
   }
   let inertia = 0;

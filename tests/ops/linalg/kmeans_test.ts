@@ -1,6 +1,6 @@
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import fc from "fast-check";
-import { lloyd } from "../../../ops/linalg/_kmeans_lloyd.ts";
+import { lloyd, nearest } from "../../../ops/linalg/_kmeans_lloyd.ts";
 import { kmeans, kmeansPredict } from "../../../ops/linalg/kmeans.ts";
 import { Rng } from "../../../ops/random.ts";
 import { astype, Tensor, tensor } from "../../../ops/tensor.ts";
@@ -326,4 +326,26 @@ Deno.test("kmeans: emptyCluster keep in one Lloyd step from chosen centres", () 
   // scikit-learn's rule moves it onto the point farthest from its centre (ties: the first).
   const far = lloyd(x.data as Float64Array, 4, 1, 3, c0, 1, 0, "farthest");
   assertEquals(Array.from(far.c), [0.5, 10.5, 0]);
+});
+
+Deno.test("kmeans: a point equidistant from two centres joins the lower index, as plain Lloyd", () => {
+  // Integer points on a line and centres at their means: many exact ties between centres,
+  // which the bounded rescans (centres visited nearest first) must settle by index.
+  const rng = new Rng(21);
+  let ties = 0;
+  for (let trial = 0; trial < 200; trial++) {
+    const n = 12 + rng.int(20), k = 2 + rng.int(5);
+    const x = Float64Array.from({ length: n }, () => rng.int(9));
+    const c0 = Float64Array.from({ length: k }, () => rng.int(9) + 0.5 * rng.int(2));
+    for (const rule of ["keep", "farthest"] as const) {
+      const r = lloyd(x, n, 1, k, c0.slice(), 1 + rng.int(4), 0, rule);
+      assertEquals(Array.from(r.labels), Array.from(nearest(x, n, 1, r.c, k)), `trial ${trial}`);
+      for (let i = 0; i < n; i++) {
+        const dl = Math.abs(x[i] - r.c[r.labels[i]]);
+        ties += r.c.some((v, j) => j !== r.labels[i] && Math.abs(x[i] - v) === dl) ? 1 : 0;
+      }
+    }
+  }
+  // Otherwise the case would not test the tie rule at all.
+  assert(ties > 50, `only ${ties} ties`);
 });
