@@ -99,6 +99,8 @@ function parseOptions(
  * entry of each column is positive), as scikit-learn in both cases. With decaying spectra the
  * error `‖a − u·diag(s)·vt‖₂` is close to the optimal `σ_{k+1}` (HMT 2011, Theorem 10.8 and
  * §10.4). The same seed gives the same result. f32 input is computed in f64 and rounded to f32.
+ * Input so large that the products could overflow (max|a|·max(m, n) near the f64 maximum) is
+ * scaled by a power of two into a copy first, and the singular values scaled back.
  *
  * Apart from the `2·powerIters + 2` products with `a`, the work is on thin `l × N` factors
  * (`l = k + oversamples`): the LU normalizer runs left-looking along contiguous columns, and
@@ -181,13 +183,35 @@ async function onGpu(
   return await randomizedSvdGpu(a.gpu, a, k, { oversamples, powerIters, seed });
 }
 
+/** `max |a|`, checking finiteness in the same pass (the RangeError of `assertFinite`). */
+function finiteMaxAbs(a: Tensor): number {
+  const d = a.data;
+  let big = 0, nan = false;
+  for (let i = 0; i < d.length; i++) {
+    const v = Math.abs(d[i]);
+    if (v > big) big = v;
+    else if (v !== v) nan = true;
+  }
+  if (nan || big === Infinity) assertFinite("randomizedSvd", "a", a);
+  return big;
+}
+
 function onCpu(a: Tensor, k: number, opts: RandomizedSvdOptions): RandomizedSvdResult {
   const [m, n] = assertMatrix("randomizedSvd", "a", a);
-  assertFinite("randomizedSvd", "a", a);
+  const big = finiteMaxAbs(a);
   const plan = parseOptions(m, n, k, opts);
+  // The products sum up to max(m, n) terms of |a|·|Ω| (|Ω| < 8 in practice): entries near the
+  // top of the f64 range overflow them (NaN in the sample). Such input is scaled by a power of
+  // two (exact) into a copy, and the singular values scaled back.
+  const e = big * 8 * Math.max(m, n) >= 2 ** 1000 ? Math.floor(Math.log2(big)) : 0;
   // f64 input is read in place: a copy of a large matrix costs more than several GEMMs with it.
-  const w = a.data instanceof Float64Array ? a.data : Float64Array.from(a.data);
+  const w = e !== 0
+    ? Float64Array.from(a.data, (v) => v * 2 ** -e)
+    : a.data instanceof Float64Array
+    ? a.data
+    : Float64Array.from(a.data);
   const f = rsvdCore(w, m, n, { k, ...plan });
+  if (e !== 0) { for (let i = 0; i < k; i++) f.s[i] *= 2 ** e; }
   let u = new Tensor(f.u, [m, k]), s = new Tensor(f.s, [k]), vt = new Tensor(f.vt, [k, n]);
   // scikit-learn flips by the returned U in both cases (v-based on the transposed problem).
   svdFlip(u, vt);

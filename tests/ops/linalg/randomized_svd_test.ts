@@ -223,3 +223,21 @@ Deno.test("randomizedSvd: wide input (transposed GEMMs) agrees with its transpos
     assert(Math.abs(Math.abs(dot) - 1) <= 1e-8, `u_${j}·v_${j} = ${dot}`);
   }
 });
+
+Deno.test("randomizedSvd: σ₁ near the top of the f64 range (sums would overflow) scales, no NaN", () => {
+  // The products sum max(m, n) terms: with σ₁ near 1e308 they overflowed (NaN, then a qr error,
+  // or σ₁ wrong in the 6th digit) although every singular value is representable.
+  for (const [m, n] of [[40, 30], [300, 200], [200, 300]]) {
+    const spectrum = decay(Math.min(m, n), 0.8), base = withSpectrum(m, n, spectrum, 17);
+    const ref = randomizedSvd(base, 5, { seed: 4 });
+    for (const scale of [2 ** 1023, 1.7e308]) { // σ₁ = spectrum[0]·scale = scale
+      const r = randomizedSvd(new Tensor(base.data.map((v) => v * scale), [m, n]), 5, { seed: 4 });
+      const what = `${m}x${n} σ₁ = ${scale}`;
+      assertOrthonormalFactors(r.u, r.vt, what);
+      for (let i = 0; i < 5; i++) {
+        const d = Math.abs(r.s.data[i] / scale - ref.s.data[i]);
+        assert(d <= 1e3 * Math.max(m, n) * uOf("f64"), `${what}: σ_${i} off by ${d}`);
+      }
+    }
+  }
+});
