@@ -72,8 +72,9 @@ const BLOCKS = { f64: { mc: 96, kc: 256, nc: 4096 }, f32: { mc: 96, kc: 512, nc:
 /**
  * Products from this many multiply-adds (m·n·k) on are split with the helper thread (where
  * threads are on, see {@link setGemmThreads}); below it the hand-offs cost about what the second
- * core saves. Measured at n = 256 f64 (benches/RESULTS.md "CPU GEMM", two threads): 1.4× one
- * thread with a free core, 0.85× when both cores were busy with other work.
+ * core saves. At n = 256 f64 with the other core busy, two threads / one measured 0.86–1.12×
+ * (benches/RESULTS.md "CPU GEMM", sittings 1–2) and 0.96–1.18× median (its review note of
+ * 05:04); no run with a free core is recorded.
  *
  * @example
  * ```ts
