@@ -137,6 +137,16 @@ export function tridiagonalEigen_(
   if (n > 0) e[n - 1] = 0;
   let tnorm = 0;
   for (let i = 0; i < n; i++) tnorm = Math.max(tnorm, Math.abs(d[i]) + Math.abs(e[i]));
+  // Iterate at unit scale (an exact power of two; LAPACK dsteqr scales its blocks too): at
+  // subnormal scale EPS·|d| underflows to 0, so no off-diagonal ever counted as negligible and
+  // the iteration never converged (a divide-and-conquer leaf of 1e-310 entries, say).
+  const e2 = tnorm > 0 && (tnorm < 2 ** -500 || tnorm > 2 ** 500)
+    ? Math.floor(Math.log2(tnorm))
+    : 0;
+  if (e2 !== 0) {
+    for (let i = 0; i < n; i++) [d[i], e[i]] = [ldexp(d[i], -e2), ldexp(e[i], -e2)];
+    tnorm = ldexp(tnorm, -e2);
+  }
   // Absolute floor (a hundredth of an ulp of ‖T‖) so that clusters near zero still split.
   const floor = 0.01 * EPS * tnorm;
   const split = (m: number): boolean =>
@@ -151,7 +161,23 @@ export function tridiagonalEigen_(
       if (z && lo < m) rotateColumnsBackward(z, n, n, lo, m, cs, sn);
     }
   }
+  if (e2 !== 0) { for (let i = 0; i < n; i++) d[i] = ldexp(d[i], e2); }
   sortAscending(d, n, z);
+}
+
+/**
+ * `x·2^p`, exact unless the result under/overflows, for |p| up to 2098: in two factors, since
+ * `2 ** p` alone is Infinity past 1023 (scaling a subnormal to unit needs up to 2^1074).
+ *
+ * @example
+ * ```ts
+ * import { ldexp } from "./tridiag.ts";
+ * console.log(ldexp(5e-324, 1074)); // 1
+ * ```
+ */
+export function ldexp(x: number, p: number): number {
+  const h = Math.trunc(p / 2);
+  return x * 2 ** h * 2 ** (p - h);
 }
 
 /**

@@ -10,7 +10,7 @@
  * @module
  */
 import { gemm } from "../cpu/gemm.ts";
-import { tridiagonalEigen_ } from "./tridiag.ts";
+import { ldexp, tridiagonalEigen_ } from "./tridiag.ts";
 
 const EPS = 2 ** -52;
 /** Subproblems up to this size are solved by implicit QL. */
@@ -119,10 +119,11 @@ function mergeRankOne(
   // Gu–Eisenstat multiply two or more differences, which under/overflow for merges whose
   // entries are near 1e∓150 (a graded matrix's subproblems, or a direct call at such scales).
   const big = Math.max(dmax, rho);
-  const sc = big > 0 ? 2 ** -Math.ceil(Math.log2(big)) : 1;
-  for (let i = 0; i < n; i++) ds[i] *= sc;
-  rho *= sc;
-  dmax *= sc;
+  // (In two factors: a subnormal merge needs a scale past 2^1023, which `2 ** p` makes Infinity.)
+  const sp = big > 0 ? -Math.ceil(Math.log2(big)) : 0;
+  for (let i = 0; i < n; i++) ds[i] = ldexp(ds[i], sp);
+  rho = ldexp(rho, sp);
+  dmax = ldexp(dmax, sp);
   const tol = 8 * EPS * Math.max(dmax, rho);
   // r: the basis (sorted coordinates) each coordinate stands for after deflating rotations.
   // Allocated at the first deflating rotation (most merges of random matrices have none).
@@ -171,7 +172,7 @@ function mergeRankOne(
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => vals[a] - vals[b]);
   const dest = new Int32Array(n);
   order.forEach((c, pos) => dest[c] = pos);
-  for (let c = 0; c < n; c++) d[dest[c]] = vals[c] / sc;
+  for (let c = 0; c < n; c++) d[dest[c]] = ldexp(vals[c], -sp);
   const w = scratch ? scratch[0].subarray(0, n * n).fill(0) : new Float64Array(n * n);
   if (r === null) {
     // Sorted coordinate j is original coordinate perm[j]: deflated ones are unit vectors.

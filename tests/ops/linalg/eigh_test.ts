@@ -144,3 +144,32 @@ function transposeOf(x: ArrayLike<number>, m: number, n: number): Float64Array {
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) t[j * m + i] = x[i * n + j];
   return t;
 }
+
+Deno.test("eigh: a block of subnormal entries beside a unit one (the QL leaves at 1e-310)", () => {
+  // The reduction splits off the 1e-310 block; its divide-and-conquer leaves and merges ran at
+  // subnormal scale: QL did not converge (an Error) and the merge's scale factor was Infinity.
+  for (const n of [60, 130]) {
+    const g = symmetric(n, n + 7), a = new Float64Array(n * n);
+    a[0] = 1;
+    for (let i = 1; i < n; i++) {
+      for (let j = 1; j < n; j++) a[i * n + j] = 1e-310 * g.data[i * n + j];
+    }
+    const { values, vectors } = eigh(new Tensor(a, [n, n]));
+    assert.ok(!hasNonFinite(values, vectors));
+    assert.equal(values.data[n - 1], 1);
+    for (let i = 1; i < n; i++) assert.ok(values.data[i] >= values.data[i - 1], "ascending");
+    const vl = new Float64Array(n * n), vt = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        vl[i * n + j] = vectors.data[i * n + j] * values.data[j];
+        vt[j * n + i] = vectors.data[i * n + j];
+      }
+    }
+    const res = mm(vl, vt, n, n, n);
+    for (let i = 0; i < n * n; i++) res[i] -= a[i];
+    assert.ok(fro(res) <= C * n * 2 ** -53 * fro(a), `‖A − VΛVᵀ‖ = ${fro(res)}`);
+    // The block's entries carry ~44 significant bits (1e-310 / 2^-1074 ≈ 2^44), and so do the
+    // reflectors built from them: orthogonality is judged at that precision.
+    assert.ok(orthDefect(vectors) <= C * n * 2 ** -44, `‖VᵀV − I‖ = ${orthDefect(vectors)}`);
+  }
+});

@@ -77,3 +77,27 @@ Deno.test("tridiagonalEigenDc: dirty scratch arrays give the same result; short 
     /tridiagonalEigenDc: scratch\[1\] has 16899 entries, fewer than n² = 16900/,
   );
 });
+
+Deno.test("tridiagonalEigenDc and QL: a subnormal-scale tridiagonal converges, no NaN", () => {
+  // Integers times 2^-1040 are exact subnormals. QL never converged there (EPS·|d| underflows
+  // to 0, so no coupling counted as negligible) and the merge's unit scale 2^1040 was Infinity.
+  const rng = new Rng(17), n = 120, up = (x: number): number => x * 2 ** 520 * 2 ** 520;
+  const di = Float64Array.from({ length: n }, () => Math.round(1000 * rng.normal()));
+  const ei = Float64Array.from({ length: n }, () => Math.round(1000 * rng.normal()));
+  const tiny = (x: Float64Array): Float64Array => x.map((v) => v * 2 ** -1040);
+  const unit = di.slice();
+  tridiagonalEigenDc(unit, ei.slice(), n);
+  const lam = tiny(di), q = tridiagonalEigenDc(lam, tiny(ei), n);
+  const ql = tiny(di);
+  tridiagonalEigen_(ql, tiny(ei), n, null);
+  let tnorm = 0;
+  for (let i = 0; i < n; i++) tnorm = Math.max(tnorm, Math.abs(di[i]) + 2 * Math.abs(ei[i]));
+  // Rounding at unit scale, plus the subnormal spacing 2^-1074 (2^-34 at unit scale).
+  const tol = C * n * U * tnorm + n * 2 ** -34;
+  for (let i = 0; i < n; i++) {
+    assert.ok(Math.abs(up(lam[i]) - unit[i]) <= tol, `D&C λ${i}: ${up(lam[i])} vs ${unit[i]}`);
+    assert.ok(Math.abs(up(ql[i]) - unit[i]) <= tol, `QL λ${i}: ${up(ql[i])} vs ${unit[i]}`);
+  }
+  const od = orthDefect(new Tensor(q, [n, n]));
+  assert.ok(od <= C * n * U, `‖QᵀQ − I‖ = ${od}`);
+});
