@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { type LloydSpace, lloydSpace } from "./_kmeans_wasm.ts";
 
 /**
  * What Lloyd's update does with a cluster that lost all its points: `"farthest"` moves its
@@ -226,10 +227,11 @@ function centreMoves(c: Float64Array, next: Float64Array, k: number, d: number):
  * One pass of Hamerly's algorithm after the centres moved by `mv` to `c`: moves each point's
  * bounds, rescans the points whose bounds do not settle them, and adds each point to the sums
  * and counts of its (new) cluster in point order, so the next means are exactly those of a
- * separate pass. One pass over the data per iteration instead of three.
+ * separate pass. The per-point passes are the space's kernels (see `_kmeans_wasm.ts`); the
+ * rescans, a few per cent of the points, stay here.
  */
 function assignAndSum(
-  x: Float64Array,
+  sp: LloydSpace,
   n: number,
   d: number,
   c: Float64Array,
@@ -237,40 +239,19 @@ function assignAndSum(
   b: Bounds,
   mv: Moves,
   g: Geometry,
-  sums: Float64Array,
-  count: Float64Array,
 ): void {
   centreGeometry(c, k, d, g);
-  const half = g.half;
-  sums.fill(0);
-  count.fill(0);
-  const { labels, upper, lower, slack } = b;
-  const { move, top, topArg, runner } = mv;
-  for (let i = 0; i < n; i++) {
-    let a = labels[i];
-    const xi = i * d;
-    const up = upper[i] + move[a];
-    const lo = lower[i] - (a === topArg ? runner : top);
-    upper[i] = up;
-    lower[i] = lo;
-    const m = half[a] > lo ? half[a] : lo;
-    if (up + slack >= m) {
-      // The distance is written out here (not a call): this is the hot loop.
-      let v = 0;
-      for (let t = 0, ca = a * d; t < d; t++) {
-        const e = x[xi + t] - c[ca + t];
-        v += e * e;
-      }
-      const u = Math.sqrt(v);
-      upper[i] = u;
-      if (u + slack >= m) {
-        rescan(x, i, d, c, k, b, g, a, v, lo);
-        a = labels[i];
-      }
-    }
-    count[a]++;
-    for (let t = 0, o = a * d; t < d; t++) sums[o + t] += x[xi + t];
+  sp.c.set(c);
+  sp.move.set(mv.move);
+  sp.half.set(g.half);
+  const open = sp.bounds(n, mv.topArg, mv.top, mv.runner, b.slack);
+  const again = sp.measure(open, b.slack);
+  const { x, todo, own, labels, lower } = sp;
+  for (let q = 0; q < again; q++) {
+    const i = todo[q];
+    rescan(x, i, d, c, k, b, g, labels[i], own[q], lower[i]);
   }
+  sp.accumulate(n);
 }
 
 /**
@@ -333,7 +314,8 @@ function relocate(
  * Lloyd's algorithm from the `k × d` centres `c0` on the `n × d` rows of `x`: assign, move each
  * centre to its cluster mean (an empty cluster as `emptyCluster` says, default `"farthest"`),
  * stop after the iteration whose summed squared centre shift is ≤ `tolAbs` or after `maxIter`
- * iterations. Labels and inertia belong to the returned centres.
+ * iterations. Labels and inertia belong to the returned centres. `space` (from
+ * {@link lloydSpace} for the same `x`, `k`) saves setting one up when runs repeat.
  *
  * @example
  * ```ts
@@ -352,20 +334,19 @@ export function lloyd(
   maxIter: number,
   tolAbs: number,
   emptyCluster: EmptyClusterRule = "farthest",
+  space?: LloydSpace,
 ): LloydRun {
+  const sp = space ?? lloydSpace(x, n, d, k);
   const b: Bounds = {
-    labels: new Int32Array(n),
-    upper: new Float64Array(n),
-    lower: new Float64Array(n),
-    slack: pruneSlack(x, n, d),
+    labels: sp.labels,
+    upper: sp.upper,
+    lower: sp.lower,
+    slack: pruneSlack(sp.x, n, d),
   };
-  const sums = new Float64Array(k * d), count = new Float64Array(k), g = newGeometry(k);
-  for (let i = 0; i < n; i++) {
-    scan(x, i, d, c0, k, b);
-    const a = b.labels[i];
-    count[a]++;
-    for (let t = 0; t < d; t++) sums[a * d + t] += x[i * d + t];
-  }
+  const { sums, count } = sp, g = newGeometry(k);
+  x = sp.x;
+  for (let i = 0; i < n; i++) scan(x, i, d, c0, k, b);
+  sp.accumulate(n);
   let c = c0, iters = 0;
   for (let it = 1; it <= maxIter; it++) {
     const next = means(x, n, d, c, k, b.labels, sums, count, emptyCluster);
@@ -374,12 +355,12 @@ export function lloyd(
     const mv = centreMoves(c, next, k, d);
     c = next;
     iters = it;
-    assignAndSum(x, n, d, c, k, b, mv, g, sums, count);
+    assignAndSum(sp, n, d, c, k, b, mv, g);
     if (shift <= tolAbs) break;
   }
   let inertia = 0;
   for (let i = 0; i < n; i++) inertia += sqDist(x, i, c, b.labels[i], d);
-  return { c, labels: b.labels, inertia, iters };
+  return { c, labels: b.labels.slice(), inertia, iters };
 }
 
 /**

@@ -1,6 +1,7 @@
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import fc from "fast-check";
 import { lloyd, nearest } from "../../../ops/linalg/_kmeans_lloyd.ts";
+import { lloydSpace } from "../../../ops/linalg/_kmeans_wasm.ts";
 import { kmeans, kmeansPredict } from "../../../ops/linalg/kmeans.ts";
 import { Rng } from "../../../ops/random.ts";
 import { astype, Tensor, tensor } from "../../../ops/tensor.ts";
@@ -161,6 +162,7 @@ function plainKmeans(
   maxIter: number,
   tol: number,
   emptyCluster: "keep" | "farthest" = "farthest",
+  init?: Float64Array,
 ): { c: Float64Array; labels: Int32Array; inertia: number; iters: number } {
   const dist2 = (a: Float64Array, i: number, b: Float64Array, j: number): number => {
     let s = 0;
@@ -219,7 +221,8 @@ function plainKmeans(
   const tolAbs = tol * variance / d, rng = new Rng(seed);
   let best: { c: Float64Array; labels: Int32Array; inertia: number; iters: number } | null = null;
   for (let r = 0; r < nInit; r++) {
-    let c = seedPP(rng.split()), iters = 0;
+    // `init` replaces the seeding (one run from given centres).
+    let c = init ? init.slice() : seedPP(rng.split()), iters = 0;
     const labels = new Int32Array(n), dist = new Float64Array(n);
     for (let it = 1; it <= maxIter; it++) {
       assign(c, labels, dist);
@@ -348,4 +351,29 @@ Deno.test("kmeans: a point equidistant from two centres joins the lower index, a
   }
   // Otherwise the case would not test the tie rule at all.
   assert(ties > 50, `only ${ties} ties`);
+});
+
+Deno.test("kmeans: WebAssembly and TypeScript passes give plain Lloyd's run bit for bit", () => {
+  // Odd and even d (the sums kernel adds two coordinates per SIMD instruction, the last one of
+  // an odd row alone), both empty-cluster rules, starts from data rows (ties and empties).
+  const rng = new Rng(8);
+  for (const [d, k, n] of [[1, 4, 300], [3, 7, 500], [6, 20, 900], [7, 5, 400]]) {
+    const x = overlapping(n, d, 5, d);
+    assertEquals(lloydSpace(x, n, d, k).kernel, "wasm");
+    for (const rule of ["keep", "farthest"] as const) {
+      const c0 = new Float64Array(k * d);
+      for (let j = 0; j < k; j++) {
+        const r = rng.int(n);
+        c0.set(x.subarray(r * d, r * d + d), j * d);
+      }
+      const tol = 1e-6, want = plainKmeans(x, n, d, k, 0, 1, 300, tol, rule, c0);
+      for (const kernel of ["wasm", "ts"] as const) {
+        const got = lloyd(x, n, d, k, c0.slice(), 300, tol, rule, lloydSpace(x, n, d, k, kernel));
+        const name = `d ${d}, ${rule}, ${kernel}`;
+        assertEquals(Array.from(got.labels), Array.from(want.labels), `${name}: labels`);
+        assertEquals(Array.from(got.c), Array.from(want.c), `${name}: centroids`);
+        assertEquals([got.inertia, got.iters], [want.inertia, want.iters], name);
+      }
+    }
+  }
 });
