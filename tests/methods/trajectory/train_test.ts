@@ -68,6 +68,7 @@ Deno.test("trainNetwork validates its options and honours the time budget", () =
       [{ socialRadius: Infinity }, /socialRadius must be finite and > 0, got Infinity/],
       [{ relax: 1 }, /relax must be in \[0, 1\), got 1/],
       [{ relax: NaN }, /relax must be in \[0, 1\), got NaN/],
+      [{ relaxEnd: 1 }, /relaxEnd must be in \[0, 1\), got 1/],
     ] as const
   ) {
     assert.throws(() => trainNetwork(MODEL, TRAIN, VAL, { ...o, log: () => {} }), msg);
@@ -102,4 +103,18 @@ Deno.test("social attention + relaxed WTA: trains all its weights and beats anch
   const [aAde, aFde] = scores(anchorCoefficients(MODEL, enc));
   const [mAde, mFde] = scores(predictCoefficients(MODEL, r.net, TEST));
   assert.ok(mAde < aAde && mFde < aFde, `social ${mAde}/${mFde} vs anchors ${aAde}/${aFde}`);
+});
+
+Deno.test("relaxEnd: ε starts at relax on epoch 1 and reaches relaxEnd on the last epoch", () => {
+  const base = { hidden: [8], batchSize: 128, seed: 2, log: () => {} };
+  // The logged epoch loss is the optimised (relaxed) objective, so it shows which ε ran.
+  const loss = (o: object): number[] =>
+    trainNetwork(MODEL, TRAIN, VAL, { ...base, ...o }).history.map((h) => h.loss);
+  // One epoch: only the start value is used.
+  assert.deepEqual(loss({ epochs: 1, relax: 0.3, relaxEnd: 0 }), loss({ epochs: 1, relax: 0.3 }));
+  // Two epochs 0 → 0.3: epoch 1 is the hard min exactly, epoch 2 is relaxed (ε·mean over
+  // all modes exceeds the min, so its objective is far above the hard run's).
+  const ramp = loss({ epochs: 2, relax: 0, relaxEnd: 0.3 }), hard = loss({ epochs: 2 });
+  assert.equal(ramp[0], hard[0]);
+  assert.ok(ramp[1] > hard[1] * 1.05, `epoch 2: ${ramp[1]} vs hard ${hard[1]}`);
 });
