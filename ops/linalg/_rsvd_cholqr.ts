@@ -51,13 +51,16 @@ export function cholQr2T(
   let big = 0;
   for (let i = 0; i < l * n; i++) big = Math.max(big, Math.abs(xt[i]));
   if (!(big > 0) || !Number.isFinite(big)) return null;
-  const e = Math.floor(Math.log2(big)), down = 2 ** -e;
-  for (let i = 0; i < l * n; i++) w[i] = xt[i] * down;
+  // In two factors: a subnormal sample needs a scale past 2^1023, which `2 ** -e` makes Infinity
+  // (then NaN, and a refusal of a sample CholeskyQR2 handles).
+  const e = Math.floor(Math.log2(big)), h = Math.trunc(-e / 2), d1 = 2 ** h, d2 = 2 ** (-e - h);
+  const down = (x: number): number => x * d1 * d2;
+  for (let i = 0; i < l * n; i++) w[i] = down(xt[i]);
   const g = new Float64Array(l * l);
   let lf = choleskyPass(w, l, n, g, 0, true);
   if (!lf) {
     // Too ill-conditioned for plain CholeskyQR2: one shifted pass first (shifted CholeskyQR3).
-    for (let i = 0; i < l * n; i++) w[i] = xt[i] * down;
+    for (let i = 0; i < l * n; i++) w[i] = down(xt[i]);
     const l0 = choleskyPass(w, l, n, g, shiftOf(w, l, n), false);
     const l1 = l0 && choleskyPass(w, l, n, g, 0, false);
     if (!l0 || !l1) return null;

@@ -118,3 +118,18 @@ Deno.test("cholQr2T: a sample with a unit R diagonal but huge κ(R) is refused o
     refusedOrExact(naiveT(naiveMul(q, r0, n, l, l), n, l), l, n, `l=${l}, v=${v}`);
   }
 });
+
+Deno.test("cholQr2T: a subnormal sample (2^-1060) is scaled to unit, not refused", () => {
+  // The unit scale 2^1060 is past 2^1023: as one factor it was Infinity, the working copy NaN,
+  // and every subnormal sample fell back to Householder QR.
+  const n = 50, l = 6, base = randMat(l, n, 5).data as Float64Array;
+  const r1 = cholQr2T(base.slice(), l, n)!;
+  const xt = base.map((v) => v * 2 ** -1060); // ~14 significant bits left (2^-1074 spacing)
+  const r = cholQr2T(xt, l, n);
+  assert(r, "subnormal sample refused");
+  assert(orthoError(xt, l, n) <= 4 * (n + l) * u, `‖QᵀQ − I‖ = ${orthoError(xt, l, n)}`);
+  for (let i = 0; i < l * l; i++) {
+    const back = r[i] * 2 ** 530 * 2 ** 530;
+    assert(Math.abs(back - r1[i]) <= n * 2 ** -14 * Math.abs(r1[0]), `r[${i}] ${back} vs ${r1[i]}`);
+  }
+});
