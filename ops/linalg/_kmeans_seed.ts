@@ -6,14 +6,7 @@
  * @module
  */
 import type { Rng } from "../random.ts";
-
-/**
- * Relative slack of the shortcut: a point is skipped only when the candidate is farther from
- * the point's nearest centre than 2·(1 + 5e-10) times the point's own distance, so rounding in
- * the computed distances (relative ~(d + 2)·2⁻⁵³) can never flip the comparison that the full
- * computation would make.
- */
-const SKIP = 4 * (1 + 1e-9);
+import { type SeedSpace, seedSpace } from "./_kmeans_seed_wasm.ts";
 
 /** Index where the running sum of `w` first exceeds `r` (the last positive weight on rounding). */
 function sampleByWeight(w: Float64Array, r: number): number {
@@ -39,47 +32,12 @@ function sqDist(x: Float64Array, i: number, c: Float64Array, j: number, d: numbe
 }
 
 /**
- * Potential of candidate row `id` as the next centre: writes `out[i] = min(‖x_i − x_id‖²,
- * closest[i])` and returns the sum. `cc[a]` is the squared distance from the candidate to centre
- * `a`; when it is ≥ 4·closest[i] (with slack) for the point's nearest centre `a`, the candidate
- * cannot be nearer than `a` (triangle inequality) and the distance is not computed.
- */
-function trial(
-  x: Float64Array,
-  n: number,
-  d: number,
-  id: number,
-  closest: Float64Array,
-  near: Int32Array,
-  cc: Float64Array,
-  out: Float64Array,
-): number {
-  let p = 0;
-  const o = id * d;
-  for (let i = 0; i < n; i++) {
-    const cl = closest[i];
-    let v = cl;
-    if (cc[near[i]] < SKIP * cl) {
-      const xi = i * d;
-      let s = 0;
-      for (let t = 0; t < d; t++) {
-        const e = x[xi + t] - x[o + t];
-        s += e * e;
-      }
-      if (s < cl) v = s;
-    }
-    out[i] = v;
-    p += v;
-  }
-  return p;
-}
-
-/**
  * Greedy k-means++ seeding of the `n × d` rows of `x` (row-major): the first centre uniformly
  * at random, each further one the best (lowest total squared distance) of `2 + ⌊ln k⌋`
  * candidates drawn with probability proportional to the squared distance to the nearest centre
  * so far. Returns the `k × d` centres. Same draws and same centres as the plain O(n·k·trials)
- * loop; distances that cannot change a point's nearest centre are skipped.
+ * loop; distances that cannot change a point's nearest centre are skipped. `space` (from
+ * {@link seedSpace} for the same `x`, `k`) saves setting one up when seedings repeat.
  *
  * @example
  * ```ts
@@ -96,21 +54,25 @@ export function seedPlusPlus(
   d: number,
   k: number,
   rng: Rng,
+  space: SeedSpace = seedSpace(x, n, d, k),
 ): Float64Array {
   const c = new Float64Array(k * d);
   const trials = 2 + Math.floor(Math.log(k));
+  const { pot: bufs, near, cc } = space;
+  x = space.x;
   const first = rng.int(n);
   c.set(x.subarray(first * d, first * d + d), 0);
-  let closest = new Float64Array(n), best = new Float64Array(n), scratch = new Float64Array(n);
-  const near = new Int32Array(n), cc = new Float64Array(k);
+  // Indices into `bufs`: distances to the centres so far, the best trial's, a scratch one.
+  let closest = 0, best = 1, scratch = 2;
+  near.fill(0);
   let pot = 0;
-  for (let i = 0; i < n; i++) pot += closest[i] = sqDist(x, i, c, 0, d);
+  for (let i = 0; i < n; i++) pot += bufs[closest][i] = sqDist(x, i, c, 0, d);
   for (let j = 1; j < k; j++) {
     let bestPot = Infinity, bestId = 0, found = false;
     for (let t = 0; t < trials; t++) {
-      const id = pot > 0 ? sampleByWeight(closest, pot * rng.uniform()) : rng.int(n);
+      const id = pot > 0 ? sampleByWeight(bufs[closest], pot * rng.uniform()) : rng.int(n);
       for (let a = 0; a < j; a++) cc[a] = sqDist(x, id, c, a, d);
-      const p = trial(x, n, d, id, closest, near, cc, scratch);
+      const p = space.trial(id, closest, scratch);
       if (p < bestPot) {
         [bestPot, bestId, found] = [p, id, true];
         [best, scratch] = [scratch, best];
@@ -119,7 +81,8 @@ export function seedPlusPlus(
     c.set(x.subarray(bestId * d, bestId * d + d), j * d);
     pot = bestPot;
     if (!found) continue; // every potential overflowed: the centres so far stay nearest
-    for (let i = 0; i < n; i++) if (best[i] < closest[i]) near[i] = j;
+    const bw = bufs[best], cl = bufs[closest];
+    for (let i = 0; i < n; i++) if (bw[i] < cl[i]) near[i] = j;
     [closest, best] = [best, closest];
   }
   return c;

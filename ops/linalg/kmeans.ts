@@ -13,6 +13,7 @@ import { Rng } from "../random.ts";
 import type { Tensor } from "../tensor.ts";
 import { type EmptyClusterRule, lloyd, type LloydRun, nearest } from "./_kmeans_lloyd.ts";
 import { seedPlusPlus } from "./_kmeans_seed.ts";
+import { seedSpace } from "./_kmeans_seed_wasm.ts";
 import { lloydSpace } from "./_kmeans_wasm.ts";
 import { fromWork, optNonNegative, optPositiveInt, workMatrix } from "./_work.ts";
 import { scaleExponent, scalePow2_ } from "./dense.ts";
@@ -150,10 +151,10 @@ export function kmeans(x: Tensor, k: number, opts: KmeansOptions = {}): KmeansRe
   const shift = unitScale(w);
   const tolAbs = tol * meanVariance(w, n, d);
   let best: LloydRun | null = null;
-  const space = lloydSpace(w, n, d, k);
+  const space = lloydSpace(w, n, d, k), seeding = seedSpace(w, n, d, k);
   for (let r = 0; r < nInit; r++) {
     const sub = rng.split();
-    const c0 = seedPlusPlus(w, n, d, k, sub);
+    const c0 = seedPlusPlus(w, n, d, k, sub, seeding);
     const run = lloyd(w, n, d, k, c0, maxIter, tolAbs, empty, space);
     if (best === null || run.inertia < best.inertia) best = run;
   }

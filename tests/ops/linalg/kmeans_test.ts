@@ -1,6 +1,8 @@
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import fc from "fast-check";
 import { lloyd, nearest } from "../../../ops/linalg/_kmeans_lloyd.ts";
+import { seedPlusPlus } from "../../../ops/linalg/_kmeans_seed.ts";
+import { seedSpace } from "../../../ops/linalg/_kmeans_seed_wasm.ts";
 import { lloydSpace } from "../../../ops/linalg/_kmeans_wasm.ts";
 import { kmeans, kmeansPredict } from "../../../ops/linalg/kmeans.ts";
 import { Rng } from "../../../ops/random.ts";
@@ -374,6 +376,20 @@ Deno.test("kmeans: WebAssembly and TypeScript passes give plain Lloyd's run bit 
         assertEquals(Array.from(got.c), Array.from(want.c), `${name}: centroids`);
         assertEquals([got.inertia, got.iters], [want.inertia, want.iters], name);
       }
+    }
+  }
+});
+
+Deno.test("kmeans: k-means++ candidate pass, WebAssembly and TypeScript, gives the same seeds", () => {
+  // The whole-run test above checks the default (WebAssembly) kernel against plain k-means;
+  // here the TypeScript twin must match it draw for draw, and so reach the same seeds.
+  for (const [d, k, n] of [[1, 6, 400], [2, 9, 500], [6, 20, 1500], [5, 12, 300]]) {
+    const x = overlapping(n, d, 6, 10 + d);
+    assertEquals(seedSpace(x, n, d, k).kernel, "wasm");
+    for (const seed of [1, 2, 3]) {
+      const a = seedPlusPlus(x, n, d, k, new Rng(seed), seedSpace(x, n, d, k, "wasm"));
+      const b = seedPlusPlus(x, n, d, k, new Rng(seed), seedSpace(x, n, d, k, "ts"));
+      assertEquals(Array.from(a), Array.from(b), `d ${d}, seed ${seed}`);
     }
   }
 });
