@@ -156,54 +156,6 @@ function centreGeometry(c: Float64Array, k: number, d: number, g: Geometry): voi
   }
 }
 
-/**
- * Rescan of point `i`, currently in cluster `a` at squared distance `v` (`u` = √v): a centre j
- * with ‖c_a − c_j‖/2 ≥ u (plus slack) is farther than c_a (Elkan, ICML 2003, lemma 1), so only
- * the centres before the first such one in `a`'s sorted row are measured; the first skipped
- * centre bounds the runner-up by ‖c_a − c_j‖ − u. Labels, upper and lower bound are those of a
- * scan in index order: the nearest centre, the lowest index on ties, and the runner-up.
- */
-function rescan(
-  x: Float64Array,
-  i: number,
-  d: number,
-  c: Float64Array,
-  k: number,
-  b: Bounds,
-  g: Geometry,
-  a: number,
-  v: number,
-  lo: number,
-): void {
-  const u = Math.sqrt(v), row = a * k, xi = i * d, reach = u + b.slack;
-  const { order, gap } = g;
-  let best = v, second = Infinity, arg = a, skipped = Infinity;
-  for (let p = 1; p < k; p++) {
-    const h = gap[row + p];
-    if (h >= reach) {
-      skipped = 2 * h - u;
-      break;
-    }
-    const j = order[row + p], cj = j * d;
-    let w = 0;
-    for (let t = 0; t < d; t++) {
-      const e = x[xi + t] - c[cj + t];
-      w += e * e;
-    }
-    if (w < best || (w === best && j < arg)) {
-      second = best;
-      best = w;
-      arg = j;
-    } else if (w < second) second = w;
-  }
-  b.labels[i] = arg;
-  b.upper[i] = Math.sqrt(best);
-  const s = Math.sqrt(second);
-  // The moved bound `lo` still holds for every centre other than `a`.
-  if (skipped < lo) skipped = lo;
-  b.lower[i] = s < skipped ? s : skipped;
-}
-
 /** How far each centre moved from `c` to `next`, with the largest move and the runner-up. */
 interface Moves {
   move: Float64Array;
@@ -227,8 +179,7 @@ function centreMoves(c: Float64Array, next: Float64Array, k: number, d: number):
  * One pass of Hamerly's algorithm after the centres moved by `mv` to `c`: moves each point's
  * bounds, rescans the points whose bounds do not settle them, and adds each point to the sums
  * and counts of its (new) cluster in point order, so the next means are exactly those of a
- * separate pass. The per-point passes are the space's kernels (see `_kmeans_wasm.ts`); the
- * rescans, a few per cent of the points, stay here.
+ * separate pass. The passes are the space's kernels (see `_kmeans_wasm.ts`).
  */
 function assignAndSum(
   sp: LloydSpace,
@@ -245,12 +196,9 @@ function assignAndSum(
   sp.move.set(mv.move);
   sp.half.set(g.half);
   const open = sp.bounds(n, mv.topArg, mv.top, mv.runner, b.slack);
-  const again = sp.measure(open, b.slack);
-  const { x, todo, own, labels, lower } = sp;
-  for (let q = 0; q < again; q++) {
-    const i = todo[q];
-    rescan(x, i, d, c, k, b, g, labels[i], own[q], lower[i]);
-  }
+  sp.order.set(g.order);
+  sp.gap.set(g.gap);
+  sp.rescan(sp.measure(open, b.slack), b.slack);
   sp.accumulate(n);
 }
 

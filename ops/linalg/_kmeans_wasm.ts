@@ -1,5 +1,5 @@
 /**
- * The per-point passes of {@link lloyd}'s bounded assignment step (Hamerly, SDM 2010) as
+ * The per-point passes of `lloyd`'s bounded assignment step (Hamerly, SDM 2010) as
  * WebAssembly kernels, with a TypeScript twin for engines without SIMD. Three tight passes
  * over the data (move the bounds and list the points they no longer settle; measure those
  * points' own distances; add every point to its cluster's sums) replace one branchy loop:
@@ -9,37 +9,19 @@
  * coordinate by coordinate; the sums' two f64 lanes are two independent scalar sums in point
  * order), so both paths give bit-identical results.
  *
- * The data, bounds and scratch live in one `WebAssembly.Memory` ({@link LloydSpace}); the
- * rescans, means and relocation read and write the same memory through typed-array views.
+ * The rescans (a walk over each listed point's nearest centres) are kernels too. The data,
+ * bounds and scratch live in one `WebAssembly.Memory` ({@link LloydSpace}); the means and the
+ * relocation of empty clusters read the same memory through typed-array views. The emitters
+ * are in `_kmeans_emit.ts`.
  *
  * @module
  */
-import { Code, encodeModule, I32, Simd, uleb } from "../cpu/wasm_emit.ts";
+import { emitModule } from "./_kmeans_emit.ts";
 import { wasmFeatures } from "../cpu/wasm_features.ts";
-
-const F64 = 0x7c;
-const op = {
-  i32Load: 0x28,
-  f64Load: 0x2b,
-  i32Store: 0x36,
-  f64Store: 0x39,
-  f64Const: 0x44,
-  i32Eq: 0x46,
-  i32GeU: 0x4f,
-  f64Gt: 0x64,
-  f64Ge: 0x66,
-  i32Shl: 0x74,
-  f64Sqrt: 0x9f,
-  f64Add: 0xa0,
-  f64Sub: 0xa1,
-  f64Mul: 0xa2,
-  select: 0x1b,
-  tee: 0x22,
-} as const;
 
 /**
  * The arrays of a Lloyd run (views into one memory when the kernels are WebAssembly) and the
- * three passes over them.
+ * passes over them.
  *
  * @example
  * ```ts
@@ -69,6 +51,10 @@ export interface LloydSpace {
   half: Float64Array;
   /** `k × d` sums of the points of each cluster. */
   sums: Float64Array;
+  /** Row `a`: the centres by increasing distance from centre `a` (`a` itself first). */
+  order: Int32Array;
+  /** Row `a`: half the distances from centre `a` to the centres of `order`'s row. */
+  gap: Float64Array;
   /** Points in each cluster. */
   count: Float64Array;
   /**
@@ -82,6 +68,14 @@ export interface LloydSpace {
    * and lists again, with their squared distances in `own`, those it does not settle.
    */
   measure(open: number, slack: number): number;
+  /**
+   * Rescans the first `again` listed points (squared own distances in `own`): walks the
+   * neighbours of the point's centre `a` nearest first and measures them until one is ruled
+   * out by Elkan's test (half-gap ≥ own distance + `slack`); sets the label (nearest, lowest
+   * index on ties), the upper bound, and the lower bound (runner-up, the first ruled-out
+   * centre's bound, or the moved old bound, whichever is least).
+   */
+  rescan(again: number, slack: number): void;
   /** Sums and counts of every cluster, points in index order. */
   accumulate(n: number): void;
   /** Which implementation runs the passes. */
@@ -100,6 +94,8 @@ interface Layout {
   half: number;
   sums: number;
   count: number;
+  order: number;
+  gap: number;
   out: number;
   bytes: number;
 }
@@ -123,155 +119,16 @@ function layout(n: number, d: number, k: number): Layout {
     half: take(8 * k),
     sums: take(8 * k * d),
     count: take(8 * k),
+    order: take(4 * k * k),
+    gap: take(8 * k * k),
     out: take(16),
     bytes: at,
   };
 }
 
-function f64Const(c: Code, v: number): Code {
-  return c.raw(op.f64Const, ...new Uint8Array(Float64Array.of(v).buffer));
-}
-
-/** `local[p] + (local[i] << s)`: a byte address. */
-function addr(c: Code, p: number, i: number, s: number): Code {
-  return c.get(p).get(i).i32(s).raw(op.i32Shl).add();
-}
-
-/** Loop header: `block loop; br_if 1 (local[i] ≥ local[n])`. */
-function loopTo(c: Code, i: number, n: number): Code {
-  return c.block().loop().get(i).get(n).raw(op.i32GeU).brIf(1);
-}
-
-// bounds(n, labels, upper, lower, move, half, todo, out, topArg, top, runner, slack)
-function emitBounds(): Code {
-  const [N, LAB, UP, LO, MOVE, HALF, TODO, OUT, TOPARG, TOP, RUNNER, SLACK] = [
-    0,
-    1,
-    2,
-    3,
-    4,
-    5,
-    6,
-    7,
-    8,
-    9,
-    10,
-    11,
-  ];
-  const [I, OPEN, A, U, L, H] = [12, 13, 14, 15, 16, 17];
-  const c = new Code();
-  loopTo(c, I, N);
-  addr(c, LAB, I, 2).raw(op.i32Load, 2, 0).set(A);
-  addr(c, UP, I, 3);
-  addr(c, UP, I, 3).raw(op.f64Load, 3, 0);
-  addr(c, MOVE, A, 3).raw(op.f64Load, 3, 0).raw(op.f64Add).raw(op.tee, U);
-  c.raw(op.f64Store, 3, 0);
-  addr(c, LO, I, 3);
-  addr(c, LO, I, 3).raw(op.f64Load, 3, 0);
-  c.get(RUNNER).get(TOP).get(A).get(TOPARG).raw(op.i32Eq).raw(op.select).raw(op.f64Sub);
-  c.raw(op.tee, L).raw(op.f64Store, 3, 0);
-  addr(c, HALF, A, 3).raw(op.f64Load, 3, 0).set(H);
-  addr(c, TODO, OPEN, 2).get(I).raw(op.i32Store, 2, 0);
-  // open += up + slack >= (h > lo ? h : lo)
-  c.get(OPEN).get(U).get(SLACK).raw(op.f64Add);
-  c.get(H).get(L).get(H).get(L).raw(op.f64Gt).raw(op.select).raw(op.f64Ge).add().set(OPEN);
-  c.inc(I, 1).br(0).end().end();
-  return c.get(OUT).get(OPEN).raw(op.i32Store, 2, 0);
-}
-
-// measure(open, x, labels, upper, lower, half, c, todo, own, out, slack)
-function emitMeasure(d: number): Code {
-  const [OPEN, X, LAB, UP, LO, HALF, CEN, TODO, OWN, OUT, SLACK] = [
-    0,
-    1,
-    2,
-    3,
-    4,
-    5,
-    6,
-    7,
-    8,
-    9,
-    10,
-  ];
-  const [Q, AGAIN, I, A, XI, CA, V, E, U, H, L] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21];
-  const c = new Code();
-  loopTo(c, Q, OPEN);
-  addr(c, TODO, Q, 2).raw(op.i32Load, 2, 0).set(I);
-  addr(c, LAB, I, 2).raw(op.i32Load, 2, 0).set(A);
-  c.get(X).get(I).i32(8 * d).mul().add().set(XI);
-  c.get(CEN).get(A).i32(8 * d).mul().add().set(CA);
-  f64Const(c, 0).set(V);
-  for (let t = 0; t < d; t++) {
-    c.get(XI).raw(op.f64Load, 3, ...uleb(8 * t)).get(CA).raw(op.f64Load, 3, ...uleb(8 * t));
-    c.raw(op.f64Sub).raw(op.tee, E).get(E).raw(op.f64Mul).get(V).raw(op.f64Add).set(V);
-  }
-  addr(c, UP, I, 3).get(V).raw(op.f64Sqrt).raw(op.tee, U).raw(op.f64Store, 3, 0);
-  addr(c, LO, I, 3).raw(op.f64Load, 3, 0).set(L);
-  addr(c, HALF, A, 3).raw(op.f64Load, 3, 0).set(H);
-  addr(c, TODO, AGAIN, 2).get(I).raw(op.i32Store, 2, 0);
-  addr(c, OWN, AGAIN, 3).get(V).raw(op.f64Store, 3, 0);
-  c.get(AGAIN).get(U).get(SLACK).raw(op.f64Add);
-  c.get(H).get(L).get(H).get(L).raw(op.f64Gt).raw(op.select).raw(op.f64Ge).add().set(AGAIN);
-  c.inc(Q, 1).br(0).end().end();
-  return c.get(OUT).get(AGAIN).raw(op.i32Store, 2, 4);
-}
-
-// accumulate(n, x, labels, sums, count)
-function emitAccumulate(d: number): Code {
-  const [N, X, LAB, SUMS, COUNT] = [0, 1, 2, 3, 4];
-  const [I, XP, O, CP] = [5, 6, 7, 8];
-  const c = new Code();
-  c.get(X).set(XP);
-  loopTo(c, I, N);
-  addr(c, LAB, I, 2).raw(op.i32Load, 2, 0).set(O);
-  addr(c, COUNT, O, 3).set(CP);
-  c.get(SUMS).get(O).i32(8 * d).mul().add().set(O);
-  for (let t = 0; t + 1 < d; t += 2) {
-    c.get(O).get(O).simdMem(Simd.load, 3, 8 * t).get(XP).simdMem(Simd.load, 3, 8 * t);
-    c.simd(Simd.f64x2Add).simdMem(Simd.store, 3, 8 * t);
-  }
-  if (d % 2 === 1) {
-    const t = d - 1;
-    c.get(O).get(O).raw(op.f64Load, 3, ...uleb(8 * t)).get(XP).raw(op.f64Load, 3, ...uleb(8 * t));
-    c.raw(op.f64Add).raw(op.f64Store, 3, ...uleb(8 * t));
-  }
-  c.get(CP).get(CP).raw(op.f64Load, 3, 0);
-  f64Const(c, 1).raw(op.f64Add).raw(op.f64Store, 3, 0);
-  c.inc(XP, 8 * d).inc(I, 1).br(0).end().end();
-  return c;
-}
-
-/** The kernels for `d` columns (memory imported as `env.mem`). */
-function emitModule(d: number): Uint8Array<ArrayBuffer> {
-  return encodeModule({
-    minPages: 1,
-    funcs: [
-      {
-        name: "bounds",
-        params: [I32, I32, I32, I32, I32, I32, I32, I32, I32, F64, F64, F64],
-        locals: [I32, I32, I32, F64, F64, F64],
-        body: emitBounds(),
-      },
-      {
-        name: "measure",
-        params: [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, F64],
-        locals: [I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64],
-        body: emitMeasure(d),
-      },
-      {
-        name: "accumulate",
-        params: [I32, I32, I32, I32, I32],
-        locals: [I32, I32, I32, I32],
-        body: emitAccumulate(d),
-      },
-    ],
-  });
-}
-
 const modules = new Map<number, WebAssembly.Module>();
 
-type Passes = Pick<LloydSpace, "bounds" | "measure" | "accumulate">;
+type Passes = Pick<LloydSpace, "bounds" | "measure" | "rescan" | "accumulate">;
 
 function wasmSpace(x: Float64Array, n: number, d: number, k: number): LloydSpace | null {
   const at = layout(n, d, k), pages = Math.ceil(at.bytes / 65536);
@@ -283,6 +140,7 @@ function wasmSpace(x: Float64Array, n: number, d: number, k: number): LloydSpace
     bounds(...a: number[]): void;
     measure(...a: number[]): void;
     accumulate(...a: number[]): void;
+    rescan(...a: number[]): void;
   };
   const buf = mem.buffer, out = new Int32Array(buf, at.out, 2);
   const f64 = (p: number, len: number): Float64Array => new Float64Array(buf, p, len);
@@ -298,6 +156,8 @@ function wasmSpace(x: Float64Array, n: number, d: number, k: number): LloydSpace
     half: f64(at.half, k),
     sums: f64(at.sums, k * d),
     count: f64(at.count, k),
+    order: new Int32Array(buf, at.order, k * k),
+    gap: f64(at.gap, k * k),
     kernel: "wasm" as const,
   };
   space.x.set(x);
@@ -335,6 +195,23 @@ function wasmSpace(x: Float64Array, n: number, d: number, k: number): LloydSpace
       );
       return out[1];
     },
+    rescan(again, slack): void {
+      const a = at;
+      e.rescan(
+        again,
+        k,
+        a.x,
+        a.c,
+        a.labels,
+        a.upper,
+        a.lower,
+        a.todo,
+        a.own,
+        a.gap,
+        a.order,
+        slack,
+      );
+    },
     accumulate(n): void {
       space.sums.fill(0);
       space.count.fill(0);
@@ -357,9 +234,11 @@ function tsSpace(x: Float64Array, n: number, d: number, k: number): LloydSpace {
     half: new Float64Array(k),
     sums: new Float64Array(k * d),
     count: new Float64Array(k),
+    order: new Int32Array(k * k),
+    gap: new Float64Array(k * k),
     kernel: "ts" as const,
   };
-  const { labels, upper, lower, todo, own, move, half, sums, count } = s;
+  const { labels, upper, lower, todo, own, move, half, sums, count, order, gap } = s;
   const xs = s.x, c = s.c;
   const passes: Passes = {
     bounds(n, topArg, top, runner, slack): number {
@@ -394,6 +273,37 @@ function tsSpace(x: Float64Array, n: number, d: number, k: number): LloydSpace {
         again += u + slack >= m ? 1 : 0;
       }
       return again;
+    },
+    rescan(again, slack): void {
+      for (let q = 0; q < again; q++) {
+        const i = todo[q], a = labels[i], v = own[q], lo = lower[i];
+        const u = Math.sqrt(v), row = a * k, xi = i * d, reach = u + slack;
+        let best = v, second = Infinity, arg = a, skipped = Infinity;
+        for (let p = 1; p < k; p++) {
+          const h = gap[row + p];
+          if (h >= reach) {
+            skipped = 2 * h - u;
+            break;
+          }
+          const j = order[row + p], cj = j * d;
+          let w = 0;
+          for (let t = 0; t < d; t++) {
+            const e = xs[xi + t] - c[cj + t];
+            w += e * e;
+          }
+          if (w < best || (w === best && j < arg)) {
+            second = best;
+            best = w;
+            arg = j;
+          } else if (w < second) second = w;
+        }
+        labels[i] = arg;
+        upper[i] = Math.sqrt(best);
+        const sr = Math.sqrt(second);
+        // The moved bound `lo` still holds for every centre other than `a`.
+        if (skipped < lo) skipped = lo;
+        lower[i] = sr < skipped ? sr : skipped;
+      }
     },
     accumulate(n): void {
       sums.fill(0);
