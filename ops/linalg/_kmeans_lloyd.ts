@@ -14,6 +14,25 @@
 import { type LloydSpace, lloydSpace } from "./_kmeans_wasm.ts";
 
 /**
+ * Each point's nearest initial centre (lowest index on ties) and its squared distance,
+ * computed coordinate by coordinate as the scan would.
+ *
+ * @example
+ * ```ts
+ * import { lloyd, type LloydStart } from "./_kmeans_lloyd.ts";
+ * const start: LloydStart = { labels: Int32Array.of(0, 0, 1), dist2: Float64Array.of(0, 1, 0) };
+ * const r = lloyd(Float64Array.of(0, 1, 10), 3, 1, 2, Float64Array.of(0, 10), 300, 0, "keep", undefined, start);
+ * console.log(Array.from(r.labels), r.inertia); // [0, 0, 1] 0.5
+ * ```
+ */
+export interface LloydStart {
+  /** Nearest centre of each point. */
+  labels: Int32Array;
+  /** Squared distance to it. */
+  dist2: Float64Array;
+}
+
+/**
  * What Lloyd's update does with a cluster that lost all its points: `"farthest"` moves its
  * centre to the point farthest from its own centre (scikit-learn's `KMeans`), `"keep"` leaves
  * the centre where it was (Lloyd's plain rule, as EigenTrajectory's spec §4.1 asks).
@@ -263,7 +282,9 @@ function relocate(
  * centre to its cluster mean (an empty cluster as `emptyCluster` says, default `"farthest"`),
  * stop after the iteration whose summed squared centre shift is ≤ `tolAbs` or after `maxIter`
  * iterations. Labels and inertia belong to the returned centres. `space` (from
- * {@link lloydSpace} for the same `x`, `k`) saves setting one up when runs repeat.
+ * {@link lloydSpace} for the same `x`, `k`) saves setting one up when runs repeat; `start`
+ * (each point's nearest centre of `c0`, lowest index on ties, and its exact squared distance,
+ * as the k-means++ seeding leaves them) replaces the first full scan.
  *
  * @example
  * ```ts
@@ -283,6 +304,7 @@ export function lloyd(
   tolAbs: number,
   emptyCluster: EmptyClusterRule = "farthest",
   space?: LloydSpace,
+  start?: LloydStart,
 ): LloydRun {
   const sp = space ?? lloydSpace(x, n, d, k);
   const b: Bounds = {
@@ -293,7 +315,13 @@ export function lloyd(
   };
   const { sums, count } = sp, g = newGeometry(k);
   x = sp.x;
-  for (let i = 0; i < n; i++) scan(x, i, d, c0, k, b);
+  if (start) {
+    // The seeding's nearest centres and distances are the scan's, bit for bit; 0 is a valid
+    // lower bound (the first rescan of each point tightens it).
+    b.labels.set(start.labels);
+    for (let i = 0; i < n; i++) b.upper[i] = Math.sqrt(start.dist2[i]);
+    b.lower.fill(0);
+  } else for (let i = 0; i < n; i++) scan(x, i, d, c0, k, b);
   sp.accumulate(n);
   let c = c0, iters = 0;
   for (let it = 1; it <= maxIter; it++) {

@@ -65,6 +65,8 @@ export function seedPlusPlus(
   // Indices into `bufs`: distances to the centres so far, the best trial's, a scratch one.
   let closest = 0, best = 1, scratch = 2;
   near.fill(0);
+  space.nearest = -1;
+  let exact = true;
   let pot = 0;
   for (let i = 0; i < n; i++) pot += bufs[closest][i] = sqDist(x, i, c, 0, d);
   for (let j = 1; j < k; j++) {
@@ -80,10 +82,14 @@ export function seedPlusPlus(
     }
     c.set(x.subarray(bestId * d, bestId * d + d), j * d);
     pot = bestPot;
-    if (!found) continue; // every potential overflowed: the centres so far stay nearest
+    if (!found) {
+      exact = false; // every potential overflowed: the centres so far stay nearest
+      continue;
+    }
     const bw = bufs[best], cl = bufs[closest];
     for (let i = 0; i < n; i++) if (bw[i] < cl[i]) near[i] = j;
     [closest, best] = [best, closest];
   }
+  if (exact) space.nearest = closest;
   return c;
 }

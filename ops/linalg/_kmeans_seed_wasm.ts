@@ -38,8 +38,13 @@ export interface SeedSpace {
   x: Float64Array;
   /** Three length-`n` arrays of squared distances to the nearest centre, used in rotation. */
   pot: [Float64Array, Float64Array, Float64Array];
-  /** Index of each point's nearest centre so far. */
+  /** Index of each point's nearest centre so far (lowest index on ties). */
   near: Int32Array;
+  /**
+   * After a seeding: which `pot` array holds each point's exact squared distance to its
+   * `near` centre, or -1 when a step could not update them (every potential overflowed).
+   */
+  nearest: number;
   /** Squared distance from the candidate to each centre so far. */
   cc: Float64Array;
   /**
@@ -110,6 +115,7 @@ function wasmSeedSpace(x: Float64Array, n: number, d: number, k: number): SeedSp
     pot: [0, 1, 2].map((q) => new Float64Array(buf, potAt[q], n)) as SeedSpace["pot"],
     near: new Int32Array(buf, at.near, n),
     cc: new Float64Array(buf, at.cc, k),
+    nearest: -1,
     trial(id, from, out): number {
       run(n, at.x, at.x + 8 * d * id, potAt[from], at.near, at.cc, potAt[out], at.res, SKIP);
       return res[0];
@@ -128,6 +134,7 @@ function tsSeedSpace(x: Float64Array, n: number, d: number, k: number): SeedSpac
     pot,
     near,
     cc,
+    nearest: -1,
     trial(id, from, out): number {
       const closest = pot[from], dst = pot[out], o = id * d;
       let p = 0;

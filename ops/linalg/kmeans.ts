@@ -155,7 +155,10 @@ export function kmeans(x: Tensor, k: number, opts: KmeansOptions = {}): KmeansRe
   for (let r = 0; r < nInit; r++) {
     const sub = rng.split();
     const c0 = seedPlusPlus(w, n, d, k, sub, seeding);
-    const run = lloyd(w, n, d, k, c0, maxIter, tolAbs, empty, space);
+    // The seeding's nearest centres and distances are those of Lloyd's first scan.
+    const q = seeding.nearest;
+    const start = q < 0 ? undefined : { labels: seeding.near, dist2: seeding.pot[q] };
+    const run = lloyd(w, n, d, k, c0, maxIter, tolAbs, empty, space, start);
     if (best === null || run.inertia < best.inertia) best = run;
   }
   const b = best as LloydRun;
