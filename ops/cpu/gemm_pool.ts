@@ -13,12 +13,14 @@
  *
  * Jobs go through a control block of Int32 words in the shared `WebAssembly.Memory`: the main
  * thread writes the job, bumps `SEQ` and wakes the helper; both threads then claim chunks from
- * the shared word `NEXT` (job tag in the high 16 bits, chunk index in the low 16), and the main
- * thread waits until `FIN` counts every chunk finished. A helper that wakes late (a busy
- * machine) finds nothing left to claim, so the caller never waits for a thread that has not
- * started. Before writing the next job's fields the main thread sets `NEXT` to a value no tag
- * matches; a claim is a compare-exchange on the tagged word the claimer read before it read the
- * fields, so it succeeds only if those fields were the current job's.
+ * the shared 64-bit word `NEXT` (the job's id above bit 16, the next chunk index in the low 16
+ * bits), and the main thread waits until `FIN` counts every chunk finished. A helper that wakes
+ * late (a busy machine) finds nothing left to claim, so the caller never waits for a thread that
+ * has not started. Before writing the next job's fields the main thread closes `NEXT`; a claim
+ * is a compare-exchange on the word the claimer read before it read the fields, so it succeeds
+ * only if those fields were the current job's. Job ids never repeat (2^47 of them), so a claimer
+ * paused between its read and its compare-exchange cannot mistake a later job for its own (a
+ * 15-bit id would wrap after 32768 jobs, a few seconds of small products).
  *
  * @module
  */
@@ -110,11 +112,12 @@ export const F = {
   UNITS: 12,
   PER: 13,
   CHUNKS: 14,
-  NEXT: 15,
-  HELPED: 16,
-  NCALLS: 17,
-  ARGS: 18,
-  SIZE: 18 + MAX_CALLS * MAX_ARGS,
+  HELPED: 15,
+  /** Words 16 and 17: the 64-bit claim word (8-byte aligned: CTRL + 64 bytes). */
+  NEXT: 16,
+  NCALLS: 18,
+  ARGS: 19,
+  SIZE: 19 + MAX_CALLS * MAX_ARGS,
 } as const;
 
 /**
@@ -172,45 +175,67 @@ export function kernelId(dtype: "f32" | "f64", fma: boolean): number {
   return (dtype === "f32" ? 2 : 0) | (fma ? 1 : 0);
 }
 
-/** The claim word of a job with no chunk claimed: 15 bits of its sequence number, shifted. */
-const jobTag = (seq: number): number => (seq & 0x7fff) << 16;
-/** A claim word that matches no job's tag (its sign bit is set; every tag's is clear). */
-const CLOSED = -1;
+/** The claim word of a job with no chunk claimed. */
+const jobTag = (id: number): bigint => BigInt(id) << 16n;
+/** The claim word between jobs: no job's (every job word is ≥ 2^16). */
+const CLOSED = -1n;
+
+const claimWords = new WeakMap<Int32Array, BigInt64Array>();
 
 /**
- * Claims and runs chunks of job `seq` until none is left (or a newer job replaced it). Both the
+ * The 64-bit claim word `NEXT` of a control block, as a one-element view (for tests and the
+ * two claimers).
+ *
+ * @example
+ * ```ts
+ * import { claimWord, F } from "./gemm_pool.ts";
+ * const ctrl = new Int32Array(F.SIZE);
+ * claimWord(ctrl)[0] = 5n << 16n; // job 5 posted, no chunk claimed
+ * console.log(ctrl[F.NEXT + 1], ctrl[F.NEXT] >>> 16); // 0 5
+ * ```
+ */
+export function claimWord(ctrl: Int32Array): BigInt64Array {
+  let w = claimWords.get(ctrl);
+  if (!w) {
+    w = new BigInt64Array(ctrl.buffer, ctrl.byteOffset + F.NEXT * 4, 1);
+    claimWords.set(ctrl, w);
+  }
+  return w;
+}
+
+/**
+ * Claims and runs chunks of the posted job until none is left (or the job is closed). Both the
  * main thread and the helper run this loop, so they agree on the layout. `lookup` gives the
  * export for the job's `KERNEL` and `FN` words. Returns how many chunks this thread ran; a chunk
  * whose kernel threw sets `ERR` and still counts in `FIN`, so the caller never waits forever.
  *
  * @example
  * ```ts
- * import { F, runChunks } from "./gemm_pool.ts";
+ * import { claimWord, F, runChunks } from "./gemm_pool.ts";
  * const ctrl = new Int32Array(F.SIZE);
  * ctrl[F.UNITS] = 5; ctrl[F.PER] = 2; ctrl[F.CHUNKS] = 3; ctrl[F.NARGS] = 1; ctrl[F.COUNT] = 0;
  * ctrl[F.NCALLS] = 1; ctrl[F.X1] = -1; ctrl[F.X2] = -1;
+ * claimWord(ctrl)[0] = 1n << 16n; // job 1 posted
  * const counts: number[] = [];
- * runChunks(ctrl, 0, () => (count) => counts.push(count));
+ * runChunks(ctrl, () => (count) => counts.push(count));
  * console.log(counts, ctrl[F.FIN], ctrl[F.ERR]); // [ 2, 2, 1 ] 3 0
  * ```
  */
 export function runChunks(
   ctrl: Int32Array,
-  seq: number,
   lookup: (kernel: number, fn: number) => Macro,
 ): number {
-  const tag = jobTag(seq);
+  const word = claimWord(ctrl);
   let ran = 0;
   for (;;) {
-    const v = Atomics.load(ctrl, F.NEXT), i = v & 0xffff;
-    if ((v & 0xffff0000) !== tag) return ran;
-    if (i >= ctrl[F.CHUNKS]) return ran;
+    const v = Atomics.load(word, 0), i = Number(v & 0xffffn);
+    if (v === CLOSED || i >= ctrl[F.CHUNKS]) return ran;
     const [nargs, ncalls] = [ctrl[F.NARGS], ctrl[F.NCALLS]];
     const words = Array.from(ctrl.subarray(F.ARGS, F.ARGS + nargs * ncalls));
     const [units, per, count] = [ctrl[F.UNITS], ctrl[F.PER], ctrl[F.COUNT]];
     const moves = [[ctrl[F.X1], ctrl[F.S1]], [ctrl[F.X2], ctrl[F.S2]]];
     const [kernel, fn] = [ctrl[F.KERNEL], ctrl[F.FN]];
-    if (Atomics.compareExchange(ctrl, F.NEXT, v, v + 1) !== v) continue; // lost the race
+    if (Atomics.compareExchange(word, 0, v, v + 1n) !== v) continue; // lost the race
     const u0 = i * per;
     try {
       const f = lookup(kernel, fn);
@@ -293,6 +318,8 @@ export async function whenPoolReady(timeoutMs = 60_000): Promise<boolean> {
 }
 
 let local: Int32Array | null = null;
+/** Id of the last job posted (ids never repeat; see the module doc). */
+let lastJob = 0;
 
 /**
  * How many chunks the helper thread has run since it started (0 without a helper): the
@@ -307,6 +334,107 @@ let local: Int32Array | null = null;
 export function helperChunks(): number {
   return ctrl ? Atomics.load(ctrl, F.HELPED) : 0;
 }
+
+/**
+ * Whether sharing jobs with the helper pays on this machine right now: `ewma` averages, over
+ * recent jobs, the estimated one-thread time of a job (this thread's time per chunk × chunks)
+ * over its actual time; `skip` counts jobs still to run on this thread alone; `backoff` is the
+ * next such pause. A helper descheduled while it holds a chunk (other work on the cores) makes
+ * this thread wait for a whole time slice; when that makes jobs slower than one thread would
+ * be, the split pauses, for twice as long each time it fails again.
+ *
+ * @example
+ * ```ts
+ * import type { PoolHealth } from "./gemm_pool.ts";
+ * const fresh: PoolHealth = { ewma: 1, skip: 0, backoff: 64 };
+ * console.log(fresh.skip); // 0: jobs are shared
+ * ```
+ */
+export interface PoolHealth {
+  ewma: number;
+  skip: number;
+  backoff: number;
+}
+
+const health: PoolHealth = { ewma: 1, skip: 0, backoff: 64 };
+/** Below this estimated speed-up (EWMA) the split pauses. */
+const STALL_RATIO = 0.9;
+const BACKOFF_MIN = 64, BACKOFF_MAX = 1 << 14;
+
+/**
+ * The pool's health after a shared job in which this thread ran `own` of `chunks` chunks in
+ * `ownMs` and the job took `jobMs` (see {@link PoolHealth}).
+ *
+ * @example
+ * ```ts
+ * import { nextHealth } from "./gemm_pool.ts";
+ * let h = { ewma: 1, skip: 0, backoff: 64 };
+ * // The helper held one of 8 chunks for a whole time slice, job after job: 7 ms of own work,
+ * // 11 ms in all, against ~8 ms on one thread.
+ * for (let i = 0; i < 5 && h.skip === 0; i++) h = nextHealth(h, 7, 7, 8, 11);
+ * console.log(h.skip, h.backoff); // 64 128
+ * ```
+ */
+export function nextHealth(
+  h: PoolHealth,
+  own: number,
+  ownMs: number,
+  chunks: number,
+  jobMs: number,
+): PoolHealth {
+  // A helper that took nothing cost nothing; a job too quick to time says nothing either.
+  if (own === 0 || own >= chunks || jobMs <= 0) return h;
+  const ratio = (ownMs / own) * chunks / jobMs;
+  const ewma = 0.75 * h.ewma + 0.25 * ratio;
+  if (ewma < STALL_RATIO) {
+    return { ewma: 1, skip: h.backoff, backoff: Math.min(2 * h.backoff, BACKOFF_MAX) };
+  }
+  return { ewma, skip: 0, backoff: ewma > 1.3 ? BACKOFF_MIN : h.backoff };
+}
+
+/**
+ * Forgets the pool's recent stalls: the next jobs are shared again (for tests and benches that
+ * need the helper to take part; a back-off only starts after the helper did).
+ *
+ * @example
+ * ```ts
+ * import { poolHealth, resetPoolHealth } from "./gemm_pool.ts";
+ * resetPoolHealth();
+ * console.log(poolHealth().skip); // 0
+ * ```
+ */
+export function resetPoolHealth(): void {
+  Object.assign(health, { ewma: 1, skip: 0, backoff: BACKOFF_MIN });
+}
+
+/**
+ * A copy of the pool's health (see {@link PoolHealth}), for benches and tests.
+ *
+ * @example
+ * ```ts
+ * import { poolHealth } from "./gemm_pool.ts";
+ * console.log(poolHealth().ewma > 0); // true
+ * ```
+ */
+export function poolHealth(): PoolHealth {
+  return { ...health };
+}
+
+/**
+ * The control block of the job {@link runOnPool} is running (or ran last): the shared one when
+ * the job went to the helper too, else a local one (this thread ran every chunk).
+ *
+ * @example
+ * ```ts
+ * import { controlBlock, F } from "./gemm_pool.ts";
+ * console.log(controlBlock().length === F.SIZE); // true
+ * ```
+ */
+export function controlBlock(): Int32Array {
+  return current ?? (local ??= new Int32Array(F.SIZE));
+}
+
+let current: Int32Array | null = null;
 
 /**
  * Posts a split call sequence, runs chunks of it on this thread too, and returns when every
@@ -324,21 +452,30 @@ export function helperChunks(): number {
  */
 export function runOnPool(call: SplitCall, fn: Macro): void {
   checkCall(call);
-  const c = poolReady() ? ctrl! : (local ??= new Int32Array(F.SIZE));
+  // While backed off (the helper kept stalling jobs), jobs run on the local block: this thread
+  // runs every chunk, with the same arithmetic.
+  const shared = poolReady() && health.skip === 0;
+  if (health.skip > 0) health.skip--;
+  const c = current = shared ? ctrl! : (local ??= new Int32Array(F.SIZE));
   const chunks = Math.ceil(call.calls[0][call.count] / call.per);
   if (chunks === 0) return;
   // Close the previous job's claims first: a helper that read the old tag and then the fields
   // being written below would otherwise succeed with its compare-exchange on the old tag.
-  Atomics.store(c, F.NEXT, CLOSED);
+  const word = claimWord(c);
+  Atomics.store(word, 0, CLOSED);
   writeCall(c, call, chunks);
-  const seq = (c[F.SEQ] + 1) & 0x7fffffff;
   Atomics.store(c, F.FIN, 0);
-  Atomics.store(c, F.NEXT, jobTag(seq)); // publishes the fields written above
-  Atomics.store(c, F.SEQ, seq);
+  Atomics.store(word, 0, jobTag(++lastJob)); // publishes the fields written above
+  // SEQ only wakes the helper (it may wrap); the claim word identifies the job.
+  Atomics.store(c, F.SEQ, (c[F.SEQ] + 1) & 0x7fffffff);
   if (c === ctrl) Atomics.notify(c, F.SEQ);
-  runChunks(c, seq, () => fn);
+  const t0 = performance.now();
+  const own = runChunks(c, () => fn), t1 = performance.now();
   for (let fin = Atomics.load(c, F.FIN); fin < chunks; fin = Atomics.load(c, F.FIN)) {
     Atomics.wait(c, F.FIN, fin);
+  }
+  if (shared) {
+    Object.assign(health, nextHealth(health, own, t1 - t0, chunks, performance.now() - t0));
   }
   if (Atomics.exchange(c, F.ERR, 0) !== 0) throw new Error("gemm: the WebAssembly kernel failed");
 }

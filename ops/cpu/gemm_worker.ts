@@ -46,6 +46,6 @@ parentPort?.once("message", (msg: { memory: WebAssembly.Memory }) => {
     for (let i = 0; i < SPIN_POLLS && Atomics.load(ctrl, F.SEQ) === seen; i++);
     Atomics.wait(ctrl, F.SEQ, seen);
     seen = Atomics.load(ctrl, F.SEQ);
-    Atomics.add(ctrl, F.HELPED, runChunks(ctrl, seen, lookup));
+    Atomics.add(ctrl, F.HELPED, runChunks(ctrl, lookup));
   }
 });

@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { F, helperChunks, runChunks, runOnPool } from "../../../ops/cpu/gemm_pool.ts";
+import {
+  claimWord,
+  controlBlock,
+  F,
+  helperChunks,
+  nextHealth,
+  resetPoolHealth,
+  runChunks,
+  runOnPool,
+} from "../../../ops/cpu/gemm_pool.ts";
 import { gemm } from "../../../ops/cpu/gemm.ts";
 import {
   gemmWasm,
@@ -11,19 +20,20 @@ import type { GemmArgs } from "../../../ops/cpu/gemm_types.ts";
 import { Rng } from "../../../ops/random.ts";
 import { assertGemm, makeCase } from "./gemm_ref.ts";
 
-Deno.test("chunk claims: every chunk runs exactly once, stale jobs claim nothing", () => {
-  const ctrl = new Int32Array(F.SIZE);
+Deno.test("chunk claims: every chunk runs exactly once, closed jobs claim nothing", () => {
+  const ctrl = new Int32Array(F.SIZE), word = claimWord(ctrl);
   // f(a, b, c, units): 11 units, 3 per chunk; a moves 100 bytes per unit, c 7.
   ctrl.set([5, 1000, 2000, 11], F.ARGS);
   Object.assign(ctrl, { [F.NARGS]: 4, [F.COUNT]: 3, [F.UNITS]: 11, [F.PER]: 3, [F.CHUNKS]: 4 });
   ctrl[F.NCALLS] = 1;
   Object.assign(ctrl, { [F.X1]: 0, [F.S1]: 100, [F.X2]: 2, [F.S2]: 7 });
-  ctrl[F.NEXT] = 7 << 16; // job 7 is posted
   const calls: number[][] = [];
   const none: number[] = [];
-  assert.equal(runChunks(ctrl, 6, () => () => none.push(-1)), 0); // a helper waking for job 6
+  word[0] = -1n; // closed: the caller is writing the fields
+  assert.equal(runChunks(ctrl, () => () => none.push(-1)), 0);
   assert.equal(none.length, 0);
-  assert.equal(runChunks(ctrl, 7, () => (...args) => calls.push(args)), 4);
+  word[0] = 7n << 16n; // job 7 is posted
+  assert.equal(runChunks(ctrl, () => (...args) => calls.push(args)), 4);
   assert.deepEqual(calls, [
     [5, 1000, 2000, 3],
     [305, 1000, 2021, 3],
@@ -31,22 +41,22 @@ Deno.test("chunk claims: every chunk runs exactly once, stale jobs claim nothing
     [905, 1000, 2063, 2],
   ]);
   assert.equal(ctrl[F.FIN], 4);
-  // While the caller rewrites the fields for the next job, NEXT is closed: no claim succeeds even
-  // if the new chunk count would leave room.
-  ctrl[F.NEXT] = -1;
+  assert.equal(word[0], (7n << 16n) + 4n);
+  // All claimed: a late claimer takes nothing. Closed, no claim succeeds even if the new chunk
+  // count would leave room.
+  assert.equal(runChunks(ctrl, () => () => none.push(1)), 0);
+  word[0] = -1n;
   ctrl[F.CHUNKS] = 100;
-  for (const seq of [7, 8, 0x7fff, 0x8000]) {
-    assert.equal(runChunks(ctrl, seq, () => () => none.push(1)), 0);
-  }
+  assert.equal(runChunks(ctrl, () => () => none.push(1)), 0);
   assert.equal(none.length, 0);
   ctrl[F.CHUNKS] = 4;
   // A job of two calls: each chunk runs both, in order, on its own units.
   ctrl.set([5, 1000, 2000, 11, 6, 1001, 2000, 11], F.ARGS);
   ctrl[F.NCALLS] = 2;
-  ctrl[F.NEXT] = 9 << 16;
+  word[0] = 9n << 16n;
   ctrl[F.FIN] = 0;
   const seq2: number[][] = [];
-  assert.equal(runChunks(ctrl, 9, () => (...args) => seq2.push(args)), 4);
+  assert.equal(runChunks(ctrl, () => (...args) => seq2.push(args)), 4);
   assert.deepEqual(seq2.slice(0, 4), [
     [5, 1000, 2000, 3],
     [6, 1001, 2000, 3],
@@ -56,10 +66,10 @@ Deno.test("chunk claims: every chunk runs exactly once, stale jobs claim nothing
   assert.equal(seq2.length, 8);
   ctrl[F.NCALLS] = 1;
   // A kernel that throws is reported, and its chunk still counts as finished.
-  ctrl[F.NEXT] = 8 << 16;
+  word[0] = 10n << 16n;
   ctrl[F.FIN] = 0;
   assert.equal(
-    runChunks(ctrl, 8, () => () => {
+    runChunks(ctrl, () => () => {
       throw new RangeError("trap");
     }),
     0,
@@ -78,6 +88,48 @@ Deno.test("chunk claims: every chunk runs exactly once, stale jobs claim nothing
   assert.throws(() => runOnPool({ ...call, calls: [] }, () => {}), RangeError);
   assert.throws(() => runOnPool({ ...call, count: 2 }, () => {}), RangeError);
   assert.throws(() => runOnPool({ ...call, per: 0 }, () => {}), RangeError);
+});
+
+Deno.test("job ids in the claim word never repeat: no wrap after 2^15 jobs", () => {
+  // A claimer paused between reading the claim word and its compare-exchange must never see
+  // that word again for a later job, or it would run stale arguments in place of a chunk of the
+  // new job (and FIN would count the new chunk as done). With a 15-bit id the word repeated
+  // every 32768 jobs.
+  const call = { kernel: 0, fn: 0, calls: [[0, 1]], count: 1, advance: [], per: 1 };
+  const words = new Set<bigint>();
+  // Inside the kernel the claim word holds this job's id with its one chunk claimed.
+  const seen = (): void => void words.add(claimWord(controlBlock())[0]);
+  for (let j = 0; j < 0x8000 + 3; j++) runOnPool(call, seen);
+  assert.equal(words.size, 0x8000 + 3);
+});
+
+Deno.test("pool health: stalled jobs pause the split, longer each time; good jobs reset", () => {
+  let h = { ewma: 1, skip: 0, backoff: 64 };
+  // Healthy: 4 of 8 chunks here in 4 ms, job 4.2 ms (one thread ≈ 8 ms): stays shared.
+  for (let i = 0; i < 20; i++) h = nextHealth(h, 4, 4, 8, 4.2);
+  assert.equal(h.skip, 0);
+  assert.ok(h.ewma > 1.8, `ewma ${h.ewma}`);
+  // Stalled: this thread ran 7 of 8 chunks in 7 ms and then waited 4 ms for the helper's one.
+  const stalled = (x: typeof h): typeof h => nextHealth(x, 7, 7, 8, 11);
+  let n = 0;
+  while (h.skip === 0 && n < 100) [h, n] = [stalled(h), n + 1];
+  assert.ok(n >= 2 && n <= 12, `paused after ${n} stalled jobs`);
+  assert.deepEqual([h.skip, h.backoff], [64, 128]);
+  // Fails again after the pause: twice as long, capped.
+  for (let round = 0; round < 12; round++) {
+    h = { ...h, skip: 0 };
+    while (h.skip === 0) h = stalled(h);
+  }
+  assert.equal(h.backoff, 1 << 14);
+  assert.equal(h.skip, 1 << 14);
+  // A run of good jobs after a pause brings the pause length back down.
+  h = { ...h, skip: 0 };
+  for (let i = 0; i < 10; i++) h = nextHealth(h, 4, 4, 8, 4.2);
+  assert.deepEqual([h.skip, h.backoff], [0, 64]);
+  // Jobs the helper took no part in, or that were all its own, say nothing.
+  const same = { ewma: 0.95, skip: 0, backoff: 256 };
+  assert.deepEqual(nextHealth(same, 0, 1, 8, 10), same);
+  assert.deepEqual(nextHealth(same, 8, 8, 8, 30), same);
 });
 
 Deno.test("two threads: the helper starts and split products match the naive loop", async () => {
@@ -102,6 +154,7 @@ Deno.test("two threads: the helper starts and split products match the naive loo
 
 Deno.test("two threads: the helper really takes chunks of large products", async () => {
   assert.equal(await startGemmThreads(60_000), true);
+  resetPoolHealth(); // earlier stalls on a busy machine may have paused the split
   const rng = new Rng(13);
   const before = helperChunks();
   // On a busy machine the helper may wake too late for one product; a few seconds of products
@@ -117,6 +170,7 @@ Deno.test("two threads: the helper really takes chunks of large products", async
 
 Deno.test("two threads give the same bits as one, on every path of the direct driver", async () => {
   assert.equal(await startGemmThreads(60_000), true);
+  resetPoolHealth(); // earlier stalls on a busy machine may have paused the split
   const rng = new Rng(12), start = helperChunks();
   const shapes: [number, number, number, boolean, boolean][] = [
     [150, 90, 300, false, false],
@@ -153,6 +207,7 @@ Deno.test("two threads give the same bits as one, on every path of the direct dr
 
 Deno.test("setGemmThreads routes large gemm() calls through the helper, and checks its input", async () => {
   assert.equal(await startGemmThreads(60_000), true);
+  resetPoolHealth(); // earlier stalls on a busy machine may have paused the split
   assert.throws(() => setGemmThreads("yes" as unknown as boolean), {
     name: "TypeError",
     message: /setGemmThreads: on must be a boolean, got yes/,
