@@ -151,7 +151,8 @@ function emitAccumulate(d: number): Code {
 }
 
 // rescan(again, k, x, c, labels, upper, lower, todo, own, gap, order, slack): for each listed
-// point, walk its centre's neighbours nearest first while the half-gap is below its reach.
+// point, walk its centre's neighbours nearest first until Elkan's bound of the next one,
+// 2·half-gap − u, reaches the runner-up so far (+ slack): then the runner-up is exact.
 function emitRescan(d: number): Code {
   const [AGAIN, K, X, CEN, LAB, UP, LO, TODO, OWN, GAP, ORD, SLACK] = [
     0,
@@ -187,7 +188,8 @@ function emitRescan(d: number): Code {
   addr(c, LAB, I, 2).raw(op.i32Load, 2, 0).raw(op.tee, A).set(ARG);
   addr(c, OWN, Q, 3).raw(op.f64Load, 3, 0).raw(op.tee, V).set(BEST);
   addr(c, LO, I, 3).raw(op.f64Load, 3, 0).set(L);
-  c.get(V).raw(op.f64Sqrt).raw(op.tee, U).get(SLACK).raw(op.f64Add).set(REACH);
+  c.get(V).raw(op.f64Sqrt).set(U);
+  f64Const(c, Infinity).set(REACH);
   f64Const(c, Infinity).set(SECOND);
   f64Const(c, Infinity).set(SKIPPED);
   c.get(A).get(K).mul().set(ROW).i32(1).set(P);
@@ -195,8 +197,8 @@ function emitRescan(d: number): Code {
   // The walk: block (exit) / loop; br_if 1 when p ≥ k.
   loopTo(c, P, K);
   c.get(GAP).get(ROW).get(P).add().i32(3).raw(op.i32Shl).add().raw(op.f64Load, 3, 0).set(H);
-  c.get(H).get(REACH).raw(op.f64Ge).if();
-  f64Const(c, 2).get(H).raw(op.f64Mul).get(U).raw(op.f64Sub).set(SKIPPED).br(2).end();
+  f64Const(c, 2).get(H).raw(op.f64Mul).get(U).raw(op.f64Sub).set(S);
+  c.get(S).get(REACH).raw(op.f64Ge).if().get(S).set(SKIPPED).br(2).end();
   c.get(ORD).get(ROW).get(P).add().i32(2).raw(op.i32Shl).add().raw(op.i32Load, 2, 0).set(J);
   c.get(CEN).get(J).i32(8 * d).mul().add().set(CJ);
   f64Const(c, 0).set(W);
@@ -212,6 +214,7 @@ function emitRescan(d: number): Code {
   c.else();
   c.get(W).get(SECOND).get(W).get(SECOND).raw(op.f64Lt).raw(op.select).set(SECOND);
   c.end();
+  c.get(SECOND).raw(op.f64Sqrt).get(SLACK).raw(op.f64Add).set(REACH);
   c.inc(P, 1).br(0).end().end();
   addr(c, LAB, I, 2).get(ARG).raw(op.i32Store, 2, 0);
   addr(c, UP, I, 3).get(BEST).raw(op.f64Sqrt).raw(op.f64Store, 3, 0);

@@ -2,12 +2,15 @@
  * Lloyd iterations for {@link kmeans} with Hamerly's bounds (Hamerly, "Making k-means even
  * faster", SDM 2010): each point keeps an upper bound on the distance to its centre and a lower
  * bound on the distance to every other centre, so a point is rescanned only when the bounds no
- * longer prove its assignment, and a rescan skips the centres that Elkan's centre-distance test
- * (Elkan, "Using the triangle inequality to accelerate k-means", ICML 2003, lemma 1) rules
- * out, walking each centre's neighbours nearest first and stopping at the first ruled-out one
- * (Newling & Fleuret, "Fast k-means with accurate bounds", ICML 2016). The assignments, centroids (recomputed as plain means in point order) and inertia are
- * those of plain Lloyd (Lloyd, IEEE Trans. Inf. Theory 28, 1982); only distances whose outcome
- * is already certain are skipped.
+ * longer prove its assignment. A rescan walks the neighbours of the point's centre nearest
+ * first and stops where Elkan's centre-distance bound (Elkan, "Using the triangle inequality to
+ * accelerate k-means", ICML 2003, lemma 1), ‖x − c_j‖ ≥ ‖c_a − c_j‖ − ‖x − c_a‖, shows that
+ * every later centre is farther than the runner-up so far (the sorted form of the test, as in
+ * Newling & Fleuret, "Fast k-means with accurate bounds", ICML 2016): the new lower bound is
+ * then the exact runner-up distance, as after a full scan, and the point is not rescanned
+ * again at once. The assignments, centroids (recomputed as plain means in point order) and
+ * inertia are those of plain Lloyd (Lloyd, IEEE Trans. Inf. Theory 28, 1982); only distances
+ * whose outcome is already certain are skipped.
  *
  * @module
  */
@@ -150,9 +153,8 @@ function newGeometry(k: number): Geometry {
 
 /**
  * Fills `g` for the centres `c`. Sorting each centre's neighbours lets a rescan walk them
- * nearest first and stop at the first one that Elkan's test rules out (the sorted form of the
- * test, as in Newling & Fleuret's Exponion, ICML 2016): the same centres are measured as when
- * all `k` are tested, in a different order.
+ * nearest first and stop at the first one whose Elkan bound reaches the runner-up (the sorted
+ * form of the test, as in Newling & Fleuret's Exponion, ICML 2016).
  */
 function centreGeometry(c: Float64Array, k: number, d: number, g: Geometry): void {
   const { pair, order, gap, half } = g;

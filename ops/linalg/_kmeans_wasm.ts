@@ -69,11 +69,12 @@ export interface LloydSpace {
    */
   measure(open: number, slack: number): number;
   /**
-   * Rescans the first `again` listed points (squared own distances in `own`): walks the
-   * neighbours of the point's centre `a` nearest first and measures them until one is ruled
-   * out by Elkan's test (half-gap ≥ own distance + `slack`); sets the label (nearest, lowest
-   * index on ties), the upper bound, and the lower bound (runner-up, the first ruled-out
-   * centre's bound, or the moved old bound, whichever is least).
+   * Rescans the first `again` listed points (squared own distances in `own`, u = its root):
+   * walks the neighbours of the point's centre `a` nearest first and measures them until
+   * Elkan's bound of the next one, 2·half-gap − u, reaches the runner-up so far + `slack`
+   * (every later centre is then farther than the runner-up and than the nearest); sets the
+   * label (nearest, lowest index on ties), the upper bound, and the lower bound (runner-up,
+   * or the first unmeasured centre's bound or the moved old bound if less).
    */
   rescan(again: number, slack: number): void;
   /** Sums and counts of every cluster, points in index order. */
@@ -277,12 +278,12 @@ function tsSpace(x: Float64Array, n: number, d: number, k: number): LloydSpace {
     rescan(again, slack): void {
       for (let q = 0; q < again; q++) {
         const i = todo[q], a = labels[i], v = own[q], lo = lower[i];
-        const u = Math.sqrt(v), row = a * k, xi = i * d, reach = u + slack;
-        let best = v, second = Infinity, arg = a, skipped = Infinity;
+        const u = Math.sqrt(v), row = a * k, xi = i * d;
+        let best = v, second = Infinity, arg = a, skipped = Infinity, reach = Infinity;
         for (let p = 1; p < k; p++) {
-          const h = gap[row + p];
-          if (h >= reach) {
-            skipped = 2 * h - u;
+          const bound = 2 * gap[row + p] - u;
+          if (bound >= reach) {
+            skipped = bound;
             break;
           }
           const j = order[row + p], cj = j * d;
@@ -296,6 +297,7 @@ function tsSpace(x: Float64Array, n: number, d: number, k: number): LloydSpace {
             best = w;
             arg = j;
           } else if (w < second) second = w;
+          reach = Math.sqrt(second) + slack;
         }
         labels[i] = arg;
         upper[i] = Math.sqrt(best);
