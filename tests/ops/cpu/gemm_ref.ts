@@ -52,8 +52,19 @@ export function makeCase(rng: Rng, s: CaseSpec): Case {
   const [ar, ac] = s.transA ? [s.k, s.m] : [s.m, s.k];
   const [br, bc] = s.transB ? [s.n, s.k] : [s.k, s.n];
   const normal = (): number => rng.normal();
-  const a = operand(rng, s.dtype, ar, ac, strided, NaN, normal);
-  const b = operand(rng, s.dtype, br, bc, strided, NaN, normal);
+  // Each operand's fields are frozen copies: under load (concurrent tier-up) Deno 2.9.6's JIT was
+  // seen to hand back A's object with B's off and ld (A's data, 301×257, with ld 43), a case
+  // that no longer fit its array. Frozen objects are never folded into one allocation.
+  const a = Object.freeze({ ...operand(rng, s.dtype, ar, ac, strided, NaN, normal) });
+  const b = Object.freeze({ ...operand(rng, s.dtype, br, bc, strided, NaN, normal) });
+  for (const [name, o, rows, cols] of [["a", a, ar, ac], ["b", b, br, bc]] as const) {
+    // A case must fit its array: the consistency check that caught the miscompiled one.
+    if (o.ld < cols || o.off + (rows - 1) * o.ld + cols > o.data.length) {
+      throw new Error(
+        `makeCase: ${name} ${rows}x${cols} off ${o.off} ld ${o.ld} len ${o.data.length}`,
+      );
+    }
+  }
   // beta = 0 must ignore the old C entirely, so it starts as NaN there.
   const c = operand(rng, s.dtype, s.m, s.n, strided, C_FILL, beta === 0 ? () => NaN : normal);
   const args: GemmArgs = {
