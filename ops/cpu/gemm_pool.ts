@@ -274,16 +274,29 @@ let failed = false;
 export function startPool(memory: WebAssembly.Memory): void {
   if (starting || failed) return;
   starting = true;
-  // Imported on demand: loading Node's worker API costs every program start otherwise.
-  import("node:worker_threads").then(({ Worker }) => {
+  // Loaded on demand (Node's worker API costs every program start otherwise), synchronously
+  // where the engine can: a script that computes without ever awaiting would otherwise never
+  // see the promise of a dynamic import resolve, and so never get the helper.
+  const builtin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } })
+    .process?.getBuiltinModule?.("node:worker_threads") as WorkerThreads | undefined;
+  if (builtin?.Worker) return spawn(builtin.Worker, memory);
+  import("node:worker_threads").then(({ Worker }) => spawn(Worker, memory)).catch(() => {
+    failed = true; // no worker support or no permission: the single-thread path keeps working
+  });
+}
+
+type WorkerThreads = typeof import("node:worker_threads");
+
+function spawn(Ctor: WorkerThreads["Worker"], memory: WebAssembly.Memory): void {
+  try {
     ctrl = new Int32Array(memory.buffer, CTRL, F.SIZE);
-    worker = new Worker(new URL("./gemm_worker.ts", import.meta.url));
+    worker = new Ctor(new URL("./gemm_worker.ts", import.meta.url));
     worker.unref();
     worker.on("error", () => (failed = true));
     worker.postMessage({ memory });
-  }).catch(() => {
-    failed = true; // no worker support or no permission: the single-thread path keeps working
-  });
+  } catch {
+    failed = true;
+  }
 }
 
 /**
@@ -338,41 +351,41 @@ export function helperChunks(): number {
 /**
  * Whether sharing jobs with the helper pays on this machine right now: `ewma` averages, over
  * recent jobs, the estimated one-thread time of a job (this thread's time per chunk × chunks)
- * over its actual time; `skip` counts jobs still to run on this thread alone; `backoff` is the
- * next such pause. A helper descheduled while it holds a chunk (other work on the cores) makes
- * this thread wait for a whole time slice; when that makes jobs slower than one thread would
- * be, the split pauses, for twice as long each time it fails again.
+ * over its actual time; until `until` (a `performance.now()` time) jobs run on this thread
+ * alone; `pauseMs` is the next such pause. A helper descheduled while it holds a chunk (other
+ * work on the cores) makes this thread wait for a whole time slice; when that makes jobs slower
+ * than one thread would be, the split pauses, twice as long each time it fails again.
  *
  * @example
  * ```ts
  * import type { PoolHealth } from "./gemm_pool.ts";
- * const fresh: PoolHealth = { ewma: 1, skip: 0, backoff: 64 };
- * console.log(fresh.skip); // 0: jobs are shared
+ * const fresh: PoolHealth = { ewma: 1, until: 0, pauseMs: 50 };
+ * console.log(fresh.until <= performance.now()); // true: jobs are shared
  * ```
  */
 export interface PoolHealth {
   ewma: number;
-  skip: number;
-  backoff: number;
+  until: number;
+  pauseMs: number;
 }
 
-const health: PoolHealth = { ewma: 1, skip: 0, backoff: 64 };
 /** Below this estimated speed-up (EWMA) the split pauses. */
 const STALL_RATIO = 0.9;
-const BACKOFF_MIN = 64, BACKOFF_MAX = 1 << 14;
+const PAUSE_MIN_MS = 50, PAUSE_MAX_MS = 10_000;
+const health: PoolHealth = { ewma: 1, until: 0, pauseMs: PAUSE_MIN_MS };
 
 /**
- * The pool's health after a shared job in which this thread ran `own` of `chunks` chunks in
- * `ownMs` and the job took `jobMs` (see {@link PoolHealth}).
+ * The pool's health after a shared job, ending at time `now`, in which this thread ran `own` of
+ * `chunks` chunks in `ownMs` and the job took `jobMs` (see {@link PoolHealth}).
  *
  * @example
  * ```ts
  * import { nextHealth } from "./gemm_pool.ts";
- * let h = { ewma: 1, skip: 0, backoff: 64 };
+ * let h = { ewma: 1, until: 0, pauseMs: 50 };
  * // The helper held one of 8 chunks for a whole time slice, job after job: 7 ms of own work,
  * // 11 ms in all, against ~8 ms on one thread.
- * for (let i = 0; i < 5 && h.skip === 0; i++) h = nextHealth(h, 7, 7, 8, 11);
- * console.log(h.skip, h.backoff); // 64 128
+ * for (let i = 0; i < 5 && h.until === 0; i++) h = nextHealth(h, 7, 7, 8, 11, 1000);
+ * console.log(h.until, h.pauseMs); // 1050 100
  * ```
  */
 export function nextHealth(
@@ -381,15 +394,16 @@ export function nextHealth(
   ownMs: number,
   chunks: number,
   jobMs: number,
+  now: number,
 ): PoolHealth {
   // A helper that took nothing cost nothing; a job too quick to time says nothing either.
   if (own === 0 || own >= chunks || jobMs <= 0) return h;
   const ratio = (ownMs / own) * chunks / jobMs;
   const ewma = 0.75 * h.ewma + 0.25 * ratio;
   if (ewma < STALL_RATIO) {
-    return { ewma: 1, skip: h.backoff, backoff: Math.min(2 * h.backoff, BACKOFF_MAX) };
+    return { ewma: 1, until: now + h.pauseMs, pauseMs: Math.min(2 * h.pauseMs, PAUSE_MAX_MS) };
   }
-  return { ewma, skip: 0, backoff: ewma > 1.3 ? BACKOFF_MIN : h.backoff };
+  return { ewma, until: h.until, pauseMs: ewma > 1.3 ? PAUSE_MIN_MS : h.pauseMs };
 }
 
 /**
@@ -400,11 +414,11 @@ export function nextHealth(
  * ```ts
  * import { poolHealth, resetPoolHealth } from "./gemm_pool.ts";
  * resetPoolHealth();
- * console.log(poolHealth().skip); // 0
+ * console.log(poolHealth().until <= performance.now()); // true
  * ```
  */
 export function resetPoolHealth(): void {
-  Object.assign(health, { ewma: 1, skip: 0, backoff: BACKOFF_MIN });
+  Object.assign(health, { ewma: 1, until: 0, pauseMs: PAUSE_MIN_MS });
 }
 
 /**
@@ -454,8 +468,7 @@ export function runOnPool(call: SplitCall, fn: Macro): void {
   checkCall(call);
   // While backed off (the helper kept stalling jobs), jobs run on the local block: this thread
   // runs every chunk, with the same arithmetic.
-  const shared = poolReady() && health.skip === 0;
-  if (health.skip > 0) health.skip--;
+  const shared = poolReady() && performance.now() >= health.until;
   const c = current = shared ? ctrl! : (local ??= new Int32Array(F.SIZE));
   const chunks = Math.ceil(call.calls[0][call.count] / call.per);
   if (chunks === 0) return;
@@ -475,7 +488,8 @@ export function runOnPool(call: SplitCall, fn: Macro): void {
     Atomics.wait(c, F.FIN, fin);
   }
   if (shared) {
-    Object.assign(health, nextHealth(health, own, t1 - t0, chunks, performance.now() - t0));
+    const t2 = performance.now();
+    Object.assign(health, nextHealth(health, own, t1 - t0, chunks, t2 - t0, t2));
   }
   if (Atomics.exchange(c, F.ERR, 0) !== 0) throw new Error("gemm: the WebAssembly kernel failed");
 }

@@ -39,6 +39,15 @@ parentPort?.once("message", (msg: { memory: WebAssembly.Memory }) => {
     }
     return fns[fn];
   };
+  // Compile every default kernel before reporting ready: compiling on a first job made the
+  // caller wait tens of milliseconds for that job's chunk (and counted as a stall).
+  for (let id = 0; id < 4; id++) {
+    try {
+      lookup(id, 0);
+    } catch {
+      // An engine without relaxed SIMD cannot compile the FMA kernels; jobs never name them.
+    }
+  }
   const ctrl = new Int32Array(memory.buffer, CTRL, F.SIZE);
   let seen = Atomics.load(ctrl, F.SEQ);
   Atomics.store(ctrl, F.READY, 1);

@@ -104,32 +104,30 @@ Deno.test("job ids in the claim word never repeat: no wrap after 2^15 jobs", () 
 });
 
 Deno.test("pool health: stalled jobs pause the split, longer each time; good jobs reset", () => {
-  let h = { ewma: 1, skip: 0, backoff: 64 };
+  let h = { ewma: 1, until: 0, pauseMs: 50 };
   // Healthy: 4 of 8 chunks here in 4 ms, job 4.2 ms (one thread ≈ 8 ms): stays shared.
-  for (let i = 0; i < 20; i++) h = nextHealth(h, 4, 4, 8, 4.2);
-  assert.equal(h.skip, 0);
+  for (let i = 0; i < 20; i++) h = nextHealth(h, 4, 4, 8, 4.2, 100 + i);
+  assert.equal(h.until, 0);
   assert.ok(h.ewma > 1.8, `ewma ${h.ewma}`);
   // Stalled: this thread ran 7 of 8 chunks in 7 ms and then waited 4 ms for the helper's one.
-  const stalled = (x: typeof h): typeof h => nextHealth(x, 7, 7, 8, 11);
+  const stalled = (x: typeof h, now: number): typeof h => nextHealth(x, 7, 7, 8, 11, now);
   let n = 0;
-  while (h.skip === 0 && n < 100) [h, n] = [stalled(h), n + 1];
+  while (h.until === 0 && n < 100) [h, n] = [stalled(h, 1000), n + 1];
   assert.ok(n >= 2 && n <= 12, `paused after ${n} stalled jobs`);
-  assert.deepEqual([h.skip, h.backoff], [64, 128]);
-  // Fails again after the pause: twice as long, capped.
+  assert.deepEqual([h.until, h.pauseMs], [1050, 100]);
+  // Fails again after each pause: twice as long, capped at 10 s.
   for (let round = 0; round < 12; round++) {
-    h = { ...h, skip: 0 };
-    while (h.skip === 0) h = stalled(h);
+    const now = h.until;
+    while (h.until <= now) h = stalled(h, now);
   }
-  assert.equal(h.backoff, 1 << 14);
-  assert.equal(h.skip, 1 << 14);
+  assert.equal(h.pauseMs, 10_000);
   // A run of good jobs after a pause brings the pause length back down.
-  h = { ...h, skip: 0 };
-  for (let i = 0; i < 10; i++) h = nextHealth(h, 4, 4, 8, 4.2);
-  assert.deepEqual([h.skip, h.backoff], [0, 64]);
+  for (let i = 0; i < 10; i++) h = nextHealth(h, 4, 4, 8, 4.2, h.until + i);
+  assert.equal(h.pauseMs, 50);
   // Jobs the helper took no part in, or that were all its own, say nothing.
-  const same = { ewma: 0.95, skip: 0, backoff: 256 };
-  assert.deepEqual(nextHealth(same, 0, 1, 8, 10), same);
-  assert.deepEqual(nextHealth(same, 8, 8, 8, 30), same);
+  const same = { ewma: 0.95, until: 0, pauseMs: 400 };
+  assert.deepEqual(nextHealth(same, 0, 1, 8, 10, 5), same);
+  assert.deepEqual(nextHealth(same, 8, 8, 8, 30, 5), same);
 });
 
 Deno.test("two threads: the helper starts and split products match the naive loop", async () => {
