@@ -7,7 +7,16 @@
  */
 import { splitHistoryFuture, type TrajectorySet } from "./dataset.ts";
 
-/** Names of the deterministic baselines. */
+/**
+ * Names of the deterministic baselines.
+ *
+ * @example
+ * ```ts
+ * import type { BaselineName } from "./baselines.ts";
+ * const name: BaselineName = "cv";
+ * console.log(name); // cv
+ * ```
+ */
 export type BaselineName = "stop" | "cv" | "cv2" | "linear";
 
 /**

@@ -5,9 +5,25 @@
  * @module
  */
 
-/** Observed steps per window in the ETH/UCY benchmark (spec §1.1). */
+/**
+ * Observed steps per window in the ETH/UCY benchmark (spec §1.1).
+ *
+ * @example
+ * ```ts
+ * import { OBS_LEN, PRED_LEN } from "./dataset.ts";
+ * console.log(OBS_LEN + PRED_LEN); // 20 (positions per window)
+ * ```
+ */
 export const OBS_LEN = 8;
-/** Predicted steps per window in the ETH/UCY benchmark (spec §1.1). */
+/**
+ * Predicted steps per window in the ETH/UCY benchmark (spec §1.1).
+ *
+ * @example
+ * ```ts
+ * import { PRED_LEN } from "./dataset.ts";
+ * console.log(PRED_LEN * 0.4); // 4.8 (seconds predicted at 2.5 frames per second)
+ * ```
+ */
 export const PRED_LEN = 12;
 
 /**

@@ -8,18 +8,50 @@ import { concatSets, type TrajectorySet } from "./dataset.ts";
 import { readTrajectoryFile } from "./reader.ts";
 import { type WindowOptions, windowRows } from "./windowing.ts";
 
-/** The fold names, in the benchmark's table order. */
+/**
+ * The fold names, in the benchmark's table order.
+ *
+ * @example
+ * ```ts
+ * import { FOLDS } from "./folds.ts";
+ * console.log(FOLDS.length, FOLDS[0]); // 5 eth
+ * ```
+ */
 export const FOLDS: readonly FoldName[] = Object.freeze(["eth", "hotel", "univ", "zara1", "zara2"]);
 
-/** One of the five ETH/UCY folds. */
+/**
+ * One of the five ETH/UCY folds.
+ *
+ * @example
+ * ```ts
+ * import { checkFold, type FoldName } from "./folds.ts";
+ * const fold: FoldName = checkFold("zara1");
+ * console.log(fold); // zara1
+ * ```
+ */
 export type FoldName = "eth" | "hotel" | "univ" | "zara1" | "zara2";
 
-/** A split of a fold. */
+/**
+ * A split of a fold.
+ *
+ * @example
+ * ```ts
+ * import type { SplitName } from "./folds.ts";
+ * const splits: SplitName[] = ["train", "val", "test"];
+ * console.log(splits.length); // 3
+ * ```
+ */
 export type SplitName = "train" | "val" | "test";
 
 /**
  * Per-fold `static_dist` (metres per 0.4 s step): agents with ‖x₈ − x₆‖/2 above it are
  * "moving" (spec §7, from the reference configs).
+ *
+ * @example
+ * ```ts
+ * import { STATIC_DIST } from "./folds.ts";
+ * console.log(STATIC_DIST.univ); // 0.227
+ * ```
  */
 export const STATIC_DIST: Readonly<Record<FoldName, number>> = Object.freeze({
   eth: 0.419,

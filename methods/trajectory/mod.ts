@@ -117,3 +117,8 @@ export {
   trainNetwork,
   type TrainNetworkOptions,
 } from "./train.ts";
+
+// Types that the exports above use in their signatures, re-exported so that this entry point
+// documents them (deno doc --lint: no reference to a type the entry does not export).
+export type { DType, Tensor, TensorData } from "../../ops/tensor.ts";
+export type { LinearParams, MlpParams } from "../../ops/nn/layers.ts";

@@ -11,7 +11,15 @@ import { concatSets, mirrorY, splitHistoryFuture, type TrajectorySet } from "./d
 import { fitBasis, project, type TrajectoryBasis } from "./descriptor.ts";
 import { movingMask, normalizePoints, type NormParams, normParams } from "./normalize.ts";
 
-/** Group ids: 0 = static (λ = 1), 1 = moving (λ = 2/‖d‖). */
+/**
+ * Group ids: 0 = static (λ = 1), 1 = moving (λ = 2/‖d‖).
+ *
+ * @example
+ * ```ts
+ * import { GROUP_NAMES } from "./model.ts";
+ * console.log(GROUP_NAMES[1]); // moving
+ * ```
+ */
 export const GROUP_NAMES: readonly ["static", "moving"] = ["static", "moving"];
 
 /** Bases and anchors of one group. */
