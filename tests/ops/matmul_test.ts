@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { multiply, transpose as mjTranspose } from "mathjs";
 import { matmul } from "../../ops/matmul.ts";
-import { randn } from "../../ops/random.ts";
-import { type Tensor, tensor } from "../../ops/tensor.ts";
+import { randn, Rng } from "../../ops/random.ts";
+import { Tensor, tensor } from "../../ops/tensor.ts";
 
 /** Row-major data of a matrix as nested arrays (for mathjs). */
 function rows(t: Tensor, at = 0): number[][] {
@@ -89,4 +89,48 @@ Deno.test("matmul: bad input names both shapes or dtypes", () => {
     name: "RangeError",
     message: /batch shapes differ/,
   });
+});
+
+Deno.test("matmul out: writes the product into out and returns it, batched too", () => {
+  const rng = new Rng(31);
+  for (const dtype of ["f64", "f32"] as const) {
+    const a = randn([3, 5, 4], { seed: rng.int(1000), dtype });
+    const b = randn([4, 6], { seed: rng.int(1000), dtype });
+    const want = matmul(a, b);
+    const out = new Tensor(
+      dtype === "f64" ? new Float64Array(90).fill(NaN) : new Float32Array(90).fill(NaN),
+      [3, 5, 6],
+    );
+    const got = matmul(a, b, { out });
+    assert.equal(got, out);
+    assert.deepEqual(out.data, want.data); // every entry overwritten, NaN fill gone
+    // Reused: a second product into the same tensor replaces the first.
+    const twice = matmul(a, b, { out, transA: false });
+    assert.deepEqual(twice.data, want.data);
+  }
+});
+
+Deno.test("matmul out: wrong dtype, shape, or memory shared with an operand is refused", () => {
+  const a = randn([4, 4], { seed: 1 }), b = randn([4, 3], { seed: 2 });
+  assert.throws(() => matmul(a, b, { out: randn([4, 3], { seed: 3, dtype: "f32" }) }), {
+    name: "TypeError",
+    message: /matmul: out has dtype f32, the product is f64/,
+  });
+  assert.throws(() => matmul(a, b, { out: randn([3, 4], { seed: 3 }) }), {
+    name: "RangeError",
+    message: /matmul: out has shape \[3,4\], the product is \[4,3\]/,
+  });
+  assert.throws(() => matmul(a, b, { out: [1, 2] as unknown as Tensor }), TypeError);
+  // out = a (a square product), and out viewing part of b's storage.
+  assert.throws(() => matmul(a, a, { out: a }), {
+    name: "RangeError",
+    message: /matmul: out shares memory with a/,
+  });
+  const big = new Float64Array(24);
+  const bView = new Tensor(big.subarray(0, 12), [4, 3]);
+  const outView = new Tensor(big.subarray(8, 20), [4, 3]);
+  assert.throws(() => matmul(a, bView, { out: outView }), /out shares memory with b/);
+  // Disjoint parts of one buffer are fine.
+  const outApart = new Tensor(big.subarray(12, 24), [4, 3]);
+  assert.deepEqual(matmul(a, bView, { out: outApart }).data, matmul(a, bView).data);
 });
