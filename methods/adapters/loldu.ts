@@ -178,7 +178,10 @@ export function lolduParamCount(r: number, trainSigma = false): number {
 
 /**
  * Exact export as a plain LoRA on the original W (rank r, scale 1):
- * `lora_B = σ·P L_r diag(z − d_r)`, `lora_A = U_r`.
+ * `lora_B = P L_r diag(σ'·z − σ₀·d_r)`, `lora_A = U_r`, where σ₀ is the gain the residual was
+ * built with (`state.sigma`) and σ' the current one (`params.sigma` when σ trains, else σ₀).
+ * `W_res + σ'·P L_r diag(z) U_r − W = P L_r diag(σ'z − σ₀d_r) U_r` because
+ * `W_res = W − σ₀·P L_r diag(d_r) U_r`; with a frozen σ this is spec §6's `σ·P L_r diag(z − d_r)`.
  *
  * @example
  * ```ts
@@ -194,7 +197,9 @@ export function lolduToLora(s: LolduState): LoraState {
   const sigma = s.params.sigma?.data[0] ?? s.sigma;
   const b = s.pl.clone();
   for (let i = 0; i < s.shape[0]; i++) {
-    for (let j = 0; j < r; j++) b.data[i * r + j] *= sigma * (s.params.z.data[j] - s.d.data[j]);
+    for (let j = 0; j < r; j++) {
+      b.data[i * r + j] *= sigma * s.params.z.data[j] - s.sigma * s.d.data[j];
+    }
   }
   return loraFromFactors(s.u.clone(), b, { alpha: r });
 }
