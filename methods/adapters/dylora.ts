@@ -3,7 +3,8 @@
  * Ghodsi, EACL 2023, arXiv 2210.07558). Spec: `specs/adapters.md` §9.
  *
  * One LoRA of rank `r_max` trained so that every truncation works: at active rank b,
- * `ΔW_b = (α/b)·B[:, :b] A[:b, :]`. Each step samples `b ~ U{1..r_max}` (shared by all layers).
+ * `ΔW_b = (α/b)·B[:, :b] A[:b, :]` (with `useRslora`, `α/√b`: rsLoRA's scale at the active rank).
+ * `state.scale` is always the scale of the active rank. Each step samples `b ~ U{1..r_max}` (shared by all layers).
  * In the `"frozen"` mode (reference GLUE training) gradients reach only component `b − 1`; in
  * `"nonfrozen"` all first b components train.
  *
@@ -22,6 +23,7 @@ import {
   loraFromFactors,
   type LoraOptions,
   type LoraParams,
+  loraScale,
   type LoraState,
 } from "./lora.ts";
 
@@ -31,7 +33,7 @@ export interface DyLoraOptions extends LoraOptions {
   mode?: "frozen" | "nonfrozen";
 }
 
-/** State of a DyLoRA adapter: a rank-`r_max` LoRA with an active rank. */
+/** State of a DyLoRA adapter: a rank-`r_max` LoRA with an active rank (`scale` is that rank's). */
 export interface DyLoraState extends LoraState {
   /** Active rank b (1 ≤ b ≤ r). */
   readonly active: number;
@@ -40,7 +42,8 @@ export interface DyLoraState extends LoraState {
 }
 
 /**
- * A copy of the state at active rank `b`.
+ * A copy of the state at active rank `b`, with `scale` set to that rank's (`α/b`, or `α/√b`).
+ * Set the active rank only through this function.
  *
  * @example
  * ```ts
@@ -53,7 +56,7 @@ export interface DyLoraState extends LoraState {
 export function withRank(s: DyLoraState, b: number): DyLoraState {
   positiveInt("withRank", "b", b);
   if (b > s.r) throw new RangeError(`withRank: b = ${b} exceeds r_max = ${s.r}`);
-  return { ...s, active: b };
+  return { ...s, active: b, scale: loraScale(s.alpha, b, s.useRslora) };
 }
 
 /**
@@ -96,7 +99,7 @@ export const dyLora: AdapterMethod<DyLoraOptions, DyLoraState> = {
   },
   delta(s: DyLoraState): Tensor {
     const b = s.active;
-    const s_b = s.alpha / b;
+    const s_b = loraScale(s.alpha, b, s.useRslora);
     const { a, b: bm } = s.params;
     if (s.mode === "nonfrozen" || b === 1) {
       const prod = matmul(sliceCols(bm, 0, b), sliceRows(a, 0, b));
@@ -119,7 +122,8 @@ export const dyLora: AdapterMethod<DyLoraOptions, DyLoraState> = {
 };
 
 /**
- * Export at rank b as a plain LoRA: `lora_A = A[:b]`, `lora_B = B[:, :b]`, `r = b`, same α.
+ * Export at rank b as a plain LoRA: `lora_A = A[:b]`, `lora_B = B[:, :b]`, `r = b`, same α and
+ * the same `useRslora` (so its scale is `α/b` or `α/√b`, as `delta` at rank b).
  *
  * @example
  * ```ts
@@ -131,5 +135,8 @@ export const dyLora: AdapterMethod<DyLoraOptions, DyLoraState> = {
  */
 export function dyLoraToLora(s: DyLoraState, b: number = s.active): LoraState {
   withRank(s, b);
-  return loraFromFactors(cutRows(s.params.a, 0, b), cutCols(s.params.b, 0, b), { alpha: s.alpha });
+  return loraFromFactors(cutRows(s.params.a, 0, b), cutCols(s.params.b, 0, b), {
+    alpha: s.alpha,
+    useRslora: s.useRslora,
+  });
 }

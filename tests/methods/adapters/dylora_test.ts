@@ -121,3 +121,35 @@ Deno.test("DyLoRA: uniform rank sampler (χ²) and nested training improves ever
   assert.ok(after[3] < after[0], "higher rank fits better");
   assert.equal(loraFromFactors(st.params.a, st.params.b).r, 4);
 });
+
+Deno.test("DyLoRA useRslora: ΔW_b = (α/√b)·B[:, :b] A[:b] by hand, state.scale and the export agree", () => {
+  const st = randomFactors(
+    dyLora.init(randn([5, 4], { seed: 0 }), { r: 4, alpha: 6, useRslora: true }, new Rng(0)),
+    8,
+  );
+  assert.equal(st.scale, 6 / 2); // active rank r_max = 4 at init: α/√4
+  const plain = randomFactors(
+    dyLora.init(randn([5, 4], { seed: 0 }), { r: 4, alpha: 6 }, new Rng(0)),
+    8,
+  );
+  assert.equal(plain.scale, 6 / 4);
+  for (let b = 1; b <= 4; b++) {
+    const sb = withRank(st, b);
+    assert.equal(sb.scale, 6 / Math.sqrt(b));
+    assert.equal(withRank(plain, b).scale, 6 / b);
+    const d = dyLora.delta(sb);
+    for (let i = 0; i < 5; i++) {
+      for (let j = 0; j < 4; j++) {
+        let ref = 0;
+        for (let c = 0; c < b; c++) {
+          ref += st.params.b.data[i * 4 + c] * st.params.a.data[c * 4 + j];
+        }
+        ref *= 6 / Math.sqrt(b);
+        assert.ok(Math.abs(d.data[i * 4 + j] - ref) <= 1e-13, `b=${b} (${i},${j})`);
+      }
+    }
+    const exp = dyLoraToLora(st, b);
+    assert.equal(exp.scale, 6 / Math.sqrt(b));
+    assert.ok(maxDiff(lora.delta(exp), d) <= 1e-13);
+  }
+});
