@@ -12,13 +12,17 @@ function dotRow(w: Tensor, r: number, x: ArrayLike<number>): number {
   return s;
 }
 
-/** Loop-by-loop causal attention with RoPE, written from the definitions. */
+/**
+ * Loop-by-loop attention with RoPE (`theta` null: none), written from the definitions; position
+ * i attends to j ≤ i when `causal`, else to every j.
+ */
 function naiveAttention(
   p: AttentionParams,
   x: Tensor,
   h: number,
   kv: number,
-  theta: number,
+  theta: number | null,
+  causal = true,
 ): number[][] {
   const [t, c] = x.shape, hd = p.q_proj.weight.shape[0] / h;
   const row = (i: number): Float64Array => x.data.slice(i * c, (i + 1) * c) as Float64Array;
@@ -26,6 +30,7 @@ function naiveAttention(
     Array.from({ length: w.shape[0] }, (_, r) => dotRow(w, r, row(i)));
   const rot = (v: number[], pos: number, head: number): number[] => {
     const out = [...v], half = hd / 2;
+    if (theta === null) return out;
     for (let i = 0; i < half; i++) {
       const ang = pos * Math.pow(theta, (-2 * i) / hd);
       const a = v[head * hd + i], b = v[head * hd + half + i];
@@ -48,15 +53,15 @@ function naiveAttention(
     const ctx = new Array<number>(h * hd).fill(0);
     for (let hh = 0; hh < h; hh++) {
       const g = Math.floor(hh / (h / kv));
-      const sc: number[] = [];
-      for (let j = 0; j <= i; j++) {
+      const sc: number[] = [], last = causal ? i : t - 1;
+      for (let j = 0; j <= last; j++) {
         let s = 0;
         for (let d = 0; d < hd; d++) s += q[i][hh * hd + d] * k[j][g * hd + d];
         sc.push(s / Math.sqrt(hd));
       }
       const m = Math.max(...sc), e = sc.map((s) => Math.exp(s - m));
       const z = e.reduce((a, b) => a + b, 0);
-      for (let j = 0; j <= i; j++) {
+      for (let j = 0; j <= last; j++) {
         for (let d = 0; d < hd; d++) ctx[hh * hd + d] += (e[j] / z) * v[j][g * hd + d];
       }
     }
@@ -79,6 +84,28 @@ for (const [h, kv] of [[4, 4], [4, 2], [2, 1]]) {
     }
   });
 }
+
+Deno.test("attention options: causal false attends to every position; ropeTheta null is no RoPE", () => {
+  const c = 8, t = 5, h = 2, kv = 1;
+  const p = initAttention(c, { nHeads: h, nKvHeads: kv, seed: 4 });
+  const x = randn([t, c], { seed: 5 });
+  const cases: [number | null, boolean][] = [[50, false], [null, true], [null, false]];
+  for (const [theta, causal] of cases) {
+    const ours = applyAttention(p, x, { nHeads: h, nKvHeads: kv, ropeTheta: theta, causal });
+    const ref = naiveAttention(p, x, h, kv, theta, causal);
+    for (let i = 0; i < t; i++) {
+      for (let j = 0; j < c; j++) {
+        const d = Math.abs(ours.data[i * c + j] - ref[i][j]);
+        assert.ok(d < 1e-13, `theta ${theta} causal ${causal} (${i}, ${j}): ${d}`);
+      }
+    }
+  }
+  // Not causal: changing the last position changes the first output.
+  const y = randn([t, c], { seed: 5 });
+  y.data[(t - 1) * c] += 1;
+  const o = { nHeads: h, nKvHeads: kv, causal: false };
+  assert.ok(Math.abs(applyAttention(p, x, o).data[0] - applyAttention(p, y, o).data[0]) > 1e-6);
+});
 
 Deno.test("attention is causal, and a batch equals its sequences run one by one", () => {
   const c = 8, o = { nHeads: 2 };
