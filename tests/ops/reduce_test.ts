@@ -31,6 +31,26 @@ Deno.test("max propagates NaN", () => {
   assert.ok(Number.isNaN(max(tensor([1, NaN, 3])).data[0]));
 });
 
+Deno.test("max/min along an axis propagate NaN wherever it sits in the slice (f64 and f32)", () => {
+  // 3 × 4: NaN first in column 0, middle of column 1, last of column 2; column 3 has none.
+  const rows = [[NaN, 5, -1, 2], [7, NaN, 4, -3], [1, 2, NaN, 9]];
+  for (const dtype of ["f64", "f32"] as const) {
+    const x = tensor(rows, { dtype });
+    for (const [op, ref] of [[max, Math.max], [min, Math.min]] as const) {
+      // axis 0 runs the strided accumulator, axis 1 (and the transpose's) the contiguous fold.
+      const cols = op(x, { axis: 0 }).data;
+      for (let j = 0; j < 4; j++) {
+        const want = ref(...rows.map((r) => r[j]));
+        if (Number.isNaN(want)) assert.ok(Number.isNaN(cols[j]), `${dtype} col ${j}`);
+        else assert.equal(cols[j], want, `${dtype} col ${j}`);
+      }
+      const perRow = op(x, { axis: 1 }).data;
+      rows.forEach((_, i) => assert.ok(Number.isNaN(perRow[i]), `${dtype} row ${i}`));
+      assert.ok(Number.isNaN(op(x).data[0]), `${dtype} all`);
+    }
+  }
+});
+
 Deno.test("norms: frobenius is overflow-safe; 1 and inf norms of matrices and vectors", () => {
   const close = (x: number, y: number): boolean => Math.abs(x - y) <= 4 * 2 ** -53 * Math.abs(y);
   assert.ok(close(frobenius(tensor([3e200, 4e200])), 5e200));
