@@ -5,6 +5,7 @@
  */
 import { type DType, Tensor } from "../tensor.ts";
 import { workMatrix } from "./_work.ts";
+import { scaleExponent, scalePow2_ } from "./dense.ts";
 import { svd } from "./svd.ts";
 
 /** Reduced f64 SVD factors of a matrix argument, plus its dtype and shape. */
@@ -15,16 +16,25 @@ export interface WorkSvd {
   n: number;
   /** `m × k` left singular vectors (row-major), `k = min(m, n)`. */
   u: Float64Array;
-  /** `k` singular values, descending. */
+  /** `k` singular values of `a·2^-exp`, descending. */
   s: Float64Array;
   /** `k × n` right singular vectors as rows. */
   vt: Float64Array;
   /** The argument's dtype. */
   dtype: DType;
+  /**
+   * The factors are those of `a·2^-exp`: 0 unless the entries of `a` are so large (above
+   * 2^960) that its singular values could overflow; then `a` is brought to unit scale first.
+   */
+  exp: number;
 }
 
+/** Entries above 2^960 can give σ₁ ≤ √(mn)·max|aᵢⱼ| past the largest double (2^1024). */
+const OVERFLOW_EXP = 960;
+
 /**
- * Validates `a` (finite matrix) and returns its reduced SVD in f64.
+ * Validates `a` (finite matrix) and returns its reduced SVD in f64; a matrix whose singular
+ * values could overflow is scaled by an exact power of two first (see {@link WorkSvd.exp}).
  *
  * @example
  * ```ts
@@ -35,6 +45,9 @@ export interface WorkSvd {
  */
 export function workSvd(fn: string, arg: string, a: Tensor): WorkSvd {
   const { m, n, w, dtype } = workMatrix(fn, arg, a);
+  const e = scaleExponent(w);
+  const exp = e > OVERFLOW_EXP ? e : 0;
+  scalePow2_(w, -exp);
   const r = svd(new Tensor(w, [m, n]));
   return {
     m,
@@ -43,6 +56,7 @@ export function workSvd(fn: string, arg: string, a: Tensor): WorkSvd {
     s: r.s.data as Float64Array,
     vt: r.vt.data as Float64Array,
     dtype,
+    exp,
   };
 }
 

@@ -9,6 +9,7 @@ import { scaledNorm2 } from "../norm.ts";
 import type { Tensor } from "../tensor.ts";
 import { fromWork, optNonNegative, workRhs } from "./_work.ts";
 import { countAbove, epsOf, workSvd } from "./_svd_work.ts";
+import { scalePow2_ } from "./dense.ts";
 
 /** Options of {@link lstsq}. */
 export interface LstsqOptions {
@@ -53,7 +54,8 @@ export interface LstsqResult {
  * ```
  */
 export function lstsq(a: Tensor, b: Tensor, opts: LstsqOptions = {}): LstsqResult {
-  const { m, n, u, s, vt, dtype } = workSvd("lstsq", "a", a);
+  // The SVD is of a·2^-exp (exp > 0 only when σ would overflow): x = x'·2^-exp, σ = σ'·2^exp.
+  const { m, n, u, s, vt, dtype, exp } = workSvd("lstsq", "a", a);
   const rhs = workRhs("lstsq", b, m, dtype);
   const rcond = optNonNegative("lstsq", "rcond", opts.rcond, Math.max(m, n) * epsOf(dtype));
   const kk = s.length, k = rhs.k, bw = rhs.w;
@@ -75,14 +77,22 @@ export function lstsq(a: Tensor, b: Tensor, opts: LstsqOptions = {}): LstsqResul
       for (let j = 0; j < k; j++) x[i * k + j] += v * c[t * k + j];
     }
   }
+  scalePow2_(x, -exp);
   const xShape = rhs.vector ? [n] : [n, k];
   const residuals = rank === n && m > n ? squaredResiduals(a, x, bw, m, n, k) : new Float64Array(0);
   return {
     x: fromWork(x, xShape, dtype),
     residuals: fromWork(residuals, [residuals.length], dtype),
     rank,
-    s: fromWork(Float64Array.from(s), [kk], dtype),
+    s: fromWork(scaled(s, exp), [kk], dtype),
   };
+}
+
+/** A copy of `w` times `2^e` (entries past the largest double become Infinity, as they are). */
+function scaled(w: Float64Array, e: number): Float64Array {
+  const out = Float64Array.from(w);
+  scalePow2_(out, e);
+  return out;
 }
 
 function squaredResiduals(

@@ -34,7 +34,8 @@ export interface PinvOptions {
  * ```
  */
 export function pinv(a: Tensor, opts: PinvOptions = {}): Tensor {
-  const { m, n, u, s, vt, dtype } = workSvd("pinv", "a", a);
+  // The SVD is of a·2^-exp (exp > 0 only when σ would overflow): a⁺ = (a·2^-exp)⁺·2^-exp.
+  const { m, n, u, s, vt, dtype, exp } = workSvd("pinv", "a", a);
   const rcond = optNonNegative("pinv", "rcond", opts.rcond, Math.max(m, n) * epsOf(dtype));
   const k = s.length;
   const r = countAbove(s, s.length > 0 ? rcond * s[0] : 0);
@@ -54,6 +55,6 @@ export function pinv(a: Tensor, opts: PinvOptions = {}): Tensor {
       for (let j = 0; j < m; j++) out[row + j] += v * u[j * k + t];
     }
   }
-  scalePow2_(out, -e);
+  scalePow2_(out, -e - exp);
   return fromWork(out, [n, m], dtype);
 }

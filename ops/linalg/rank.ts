@@ -7,6 +7,7 @@
 import type { Tensor } from "../tensor.ts";
 import { optNonNegative } from "./_work.ts";
 import { countAbove, epsOf, workSvd } from "./_svd_work.ts";
+import { scalePow2_ } from "./dense.ts";
 
 /** Options of {@link matrixRank}. */
 export interface MatrixRankOptions {
@@ -32,8 +33,12 @@ export interface MatrixRankOptions {
  * ```
  */
 export function matrixRank(a: Tensor, opts: MatrixRankOptions = {}): number {
-  const { m, n, s, dtype } = workSvd("matrixRank", "a", a);
+  // s are the singular values of a·2^-exp (exp > 0 only when σ would overflow), so an
+  // absolute tol is compared at that scale.
+  const { m, n, s, dtype, exp } = workSvd("matrixRank", "a", a);
   const smax = s.length > 0 ? s[0] : 0;
-  const tol = optNonNegative("matrixRank", "tol", opts.tol, smax * Math.max(m, n) * epsOf(dtype));
-  return countAbove(s, tol);
+  if (opts.tol === undefined) return countAbove(s, smax * Math.max(m, n) * epsOf(dtype));
+  const cut = new Float64Array([optNonNegative("matrixRank", "tol", opts.tol, 0)]);
+  scalePow2_(cut, -exp);
+  return countAbove(s, cut[0]);
 }

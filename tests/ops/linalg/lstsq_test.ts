@@ -60,6 +60,43 @@ Deno.test("lstsq: rank-deficient systems give the minimum-norm solution (pinv·b
   }
 });
 
+Deno.test("lstsq: the rank-deficient solution lies in the row space of A (no SVD in the check)", () => {
+  // A = G·H with H (r × n) of full row rank: row space of A = range(Hᵀ). The minimum-norm
+  // solution is the least-squares solution with no component in null(A) = range(Hᵀ)^⊥, so
+  // x − Hᵀ(HHᵀ)⁻¹Hx = 0 (mathjs solve of the small r × r system).
+  for (const [m, n, r] of [[30, 12, 4], [10, 20, 3], [16, 16, 1]]) {
+    const g = randMat(m, r, m + n).data, h = randMat(r, n, r + 7).data;
+    const a = new Tensor(naiveMul(g, h, m, r, n), [m, n]);
+    const { x } = lstsq(a, randMat(m, 1, 5));
+    const hhT = naiveMul(h, naiveT(h, r, n), r, n, r);
+    const z = (lusolve(rows(hhT, r, r), Array.from(naiveMul(h, x.data, r, n, 1))) as number[][])
+      .flat();
+    const off = naiveMul(naiveT(h, r, n), z, n, r, 1).map((v, i) => x.data[i] - v);
+    assert(frob(off) <= 1e3 * n * uOf("f64") * frob(x.data), `${m}x${n} r${r}: ${frob(off)}`);
+  }
+});
+
+Deno.test("lstsq: singular values past the largest double: x, rank and s of the scaled problem", () => {
+  // a = 2^1023·a0 has σ₁ ≈ 2^1024.1: not representable, but x = x0·2^-1023 is.
+  const a0 = tensor([[1.5, 1], [1, -1.5], [1, 1]]), b = tensor([1, 2, 3]);
+  const a = new Tensor(a0.data.map((v) => v * 2 ** 1023), [3, 2]);
+  const big = lstsq(a, b), ref = lstsq(a0, b);
+  assertEquals(big.rank, 2);
+  // Reference from the normal equations of a0 (mathjs): a0ᵀa0·x0 = a0ᵀb.
+  const ata = naiveMul(naiveT(a0.data, 3, 2), a0.data, 2, 3, 2);
+  const atb = Array.from(naiveMul(naiveT(a0.data, 3, 2), b.data, 2, 3, 1));
+  const x0 = (lusolve(rows(ata, 2, 2), atb) as number[][]).flat();
+  for (let i = 0; i < 2; i++) {
+    const xi = big.x.data[i] * 2 ** 1023;
+    assert(Math.abs(xi - x0[i]) <= 64 * uOf("f64") * Math.abs(x0[i]), `x[${i}] ${xi} vs ${x0[i]}`);
+  }
+  // σ₁ overflows as it truly does; σ₂·2^-1023 is a0's.
+  assertEquals(big.s.data[0], Infinity);
+  const s1 = big.s.data[1] * 2 ** -1023;
+  assert(Math.abs(s1 - ref.s.data[1]) <= 16 * uOf("f64") * ref.s.data[1]);
+  assertEquals(big.residuals.shape, [1]);
+});
+
 Deno.test("lstsq: underdetermined full-rank systems are solved exactly with minimum norm", () => {
   const m = 6, n = 15;
   const a = randMat(m, n, 8), b = randMat(m, 1, 9);

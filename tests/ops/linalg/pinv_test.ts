@@ -65,6 +65,15 @@ Deno.test("pinv: subnormal-scale input gives ±Infinity where a⁺ overflows, ne
   assert(full.every((v) => !Number.isNaN(v)), `${full}`);
 });
 
+Deno.test("pinv: singular values past the largest double give a⁺ = a0⁺·2^-1023, not zeros", () => {
+  const a0 = tensor([[1.5, 1], [1, -1.5], [1, 1]]);
+  const p = pinv(new Tensor(a0.data.map((v) => v * 2 ** 1023), [3, 2])), p0 = pinv(a0);
+  for (let i = 0; i < 6; i++) {
+    const v = p.data[i] * 2 ** 1023;
+    assert(Math.abs(v - p0.data[i]) <= 64 * 2 ** -53 * Math.abs(p0.data[i]), `${i}: ${v}`);
+  }
+});
+
 Deno.test("pinv: property — Penrose conditions over random shapes and ranks", () => {
   fc.assert(
     fc.property(

@@ -24,6 +24,21 @@ Deno.test("matrixRank: the tolerance splits a known spectrum", () => {
   throwsWith(() => matrixRank(tensor([1, 2])), RangeError, "matrixRank: a must be a matrix");
 });
 
+Deno.test("matrixRank: singular values past the largest double; tol is still absolute", () => {
+  // Orthogonal columns: σ(a0) = [1.5·√8, 0.25·√8] ≈ [4.243, 0.707]; a = 2^1022·a0 has
+  // σ₁ ≈ 1.9e308, past Number.MAX_VALUE (1.8e308), and σ₂ ≈ 3.2e307.
+  const a0 = new Tensor(
+    Float64Array.from({ length: 16 }, (_, i) => i % 2 === 0 ? 1.5 : (i % 4 === 1 ? 0.25 : -0.25)),
+    [8, 2],
+  );
+  const a = new Tensor(a0.data.map((v) => v * 2 ** 1022), [8, 2]);
+  assertEquals(matrixRank(a), 2);
+  assertEquals(matrixRank(a, { tol: 1e308 }), 1);
+  assertEquals(matrixRank(a, { tol: 3e307 }), 2);
+  assertEquals(matrixRank(a, { tol: 3.3e307 }), 1);
+  assertEquals(matrixRank(a, { tol: Number.MAX_VALUE }), 1);
+});
+
 Deno.test("matrixRank: property — U·diag(s)·Vᵀ with r singular values in [0.1, 1] has rank r", () => {
   fc.assert(
     fc.property(
