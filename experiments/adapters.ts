@@ -38,14 +38,12 @@ import { intTune, nlora, slora } from "../methods/adapters/nlora.ts";
 import { flora } from "../methods/adapters/flora.ts";
 import { baLoraNlu } from "../methods/adapters/ba_lora.ts";
 import {
-  growAdapter,
-  growthDecision,
-  importance,
   orthogonalityPenalty,
   triAdapt,
-  triAdaptRank,
   type TriAdaptState,
 } from "../methods/adapters/triadapt.ts";
+import { growOptimizerState_, triAdaptGrowStep } from "../methods/adapters/triadapt_growth.ts";
+import { adam } from "../ops/optim/adam.ts";
 
 /** The pretrained student, for BA-LoRA's reference outputs (set in main). */
 let studentRef: Mlp | null = null;
@@ -72,31 +70,9 @@ function mse(p: Mlp, x: Tensor, y: Tensor): Tensor {
   return mean(square(sub(forward(p, x), y)));
 }
 
-/** Adam on a record of tensors (Kingma & Ba 2015), in place on copies. */
-function adam(lr: number): (p: Params, g: Params) => Params {
-  const m = new Map<string, Float64Array>(), v = new Map<string, Float64Array>();
-  let t = 0;
-  return (p, g) => {
-    t++;
-    const out: Params = {};
-    for (const [k, x] of Object.entries(p)) {
-      const gk = g[k];
-      if (!m.has(k) || m.get(k)!.length !== x.size) {
-        // New or grown parameter (TriAdaptLoRA): its moments start at zero.
-        m.set(k, new Float64Array(x.size));
-        v.set(k, new Float64Array(x.size));
-      }
-      const mk = m.get(k)!, vk = v.get(k)!, y = x.clone();
-      for (let i = 0; i < x.size; i++) {
-        mk[i] = 0.9 * mk[i] + 0.1 * gk.data[i];
-        vk[i] = 0.999 * vk[i] + 0.001 * gk.data[i] ** 2;
-        const mh = mk[i] / (1 - 0.9 ** t), vh = vk[i] / (1 - 0.999 ** t);
-        y.data[i] -= lr * mh / (Math.sqrt(vh) + 1e-8);
-      }
-      out[k] = y;
-    }
-    return out;
-  };
+/** Copies of the tensors of a record (the optimizers update in place). */
+function cloneParams(p: Params): Params {
+  return Object.fromEntries(Object.entries(p).map(([k, t]) => [k, t.clone()]));
 }
 
 function teacher(seed: number): Mlp {
@@ -121,10 +97,10 @@ function data(t: Mlp, n: number, seed: number): { x: Tensor; y: Tensor } {
 
 /** Trains all of `p` on (x, y) from its current values (pretraining on task A). */
 function pretrain(p: Mlp, x: Tensor, y: Tensor, steps: number): Mlp {
-  const opt = adam(1e-2);
-  let cur = p as unknown as Params;
+  const cur = cloneParams(p as unknown as Params);
+  const opt = adam({ lr: 1e-2 }), os = opt.init(cur);
   const f = valueAndGrad((q: Params) => mse(q as unknown as Mlp, x, y));
-  for (let s = 0; s < steps; s++) cur = opt(cur, f(cur).grad as Params);
+  for (let s = 0; s < steps; s++) opt.step_(cur, f(cur).grad as Params, os);
   return cur as unknown as Mlp;
 }
 
@@ -174,34 +150,32 @@ function adapt(
     }
     return l;
   };
-  const opt = adam(lr);
-  let trainableNames = Object.keys(spec.m.trainable(st0));
-  let st = st0;
-  let qPrev = 0;
+  const opt = adam({ lr });
+  let p = cloneParams(spec.m.trainable(st0));
+  let st: AdapterState = { ...st0, params: { ...st0.params, ...p } };
+  const os = opt.init(p);
+  let qPrev = [0];
   const t0 = performance.now();
   for (let s = 0; s < STEPS; s++) {
     if (spec.method === "triadapt") {
-      // Rank growth (spec §10) for this single adapted matrix: reference rank 4, increment 1.
+      // Rank growth (spec §10, the library's loop) for this single adapted matrix: reference
+      // rank 4, increment 1; grown rows keep their Adam moments, new ones start at zero.
       const tri = st as TriAdaptState;
-      const q = importance(tri);
-      const grow = growthDecision({
-        step: s,
+      const g = triAdaptGrowStep([tri], qPrev, s, {
         total: STEPS,
-        rankNow: triAdaptRank(tri),
         rankTarget: 4,
-        scores: [q - qPrev],
-      });
-      qPrev = q;
-      if (grow.length > 0) {
-        st = growAdapter(tri, 1, rankRng);
-        trainableNames = Object.keys(spec.m.trainable(st));
+        increment: 1,
+      }, rankRng);
+      qPrev = g.q;
+      if (g.grown.length > 0) {
+        growOptimizerState_(os, "", tri, g.states[0]);
+        st = g.states[0];
+        p = spec.m.trainable(st);
       }
     }
     const cur = dyn ? withRank(st as DyLoraState, sampleRank(rankRng, (st as DyLoraState).r)) : st;
-    const f = valueAndGrad((p: Params) => trainLoss({ ...cur, params: { ...cur.params, ...p } }));
-    const p = Object.fromEntries(trainableNames.map((k) => [k, st.params[k]]));
-    const next = opt(p, f(p).grad as Params);
-    st = { ...st, params: { ...st.params, ...next } };
+    const f = valueAndGrad((q: Params) => trainLoss({ ...cur, params: { ...cur.params, ...q } }));
+    opt.step_(p, f(p).grad as Params, os);
   }
   const msPerStep = (performance.now() - t0) / STEPS;
   const rel = (d: { x: Tensor; y: Tensor }): number =>
@@ -282,10 +256,11 @@ function fullFineTune(
   task: Record<string, { x: Tensor; y: Tensor }>,
   lr: number,
 ): { valRel: number; testRel: number; delta: Tensor } {
-  const opt = adam(lr);
-  let w1 = student.w1;
-  const f = valueAndGrad((p: Params) => mse({ ...student, w1: p.w1 }, task.train.x, task.train.y));
-  for (let s = 0; s < STEPS; s++) w1 = opt({ w1 }, f({ w1 }).grad as Params).w1;
+  const opt = adam({ lr });
+  const p = { w1: student.w1.clone() }, os = opt.init(p);
+  const f = valueAndGrad((q: Params) => mse({ ...student, w1: q.w1 }, task.train.x, task.train.y));
+  for (let s = 0; s < STEPS; s++) opt.step_(p, f(p).grad as Params, os);
+  const w1 = p.w1;
   const rel = (d: { x: Tensor; y: Tensor }): number =>
     mse({ ...student, w1 }, d.x, d.y).data[0] / mse(student, d.x, d.y).data[0];
   const delta = w1.clone();

@@ -3,11 +3,12 @@ import { randn, Rng } from "../../../ops/random.ts";
 import { add } from "../../../ops/elementwise.ts";
 import { qr } from "../../../ops/linalg/qr.ts";
 import { transpose } from "../../../ops/shape.ts";
-import type { Tensor } from "../../../ops/tensor.ts";
+import { type Tensor, tensor } from "../../../ops/tensor.ts";
 import {
   assembleC,
   growAdapter,
   growthDecision,
+  importance,
   orthogonalityPenalty,
   triAdapt,
   triAdaptParamCount,
@@ -175,4 +176,21 @@ Deno.test("TriAdaptLoRA: orthogonality penalty 0 for orthonormal factors; gradch
     maxDiff(add(w, lora.delta(triAdaptToLora(st))), add(w, triAdapt.delta(st))) <=
       1e-13 * maxAbs(triAdapt.delta(st)),
   );
+});
+
+Deno.test("TriAdaptLoRA importance = ‖C‖_F / m and penalty λ·mean over matrices, by hand", () => {
+  // Blocks (1, 2): C is 3×3; two entries in different places: ‖C‖_F = √(3² + 4²) = 5, m = 2.
+  const st = growAdapter(triAdapt.init(randn([4, 3], { seed: 0 }), {}, new Rng(0)), 2, new Rng(1));
+  st.params.cu0.data[0] = 4; // C[0, 0]
+  st.params.cl1.data[1 * 3 + 2] = 3; // C[2, 2] (row strip of block 2 covers rows 1..2, cols 0..2)
+  assert.equal(importance(st), 2.5);
+  const one = triAdapt.init(randn([4, 3], { seed: 0 }), { initRank: 2 }, new Rng(0));
+  one.params.cl0.data[1] = -2;
+  assert.equal(importance(one), 2);
+  // ‖A Aᵀ − I‖_F + ‖BᵀB − I‖_F: (|4 − 1| + 0) for the first matrix, (0 + |9 − 1|) for the second.
+  const m1 = { a: tensor([[2, 0]]), b: tensor([[1], [0]]) };
+  const m2 = { a: tensor([[1, 0]]), b: tensor([[0], [3]]) };
+  assert.equal(orthogonalityPenalty([m1, m2]).data[0], 0.5 * (3 + 8) / 2);
+  assert.equal(orthogonalityPenalty([m1, m2], 2).data[0], 2 * (3 + 8) / 2);
+  assert.equal(orthogonalityPenalty([m2]).data[0], 0.5 * 8);
 });
