@@ -166,3 +166,41 @@ export function optPositiveInt(
   }
   return v;
 }
+
+/**
+ * Throws a RangeError naming `fn` when the square `a` (`n × n`) has an asymmetry
+ * `max|aᵢⱼ − aⱼᵢ|` above `tol·max|aᵢⱼ|`; the message gives the largest one and where it is.
+ * The differences are taken at half scale, so entries near the largest double do not overflow.
+ *
+ * @example
+ * ```ts
+ * import { assertSymmetric } from "./_work.ts";
+ * try {
+ *   assertSymmetric("f", new Float64Array([1, 2, 3, 1]), 2, 1e-12);
+ * } catch (e) {
+ *   console.log((e as Error).message);
+ *   // f: a is not symmetric: |a[0,1] - a[1,0]| = 3.333e-1·max|a| exceeds tol = 1.000e-12
+ * }
+ * ```
+ */
+export function assertSymmetric(
+  fn: string,
+  a: ArrayLike<number>,
+  n: number,
+  tol: number,
+): void {
+  let big = 0, asym = 0, atI = 0, atJ = 0;
+  for (let i = 0; i < n * n; i++) big = Math.max(big, Math.abs(a[i]));
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const x = 2 * Math.abs(0.5 * a[i * n + j] - 0.5 * a[j * n + i]);
+      if (x > asym) asym = x, atI = i, atJ = j;
+    }
+  }
+  if (!(asym > tol * big)) return;
+  throw new RangeError(
+    `${fn}: a is not symmetric: |a[${atI},${atJ}] - a[${atJ},${atI}]| = ${
+      (asym / big).toExponential(3)
+    }·max|a| exceeds tol = ${tol.toExponential(3)}`,
+  );
+}

@@ -9,7 +9,7 @@ import { gemm } from "../cpu/gemm.ts";
 import { Rng } from "../random.ts";
 import { assertFinite, assertMatrix, astype, type DType, shapeStr, Tensor } from "../tensor.ts";
 import { scaledNorm2 } from "../norm.ts";
-import { unitRoundoff } from "./_work.ts";
+import { assertSymmetric, optNonNegative, unitRoundoff } from "./_work.ts";
 import { choleskyInPlace } from "./_cholesky_kernel.ts";
 import { cholQr2T, orthonormalizeT } from "./_rsvd_cholqr.ts";
 import { svd } from "./svd.ts";
@@ -23,6 +23,11 @@ export interface NystromOptions {
   rng?: Rng;
   /** Extra sampled directions beyond `k` (default 10; capped at `n − k`). */
   oversamples?: number;
+  /**
+   * Largest accepted asymmetry `max|aᵢⱼ − aⱼᵢ|` relative to `max|aᵢⱼ|` (default `32·n·u`, u the
+   * unit roundoff of the input dtype, as `eigh`); more is a RangeError.
+   */
+  symmetryTol?: number;
 }
 
 /** Result of {@link nystrom}: `a ≈ u·diag(s)·uᵀ`. */
@@ -43,13 +48,15 @@ export interface NystromResult {
  * defined when `A·Ω` is rank deficient, and is removed afterwards (Tropp et al. 2017,
  * Algorithm 3). For exactly rank-≤ k PSD input the result is
  * exact to rounding; otherwise the error is near the best rank-k error. f32 input is computed
- * in f64 and rounded to f32. Symmetry is assumed (only `A·Ω` is used). f64 input is read in
+ * in f64 and rounded to f32. Only `A·Ω` is used, so `a` must be symmetric: an asymmetry above
+ * `symmetryTol` is rejected (a non-symmetric matrix would give meaningless values, such as
+ * σ = 1e15 for a random 50 × 50 matrix). f64 input is read in
  * place; Ω is orthonormalized and B factored (`B = Q·R`, then the `l × l` SVD of R) by
  * CholeskyQR2 (Fukaya et al. 2014; shifted first when ill-conditioned, Fukaya et al. 2020),
  * with Householder QR or the full SVD of B where the result fails an orthogonality check.
  *
- * @throws {RangeError} for non-finite or non-square `a`, `k` outside `1..n`, bad options, or
- * when the core `Ωᵀ·Y_ν` is not positive definite (then `a` is not PSD).
+ * @throws {RangeError} for non-finite, non-square or non-symmetric `a`, `k` outside `1..n`, bad
+ * options, or when the core `Ωᵀ·Y_ν` is not positive definite (then `a` is not PSD).
  *
  * @example
  * ```ts
@@ -74,7 +81,10 @@ export function nystrom(a: Tensor, k: number, opts: NystromOptions = {}): Nystro
   if (opts.rng !== undefined && !(opts.rng instanceof Rng)) {
     throw new TypeError(`${fn}: rng must be an Rng`);
   }
-  const rng = opts.rng ?? new Rng(opts.seed ?? 0), dtype = a.dtype;
+  const dtype = a.dtype;
+  const symTol = optNonNegative(fn, "symmetryTol", opts.symmetryTol, 32 * n * unitRoundoff(dtype));
+  assertSymmetric(fn, a.data, n, symTol);
+  const rng = opts.rng ?? new Rng(opts.seed ?? 0);
   const l = Math.min(k + over, n);
   // f64 input is read in place (a copy of a large matrix costs more than the product with it).
   const w = a.data instanceof Float64Array ? a.data : Float64Array.from(a.data);
