@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { assertUntraced } from "./autograd/tape.ts";
 import { allocData, assertTensor, shapeStr, Tensor, type TensorData } from "./tensor.ts";
 import { stridesOf } from "./shape.ts";
 import { binaryGpu, GpuTensor } from "./gpu/dispatch.ts";
@@ -234,6 +235,7 @@ export function scale(a: Tensor | GpuTensor, s: number): Tensor | GpuTensor {
  * ```
  */
 export function map(a: Tensor, f: (x: number, i: number) => number): Tensor {
+  assertUntraced("map", { a });
   assertTensor("map", "a", a);
   const out = allocData(a.dtype, a.size);
   const x = a.data;
@@ -264,6 +266,7 @@ function sameShapeInPlace(fn: string, a: Tensor, b: Tensor): void {
  * ```
  */
 export function axpy_(a: Tensor, b: Tensor, alpha = 1): Tensor {
+  assertUntraced("axpy_", { a, b });
   sameShapeInPlace("axpy_", a, b);
   const x = a.data, y = b.data;
   for (let i = 0; i < x.length; i++) x[i] += alpha * y[i];
@@ -281,6 +284,7 @@ export function axpy_(a: Tensor, b: Tensor, alpha = 1): Tensor {
  * ```
  */
 export function add_(a: Tensor, b: Tensor): Tensor {
+  assertUntraced("add_", { a, b });
   return axpy_(a, b, 1);
 }
 
@@ -295,6 +299,7 @@ export function add_(a: Tensor, b: Tensor): Tensor {
  * ```
  */
 export function scale_(a: Tensor, s: number): Tensor {
+  assertUntraced("scale_", { a });
   assertTensor("scale_", "a", a);
   const x = a.data;
   for (let i = 0; i < x.length; i++) x[i] *= s;

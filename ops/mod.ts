@@ -20,6 +20,59 @@ export * from "./matmul.ts";
 export * from "./unary.ts";
 export * from "./cpu/mod.ts";
 
+// The op names are the differentiable front ends (they record on the `grad` tape when an input is
+// traced, and dispatch GpuTensors to the GPU). These named exports take precedence over the
+// kernel modules' same-named functions that the `export *` lines above would otherwise give.
+export {
+  abs,
+  add,
+  astype,
+  concat,
+  crossEntropy,
+  type CrossEntropyOptions,
+  div,
+  erf,
+  exp,
+  gather,
+  gelu,
+  type Indices,
+  layerNorm,
+  linear,
+  log,
+  logSoftmax,
+  matmul,
+  max,
+  mean,
+  min,
+  mse,
+  mul,
+  neg,
+  type NormOptions,
+  pow,
+  relu,
+  reshape,
+  rmsNorm,
+  rope,
+  type RopeOptions,
+  scale,
+  sigmoid,
+  sign,
+  silu,
+  slice,
+  sliceAxis,
+  sliceCols,
+  sliceRows,
+  softmax,
+  type SoftmaxOptions,
+  sqrt,
+  square,
+  sub,
+  sum,
+  tanh,
+  transpose,
+  where,
+} from "./autograd/ops.ts";
+
 // Types that the exports above use in their signatures, re-exported so that this entry
 // point documents them (deno doc --lint: no reference to a type the entry does not export).
 export type { GpuTensor } from "./gpu/gpu_tensor.ts";

@@ -8,12 +8,38 @@
  */
 import { full, Tensor, zeros } from "../tensor.ts";
 import { activeTape, backward, Tape, type TapeNode, withTape } from "./tape.ts";
-import { type TreeLike, treeMap } from "./tree.ts";
+import { treeLeaves, type TreeLike, treeMap } from "./tree.ts";
 
 /** Options of {@link grad} and {@link valueAndGrad}. */
 export interface GradOptions<N extends number | readonly number[] = number> {
   /** Which positional argument(s) to differentiate (default 0). An array gives an array. */
   argnums?: N;
+  /**
+   * Give a zero gradient to a differentiated tensor that the output does not depend on (default
+   * false: that is a `TypeError` naming its path, as PyTorch's `allow_unused=False`; a constant
+   * passed by mistake, or an op that cut the graph, must not look like a zero gradient).
+   */
+  allowUnused?: boolean;
+}
+
+const GRAD_OPTION_KEYS = new Set(["argnums", "allowUnused"]);
+
+function checkGradOptions(opts: unknown): void {
+  if (opts === null || typeof opts !== "object") {
+    throw new TypeError(`grad: options must be an object, got ${String(opts)}`);
+  }
+  for (const key of Object.keys(opts)) {
+    if (!GRAD_OPTION_KEYS.has(key)) throw new TypeError(`grad: unknown option "${key}"`);
+  }
+  const allow = (opts as GradOptions).allowUnused;
+  if (allow !== undefined && typeof allow !== "boolean") {
+    throw new TypeError(`grad: allowUnused must be a boolean, got ${String(allow)}`);
+  }
+}
+
+/** "argument 0", or "argument 1 at path \"w.0\"" for a leaf inside a tree. */
+function leafName(argnum: number, path: string): string {
+  return path === "" ? `argument ${argnum}` : `argument ${argnum} at path "${path}"`;
 }
 
 /** The result of a function made by {@link valueAndGrad}. */
@@ -42,11 +68,14 @@ function evaluate(
   f: (...args: unknown[]) => unknown,
   args: unknown[],
   argnums: number[],
+  allowUnused: boolean,
 ): ValueAndGrad<unknown[]> {
   const tape = new Tape();
   const leaves: TapeNode[] = [];
+  const names: string[] = [];
   const traced = [...args];
   for (const i of argnums) {
+    for (const [path] of treeLeaves(args[i] as TreeLike, "grad")) names.push(leafName(i, path));
     traced[i] = treeMap(args[i] as TreeLike, (t) => {
       const copy = new Tensor(t.data, t.shape); // same storage, a new identity to trace
       leaves.push(tape.leaf(copy));
@@ -59,9 +88,24 @@ function evaluate(
     throw new TypeError(`grad: the function must return a scalar Tensor, got ${what}`);
   }
   const outNode = tape.nodeOf.get(value);
+  if (outNode === undefined && !allowUnused) {
+    throw new TypeError(
+      `grad: the output does not depend on any differentiated input (${names.join(", ")}); ` +
+        "pass allowUnused: true if a zero gradient is intended",
+    );
+  }
   const grads = outNode === undefined
     ? leaves.map(() => undefined)
     : backward(tape, outNode, full(value.shape, 1, { dtype: value.dtype }), leaves);
+  if (!allowUnused) {
+    const unused = names.filter((_, k) => grads[k] === undefined);
+    if (unused.length > 0) {
+      throw new TypeError(
+        `grad: the output does not depend on ${unused.join(", ")}; ` +
+          "pass allowUnused: true if a zero gradient is intended",
+      );
+    }
+  }
   let k = 0;
   const result = argnums.map((i) =>
     treeMap(args[i] as TreeLike, (t) => grads[k++] ?? zeros(t.shape, { dtype: t.dtype }))
@@ -73,7 +117,8 @@ function evaluate(
  * Wraps `f` so that it returns its value and its gradient with respect to the argument(s)
  * `argnums` (default 0). `f` must return a scalar Tensor; the differentiated arguments are
  * Tensors or trees of Tensors (records/arrays), and each gradient has the same structure.
- * An input that does not influence the value gets a zero gradient.
+ * A differentiated tensor that does not influence the value is a `TypeError` naming its path,
+ * unless `allowUnused: true` asks for a zero gradient.
  *
  * @example
  * ```ts
@@ -99,10 +144,12 @@ export function valueAndGrad<A extends unknown[]>(
   opts: GradOptions<number | readonly number[]> = {},
 ): (...args: A) => ValueAndGrad<unknown> {
   if (typeof f !== "function") throw new TypeError(`valueAndGrad: f must be a function`);
+  checkGradOptions(opts);
   const argnums = opts.argnums ?? 0;
+  const allowUnused = opts.allowUnused ?? false;
   return (...args: A): ValueAndGrad<unknown> => {
     const list = checkArgnums(argnums, args.length);
-    const r = evaluate(f as (...a: unknown[]) => unknown, args, list);
+    const r = evaluate(f as (...a: unknown[]) => unknown, args, list, allowUnused);
     return { value: r.value, grad: typeof argnums === "number" ? r.grad[0] : r.grad };
   };
 }

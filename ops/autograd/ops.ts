@@ -18,6 +18,8 @@
 export { add, div, mul, neg, scale, sub } from "./ops_arith.ts";
 export {
   abs,
+  astype,
+  erf,
   exp,
   gelu,
   log,
@@ -30,7 +32,7 @@ export {
   square,
   tanh,
 } from "./ops_unary.ts";
-export { mean, sum } from "./ops_reduce.ts";
+export { max, mean, min, sum } from "./ops_reduce.ts";
 export {
   concat,
   gather,

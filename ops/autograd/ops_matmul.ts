@@ -16,6 +16,7 @@ import {
   type TensorData,
 } from "../tensor.ts";
 import { Tensor as T } from "../tensor.ts";
+import { GpuTensor } from "../gpu/gpu_tensor.ts";
 import { record } from "./tape.ts";
 
 /**
@@ -69,7 +70,17 @@ function gemmLoop(
  * console.log(matmul(a, a, { transB: true }).data); // Float64Array [5, 11, 11, 25]
  * ```
  */
-export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+export function matmul(a: Tensor, b: Tensor, opts?: MatmulOptions): Tensor;
+/** `op(a)·op(b)` of two GpuTensors on their GPU (not recorded; see `matmulGpu`). */
+export function matmul(a: GpuTensor, b: GpuTensor, opts?: MatmulOptions): GpuTensor;
+export function matmul(
+  a: Tensor | GpuTensor,
+  b: Tensor | GpuTensor,
+  opts: MatmulOptions = {},
+): Tensor | GpuTensor {
+  if (a instanceof GpuTensor || b instanceof GpuTensor) {
+    return checkedMatmul(a as GpuTensor, b as GpuTensor, opts);
+  }
   assertTensor("matmul", "a", a);
   assertTensor("matmul", "b", b);
   const tA = opts.transA ?? false, tB = opts.transB ?? false;

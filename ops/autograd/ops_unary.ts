@@ -6,7 +6,7 @@
  */
 import * as un from "../unary.ts";
 import { broadcastShape } from "../elementwise.ts";
-import { allocData, assertTensor, Tensor } from "../tensor.ts";
+import { allocData, assertTensor, astype as castRaw, type DType, Tensor } from "../tensor.ts";
 import { expandTo, sumToShape } from "./broadcast.ts";
 import { record } from "./tape.ts";
 
@@ -267,4 +267,38 @@ export function pow(a: Tensor, p: number | Tensor): Tensor {
       need[1] ? sumToShape(new Tensor(gp, shape), p.shape) : null,
     ];
   });
+}
+
+/**
+ * The error function; differentiable (`d/da = 2/√π · e^(−a²)`).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { erf } from "./ops_unary.ts";
+ * console.log(erf(tensor([0])).data); // Float64Array [0]
+ * ```
+ */
+export function erf(a: Tensor): Tensor {
+  const out = un.erf(a);
+  return record("erf", out, [a], (g) => [zip(g, a, (G, X, o) => {
+    for (let i = 0; i < o.length; i++) {
+      o[i] = G[i] * (2 / Math.sqrt(Math.PI)) * Math.exp(-X[i] * X[i]);
+    }
+  })]);
+}
+
+/**
+ * A copy of `t` with dtype `dtype`; differentiable (the gradient is cast back to `t`'s dtype).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { astype } from "./ops_unary.ts";
+ * console.log(astype(tensor([1.5]), "f32").dtype); // "f32"
+ * ```
+ */
+export function astype(t: Tensor, dtype: DType): Tensor {
+  const out = castRaw(t, dtype);
+  return record("astype", out, [t], (g) => [castRaw(g, t.dtype)]);
 }

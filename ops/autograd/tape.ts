@@ -128,6 +128,33 @@ export function isTraced(t: unknown): boolean {
 }
 
 /**
+ * Throws a `TypeError` when one of `inputs` is traced by the running `grad`: for ops that have no
+ * backward (decompositions without one, in-place updates, ops that return plain numbers). Without
+ * this check such an op would cut the graph and the gradient would be silently zero, the worst
+ * answer an autodiff library can give. `stopGradient(x)` is the explicit way to use a traced value
+ * as a constant. Outside `grad` this costs one comparison.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../tensor.ts";
+ * import { assertUntraced } from "./tape.ts";
+ * assertUntraced("kmeans", { x: tensor([1]) }); // no tape active: nothing to check
+ * ```
+ */
+export function assertUntraced(op: string, inputs: Readonly<Record<string, unknown>>): void {
+  if (active === null) return;
+  for (const name in inputs) {
+    const t = inputs[name];
+    if (t instanceof Tensor && active.nodeOf.has(t)) {
+      throw new TypeError(
+        `${op}: argument ${name} is traced by grad, but ${op} has no gradient; ` +
+          `wrap it in stopGradient(${name}) to use its value as a constant`,
+      );
+    }
+  }
+}
+
+/**
  * Records `out = op(inputs)` on the active tape when any input is traced, and returns `out`.
  * Non-tensor inputs (numbers, index arrays) may be passed as null. This is how a custom
  * differentiable op is written: compute `out` with any code, then pass a `backward` that maps

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { assertUntraced } from "../autograd/tape.ts";
 import { checkShape, shapeSize, Tensor } from "../tensor.ts";
 import { GpuTensor } from "./gpu_tensor.ts";
 import { BufferPool, type PoolStats } from "./pool.ts";
@@ -179,6 +180,8 @@ export class Gpu {
    */
   upload(t: Tensor): GpuTensor {
     if (!(t instanceof Tensor)) throw new TypeError(`Gpu.upload: t must be a Tensor, got ${t}`);
+    // GpuTensors are not traced: uploading a traced tensor would cut its gradient silently.
+    assertUntraced("Gpu.upload", { t });
     const data = t.dtype === "f32" ? t.data as Float32Array : toF32("Gpu.upload", t.data);
     // queue.writeBuffer runs before encoded-but-unsubmitted work; submit that work first so a
     // pooled buffer it still reads cannot be overwritten early.

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { assertUntraced } from "../autograd/tape.ts";
 import type { Tensor } from "../tensor.ts";
 import { workSquare } from "./_work.ts";
 import { luInPlace, permutationSign } from "./_lu_kernel.ts";
@@ -45,6 +46,7 @@ const BIG = 2 ** 500, SMALL = 2 ** -500;
  * ```
  */
 export function det(a: Tensor): number {
+  assertUntraced("det", { a });
   const { d, sign } = pivots("det", a);
   let mant = sign, exp2 = 0;
   for (const v of d) {
@@ -91,6 +93,7 @@ export function det(a: Tensor): number {
  * ```
  */
 export function slogdet(a: Tensor): SlogdetResult {
+  assertUntraced("slogdet", { a });
   const { d, sign } = pivots("slogdet", a);
   let s = sign, log = 0;
   for (const v of d) {

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { assertUntraced } from "../autograd/tape.ts";
 import { Tensor } from "../tensor.ts";
 import { f64Matrix, scaleExponent, scalePow2_, toTensor, transposeData } from "./dense.ts";
 import { svdFlip } from "./svd.ts";
@@ -98,6 +99,7 @@ function completeBasis(u: Float64Array, n: number, m: number, zero: boolean[]): 
  * ```
  */
 export function jacobiSvd(a: Tensor): { u: Tensor; s: Tensor; vt: Tensor } {
+  assertUntraced("jacobiSvd", { a });
   const { m, n, w, dtype } = f64Matrix("jacobiSvd", "a", a);
   const e = scaleExponent(w);
   scalePow2_(w, -e);

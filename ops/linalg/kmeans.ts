@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { assertUntraced } from "../autograd/tape.ts";
 import { Rng } from "../random.ts";
 import type { Tensor } from "../tensor.ts";
 import { type EmptyClusterRule, lloyd, type LloydRun, nearest } from "./_kmeans_lloyd.ts";
@@ -130,6 +131,7 @@ function unitScale(...ws: Float64Array[]): number {
  * ```
  */
 export function kmeans(x: Tensor, k: number, opts: KmeansOptions = {}): KmeansResult {
+  assertUntraced("kmeans", { x });
   const fn = "kmeans";
   const { m: n, n: d, w, dtype } = workMatrix(fn, "x", x);
   if (!Number.isInteger(k) || k < 1 || k > n) {
@@ -187,6 +189,7 @@ export function kmeans(x: Tensor, k: number, opts: KmeansOptions = {}): KmeansRe
  * ```
  */
 export function kmeansPredict(centroids: Tensor, x: Tensor): Int32Array {
+  assertUntraced("kmeansPredict", { centroids, x });
   const c = workMatrix("kmeansPredict", "centroids", centroids);
   const p = workMatrix("kmeansPredict", "x", x);
   if (c.n !== p.n) {

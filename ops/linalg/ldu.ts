@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { assertUntraced } from "../autograd/tape.ts";
 import type { Tensor } from "../tensor.ts";
 import { fromWork, workMatrix } from "./_work.ts";
 import { luInPlace, splitLu } from "./_lu_kernel.ts";
@@ -47,6 +48,7 @@ export interface LduResult {
  * ```
  */
 export function ldu(a: Tensor): LduResult {
+  assertUntraced("ldu", { a });
   const { m, n, w, dtype } = workMatrix("ldu", "a", a);
   const p = luInPlace(w, m, n);
   const k = Math.min(m, n);

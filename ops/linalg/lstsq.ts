@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { assertUntraced } from "../autograd/tape.ts";
 import { scaledNorm2 } from "../norm.ts";
 import type { Tensor } from "../tensor.ts";
 import { fromWork, optNonNegative, workRhs } from "./_work.ts";
@@ -54,6 +55,7 @@ export interface LstsqResult {
  * ```
  */
 export function lstsq(a: Tensor, b: Tensor, opts: LstsqOptions = {}): LstsqResult {
+  assertUntraced("lstsq", { a, b });
   // The SVD is of a·2^-exp (exp > 0 only when σ would overflow): x = x'·2^-exp, σ = σ'·2^exp.
   const { m, n, u, s, vt, dtype, exp } = workSvd("lstsq", "a", a);
   const rhs = workRhs("lstsq", b, m, dtype);

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { assertUntraced } from "../autograd/tape.ts";
 import type { Tensor } from "../tensor.ts";
 import { fromWork, workMatrix } from "./_work.ts";
 import { luInPlace, splitLu } from "./_lu_kernel.ts";
@@ -44,6 +45,7 @@ export interface LuResult {
  * ```
  */
 export function lu(a: Tensor): LuResult {
+  assertUntraced("lu", { a });
   const { m, n, w, dtype } = workMatrix("lu", "a", a);
   const p = luInPlace(w, m, n);
   const k = Math.min(m, n);

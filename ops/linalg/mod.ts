@@ -32,6 +32,10 @@ export * from "./tucker.ts";
 export * from "./pca.ts";
 export * from "./kmeans.ts";
 
+// The decompositions that have a backward are exported as their differentiable front ends
+// (same results; they record on the `grad` tape when the input is traced).
+export { cholesky, eigh, qr, solve, svd, svdvals } from "../autograd/ops_linalg.ts";
+
 // Types that the exports above use in their signatures, re-exported so that this entry
 // point documents them (deno doc --lint: no reference to a type the entry does not export).
 export type { DType, Tensor, TensorData } from "../tensor.ts";

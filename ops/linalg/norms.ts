@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { assertUntraced } from "../autograd/tape.ts";
 import { elementaryNorm } from "../norm.ts";
 import { assertFinite, assertTensor, shapeStr, type Tensor } from "../tensor.ts";
 import { svdvals } from "./svd.ts";
@@ -39,6 +40,7 @@ export type NormOrd = "fro" | 1 | 2 | "inf" | typeof Infinity | "nuc" | "max";
  * ```
  */
 export function norm(a: Tensor, ord?: NormOrd): number {
+  assertUntraced("norm", { a });
   assertTensor("norm", "a", a);
   if ((ord === 2 && a.ndim === 2) || ord === "nuc") assertFinite("norm", "a", a);
   if (ord === 2 && a.ndim === 2) return a.size === 0 ? 0 : svdvals(a).data[0];
@@ -73,6 +75,7 @@ export function norm(a: Tensor, ord?: NormOrd): number {
  * ```
  */
 export function cond(a: Tensor): number {
+  assertUntraced("cond", { a });
   assertTensor("cond", "a", a);
   if (a.ndim !== 2 || a.size === 0) {
     throw new RangeError(`cond: a must be a non-empty matrix, got shape ${shapeStr(a.shape)}`);

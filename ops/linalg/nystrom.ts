@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { assertUntraced } from "../autograd/tape.ts";
 import { gemm } from "../cpu/gemm.ts";
 import { Rng } from "../random.ts";
 import { assertFinite, assertMatrix, astype, type DType, shapeStr, Tensor } from "../tensor.ts";
@@ -67,6 +68,7 @@ export interface NystromResult {
  * ```
  */
 export function nystrom(a: Tensor, k: number, opts: NystromOptions = {}): NystromResult {
+  assertUntraced("nystrom", { a });
   const fn = "nystrom";
   const [n, cols] = assertMatrix(fn, "a", a);
   if (n !== cols) throw new RangeError(`${fn}: a must be square, got shape ${shapeStr(a.shape)}`);

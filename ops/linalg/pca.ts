@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { assertUntraced } from "../autograd/tape.ts";
 import { matmul } from "../matmul.ts";
 import { astype, type DType, Tensor } from "../tensor.ts";
 import { workMatrix } from "./_work.ts";
@@ -59,6 +60,7 @@ export interface PcaModel {
  * ```
  */
 export function pca(x: Tensor, k: number, opts: PcaOptions = {}): PcaModel {
+  assertUntraced("pca", { x });
   const fn = "pca";
   const { m: n, n: d, w, dtype } = workMatrix(fn, "x", x);
   if (n < 2) throw new RangeError(`${fn}: x needs at least 2 rows (samples), got ${n}`);
@@ -132,6 +134,7 @@ function cast(t: Tensor, dtype: DType): Tensor {
  * ```
  */
 export function pcaTransform(model: PcaModel, x: Tensor): Tensor {
+  assertUntraced("pcaTransform", { x });
   const { m: n, n: d, w, dtype } = workMatrix("pcaTransform", "x", x);
   const [k, dc] = model.components.shape;
   if (d !== dc) {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { assertUntraced } from "../autograd/tape.ts";
 import { GpuTensor } from "../gpu/gpu_tensor.ts";
 import {
   randomizedSvdGpu,
@@ -164,6 +165,7 @@ export function randomizedSvd(
   k: number,
   opts: RandomizedSvdOptions = {},
 ): RandomizedSvdResult | Promise<RandomizedSvdGpuResult> {
+  assertUntraced("randomizedSvd", { a });
   if (a instanceof GpuTensor) return onGpu(a, k, opts);
   return onCpu(a, k, opts);
 }

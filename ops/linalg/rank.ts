@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { assertUntraced } from "../autograd/tape.ts";
 import type { Tensor } from "../tensor.ts";
 import { optNonNegative } from "./_work.ts";
 import { countAbove, epsOf, workSvd } from "./_svd_work.ts";
@@ -33,6 +34,7 @@ export interface MatrixRankOptions {
  * ```
  */
 export function matrixRank(a: Tensor, opts: MatrixRankOptions = {}): number {
+  assertUntraced("matrixRank", { a });
   // s are the singular values of a·2^-exp (exp > 0 only when σ would overflow), so an
   // absolute tol is compared at that scale.
   const { m, n, s, dtype, exp } = workSvd("matrixRank", "a", a);

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { assertUntraced } from "../autograd/tape.ts";
 import { gemm } from "../cpu/gemm.ts";
 import { assertMatrix, assertTensor, Tensor } from "../tensor.ts";
 import { bidiagonalFactors, bidiagonalize_ } from "./bidiag.ts";
@@ -208,6 +209,7 @@ export function svdvals(a: Tensor): Tensor {
  * ```
  */
 export function svdFlip(u: Tensor, vt: Tensor): void {
+  assertUntraced("svdFlip", { u, vt });
   assertTensor("svdFlip", "u", u);
   assertTensor("svdFlip", "vt", vt);
   const [m, p] = assertMatrix("svdFlip", "u", u);

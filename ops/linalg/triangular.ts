@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { assertUntraced } from "../autograd/tape.ts";
 import { assertTensor, type Tensor } from "../tensor.ts";
 import { fromWork, workRhs, workSquare } from "./_work.ts";
 import { checkDiagonal, trsmInPlace } from "./_trsm_kernel.ts";
@@ -41,6 +42,7 @@ export interface SolveTriangularOptions {
  * ```
  */
 export function solveTriangular(a: Tensor, b: Tensor, opts: SolveTriangularOptions): Tensor {
+  assertUntraced("solveTriangular", { a, b });
   const fn = "solveTriangular";
   assertTensor(fn, "a", a);
   if (opts === null || typeof opts !== "object" || typeof opts.lower !== "boolean") {

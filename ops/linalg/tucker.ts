@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { assertUntraced } from "../autograd/tape.ts";
 import { assertFinite, assertTensor, astype, Tensor } from "../tensor.ts";
 import { optNonNegative, optPositiveInt } from "./_work.ts";
 import { svd } from "./svd.ts";
@@ -100,6 +101,7 @@ export function tucker(
   ranks: readonly number[],
   opts: TuckerOptions = {},
 ): TuckerResult {
+  assertUntraced("tucker", { x });
   const fn = "tucker";
   assertTensor(fn, "x", x);
   if (x.ndim < 1) throw new RangeError(`${fn}: x must have at least one axis`);
@@ -164,6 +166,7 @@ function hooi(
  * ```
  */
 export function tuckerToTensor(model: TuckerResult): Tensor {
+  assertUntraced("tuckerToTensor", { core: model.core });
   const { core, factors } = model;
   assertTensor("tuckerToTensor", "core", core);
   if (!Array.isArray(factors) || factors.length !== core.ndim) {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { assertUntraced } from "../autograd/tape.ts";
 import { gemm } from "../cpu/gemm.ts";
 import { allocData, assertTensor, shapeSize, shapeStr, Tensor } from "../tensor.ts";
 
@@ -36,6 +37,7 @@ function split(shape: readonly number[], mode: number): [number, number, number]
  * ```
  */
 export function unfold(x: Tensor, mode: number): Tensor {
+  assertUntraced("unfold", { x });
   assertTensor("unfold", "x", x);
   checkMode("unfold", mode, x.ndim);
   const [outer, size, inner] = split(x.shape, mode);
@@ -65,6 +67,7 @@ export function unfold(x: Tensor, mode: number): Tensor {
  * ```
  */
 export function fold(m: Tensor, mode: number, shape: readonly number[]): Tensor {
+  assertUntraced("fold", { m });
   assertTensor("fold", "m", m);
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new RangeError(`fold: shape must be an array of extents, got ${String(shape)}`);
@@ -116,6 +119,7 @@ export function modeProduct(
   mode: number,
   opts: ModeProductOptions = {},
 ): Tensor {
+  assertUntraced("modeProduct", { x, m });
   assertTensor("modeProduct", "x", x);
   assertTensor("modeProduct", "m", m);
   checkMode("modeProduct", mode, x.ndim);

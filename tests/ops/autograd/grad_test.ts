@@ -44,15 +44,26 @@ Deno.test("valueAndGrad over a record/array tree with argnums array", () => {
   assert.deepEqual(treeLeaves(gp).map(([p]) => p), ["w", "layers.0.b", "layers.1.b"]);
 });
 
-Deno.test("a tensor used twice accumulates both contributions; unused inputs get zeros", () => {
+Deno.test("a tensor used twice accumulates both contributions; unused inputs need allowUnused", () => {
   const x = tensor([3, -2]);
-  const g = grad((a: Tensor, _b: Tensor) => ad.sum(ad.mul(a, a)), { argnums: [0, 1] })(
-    x,
-    tensor([[7]]),
+  const f = (a: Tensor, _b: Tensor): Tensor => ad.sum(ad.mul(a, a));
+  assert.throws(
+    () => grad(f, { argnums: [0, 1] })(x, tensor([[7]])),
+    (e: unknown) => e instanceof TypeError && /does not depend on argument 1/.test(e.message),
   );
+  const g = grad(f, { argnums: [0, 1], allowUnused: true })(x, tensor([[7]]));
   assert.deepEqual(Array.from((g[0] as Tensor).data), [6, -4]);
   assert.deepEqual((g[1] as Tensor).shape, [1, 1]);
   assert.deepEqual(Array.from((g[1] as Tensor).data), [0]);
+});
+
+Deno.test("an unused leaf inside a parameter tree is named by its path", () => {
+  const f = (p: { layers: { w: Tensor; b: Tensor }[] }): Tensor => ad.sum(p.layers[0].w);
+  const p = { layers: [{ w: tensor([1]), b: tensor([2]) }] };
+  assert.throws(() => grad(f)(p), /argument 0 at path "layers\.0\.b"/);
+  assert.deepEqual(Array.from(grad(f, { allowUnused: true })(p).layers[0].b.data), [0]);
+  assert.throws(() => grad(f, { allowUnused: 1 as unknown as boolean }), /allowUnused/);
+  assert.throws(() => grad(f, { allowUnsued: true } as never), /unknown option "allowUnsued"/);
 });
 
 Deno.test("leaf gradients never share storage (pass-through ops)", () => {
@@ -89,8 +100,10 @@ Deno.test("f32 gradients are f32 and agree with f64 to f32 round-off", () => {
   assertClose(g32, g64, 50 * 2 ** -24, "f32 vs f64");
 });
 
-Deno.test("a function independent of its input has a zero gradient", () => {
-  const g = grad((_x: Tensor) => ad.sum(tensor([1, 2])))(tensor([5, 6, 7]));
+Deno.test("a function independent of its input is a TypeError, or zero with allowUnused", () => {
+  const f = (_x: Tensor): Tensor => ad.sum(tensor([1, 2]));
+  assert.throws(() => grad(f)(tensor([5, 6, 7])), /does not depend on any differentiated input/);
+  const g = grad(f, { allowUnused: true })(tensor([5, 6, 7]));
   assert.deepEqual(Array.from(g.data), [0, 0, 0]);
 });
 
