@@ -15,7 +15,14 @@
 import { readSafetensors, writeSafetensors } from "../../ops/io/safetensors.ts";
 import { matmul } from "../../ops/matmul.ts";
 import { astype, shapeStr, Tensor } from "../../ops/tensor.ts";
-import { isTargetModule, moduleScale, parsePeftConfig, type PeftConfig } from "./peft_config.ts";
+import {
+  initKind,
+  isTargetModule,
+  moduleScale,
+  parsePeftConfig,
+  type PeftConfig,
+} from "./peft_config.ts";
+import { convertResidualPeft } from "./peft_convert.ts";
 
 /**
  * The prefix PEFT puts before module paths in saved keys.
@@ -217,6 +224,10 @@ export function peftLoraDelta(config: PeftConfig, module: string, m: PeftLoraMod
  * `merge_and_unload`: for each module, `W ← W ± ΔW` on `<module>.weight` (and the bias with
  * `lora_bias`), computed in float64 and rounded once to the base dtype; replacement tensors
  * overwrite their base tensor. Returns a new map with every base tensor (unchanged ones shared).
+ * An adapter saved on a residual base (`init_lora_weights` pissa / pissa_niter_K / olora /
+ * corda, unconverted) is first converted with `opts.initial`, the adapter as initialized
+ * ({@link convertResidualPeft}); without it, and for `loftq` (whose factors belong on the
+ * quantized base), merging onto W would be wrong and is a RangeError.
  *
  * @example
  * ```ts
@@ -233,8 +244,9 @@ export function peftLoraDelta(config: PeftConfig, module: string, m: PeftLoraMod
 export function mergePeftLora(
   base: Map<string, Tensor>,
   adapter: PeftLoraAdapter,
-  opts: { unmerge?: boolean } = {},
+  opts: { unmerge?: boolean; initial?: PeftLoraAdapter } = {},
 ): Map<string, Tensor> {
+  adapter = onOriginalBase(adapter, opts.initial);
   const deltas = new Map<string, Tensor>();
   for (const [module, m] of adapter.modules) {
     deltas.set(`${module}.weight`, peftLoraDelta(adapter.config, module, m));
@@ -246,6 +258,34 @@ export function mergePeftLora(
     }
   }
   return applyPeftDeltas("mergePeftLora", base, deltas, adapter.replacements, opts.unmerge);
+}
+
+/** The adapter as a LoRA on the original W (converted from a residual init), or a RangeError. */
+function onOriginalBase(adapter: PeftLoraAdapter, initial?: PeftLoraAdapter): PeftLoraAdapter {
+  const kind = initKind(adapter.config);
+  const init = JSON.stringify(adapter.config.init_lora_weights);
+  if (kind === "loftq") {
+    throw new RangeError(
+      `mergePeftLora: init_lora_weights ${init}: the factors belong on LoftQ's quantized base ` +
+        `weights, not on the original W`,
+    );
+  }
+  if (kind === "base") {
+    if (initial !== undefined) {
+      throw new RangeError(
+        `mergePeftLora: an initial adapter was given but init_lora_weights is ${init}`,
+      );
+    }
+    return adapter;
+  }
+  if (initial === undefined) {
+    throw new RangeError(
+      `mergePeftLora: init_lora_weights ${init}: the factors belong on the residual W − s·B₀A₀; ` +
+        `pass the adapter as initialized (opts.initial) to convert, or save it with PEFT's ` +
+        `path_initial_model_for_weight_conversion`,
+    );
+  }
+  return convertResidualPeft(adapter, initial);
 }
 
 /**

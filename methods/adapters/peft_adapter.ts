@@ -56,7 +56,8 @@ export function readPeftAdapter(
 
 /**
  * Merges (or unmerges) a PEFT adapter into a base checkpoint (`<module>.weight` keys); see
- * `mergePeftLora` for the rules. Returns a new map of all base tensors.
+ * `mergePeftLora` for the rules (`initial`: the initial adapter of a residual-initialized
+ * LoRA). Returns a new map of all base tensors.
  *
  * @example
  * ```ts
@@ -73,7 +74,7 @@ export function readPeftAdapter(
 export function mergePeftAdapter(
   base: Map<string, Tensor>,
   adapter: PeftAdapter,
-  opts: { unmerge?: boolean } = {},
+  opts: { unmerge?: boolean; initial?: PeftLoraAdapter } = {},
 ): Map<string, Tensor> {
   if (adapter.config.peft_type === "LORA") {
     return mergePeftLora(base, adapter as PeftLoraAdapter, opts);

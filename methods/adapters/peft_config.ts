@@ -77,6 +77,7 @@ export function parsePeftConfig(config: string | Record<string, unknown>): PeftC
     bad(`${alphaKey} must be a number, got ${JSON.stringify(c[alphaKey])}`);
   }
   if (c.use_dora === true) bad("use_dora (DoRA) adapters are not supported");
+  checkInit(c.init_lora_weights);
   checkTargets("target_modules", c.target_modules);
   checkTargets("exclude_modules", c.exclude_modules);
   for (const key of ["rank_pattern", "alpha_pattern"]) {
@@ -92,6 +93,44 @@ export function parsePeftConfig(config: string | Record<string, unknown>): PeftC
   return c as PeftConfig;
 }
 
+/** `init_lora_weights` values whose saved factors are relative to the base W itself. */
+const INIT_ON_W: readonly unknown[] = [undefined, null, true, false, "gaussian", "eva"];
+/** Values whose saved factors are relative to a residual W_res (PiSSA, OLoRA, CorDA). */
+const RESIDUAL_INIT = /^(?:pissa|pissa_niter_\d+|olora|corda)$/;
+
+function checkInit(v: unknown): void {
+  if (
+    INIT_ON_W.includes(v) || (typeof v === "string" && (RESIDUAL_INIT.test(v) || v === "loftq"))
+  ) {
+    return;
+  }
+  bad(
+    `init_lora_weights ${JSON.stringify(v)} is not supported (true, false, "gaussian", "eva", ` +
+      `"pissa", "pissa_niter_K", "olora", "corda", "loftq")`,
+  );
+}
+
+/**
+ * How the saved factors of a PEFT LoRA relate to the base weight, from `init_lora_weights`:
+ * `"base"` (default, gaussian, EVA, or a PiSSA/OLoRA adapter already converted at save time,
+ * which PEFT writes with `init_lora_weights: true`): `W + s·BA`; `"residual"` (`pissa`,
+ * `pissa_niter_K`, `olora`, `corda` saved without conversion): the factors belong on
+ * `W_res = W − s·B₀A₀`, so merging them onto W is wrong unless the initial factors are
+ * subtracted; `"loftq"`: the factors belong on LoftQ's quantized base, not on W.
+ *
+ * @example
+ * ```ts
+ * import { initKind, parsePeftConfig } from "./peft_config.ts";
+ * const c = parsePeftConfig({ peft_type: "LORA", r: 4, init_lora_weights: "pissa_niter_4" });
+ * console.log(initKind(c), initKind({ ...c, init_lora_weights: true })); // residual base
+ * ```
+ */
+export function initKind(config: PeftConfig): "base" | "residual" | "loftq" {
+  const v = config.init_lora_weights;
+  if (v === "loftq") return "loftq";
+  return typeof v === "string" && RESIDUAL_INIT.test(v) ? "residual" : "base";
+}
+
 function checkTargets(key: string, t: unknown): void {
   if (t === undefined || t === null || typeof t === "string") return;
   if (!Array.isArray(t) || !t.every((x) => typeof x === "string")) {
@@ -99,11 +138,14 @@ function checkTargets(key: string, t: unknown): void {
   }
 }
 
-/** PEFT's rule for one target spec: regex full match for a string, name/suffix for a list. */
-function matchesSpec(spec: unknown, module: string): boolean {
+/**
+ * PEFT's rule for one target spec: regex full match for a string, name/suffix for a list;
+ * `"all-linear"` (any case, as PEFT lower-cases it) is every module but the output layer.
+ */
+function matchesSpec(spec: unknown, module: string, outputLayer: string): boolean {
   if (spec === undefined || spec === null) return false;
   if (typeof spec === "string") {
-    if (spec === "all-linear") return true;
+    if (spec.toLowerCase() === "all-linear") return module !== outputLayer;
     return new RegExp(`^(?:${spec})$`).test(module);
   }
   return (spec as string[]).some((t) => module === t || module.endsWith(`.${t}`));
@@ -111,8 +153,10 @@ function matchesSpec(spec: unknown, module: string): boolean {
 
 /**
  * Whether PEFT would adapt the module `module` (dotted path in the base model) under `config`:
- * `target_modules` (regex full match, or equal name / `.name` suffix for a list; `"all-linear"`
- * matches every module), minus `exclude_modules`, restricted to `layers_to_transform`.
+ * `target_modules` (regex full match, or equal name / `.name` suffix for a list), minus
+ * `exclude_modules`, restricted to `layers_to_transform`. `"all-linear"` matches every
+ * (linear) module except the output layer, as PEFT leaves out `get_output_embeddings()`:
+ * `opts.outputLayer` names it (default `"lm_head"`; GPT-NeoX calls it `"embed_out"`).
  *
  * @example
  * ```ts
@@ -122,9 +166,14 @@ function matchesSpec(spec: unknown, module: string): boolean {
  * console.log(isTargetModule(c, "model.layers.0.self_attn.k_proj")); // false
  * ```
  */
-export function isTargetModule(config: PeftConfig, module: string): boolean {
-  if (!matchesSpec(config.target_modules, module)) return false;
-  if (matchesSpec(config.exclude_modules, module)) return false;
+export function isTargetModule(
+  config: PeftConfig,
+  module: string,
+  opts: { outputLayer?: string } = {},
+): boolean {
+  const out = opts.outputLayer ?? "lm_head";
+  if (!matchesSpec(config.target_modules, module, out)) return false;
+  if (matchesSpec(config.exclude_modules, module, out)) return false;
   const layers = config.layers_to_transform;
   if (layers === undefined || layers === null) return true;
   const wanted = Array.isArray(layers) ? layers : [layers];
