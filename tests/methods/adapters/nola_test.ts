@@ -3,6 +3,7 @@ import { matmul } from "../../../ops/matmul.ts";
 import { randn, Rng } from "../../../ops/random.ts";
 import { writeSafetensors } from "../../../ops/io/safetensors.ts";
 import {
+  deriveSeed,
   nola,
   nolaFactors,
   nolaParamCount,
@@ -100,4 +101,41 @@ Deno.test("NOLA regenerate-in-backward: same ΔW and gradients as stored bases, 
   assert.ok(maxDiff(gs.alpha, gl.alpha) <= 1e-12 * maxAbs(gs.alpha));
   assert.ok(maxDiff(gs.beta, gl.beta) <= 1e-12 * maxAbs(gs.beta));
   checkDeltaGradients(nola, lean);
+});
+
+Deno.test("NOLA ΔW = s·B A from the regenerated bases: A = A₀ + Σα_iU_i/√k, B = Σβ_jV_j/√l, |A₀| ≤ 1/√in", () => {
+  const [out, inp, r, k, l] = [5, 4, 2, 3, 6];
+  const w = randn([out, inp], { seed: 0 });
+  for (const storeBases of [true, false]) {
+    const st = trained(
+      nola.init(w, { r, k, l, alpha: 3, seed: 7, module: "m.q", storeBases }, new Rng(0)),
+      21,
+    );
+    // Independent regeneration from the documented stream layout (spec §5 "Seeds").
+    const ra = new Rng(deriveSeed(7, "m.q", "A")), rb = new Rng(deriveSeed(7, "m.q", "B"));
+    const r0 = new Rng(deriveSeed(7, "m.q", "A0"));
+    const bound = 1 / Math.sqrt(inp);
+    const a = Array.from({ length: r * inp }, () => r0.uniformIn(-bound, bound));
+    assert.ok(a.every((x) => Math.abs(x) <= bound) && Math.max(...a.map(Math.abs)) > 0.5 * bound);
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < r * inp; j++) {
+        a[j] += st.params.alpha.data[i] * ra.uniformIn(-1, 1) / Math.sqrt(k);
+      }
+    }
+    const b = new Array(out * r).fill(0);
+    for (let i = 0; i < l; i++) {
+      for (let j = 0; j < out * r; j++) {
+        b[j] += st.params.beta.data[i] * rb.uniformIn(-1, 1) / Math.sqrt(l);
+      }
+    }
+    const d = nola.delta(st);
+    for (let i = 0; i < out; i++) {
+      for (let j = 0; j < inp; j++) {
+        let ref = 0;
+        for (let c = 0; c < r; c++) ref += b[i * r + c] * a[c * inp + j];
+        ref *= 3 / r;
+        assert.ok(Math.abs(d.data[i * inp + j] - ref) <= 1e-14, `store ${storeBases} (${i},${j})`);
+      }
+    }
+  }
 });
