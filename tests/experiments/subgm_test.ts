@@ -55,3 +55,21 @@ Deno.test("subgm.ts: the same settings without the idle flags run and write thei
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("subgm.ts --quick: the suite's claims CP9-CP15 hold (exit 0, every check passes)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await run(["--quick", "--out", dir, "--seed", "0"]);
+    assert.equal(r.code, 0, r.stderr.slice(-2000));
+    const report = JSON.parse(await Deno.readTextFile(`${dir}/subgm.json`));
+    const checks: { name: string; ok: boolean; detail: string }[] = report.checks;
+    for (const cp of ["CP9", "CP10", "CP11", "CP12", "CP14", "CP15"]) {
+      const mine = checks.filter((c) => c.name.includes(`/${cp} `));
+      assert.ok(mine.length > 0, `no check for ${cp}: ${checks.map((c) => c.name).join("; ")}`);
+    }
+    const failed = checks.filter((c) => !c.ok);
+    assert.deepEqual(failed, [], JSON.stringify(failed));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

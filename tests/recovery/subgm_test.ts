@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Tensor } from "../../ops/tensor.ts";
 import { l2gd } from "../../recovery/l2gd.ts";
 import { generateProblem, makeProblem } from "../../recovery/problem.ts";
-import { subgm } from "../../recovery/subgm.ts";
+import { defaultAlpha, subgm } from "../../recovery/subgm.ts";
 
 const outliers = { kind: "outlier", p: 0.2 } as const;
 const last = (a: number[]): number => a[a.length - 1];
@@ -47,6 +47,32 @@ Deno.test("CP13 iterates are bitwise identical when every outlier is scaled by 1
   assert.deepEqual(b.u.data, a.u.data);
   assert.ok(last(a.errors) < 1e-6);
   assert.ok(last(b.losses) > 50 * last(a.losses)); // the losses do see the magnitudes
+});
+
+/** Sample variance of the entries (mean known to be 0). */
+function meanSquare(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+  return s / a.length;
+}
+
+Deno.test("U₀ = α·B with B ~ N(0, 1/d) (spec §3): entry variance α²/d per factor; seed and default α", () => {
+  // n entries of N(0, σ²): the mean square has relative standard deviation √(2/n); 6 of them.
+  const within = (got: number, want: number, n: number, what: string): void =>
+    assert.ok(Math.abs(got / want - 1) <= 6 * Math.sqrt(2 / n), `${what}: ${got} vs ${want}`);
+  const sym = generateProblem({ d: 300, rstar: 1, m: 5, seed: 6 });
+  const u0 = subgm(sym, { rank: 8, alpha: 2, iters: 0, seed: 7 }).u;
+  within(meanSquare(u0.data), 4 / 300, u0.size, "PSD U₀");
+  const asym = generateProblem({ d: 300, cols: 40, rstar: 1, m: 5, asymmetric: true, seed: 6 });
+  const r = subgm(asym, { rank: 8, alpha: 2, iters: 0, seed: 7 });
+  within(meanSquare(r.u.data), 4 / 300, r.u.size, "L₀ (300 rows)");
+  within(meanSquare(r.v!.data), 4 / 40, r.v!.size, "R₀ (40 rows)");
+  // seed: the same seed draws the same B, another seed another one.
+  assert.deepEqual(subgm(sym, { rank: 8, alpha: 2, iters: 0, seed: 7 }).u.data, u0.data);
+  assert.notDeepEqual(subgm(sym, { rank: 8, alpha: 2, iters: 0, seed: 8 }).u.data, u0.data);
+  // Without alpha the scale is defaultAlpha(problem) (spec §4.2): U₀ = defaultAlpha·B.
+  const dflt = subgm(sym, { rank: 8, iters: 0, seed: 7 }).u, a = defaultAlpha(sym);
+  dflt.data.forEach((v, i) => assert.ok(Math.abs(v - (a / 2) * u0.data[i]) <= 1e-15 * a));
 });
 
 Deno.test("subgm/l2gd validate input: rank, alpha, iters, schedule, non-finite y, init shape", () => {
