@@ -55,19 +55,17 @@ function buildVocab(text: string): { vocab: string[]; idOf: Map<number, number> 
 function makeEncode(idOf: Map<number, number>): (s: string) => Int32Array {
   return (s: string): Int32Array => {
     if (typeof s !== "string") throw new TypeError(`encode: s must be a string, got ${typeof s}`);
-    const ids: number[] = [];
+    const ids = new Int32Array(s.length); // at most one code point per UTF-16 unit
+    let n = 0;
     for (const ch of s) {
       const id = idOf.get(ch.codePointAt(0)!);
       if (id === undefined) {
-        throw new RangeError(
-          `encode: character ${
-            JSON.stringify(ch)
-          } at position ${ids.length} is not in the vocabulary`,
-        );
+        const what = JSON.stringify(ch);
+        throw new RangeError(`encode: character ${what} at position ${n} is not in the vocabulary`);
       }
-      ids.push(id);
+      ids[n++] = id;
     }
-    return Int32Array.from(ids);
+    return n === s.length ? ids : ids.slice(0, n);
   };
 }
 
@@ -99,7 +97,7 @@ function corpus(fn: string, text: unknown, opts: CharCorpusOptions, source: stri
   const nTrain = Math.floor(ids.length * (1 - valFraction));
   if (nTrain === 0 || (valFraction > 0 && nTrain === ids.length)) {
     throw new RangeError(
-      `${fn}: ${source}: ${ids.length} characters are too few for valFraction ${valFraction}: ` +
+      `${fn}: ${source}: too few characters (${ids.length}) for valFraction ${valFraction}: ` +
         `train would get ${nTrain}, validation ${ids.length - nTrain}`,
     );
   }

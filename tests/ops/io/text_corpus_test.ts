@@ -57,20 +57,20 @@ Deno.test("charCorpusFromText: bad input and options", () => {
       "",
       {},
       RangeError,
-      `${few}0 characters are too few for valFraction 0.1: train would get 0, validation 0`,
+      `${few}too few characters (0) for valFraction 0.1: train would get 0, validation 0`,
     ],
     [
       "a",
       {},
       RangeError,
-      `${few}1 characters are too few for valFraction 0.1: train would get 0, validation 1`,
+      `${few}too few characters (1) for valFraction 0.1: train would get 0, validation 1`,
     ],
     // 1 - 1e-17 rounds to 1: the validation part would be empty although valFraction > 0.
     [
       "abc",
       { valFraction: 1e-17 },
       RangeError,
-      `${few}3 characters are too few for valFraction 1e-17: train would get 3, validation 0`,
+      `${few}too few characters (3) for valFraction 1e-17: train would get 3, validation 0`,
     ],
     ["abc", { valFraction: 1 }, RangeError, `${C}: valFraction must be a number in [0, 1), got 1`],
     [
@@ -104,7 +104,7 @@ Deno.test("readCharCorpus: reads a file unchanged (CRLF kept as characters)", ()
     throwsExactly(
       () => readCharCorpus(path),
       RangeError,
-      `readCharCorpus: ${path}: 1 characters are too few for valFraction 0.1: ` +
+      `readCharCorpus: ${path}: too few characters (1) for valFraction 0.1: ` +
         "train would get 0, validation 1",
     );
   } finally {
