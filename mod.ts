@@ -45,6 +45,7 @@ export type { Indices, NormOptions } from "./ops/autograd/ops.ts";
 export * from "./ops/nn/mod.ts";
 export * from "./ops/optim/mod.ts";
 export * from "./ops/io/mod.ts";
+export * from "./ops/conv/mod.ts";
 export * from "./recovery/mod.ts";
 export * as adapters from "./methods/adapters/mod.ts";
 export * as trajectory from "./methods/trajectory/mod.ts";

@@ -45,6 +45,8 @@ export {
 export { reduceGpu, type ReduceGpuOptions, type ReduceOp } from "./reduce.ts";
 export { softmaxGpu } from "./softmax.ts";
 export { transposeGpu } from "./transpose.ts";
+export { conv2dGpu, type Conv2dGpuOptions } from "./conv2d.ts";
+export type { Conv2dShapeOptions, Pair } from "../conv/mod.ts";
 export { cholQrGpu, type CholQrGpuOptions } from "./cholqr.ts";
 export {
   randomizedSvdGpu,
