@@ -78,3 +78,18 @@ Deno.test("BA-LoRA: every term passes gradcheck; with λ = 0 the regularizer van
   }
   assert.equal(baLoraNlu(z, z0, { cons: 0, div: 0, svd: 0 }).data[0], 0);
 });
+
+Deno.test("BA-LoRA by hand: L_div = (1/C)·Σ_{p≠q} Σ_pq² with Σ = Z̃ᵀZ̃/(B − 1); KL(P₀ ‖ P), not KL(P ‖ P₀)", () => {
+  // Centred Z = [[0, 1], [2, −1], [−2, 0]]: Z̃ᵀZ̃ = [[8, −2], [−2, 2]], Σ = that / 2,
+  // off-diagonal energy 2·1² = 2, times 1/C = 1/2.
+  const z = tensor([[1, 2], [3, 0], [-1, 1]]);
+  assert.ok(Math.abs(diversityNlu(z).data[0] - 1) < 1e-15);
+  // C = 3: one correlated pair (cols 0, 1), col 2 constant: Σ_01 = 2 ⇒ (2·4)/3.
+  const z3 = tensor([[1, 1, 5], [-1, -1, 5], [1, 1, 5], [-1, -1, 5]]);
+  assert.ok(Math.abs(diversityNlu(z3).data[0] - (2 * (4 / 3) ** 2) / 3) < 1e-14);
+  // P = (1/4, 3/4), P₀ = (1/2, 1/2): KL(P₀ ‖ P) = ½ ln 2 + ½ ln(2/3) = ½ ln(4/3), over batch 2.
+  const zl = tensor([[0, Math.log(3)], [5, -5]]), z0 = tensor([[0, 0], [5, -5]]);
+  assert.ok(Math.abs(consistencyNlg(zl, z0, 2).data[0] - 0.5 * Math.log(4 / 3) / 2) < 1e-15);
+  // The mask drops the first position (the only one that differs).
+  assert.ok(Math.abs(consistencyNlg(zl, z0, 2, tensor([0, 1])).data[0]) < 1e-15);
+});
