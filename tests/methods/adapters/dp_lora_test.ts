@@ -203,3 +203,20 @@ Deno.test("DP-LoRA noise: empirical std of the added noise is σ·C/batch", () =
   // 20 draws: the sample std lies within ±50% of σ with probability > 0.999.
   assert.ok(Math.abs(sd / want - 1) < 0.5, `${sd} vs ${want}`);
 });
+
+Deno.test("DP-LoRA ε wiring: ε = max over clients of rdpEpsilon({ q: batch/n_k, σ, steps: rounds·localSteps, δ })", () => {
+  const w = randn([2, 3], { seed: 40 });
+  const clients = [12, 30].map((n, k) => {
+    const x = randn([n, 3], { seed: 41 + k });
+    return { x, y: randn([n, 2], { seed: 43 + k }) };
+  });
+  const opts = { r: 1, rounds: 2, localSteps: 3, batch: 4, lr: 0.1, clip: 1, sigma: 0.8, seed: 1 };
+  // The smaller client (n = 12) has the larger sampling rate and so the larger ε.
+  const want = rdpEpsilon({ q: 4 / 12, sigma: 0.8, steps: 6, delta: 1e-5 }).epsilon;
+  assert.equal(dpFedLora(w, clients, opts).epsilon, want);
+  const other = rdpEpsilon({ q: 4 / 30, sigma: 0.8, steps: 6, delta: 1e-5 }).epsilon;
+  assert.ok(other < want);
+  const d3 = rdpEpsilon({ q: 4 / 12, sigma: 0.8, steps: 6, delta: 1e-3 }).epsilon;
+  assert.equal(dpFedLora(w, clients, { ...opts, delta: 1e-3 }).epsilon, d3);
+  assert.ok(d3 < want);
+});
