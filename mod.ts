@@ -49,3 +49,14 @@ export * from "./ops/conv/mod.ts";
 export * from "./recovery/mod.ts";
 export * as adapters from "./methods/adapters/mod.ts";
 export * as trajectory from "./methods/trajectory/mod.ts";
+export * as lowrankOptim from "./methods/optim/mod.ts";
+export {
+  galoreAdamW,
+  type GaloreOptions,
+  type GaloreState,
+  layerwiseGaloreAdamW,
+  naturalGaloreAdamW,
+  type NaturalGaloreOptions,
+  type NaturalGaloreState,
+  optimizerStateBytes,
+} from "./methods/optim/mod.ts";
