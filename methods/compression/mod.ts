@@ -1,0 +1,35 @@
+/**
+ * Low-rank model compression. AFM (Atomic Feature Mimicking) and weight SVD of linear layers and
+ * embedding tables (Yu et al., KDD 2024; spec `compression_optim_attention.md` §2): streaming
+ * output statistics, the top-k output basis, the exact fold into two thin layers, the embedding
+ * variant and its fold into the next linear layer, and per-layer ranks from a target ratio.
+ *
+ * @example
+ * ```ts
+ * import { randn } from "../../ops/random.ts";
+ * import { afmBasis, afmLinear, OutputStats } from "./mod.ts";
+ * const layer = { weight: randn([4, 3], { seed: 0 }) };
+ * const stats = new OutputStats(4);
+ * stats.update(randn([50, 4], { seed: 1 }));
+ * console.log(afmLinear(layer, afmBasis(stats, 2)).a.weight.shape); // [2, 3]
+ * ```
+ *
+ * @module
+ */
+export { collectStats, OutputStats } from "./afm_stats.ts";
+export {
+  type AfmBasis,
+  afmBasis,
+  afmEmbedding,
+  afmLinear,
+  type FactoredEmbedding,
+  type FactoredLinear,
+} from "./afm.ts";
+export { type FoldOptions, foldProjection } from "./afm_fold.ts";
+export { svdEmbedding, svdLinear } from "./svd_compress.ts";
+export { factoredParams, type RankLayer, type RankPlan, ranksForRatio } from "./rank_budget.ts";
+
+// Types that the exports above use in their signatures, re-exported so that this entry
+// point documents them.
+export type { LinearParams } from "../../ops/nn/layers.ts";
+export type { Tensor } from "../../ops/tensor.ts";
