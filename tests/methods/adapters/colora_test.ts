@@ -3,7 +3,7 @@ import { valueAndGrad } from "../../../ops/autograd/grad.ts";
 import { mean, square, sub, tanh } from "../../../ops/autograd/ops.ts";
 import { matmul } from "../../../ops/autograd/ops_matmul.ts";
 import { randn, Rng } from "../../../ops/random.ts";
-import type { Tensor } from "../../../ops/tensor.ts";
+import { type Tensor, tensor } from "../../../ops/tensor.ts";
 import {
   allocateRanks,
   coloraInit,
@@ -70,4 +70,36 @@ Deno.test("CoLoRA export: rank_pattern reloads with identical shapes", () => {
   assert.deepEqual(back.modules.get("m.1.conv")!.a.shape, [5, 12]);
   assert.deepEqual(back.modules.get("m.0.conv")!.b.shape, [16, 2]);
   assert.deepEqual(JSON.parse(files.config).rank_pattern, { "m\\.1\\.conv": 5 });
+});
+
+Deno.test("CoLoRA by hand: FAIG takes |·| per filter (row), and r_l = max(1, round(δ_l·out·in/(out + in)))", () => {
+  // Linear loss L = Σ G ⊙ W: the gradient is G everywhere on the path; pre = 0, tgt = 1.
+  const g = tensor([[1, 2], [-3, 0.5]]);
+  const lin = (): Record<string, Tensor> => ({ l: g.clone() });
+  const r = faig(lin, { l: tensor([[0, 0], [0, 0]]) }, { l: tensor([[1, 1], [1, 1]]) }, {
+    steps: 3,
+  });
+  // Filter sums 3 and −2.5: |3| + |−2.5| (not |0.5| for the layer, nor 6.5 per parameter).
+  assert.ok(Math.abs(r.contributions.l - 5.5) < 1e-14);
+  assert.ok(Math.abs(r.signedTotal - 0.5) < 1e-14);
+  const n = faig(lin, { l: tensor([[0, 0], [0, 0]]) }, { l: tensor([[1, 1], [1, 1]]) }, {
+    normalize: true,
+  });
+  assert.ok(Math.abs(n.contributions.l - 5.5 / 4) < 1e-14);
+  // Two 10×10 layers (out·in/(out + in) = 5), ĉ = 1 and 0.5, budget 100 of 200 parameters:
+  // r₁ + r₂ ≤ 5 with r₁ = round(5α), r₂ = round(2.5α). α ∈ [0.6, 0.7) gives (3, 2): 5; α = 0.7
+  // gives (4, 2). A floor rule would stop at (3, 1), a ceil rule reaches (3, 2) only for α ≤ 0.6.
+  const two = [
+    { name: "a", out: 10, inp: 10, contribution: 2 },
+    { name: "b", out: 10, inp: 10, contribution: 1 },
+  ];
+  const al = allocateRanks(two, { budget: 0.5 });
+  assert.deepEqual(al.ranks, { a: 3, b: 2 });
+  assert.equal(al.params, 100);
+  // Bisection converges to the top of that interval (a ceil rule would stop at 0.6).
+  assert.ok(al.alpha > 0.699 && al.alpha < 0.7, `α = ${al.alpha}`);
+  // β shifts δ: with β = 0.1, round(5α + 0.5) and round(2.5α + 0.5) are (3, 2) for α ∈ [0.4, 0.6).
+  const ab = allocateRanks(two, { budget: 0.5, beta: 0.1 });
+  assert.deepEqual(ab.ranks, { a: 3, b: 2 });
+  assert.ok(ab.alpha >= 0.4 && ab.alpha < 0.6, `α = ${ab.alpha}`);
 });
