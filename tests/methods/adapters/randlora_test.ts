@@ -251,3 +251,21 @@ Deno.test("RandLoRA PEFT files with a single basis (n_max = 1) and tampered base
     /copy of the bases differs/,
   );
 });
+
+Deno.test("RandLoRA default α = 640 (PEFT's randlora_alpha): s = 640/r, or 640/(r·√n) with divideSqrtN", () => {
+  const w = randn([12, 9], { seed: 3 }); // k = 9, r = 4 ⇒ n = 3
+  assert.equal(randLora.init(w, { r: 4 }, new Rng(0)).scale, 160);
+  assert.equal(
+    randLora.init(w, { r: 4, divideSqrtN: true }, new Rng(0)).scale,
+    640 / (4 * Math.sqrt(3)),
+  );
+  assert.equal(randLora.init(w, { r: 4, alpha: 8 }, new Rng(0)).scale, 2);
+  // ΔW is linear in s: the default-α update is 80× the α = 8 one for the same λ, γ and bases.
+  const st = randLora.init(w, { r: 4 }, new Rng(0));
+  const lam = randn([...st.params.lambda.shape], { seed: 5 });
+  const d640 = randLora.delta({ ...st, params: { ...st.params, lambda: lam } });
+  const d8 = randLora.delta({ ...st, scale: 2, params: { ...st.params, lambda: lam } });
+  for (let i = 0; i < d8.size; i++) {
+    assert.ok(Math.abs(d640.data[i] - 80 * d8.data[i]) <= 1e-12 * Math.abs(d640.data[i]) + 1e-300);
+  }
+});
