@@ -63,12 +63,30 @@ export {
   loadLlama,
 } from "./llama.ts";
 export { type StepInfo, train, type TrainOptions, type TrainResult } from "./train.ts";
+export {
+  applyBatchNorm2d,
+  applyConv2d,
+  applySmallCnn,
+  type BatchNorm2dParams,
+  type BatchNorm2dState,
+  type BatchNormModeOptions,
+  type Conv2dParams,
+  type ConvHook,
+  initBatchNorm2d,
+  initConv2d,
+  initSmallCnn,
+  type SmallCnnConfig,
+  type SmallCnnParams,
+  type SmallCnnState,
+} from "./conv.ts";
 
 // Types that the exports above use in their signatures, re-exported so that this entry
 // point documents them (deno doc --lint: no reference to a type the entry does not export).
 export type { Rng } from "../random.ts";
 export type { DType, Tensor, TensorData } from "../tensor.ts";
 export type { Indices } from "../autograd/ops_shape.ts";
+export type { Conv2dShapeOptions } from "../conv/conv_geom.ts";
+export type { Pair } from "../conv/options.ts";
 export type { NormOptions } from "../autograd/ops_norm.ts";
 export type { TensorTree, TreeLike } from "../autograd/tree.ts";
 export type { Optimizer, OptimizerState } from "../optim/optimizer.ts";
