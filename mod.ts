@@ -50,6 +50,8 @@ export * from "./recovery/mod.ts";
 export * as adapters from "./methods/adapters/mod.ts";
 export * as trajectory from "./methods/trajectory/mod.ts";
 export * as lowrankOptim from "./methods/optim/mod.ts";
+export * as retrieval from "./methods/retrieval/mod.ts";
+export { type LoreOptions, loreRerank, type LoreScore } from "./methods/retrieval/mod.ts";
 export {
   galoreAdamW,
   type GaloreOptions,
