@@ -1,8 +1,14 @@
 /**
- * The flags every experiment script shares (`--seed`, `--out`, `--quick`, `--json`).
+ * Command-line flags of the experiment scripts. {@link runCli} is the strict parser every
+ * script uses: declared flags only, each at most once, values checked against their type,
+ * choices and range, `--help` prints the usage (flags, defaults, JSON fields) and exits 0, and
+ * any mistake exits with status 2 and one line on stderr (no stack trace). The older loose
+ * helpers (`commonFlags`, `numberFlag`, `parseFlags`) remain for scripts not yet moved.
  *
  * @module
  */
+export * from "./strict_cli.ts";
+
 /** Flags common to all experiments. */
 export interface CommonFlags {
   /** Seed of every random choice (default 0). */
@@ -91,12 +97,15 @@ export function parseFlags(args: string[]): Record<string, string | boolean> {
       );
     }
     const eq = tok.indexOf("=");
+    const name = eq > 0 ? tok.slice(2, eq) : tok.slice(2);
+    // A repeated flag used to keep its last value silently (`--d 10 --d 12`).
+    if (name in out) throw new RangeError(`--${name} is given twice`);
     if (eq > 0) {
-      out[tok.slice(2, eq)] = tok.slice(eq + 1);
+      out[name] = tok.slice(eq + 1);
     } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
-      out[tok.slice(2)] = args[++i];
+      out[name] = args[++i];
     } else {
-      out[tok.slice(2)] = true;
+      out[name] = true;
     }
   }
   return out;
