@@ -138,11 +138,12 @@ export function im2col(
   cols: TensorData,
 ): void {
   const { sw, ow } = g;
+  // Plain loops: rows are short (ow entries), where subarray/set/fill calls cost more than
+  // they save (x [32, 16, 32, 32], 3x3: 9.6 -> 7.1 ms for f32, 10.0 -> 6.9 ms for f64).
   visitColumns(g, xOff, cg, (o, src, lo, hi) => {
-    cols.fill(0, o, o + lo);
-    if (sw === 1) cols.set(x.subarray(src + lo, src + hi), o + lo);
-    else for (let q = lo; q < hi; q++) cols[o + q] = x[src + q * sw];
-    cols.fill(0, o + hi, o + ow);
+    for (let q = 0; q < lo; q++) cols[o + q] = 0;
+    for (let q = lo; q < hi; q++) cols[o + q] = x[src + q * sw];
+    for (let q = hi; q < ow; q++) cols[o + q] = 0;
   });
 }
 
