@@ -181,6 +181,40 @@ export function nolaParamCount(k: number, l: number): number {
 }
 
 /**
+ * The frozen tensors of a NOLA state regenerated from its seeds (what a checkpoint omits:
+ * spec §5, "storage = coefficients + seeds"): `a0` (Kaiming-uniform in the `"code"` form, zero
+ * in the `"paper"` form) and, with `storeBases`, the bases. Bit-identical to `nola.init`'s.
+ *
+ * @example
+ * ```ts
+ * import { Rng, randn } from "../../ops/random.ts";
+ * import { nola, nolaFrozen } from "./nola.ts";
+ * const st = nola.init(randn([6, 5], { seed: 0 }), { r: 2, k: 4, l: 3, seed: 1 }, new Rng(0));
+ * const f = nolaFrozen(st.shape, st.r, 4, 3, st.seeds, "code", true, "f64");
+ * console.log(f.a0.data.every((x, i) => x === st.a0.data[i])); // true
+ * ```
+ */
+export function nolaFrozen(
+  shape: readonly number[],
+  r: number,
+  k: number,
+  l: number,
+  seeds: { a: number; b: number; a0: number },
+  form: "code" | "paper",
+  storeBases: boolean,
+  dtype: DType,
+): { a0: Tensor; basesA?: Tensor; basesB?: Tensor } {
+  const [out, inp] = shape;
+  return {
+    a0: form === "code"
+      ? uniformBlock(seeds.a0, r, inp, 1 / Math.sqrt(inp), dtype)
+      : zeros([r, inp], { dtype }),
+    basesA: storeBases ? uniformBlock(seeds.a, k, r * inp, 1, dtype) : undefined,
+    basesB: storeBases ? uniformBlock(seeds.b, l, out * r, 1, dtype) : undefined,
+  };
+}
+
+/**
  * The NOLA method (spec §5): `delta` is `s·B A` with the factors rebuilt from the bases.
  *
  * @example
@@ -217,11 +251,7 @@ export const nola: AdapterMethod<NolaOptions, NolaState> = {
       r,
       scale: loraScale(opts.alpha ?? r, r),
       seeds,
-      basesA: opts.storeBases === false ? undefined : uniformBlock(seeds.a, k, r * inp, 1, dtype),
-      basesB: opts.storeBases === false ? undefined : uniformBlock(seeds.b, l, out * r, 1, dtype),
-      a0: form === "code"
-        ? uniformBlock(seeds.a0, r, inp, 1 / Math.sqrt(inp), dtype)
-        : zeros([r, inp], { dtype }),
+      ...nolaFrozen([out, inp], r, k, l, seeds, form, opts.storeBases !== false, dtype),
     };
   },
   delta(s: NolaState): Tensor {
