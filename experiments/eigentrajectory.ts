@@ -9,9 +9,10 @@
  * for anchors/mlp). `--predictor` also takes a comma list (default: all four); with more than
  * one, the JSON holds `{ "predictors": { name: { folds, avg } } }`.
  *
- * Data: `--data DIR` reads ETH/UCY; `--data synthetic` (or no `--data` outside quick mode)
- * uses the seeded synthetic scenes. In `--quick` mode without `--data` (as `deno task
- * reproduce` runs it) the real data at `../shared/data/ethucy` is used when it exists.
+ * Data: `--data DIR` reads ETH/UCY; `--data synthetic` uses the seeded synthetic scenes;
+ * without `--data` the real data at `../shared/data/ethucy` is used when it exists (else the
+ * synthetic scenes). `--help` prints every flag with its default; flags are strict (unknown,
+ * repeated, malformed or ineffective flags exit 2 with one line).
  * Other flags: `--epochs N` (default 16), `--budget SEC` per fold for mlp training (default
  * 200), `--hidden 128,128`, `--social 0` (neighbour slots of the learned attention layer;
  * off by default: it cost the eth fold 0.04–0.19 FDE), `--relax 0.1 --relax-end 0` (relaxed
@@ -50,7 +51,15 @@ import {
   truncateBasis,
 } from "../methods/trajectory/mod.ts";
 import type { Tensor } from "../ops/tensor.ts";
-import { commonFlags, numberFlag } from "./lib/cli.ts";
+import {
+  checkInputDir,
+  checkOutputFile,
+  CliError,
+  COMMON_FLAGS,
+  exitWith,
+  rejectIdle,
+  runCli,
+} from "./lib/cli.ts";
 import { plotSvg, type Series } from "./lib/plot.ts";
 import { type Check, type Figure, writeReport } from "./lib/report.ts";
 
@@ -58,44 +67,104 @@ type Predictor = "anchors" | "cv" | "linear" | "mlp";
 const PREDICTORS: readonly Predictor[] = ["anchors", "cv", "linear", "mlp"];
 const log = (msg: string): void => console.error(msg);
 
-const { flags, rest } = commonFlags(Deno.args);
-const predictors = String(rest.predictor ?? PREDICTORS.join(",")).split(",") as Predictor[];
-for (const p of predictors) {
-  if (!PREDICTORS.includes(p)) throw new RangeError(`--predictor: unknown "${p}" (${PREDICTORS})`);
-}
+const SPEC = {
+  name: "experiments/eigentrajectory.ts",
+  summary:
+    "EigenTrajectory (Bae et al., ICCV 2023) on ETH/UCY: anchors-only and trained predictors " +
+    "versus constant velocity and the least-squares line, per leave-one-scene-out fold. " +
+    "Without --data, ../shared/data/ethucy is used when it exists, else seeded synthetic scenes.",
+  flags: {
+    ...COMMON_FLAGS,
+    data: { type: "string", help: "ETH/UCY folder (DIR/<fold>/{train,val,test}) or 'synthetic'" },
+    predictor: {
+      type: "list",
+      default: PREDICTORS,
+      choices: PREDICTORS,
+      help: "predictors to score",
+    },
+    folds: { type: "list", default: FOLDS, choices: FOLDS, help: "test folds (ETH/UCY only)" },
+    ninit: { type: "integer", min: 1, help: "k-means restarts [default: 10, quick 1]" },
+    epochs: { type: "integer", min: 1, help: "mlp epochs [default: 16, quick 1 (synthetic 6)]" },
+    budget: { type: "number", min: 0, help: "mlp seconds per fold [default: 200, quick 20]" },
+    hidden: { type: "list", default: ["128", "128"], help: "mlp hidden widths" },
+    neighbours: { type: "integer", min: 0, default: 0, help: "mlp pooled-neighbour features" },
+    social: { type: "integer", min: 0, default: 0, help: "mlp social-attention neighbour slots" },
+    relax: {
+      type: "number",
+      min: 0,
+      max: 0.999,
+      default: 0.1,
+      help: "mlp relaxed-WTA ε, first epoch",
+    },
+    "relax-end": {
+      type: "number",
+      min: 0,
+      max: 0.999,
+      default: 0,
+      help: "mlp ε of the last epoch",
+    },
+    speed: { type: "boolean", help: "mlp: add the speed feature" },
+  },
+  json: '{ "folds": { "<fold>": { "ade", "fde" } }, "avg": { "ade", "fde" } } (metres, best of ' +
+    '20 for anchors/mlp); with several predictors { "predictors": { "<name>": { folds, avg } } }',
+} as const;
+
+const cli = runCli(SPEC);
+const flags = cli.values;
+const predictors = flags.predictor as Predictor[];
 const defaultData = fileURLToPath(new URL("../../shared/data/ethucy", import.meta.url));
 const dataDir = resolveData();
 const real = dataDir !== null;
-if (!real && rest.folds !== undefined) {
+const MLP_FLAGS = [
+  "epochs",
+  "budget",
+  "hidden",
+  "neighbours",
+  "social",
+  "relax",
+  "relax-end",
+  "speed",
+];
+try {
   // Without ETH/UCY the run is on synthetic scenes: a fold list would be silently ignored.
-  throw new RangeError(`--folds ${rest.folds}: needs the ETH/UCY data (--data DIR)`);
+  rejectIdle(cli.given, "folds", !real, "on synthetic scenes: needs the ETH/UCY data (--data DIR)");
+  for (const f of MLP_FLAGS) {
+    rejectIdle(cli.given, f, !predictors.includes("mlp"), "without --predictor mlp");
+  }
+  if (flags.json !== undefined) checkOutputFile("json", flags.json);
+  checkOutputFile("out", `${flags.out}/eigentrajectory.json`);
+} catch (e) {
+  exitWith(SPEC.name, e);
 }
-const folds: string[] = real
-  ? String(rest.folds ?? FOLDS.join(",")).split(",").map((f) => {
-    if (!(FOLDS as readonly string[]).includes(f)) throw new RangeError(`--folds: unknown "${f}"`);
-    return f;
-  })
-  : ["synthetic"];
+const folds: string[] = real ? flags.folds : ["synthetic"];
 // Quick mode: one epoch on real data (≈ 30 s a fold on a busy 2-core machine), a few on the
 // small synthetic set.
-const epochs = numberFlag(rest, "epochs", flags.quick ? (real ? 1 : 6) : 16);
-const budget = numberFlag(rest, "budget", flags.quick ? 20 : 200);
-const nInit = numberFlag(rest, "ninit", flags.quick ? 1 : 10);
-const neighbours = numberFlag(rest, "neighbours", 0);
-const socialSlots = numberFlag(rest, "social", 0);
-const relax = numberFlag(rest, "relax", 0.1);
-const relaxEnd = numberFlag(rest, "relax-end", 0);
-const speedFeature = rest.speed === true || rest.speed === "true"; // `--speed`: add the speed feature
-const hidden = String(rest.hidden ?? "128,128").split(",").map(Number);
+const epochs = flags.epochs ?? (flags.quick ? (real ? 1 : 6) : 16);
+const budget = flags.budget ?? (flags.quick ? 20 : 200);
+const nInit = flags.ninit ?? (flags.quick ? 1 : 10);
+const { neighbours, social: socialSlots, relax, speed: speedFeature } = flags;
+const relaxEnd = flags["relax-end"];
+const hidden = flags.hidden.map((w) => {
+  const n = Number(w);
+  if (!Number.isInteger(n) || n < 1) {
+    exitWith(SPEC.name, new CliError(`--hidden must list positive integers, got ${flags.hidden}`));
+  }
+  return n;
+});
 // Quick mode trains the network on one fold only, so `deno task reproduce` stays short.
-const mlpFolds = flags.quick && real && rest.folds === undefined ? ["zara1"] : folds;
+const mlpFolds = flags.quick && real && !cli.given.has("folds") ? ["zara1"] : folds;
 
 function resolveData(): string | null {
-  const d = rest.data;
+  const d = flags.data;
   if (d === "synthetic") return null;
-  if (typeof d === "string") return d;
-  if (d !== undefined) throw new TypeError("--data needs a folder (or 'synthetic')");
-  if (!flags.quick) return null;
+  if (d !== undefined) {
+    try {
+      checkInputDir("data", d);
+    } catch (e) {
+      exitWith(SPEC.name, e);
+    }
+    return d;
+  }
   try {
     return Deno.statSync(`${defaultData}/eth/test`).isDirectory ? defaultData : null;
   } catch {
@@ -436,8 +505,6 @@ if (flags.json) {
   const body = predictors.length === 1
     ? jsonOf(predictors[0])
     : { predictors: Object.fromEntries(predictors.map((p) => [p, jsonOf(p)])) };
-  const dir = flags.json.includes("/") ? flags.json.slice(0, flags.json.lastIndexOf("/")) : "";
-  if (dir) await Deno.mkdir(dir, { recursive: true });
   await Deno.writeTextFile(flags.json, JSON.stringify(body, null, 2) + "\n");
 }
 

@@ -236,7 +236,7 @@ export function usage<F extends Readonly<Record<string, FlagSpec>>>(spec: CliSpe
   const json = spec.json ? `\n\nJSON written by --json:\n  ${spec.json}` : "";
   return `usage: deno run -A ${spec.name} [flags]\n\n${spec.summary}\n\nflags:\n${
     rows.join("\n")
-  }\n  --help                   print this text and exit${json}\n`;
+  }\n${"  --help".padEnd(24)} print this text and exit${json}\n`;
 }
 
 /**

@@ -1,0 +1,144 @@
+/**
+ * experiments/eigentrajectory.ts as a command-line tool (issue 13): strict flags, --help, and
+ * the anchors-only result on a tiny generated ETH/UCY-style folder equals the library's
+ * computation with the descriptor and anchors fitted on train + val only.
+ */
+import assert from "node:assert/strict";
+import {
+  anchorCoefficients,
+  concatSets,
+  decodeFutures,
+  encode,
+  fitEigenTrajectory,
+  loadFold,
+  predictBaseline,
+  scoreForecast,
+  splitHistoryFuture,
+  STATIC_DIST,
+} from "../../methods/trajectory/mod.ts";
+import { Rng } from "../../ops/random.ts";
+
+const SCRIPT = new URL("../../experiments/eigentrajectory.ts", import.meta.url).pathname;
+
+async function run(
+  args: string[],
+  cwd?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", SCRIPT, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    cwd,
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/**
+ * One recording: `peds` pedestrians present in all `frames` frames (ids 10 apart), half of them
+ * walking (0.3–0.6 m a step, gently turning), half nearly standing, with 2 cm noise.
+ */
+function recording(rng: Rng, frames: number, peds: number): string {
+  const lines: string[] = [];
+  const state = Array.from({ length: peds }, (_, p) => ({
+    x: 10 * rng.uniform(),
+    y: 10 * rng.uniform(),
+    speed: p % 2 === 0 ? 0.3 + 0.3 * rng.uniform() : 0.01 * rng.uniform(),
+    heading: 2 * Math.PI * rng.uniform(),
+    turn: 0.05 * rng.normal(),
+  }));
+  for (let f = 0; f < frames; f++) {
+    state.forEach((s, p) => {
+      const x = s.x + 0.02 * rng.normal(), y = s.y + 0.02 * rng.normal();
+      lines.push(`${f * 10}\t${p + 1}.0\t${x.toFixed(4)}\t${y.toFixed(4)}`);
+      s.heading += s.turn;
+      s.x += s.speed * Math.cos(s.heading);
+      s.y += s.speed * Math.sin(s.heading);
+    });
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** DIR/eth/{train,val,test}/*.txt with enough agent-windows for 20 anchors per group. */
+async function tinyEthucy(dir: string): Promise<void> {
+  const rng = new Rng(7);
+  const files: Record<string, number> = { train: 3, val: 1, test: 1 };
+  for (const [split, n] of Object.entries(files)) {
+    await Deno.mkdir(`${dir}/eth/${split}`, { recursive: true });
+    for (let i = 0; i < n; i++) {
+      await Deno.writeTextFile(`${dir}/eth/${split}/rec${i}.txt`, recording(rng, 40, 6));
+    }
+  }
+}
+
+Deno.test("eigentrajectory.ts: anchors-only and cv on a tiny fold equal the library, fitted on train + val", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await tinyEthucy(`${dir}/data`);
+    const json = `${dir}/res/r.json`;
+    const r = await run([
+      ...["--data", `${dir}/data`, "--folds", "eth", "--predictor", "anchors,cv"],
+      ...["--ninit", "2", "--seed", "3", "--json", json, "--out", `${dir}/out`],
+    ]);
+    assert.equal(r.code, 0, r.stderr.slice(-2000));
+    const got = JSON.parse(await Deno.readTextFile(json)).predictors;
+    // The same computation with the library: descriptor and anchors from train + val only.
+    const d = await loadFold(`${dir}/data`, "eth");
+    const model = fitEigenTrajectory(concatSets([d.train, d.val]), {
+      staticDist: STATIC_DIST.eth,
+      nInit: 2,
+      seed: 3,
+    });
+    const enc = encode(model, d.test), truth = splitHistoryFuture(d.test).future;
+    const pred = decodeFutures(model, enc, anchorCoefficients(model, enc));
+    const anchors = scoreForecast(pred, truth, d.test.sceneStart, model.modes, 12);
+    assert.deepEqual(got.anchors.folds.eth, { ade: anchors.ade, fde: anchors.fde });
+    assert.deepEqual(got.anchors.avg, { ade: anchors.ade, fde: anchors.fde });
+    const cv = scoreForecast(predictBaseline(d.test, "cv"), truth, d.test.sceneStart, 1, 12);
+    assert.deepEqual(got.cv.folds.eth, { ade: cv.ade, fde: cv.fde });
+    // The report lands in --out, nowhere else.
+    assert.ok(Deno.statSync(`${dir}/out/eigentrajectory.json`).isFile);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("eigentrajectory.ts --help prints every flag and the JSON fields, exits 0, writes nothing", async () => {
+  const cwd = await Deno.makeTempDir();
+  try {
+    const r = await run(["--help"], cwd);
+    assert.equal(r.code, 0, r.stderr);
+    for (const f of ["--data", "--folds", "--predictor", "--budget", "--speed", "--json"]) {
+      assert.ok(r.stdout.includes(f), f);
+    }
+    assert.ok(r.stdout.includes('"avg"'), "JSON fields");
+    assert.deepEqual([...Deno.readDirSync(cwd)], [], "no out/ folder");
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+});
+
+Deno.test("eigentrajectory.ts: typos, repeats, bad values, idle flags and bad paths exit 2 with one line", async () => {
+  const cases: [string[], string][] = [
+    [["--fold", "eth"], "unknown flag --fold; did you mean --folds?"],
+    [["--qiuck"], "unknown flag --qiuck; did you mean --quick?"],
+    [["--speed", "maybe"], 'unexpected argument "maybe"'],
+    [["--budget", "-5"], "--budget must be ≥ 0, got -5"],
+    [["--ninit", "2", "--ninit", "3"], "--ninit is given twice"],
+    [["--folds", "eht"], "--folds must be one of eth, hotel, univ, zara1, zara2, got eht"],
+    [["--predictor", "anchors", "--epochs", "3"], "--epochs: no effect without --predictor mlp"],
+    [["--data", "synthetic", "--folds", "eth"], "--folds: no effect on synthetic scenes"],
+    [["--data", "/nope"], "--data /nope: no such folder"],
+    [["--data", "synthetic", "--json", "/proc/nope/r.json"], "--json /proc/nope/r.json"],
+    [["--hidden", "64,x"], "--hidden must list positive integers"],
+  ];
+  const results = await Promise.all(cases.map(([args]) => run(args)));
+  results.forEach((r, i) => {
+    const [args, message] = cases[i];
+    assert.equal(r.code, 2, `${args.join(" ")}: exit ${r.code}; ${r.stderr.slice(0, 300)}`);
+    const line = r.stderr.trim();
+    assert.ok(!line.includes("\n"), `${args.join(" ")}: one line, got\n${r.stderr}`);
+    assert.ok(line.includes(message), `${args.join(" ")}: ${line}`);
+  });
+});
