@@ -51,6 +51,8 @@ export * as adapters from "./methods/adapters/mod.ts";
 export * as trajectory from "./methods/trajectory/mod.ts";
 export * as lowrankOptim from "./methods/optim/mod.ts";
 export * as retrieval from "./methods/retrieval/mod.ts";
+export * as compression from "./methods/compression/mod.ts";
+export * as ctr from "./methods/ctr/mod.ts";
 export { type LoreOptions, loreRerank, type LoreScore } from "./methods/retrieval/mod.ts";
 export {
   galoreAdamW,
