@@ -3,6 +3,7 @@ import { conv2d, conv2dOutShape } from "../../../ops/conv/conv2d.ts";
 import { conv2dPath } from "../../../ops/conv/conv2d_cpu.ts";
 import { conv2dGeom } from "../../../ops/conv/conv_geom.ts";
 import { gradcheck } from "../../../ops/autograd/gradcheck.ts";
+import { valueAndGrad } from "../../../ops/autograd/grad.ts";
 import { mul } from "../../../ops/autograd/ops_arith.ts";
 import { sum } from "../../../ops/autograd/ops_reduce.ts";
 import { astype, type DType, type Tensor } from "../../../ops/tensor.ts";
@@ -129,6 +130,31 @@ Deno.test("conv2d: gradients of x, weight and bias match central differences on 
     // entries below 1 are compared absolutely (minScale 1). A wrong tap is off by O(1).
     const r = gradcheck(f, [x, w, b], { tol: 1e-6, minScale: 1 });
     assert.ok(r.ok, `${c.name}: ${JSON.stringify(r)}`);
+  });
+});
+
+Deno.test("conv2d f32 backward: gradients agree with the f64 ones to f32 accuracy", () => {
+  CASES.forEach((c, i) => {
+    const probe = rnd(conv2dOutShape(c.x, c.w, c.o), 500 + i);
+    const args = [rnd(c.x, 600 + i), rnd(c.w, 700 + i), rnd([c.w[0]], 800 + i)];
+    const grads = (dtype: DType): Tensor[] => {
+      const f = (x: Tensor, w: Tensor, b: Tensor): Tensor =>
+        sum(mul(conv2d(x, w, { ...c.o, bias: b }), astype(probe, dtype)));
+      const [x, w, b] = args.map((t) => astype(t, dtype));
+      return valueAndGrad(f, { argnums: [0, 1, 2] })(x, w, b)
+        .grad as Tensor[];
+    };
+    const g32 = grads("f32"), g64 = grads("f64");
+    g32.forEach((g, k) => {
+      assert.equal(g.dtype, "f32");
+      // Each entry is a sum of at most (output positions · channels) products of O(1) values.
+      let e = 0, s = 0;
+      for (let j = 0; j < g.size; j++) {
+        e = Math.max(e, Math.abs(g.data[j] - g64[k].data[j]));
+        s = Math.max(s, Math.abs(g64[k].data[j]));
+      }
+      assert.ok(e <= 1e-5 * Math.max(s, 1), `${c.name} input ${k}: ${e} vs scale ${s}`);
+    });
   });
 });
 
