@@ -99,11 +99,20 @@ function permute(t: Tensor, axes: readonly number[]): Tensor {
   const srcStrides = stridesOf(t.shape);
   const strides = axes.map((a) => srcStrides[a]);
   const out = allocData(t.dtype, t.size);
-  const idx = new Array<number>(nd).fill(0);
+  // Trailing axes that stay in place are one contiguous run in both layouts (the head split
+  // [B, T, H, d] → [B, H, T, d] of attention copies runs of d): copy runs, not elements.
+  let keep = nd;
+  while (keep > 0 && axes[keep - 1] === keep - 1) keep--;
+  const run = shapeSize(t.shape.slice(keep));
+  const outer = keep === 0 ? 1 : shapeSize(shape.slice(0, keep));
+  if (t.size === 0) return new Tensor(out, shape);
+  const idx = new Array<number>(keep).fill(0);
+  const data = t.data;
   let src = 0;
-  for (let k = 0; k < t.size; k++) {
-    out[k] = t.data[src];
-    for (let ax = nd - 1; ax >= 0; ax--) {
+  for (let k = 0, dst = 0; k < outer; k++, dst += run) {
+    if (run === 1) out[dst] = data[src];
+    else for (let j = 0; j < run; j++) out[dst + j] = data[src + j];
+    for (let ax = keep - 1; ax >= 0; ax--) {
       idx[ax]++;
       src += strides[ax];
       if (idx[ax] < shape[ax]) break;

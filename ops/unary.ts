@@ -202,9 +202,30 @@ export function relu(a: Tensor): Tensor {
  * ```
  */
 export function silu(a: Tensor): Tensor {
+  return siluAndSigmoid(a).out;
+}
+
+/**
+ * SiLU and the sigmoid it multiplies by, from one exponential per element: the autograd's
+ * backward reuses the sigmoid instead of computing it again. `1/(1 + e^-x)` needs no branch in
+ * floating point: for very negative x, e^-x is +Infinity and the quotient is 0, as it should be.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "./tensor.ts";
+ * import { siluAndSigmoid } from "./unary.ts";
+ * console.log(siluAndSigmoid(tensor([0])).sigmoid.data); // Float64Array [0.5]
+ * ```
+ */
+export function siluAndSigmoid(a: Tensor): { out: Tensor; sigmoid: Tensor } {
   const [x, out] = prepare("silu", a);
-  for (let i = 0; i < x.length; i++) out[i] = x[i] * sigmoidScalar(x[i]);
-  return new Tensor(out, a.shape);
+  const sig = allocData(a.dtype, x.length);
+  for (let i = 0; i < x.length; i++) {
+    const s = 1 / (1 + Math.exp(-x[i]));
+    sig[i] = s;
+    out[i] = x[i] * s;
+  }
+  return { out: new Tensor(out, a.shape), sigmoid: new Tensor(sig, a.shape) };
 }
 
 const TWO_OVER_SQRT_PI = 1.1283791670955126;

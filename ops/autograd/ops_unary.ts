@@ -185,13 +185,11 @@ export function relu(a: Tensor): Tensor {
  * ```
  */
 export function silu(a: Tensor): Tensor {
-  const out = un.silu(a);
+  const { out, sigmoid } = un.siluAndSigmoid(a);
+  const x = a.data;
   return record("silu", out, [a], (g) => [
-    zip(g, a, (G, S, o) => {
-      for (let i = 0; i < o.length; i++) {
-        const x = S[i], s = un.sigmoidScalar(x);
-        o[i] = G[i] * s * (1 + x * (1 - s));
-      }
+    zip(g, sigmoid, (G, S, o) => {
+      for (let i = 0; i < o.length; i++) o[i] = G[i] * S[i] * (1 + x[i] * (1 - S[i]));
     }),
   ]);
 }

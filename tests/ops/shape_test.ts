@@ -55,3 +55,30 @@ Deno.test("concat along rows and columns, with errors naming shapes", () => {
   assert.throws(() => concat([a, tensor([[1, 2]], { dtype: "f32" })]), TypeError);
   assert.throws(() => concat([]), RangeError);
 });
+
+Deno.test("transpose with axes equals the index formula for every permutation (runs and elements)", () => {
+  const perms = (n: number): number[][] =>
+    n === 1
+      ? [[0]]
+      : perms(n - 1).flatMap((p) =>
+        Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)])
+      );
+  for (const shape of [[2, 3, 4, 5], [3, 1, 2], [4, 2], [2, 3, 0]]) {
+    const x = tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i), {
+      shape,
+    });
+    for (const axes of perms(shape.length)) {
+      const y = transpose(x, axes);
+      assert.deepEqual(y.shape, axes.map((a) => shape[a]));
+      const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+      for (let k = 0; k < y.size; k++) {
+        let rest = k, src = 0;
+        for (let d = y.ndim - 1; d >= 0; d--) {
+          src += (rest % y.shape[d]) * strides[axes[d]];
+          rest = Math.floor(rest / y.shape[d]);
+        }
+        assert.equal(y.data[k], src, `shape ${shape} axes ${axes} at ${k}`);
+      }
+    }
+  }
+});
