@@ -59,6 +59,7 @@ import {
   exitWith,
   rejectIdle,
   runCli,
+  upFront,
 } from "./lib/cli.ts";
 import { plotSvg, type Series } from "./lib/plot.ts";
 import { type Check, type Figure, writeReport } from "./lib/report.ts";
@@ -125,7 +126,7 @@ const MLP_FLAGS = [
   "relax-end",
   "speed",
 ];
-try {
+upFront(SPEC.name, () => {
   // Without ETH/UCY the run is on synthetic scenes: a fold list would be silently ignored.
   rejectIdle(cli.given, "folds", !real, "on synthetic scenes: needs the ETH/UCY data (--data DIR)");
   for (const f of MLP_FLAGS) {
@@ -133,9 +134,7 @@ try {
   }
   if (flags.json !== undefined) checkOutputFile("json", flags.json);
   checkOutputFile("out", `${flags.out}/eigentrajectory.json`);
-} catch (e) {
-  exitWith(SPEC.name, e);
-}
+});
 const folds: string[] = real ? flags.folds : ["synthetic"];
 // Quick mode: one epoch on real data (≈ 30 s a fold on a busy 2-core machine), a few on the
 // small synthetic set.
@@ -158,11 +157,7 @@ function resolveData(): string | null {
   const d = flags.data;
   if (d === "synthetic") return null;
   if (d !== undefined) {
-    try {
-      checkInputDir("data", d);
-    } catch (e) {
-      exitWith(SPEC.name, e);
-    }
+    upFront(SPEC.name, () => checkInputDir("data", d));
     return d;
   }
   try {

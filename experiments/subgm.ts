@@ -16,11 +16,12 @@
  * Timing: `--time-iteration` prints wall (best, median) and process CPU milliseconds per SubGM
  * iteration at the bench sizes, the counterpart of `benches/numpy_subgm.py`'s output.
  *
- * A flag that would have no effect is an error (exit status 1), like a malformed value: a
- * flag of another mode (`--eta0` without a one-setting flag, `--out` or `--quick` in a
- * one-setting run, anything besides `--time-iteration` when timing), `--noise` with `--p 0`
- * (nothing is corrupted), `--nu` unless the noise is Gaussian, and a value after `--gpu`,
- * `--full`, `--quick` or `--time-iteration`.
+ * `--help` prints every flag with its default. A flag that would have no effect is an error
+ * (exit status 2, one line), like an unknown, repeated or malformed one: a flag of another
+ * mode (`--eta0` without a one-setting flag, `--out` or `--quick` in a one-setting run,
+ * anything besides `--time-iteration` when timing), `--noise` with `--p 0` (nothing is
+ * corrupted), `--nu` unless the noise is Gaussian, `--dtype` with `--design rank-one`, and a
+ * value after `--gpu`, `--full`, `--quick` or `--time-iteration`.
  *
  * @module
  */
@@ -36,11 +37,62 @@ import process from "node:process";
 import { requestGpu } from "../ops/gpu/device.ts";
 import { evaluateFactored, factoredWork, subgmGpu, toGpuProblem } from "../recovery/mod.ts";
 import type { SubgmOptions } from "../recovery/mod.ts";
-import { commonFlags, numberFlag, parseFlags } from "./lib/cli.ts";
+import { checkOutputFile, CliError, COMMON_FLAGS, rejectIdle, runCli, upFront } from "./lib/cli.ts";
 import { plotSvg, type Series } from "./lib/plot.ts";
 import { type Check, type Figure, type Table, writeReport } from "./lib/report.ts";
 
-const { flags, rest } = commonFlags(Deno.args);
+const SPEC = {
+  name: "experiments/subgm.ts",
+  summary: "SubGM for robust low-rank matrix recovery (Ma & Fattahi, JMLR 2023). Three modes: " +
+    "the suite E1-E8 (default; --quick or --full, --seed, --out); one setting (any of --d " +
+    "--rstar --rank --m --p --noise --alpha --iters) comparing SubGM with l2-GD; " +
+    "--time-iteration (milliseconds per iteration at the bench sizes). A flag the mode does " +
+    "not read is an error.",
+  flags: {
+    ...COMMON_FLAGS,
+    full: { type: "boolean", help: "suite at the paper scale of spec §6.3" },
+    d: { type: "integer", min: 1, default: 20, help: "one setting: matrix size" },
+    rstar: { type: "integer", min: 1, default: 2, help: "one setting: true rank r*" },
+    rank: { type: "integer", min: 1, default: 20, help: "one setting: search rank r'" },
+    m: { type: "integer", min: 1, default: 800, help: "one setting: measurements" },
+    p: { type: "number", min: 0, max: 1, default: 0.2, help: "one setting: corrupted fraction" },
+    noise: {
+      type: "string",
+      choices: ["outlier", "gaussian"],
+      help: "one setting [default: outlier]",
+    },
+    nu: { type: "number", min: 0, default: 1, help: "one setting: Gaussian noise scale" },
+    alpha: {
+      type: "number",
+      min: Number.MIN_VALUE,
+      default: 1e-8,
+      help: "one setting: init scale",
+    },
+    iters: { type: "integer", min: 0, default: 2000, help: "one setting: iterations" },
+    eta0: { type: "number", min: Number.MIN_VALUE, default: 0.3, help: "one setting: first step" },
+    rho: { type: "number", min: 0, max: 1, default: 0.99, help: "one setting: step decay" },
+    dtype: {
+      type: "string",
+      choices: ["f64", "f32"],
+      default: "f64",
+      help: "one setting: design storage",
+    },
+    design: {
+      type: "string",
+      choices: ["gaussian", "rank-one"],
+      default: "gaussian",
+      help: "one setting: measurement design",
+    },
+    gpu: { type: "boolean", help: "one setting: SubGM on a real WebGPU adapter (f32)" },
+    "time-iteration": { type: "boolean", help: "print ms per iteration at the bench sizes" },
+  },
+  json: 'one setting: { "finalError", "l2FinalError", "errors", "seconds", "l2Errors", ' +
+    '"stopReason", "l2StopReason" } (relative Frobenius error of UUᵀ); the suite writes ' +
+    "OUT/subgm.json (tables, figures, checks)",
+} as const;
+
+const cli = runCli(SPEC);
+const flags = cli.values;
 /** Any of these selects a one-setting run. */
 const ONE_SETTING = ["d", "rstar", "rank", "m", "p", "noise", "alpha", "iters"];
 /** The flags each mode reads; any other flag given would be ignored, so it is an error. */
@@ -53,31 +105,33 @@ const MODE_FLAGS = {
   "--time-iteration": ["time-iteration"],
 };
 type Mode = keyof typeof MODE_FLAGS;
-const SWITCHES = ["gpu", "full", "quick", "time-iteration"];
 
-/** Rejects flags that `mode` would ignore and values given to on/off switches. */
+/** Rejects flags that `mode` would ignore, and the flags one setting would ignore. */
 function checkFlags(mode: Mode): void {
-  const given = parseFlags(Deno.args);
   const allowed: readonly string[] = MODE_FLAGS[mode];
-  const extra = Object.keys(given).filter((k) => !allowed.includes(k));
+  const extra = [...cli.given].filter((k) => !allowed.includes(k));
   if (extra.length > 0) {
     const hint = mode === "the suite"
       ? `; a one-setting run needs one of ${ONE_SETTING.map((k) => `--${k}`).join(" ")}`
       : "";
-    throw new RangeError(
+    throw new CliError(
       `${extra.map((k) => `--${k}`).join(" ")}: no effect in ${mode}, which reads ${
         allowed.map((k) => `--${k}`).join(" ")
       }${hint}`,
     );
   }
-  for (const k of SWITCHES) {
-    if (k in given && given[k] !== true) {
-      throw new RangeError(`--${k} takes no value, got --${k} ${String(given[k])}`);
-    }
+  if (flags.full && flags.quick) {
+    throw new CliError("--quick and --full: choose one (quick is the default)");
   }
-  if (given.full === true && given.quick === true) {
-    throw new RangeError("--quick and --full: choose one (quick is the default)");
-  }
+  if (mode !== "a one-setting run") return;
+  // The rank-one design a aᵀ − b bᵀ is stored as its vectors, always in f64.
+  rejectIdle(
+    cli.given,
+    "dtype",
+    flags.design === "rank-one",
+    "with --design rank-one (its vectors are f64)",
+  );
+  noiseModel();
 }
 
 const last = (a: number[]): number => a[a.length - 1];
@@ -85,34 +139,25 @@ const fmt = (x: number): string => (Number.isFinite(x) ? x.toExponential(2) : St
 const log = (msg: string): void => console.error(msg);
 
 async function oneSetting(): Promise<void> {
-  const noise = noiseFlags();
-  const dtype = String(rest.dtype ?? "f64");
-  if (dtype !== "f64" && dtype !== "f32") {
-    throw new RangeError(`--dtype must be f64 or f32, got ${dtype}`);
-  }
-  const design = String(rest.design ?? "gaussian");
-  if (design !== "gaussian" && design !== "rank-one") {
-    throw new RangeError(`--design must be gaussian or rank-one, got ${design}`);
-  }
   const problem = generateProblem({
-    d: numberFlag(rest, "d", 20),
-    rstar: numberFlag(rest, "rstar", 2),
-    m: numberFlag(rest, "m", 800),
-    noise,
-    dtype,
-    design,
+    d: flags.d,
+    rstar: flags.rstar,
+    m: flags.m,
+    noise: noiseModel(),
+    dtype: flags.dtype as "f64" | "f32",
+    design: flags.design as "gaussian" | "rank-one",
     seed: flags.seed,
   });
-  const rank = numberFlag(rest, "rank", 20), iters = numberFlag(rest, "iters", 2000);
+  const { rank, iters } = flags;
   const opts = {
     rank,
-    alpha: numberFlag(rest, "alpha", 1e-8),
-    eta0: numberFlag(rest, "eta0", 0.3),
-    rho: numberFlag(rest, "rho", 0.99),
+    alpha: flags.alpha,
+    eta0: flags.eta0,
+    rho: flags.rho,
     iters,
     seed: flags.seed,
   };
-  const s = rest.gpu === true ? await onGpu(problem, opts) : subgm(problem, opts);
+  const s = flags.gpu ? await onGpu(problem, opts) : subgm(problem, opts);
   const g = l2gd(problem, { rank, alpha: 1e-3, eta: 0.1, iters, seed: flags.seed });
   const result = {
     finalError: last(s.errors),
@@ -150,20 +195,16 @@ async function onGpu(problem: RecoveryProblem, opts: SubgmOptions): Promise<Desc
  * The noise model of `--p`, `--noise` and `--nu`. With `--p 0` nothing is corrupted, so a
  * `--noise` there would be silently ignored; `--nu` is the Gaussian model's scale only.
  */
-function noiseFlags(): NoiseModel {
-  const name = String(rest.noise ?? "outlier");
-  if (name !== "outlier" && name !== "gaussian") {
-    throw new RangeError(`--noise must be outlier or gaussian, got ${name}`);
-  }
-  const p = numberFlag(rest, "p", 0.2), nu = numberFlag(rest, "nu", 1);
-  if (p === 0 && rest.noise !== undefined) {
-    throw new RangeError(
+function noiseModel(): NoiseModel {
+  const name = flags.noise ?? "outlier", { p, nu } = flags;
+  if (p === 0 && flags.noise !== undefined) {
+    throw new CliError(
       `--noise ${name}: no effect with --p 0 (no measurement is corrupted); drop --noise or give --p > 0`,
     );
   }
-  if (rest.nu !== undefined && (p === 0 || name !== "gaussian")) {
-    throw new RangeError(
-      `--nu ${rest.nu}: no effect unless the noise is Gaussian (--noise gaussian with --p > 0)`,
+  if (cli.given.has("nu") && (p === 0 || name !== "gaussian")) {
+    throw new CliError(
+      `--nu ${nu}: no effect unless the noise is Gaussian (--noise gaussian with --p > 0)`,
     );
   }
   if (p === 0) return { kind: "none" };
@@ -548,13 +589,16 @@ function timeIteration(): void {
 }
 
 // dispatch last: the helpers above are `const`s, initialized only when this line runs
-if (rest["time-iteration"] !== undefined) {
-  checkFlags("--time-iteration");
-  timeIteration();
-} else if (ONE_SETTING.some((k) => k in rest)) {
-  checkFlags("a one-setting run");
-  await oneSetting();
-} else {
-  checkFlags("the suite");
-  await suite(rest.full === true);
-}
+const mode: Mode = flags["time-iteration"]
+  ? "--time-iteration"
+  : ONE_SETTING.some((k) => cli.given.has(k))
+  ? "a one-setting run"
+  : "the suite";
+upFront(SPEC.name, () => {
+  checkFlags(mode);
+  if (flags.json !== undefined) checkOutputFile("json", flags.json);
+  if (mode === "the suite") checkOutputFile("out", `${flags.out}/subgm.json`);
+});
+if (mode === "--time-iteration") timeIteration();
+else if (mode === "a one-setting run") await oneSetting();
+else await suite(flags.full);

@@ -369,3 +369,22 @@ export function checkInputDir(flag: string, path: string): void {
   }
   if (!ok) throw new CliError(`--${flag} ${path}: no such folder`);
 }
+
+/**
+ * Runs the checks a script makes before any work (ineffective flags, input and output paths);
+ * a mistake ends the script as {@link exitWith} does.
+ *
+ * @example
+ * ```ts
+ * import { checkOutputFile, upFront } from "./strict_cli.ts";
+ * upFront("demo.ts", () => checkOutputFile("json", `${Deno.makeTempDirSync()}/r.json`));
+ * console.log("checked"); // checked
+ * ```
+ */
+export function upFront(name: string, check: () => void): void {
+  try {
+    check();
+  } catch (e) {
+    exitWith(name, e);
+  }
+}

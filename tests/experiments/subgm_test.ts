@@ -1,4 +1,7 @@
-/** Command-line rules of experiments/subgm.ts: a flag that would have no effect is an error. */
+/**
+ * Command-line rules of experiments/subgm.ts: unknown, repeated, malformed and ineffective flags
+ * exit 2 with one line; --help prints the flags.
+ */
 import assert from "node:assert/strict";
 
 const SCRIPT = new URL("../../experiments/subgm.ts", import.meta.url).pathname;
@@ -17,25 +20,45 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
 /** A one-setting problem small enough to run in a few milliseconds. */
 const TINY = ["--d", "4", "--rstar", "1", "--rank", "2", "--m", "60", "--iters", "5"];
 
-Deno.test("subgm.ts: flags without effect are rejected with a message naming them", async () => {
+Deno.test("subgm.ts: flags without effect, typos, repeats and bad values exit 2 with one line", async () => {
   const cases: [string[], string][] = [
     [["--p", "0", "--noise", "gaussian"], "--noise gaussian: no effect with --p 0"],
     [[...TINY, "--p", "0", "--noise", "outlier"], "--noise outlier: no effect with --p 0"],
-    [["--p", "0", "--noise", "bogus"], "--noise must be outlier or gaussian, got bogus"],
+    [["--p", "0", "--noise", "bogus"], "--noise must be one of outlier, gaussian, got bogus"],
     [[...TINY, "--nu", "2"], "--nu 2: no effect unless the noise is Gaussian"],
     [[...TINY, "--p", "0", "--nu", "2"], "--nu 2: no effect unless the noise is Gaussian"],
     [["--eta0", "0.3"], "--eta0: no effect in the suite"],
     [[...TINY, "--out", "x", "--quick"], "--out --quick: no effect in a one-setting run"],
     [["--time-iteration", "--d", "20"], "--d: no effect in --time-iteration"],
-    [[...TINY, "--gpu", "no"], "--gpu takes no value, got --gpu no"],
+    [[...TINY, "--gpu", "no"], 'unexpected argument "no"'],
     [["--quick", "--full"], "--quick and --full: choose one"],
+    [
+      [...TINY, "--design", "rank-one", "--dtype", "f32"],
+      "--dtype: no effect with --design rank-one",
+    ],
+    [[...TINY, "--d", "12"], "--d is given twice"],
+    [[...TINY, "--qiuck"], "unknown flag --qiuck; did you mean --quick?"],
+    [["--d", "2.5"], "--d must be an integer, got 2.5"],
+    [["--p", "1.5"], "--p must be ≤ 1, got 1.5"],
+    [[...TINY, "--json", "/proc/nope/r.json"], "--json /proc/nope/r.json: cannot create folder"],
   ];
   const results = await Promise.all(cases.map(([args]) => run(args)));
   results.forEach((r, i) => {
     const [args, message] = cases[i];
-    assert.equal(r.code, 1, `${args.join(" ")} must fail; stdout ${r.stdout.slice(0, 200)}`);
-    assert.ok(r.stderr.includes(`RangeError: ${message}`), `${args.join(" ")}:\n${r.stderr}`);
+    assert.equal(r.code, 2, `${args.join(" ")} must fail; stdout ${r.stdout.slice(0, 200)}`);
+    const line = r.stderr.trim();
+    assert.ok(!line.includes("\n"), `${args.join(" ")}: one line, got\n${r.stderr}`);
+    assert.ok(line.includes(message), `${args.join(" ")}:\n${r.stderr}`);
   });
+});
+
+Deno.test("subgm.ts --help lists the flags of every mode and the JSON fields, exits 0", async () => {
+  const r = await run(["--help"]);
+  assert.equal(r.code, 0, r.stderr);
+  for (const f of ["--d", "--noise", "--design", "--time-iteration", "--full", "--json"]) {
+    assert.ok(r.stdout.includes(f), f);
+  }
+  assert.ok(r.stdout.includes("finalError"));
 });
 
 Deno.test("subgm.ts: the same settings without the idle flags run and write their JSON", async () => {
