@@ -36,6 +36,7 @@ export * from "./peft_inspect.ts";
 export * from "./peft_export.ts";
 export * from "./peft_convert.ts";
 export * from "./checkpoint.ts";
+export * from "./dora.ts";
 export * from "./pissa.ts";
 export * from "./nola.ts";
 export * from "./loldu.ts";

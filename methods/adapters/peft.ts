@@ -6,7 +6,8 @@
  *
  * Saved keys (adapter name removed, as `save_pretrained` writes them):
  * `base_model.model.<module>.lora_A.weight` `[r, in]`, `….lora_B.weight` `[out, r]`, optional
- * `….lora_B.bias` (`lora_bias`), and for embeddings `….lora_embedding_A` `[r, num_embeddings]`,
+ * `….lora_B.bias` (`lora_bias`), `….lora_magnitude_vector` `[out]` (DoRA, `use_dora`), and for
+ * embeddings `….lora_embedding_A` `[r, num_embeddings]`,
  * `….lora_embedding_B` `[dim, r]`. Whole-module copies (`modules_to_save`, trained biases) are
  * `base_model.model.<base key>` and replace the base tensor on merge.
  *
@@ -23,6 +24,7 @@ import {
   type PeftConfig,
 } from "./peft_config.ts";
 import { convertResidualPeft } from "./peft_convert.ts";
+import { doraMerged } from "./dora.ts";
 
 /**
  * The prefix PEFT puts before module paths in saved keys.
@@ -46,6 +48,8 @@ export interface PeftLoraModule {
   b: Tensor;
   /** `lora_B.bias` (`[out]`) when `lora_bias` is set. */
   bBias?: Tensor;
+  /** DoRA magnitude `m` (`[out]`, `lora_magnitude_vector`) when `use_dora` is set. */
+  magnitude?: Tensor;
 }
 
 /** A LoRA adapter in PEFT form. */
@@ -60,7 +64,8 @@ export interface PeftLoraAdapter {
   metadata: Record<string, string>;
 }
 
-const LORA_SUFFIXES: [string, "a" | "b" | "bBias", "linear" | "embedding"][] = [
+const LORA_SUFFIXES: [string, "a" | "b" | "bBias" | "magnitude", "linear" | "embedding"][] = [
+  [".lora_magnitude_vector", "magnitude", "linear"],
   [".lora_A.weight", "a", "linear"],
   [".lora_B.weight", "b", "linear"],
   [".lora_B.bias", "bBias", "linear"],
@@ -155,6 +160,22 @@ function checkModule(
   if (m.bBias !== undefined && (m.bBias.ndim !== 1 || m.bBias.shape[0] !== b.shape[0])) {
     fail(file, `module "${module}": lora_B.bias is ${shapeStr(m.bBias.shape)}`);
   }
+  const dora = cfg.use_dora === true;
+  if (m.magnitude !== undefined && !dora) {
+    fail(file, `module "${module}" has lora_magnitude_vector but use_dora is not set`);
+  }
+  if (dora && m.magnitude === undefined) {
+    fail(file, `module "${module}" lacks lora_magnitude_vector (use_dora)`);
+  }
+  if (
+    m.magnitude !== undefined && (m.magnitude.ndim !== 1 || m.magnitude.shape[0] !== b.shape[0])
+  ) {
+    fail(
+      file,
+      `module "${module}": lora_magnitude_vector is [${m.magnitude.shape.join(", ")}], ` +
+        `expected [${b.shape[0]}]`,
+    );
+  }
   return m as PeftLoraModule;
 }
 
@@ -184,6 +205,7 @@ export function writePeftLora(adapter: PeftLoraAdapter): { config: string; weigh
       tensors.set(`${p}.lora_A.weight`, m.a);
       tensors.set(`${p}.lora_B.weight`, m.b);
       if (m.bBias !== undefined) tensors.set(`${p}.lora_B.bias`, m.bBias);
+      if (m.magnitude !== undefined) tensors.set(`${p}.lora_magnitude_vector`, m.magnitude);
     }
   }
   for (const [key, t] of adapter.replacements) tensors.set(PEFT_PREFIX + key, t);
@@ -249,7 +271,8 @@ export function mergePeftLora(
   adapter = onOriginalBase(adapter, opts.initial);
   const deltas = new Map<string, Tensor>();
   for (const [module, m] of adapter.modules) {
-    deltas.set(`${module}.weight`, peftLoraDelta(adapter.config, module, m));
+    const d = peftLoraDelta(adapter.config, module, m);
+    deltas.set(`${module}.weight`, m.magnitude ? doraDelta(base, module, d, m.magnitude, opts) : d);
     if (m.bBias !== undefined) {
       const d = astype(m.bBias, "f64");
       const { scale } = moduleScale(adapter.config, module);
@@ -258,6 +281,35 @@ export function mergePeftLora(
     }
   }
   return applyPeftDeltas("mergePeftLora", base, deltas, adapter.replacements, opts.unmerge);
+}
+
+/**
+ * DoRA's change of the weight, `m ⊙ (W + ΔW)/‖W + ΔW‖ − W` (float64). Unmerging would need the
+ * pre-merge row norms, which the merged weight no longer gives: a RangeError.
+ */
+function doraDelta(
+  base: Map<string, Tensor>,
+  module: string,
+  d: Tensor,
+  magnitude: Tensor,
+  opts: { unmerge?: boolean },
+): Tensor {
+  const key = `${module}.weight`;
+  if (opts.unmerge) {
+    throw new RangeError(`mergePeftLora: "${key}": a DoRA merge cannot be undone from W alone`);
+  }
+  const w = base.get(key);
+  if (w === undefined) throw new RangeError(`mergePeftLora: base has no tensor "${key}"`);
+  if (w.ndim !== 2 || w.shape[0] !== d.shape[0] || w.shape[1] !== d.shape[1]) {
+    throw new RangeError(
+      `mergePeftLora: "${key}" is ${shapeStr(w.shape)} in the base but the adapter's ΔW is ${
+        shapeStr(d.shape)
+      }`,
+    );
+  }
+  const merged = doraMerged(w, d, magnitude);
+  for (let i = 0; i < merged.size; i++) merged.data[i] -= w.data[i];
+  return merged;
 }
 
 /** The adapter as a LoRA on the original W (converted from a residual init), or a RangeError. */

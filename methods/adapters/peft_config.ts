@@ -41,8 +41,9 @@ function bad(msg: string): never {
 
 /**
  * Parses and validates an `adapter_config.json` (text or object). Checks `peft_type` (LORA or
- * RANDLORA), the rank `r`, the alpha, `target_modules`, the patterns, and rejects options
- * whose merge rule lowrank does not implement (DoRA, LoRA-FA-style variants are not read).
+ * RANDLORA), the rank `r`, the alpha, `target_modules`, the patterns, `init_lora_weights`, and
+ * rejects options whose merge rule lowrank does not implement (DoRA on `fan_in_fan_out`
+ * weights).
  *
  * @example
  * ```ts
@@ -76,7 +77,9 @@ export function parsePeftConfig(config: string | Record<string, unknown>): PeftC
   if (c[alphaKey] !== undefined && !Number.isFinite(c[alphaKey])) {
     bad(`${alphaKey} must be a number, got ${JSON.stringify(c[alphaKey])}`);
   }
-  if (c.use_dora === true) bad("use_dora (DoRA) adapters are not supported");
+  if (c.use_dora === true && c.fan_in_fan_out === true) {
+    bad("use_dora with fan_in_fan_out (transposed Conv1D weights) is not supported");
+  }
   checkInit(c.init_lora_weights);
   checkTargets("target_modules", c.target_modules);
   checkTargets("exclude_modules", c.exclude_modules);

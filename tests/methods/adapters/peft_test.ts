@@ -277,7 +277,10 @@ Deno.test("reader rejects inconsistent adapters, naming the module", () => {
   );
   assert.throws(() => parsePeftConfig("{nope"), /not valid JSON/);
   assert.throws(() => parsePeftConfig({ peft_type: "LORA", r: 0 }), /r must be a positive integer/);
-  assert.throws(() => parsePeftConfig({ peft_type: "LORA", r: 2, use_dora: true }), /DoRA/);
+  assert.throws(
+    () => parsePeftConfig({ peft_type: "LORA", r: 2, use_dora: true, fan_in_fan_out: true }),
+    /use_dora with fan_in_fan_out/,
+  );
   const ok = readPeftLora(...loraFile(cfg, { "m.q.lora_A.weight": a, "m.q.lora_B.weight": b }));
   assert.throws(
     () => mergePeftLora(new Map([["m.q.weight", randn([3, 4], { seed: 0 })]]), ok),
