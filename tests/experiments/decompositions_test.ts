@@ -1,0 +1,42 @@
+/** experiments/decompositions.ts as a command-line tool (issue 13): strict flags, --help, JSON. */
+import assert from "node:assert/strict";
+
+const SCRIPT = new URL("../../experiments/decompositions.ts", import.meta.url).pathname;
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", SCRIPT, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("decompositions.ts: --help, bad flags exit 2 with one line, --max-n 32 writes its JSON", async () => {
+  const help = await run(["--help"]);
+  assert.equal(help.code, 0, help.stderr);
+  assert.ok(help.stdout.includes("--max-n") && help.stdout.includes('"oursMs"'));
+  const cases: [string[], string][] = [
+    [["--max-n", "16"], "--max-n must be ≥ 32, got 16"],
+    [["--maxn", "64"], "unknown flag --maxn"],
+    [["--quick", "--quick"], "--quick is given twice"],
+  ];
+  for (const [args, message] of cases) {
+    const r = await run(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.ok(r.stderr.trim().includes(message) && !r.stderr.trim().includes("\n"), r.stderr);
+  }
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await run(["--max-n", "32", "--out", dir, "--json", `${dir}/d.json`]);
+    assert.equal(r.code, 0, r.stderr.slice(-1000));
+    const data = JSON.parse(await Deno.readTextFile(`${dir}/d.json`));
+    assert.deepEqual(data.sizes, [32]);
+    assert.deepEqual(data.rows.map((x: { op: string }) => x.op), ["svd", "eigh", "qr (2n×n)"]);
+    for (const row of data.rows) assert.ok(row.oursMs > 0 && row.mlMs > 0, JSON.stringify(row));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
