@@ -50,6 +50,7 @@ export * from "./recovery/mod.ts";
 export * as adapters from "./methods/adapters/mod.ts";
 export * as trajectory from "./methods/trajectory/mod.ts";
 export * as lowrankOptim from "./methods/optim/mod.ts";
+export * as distill from "./methods/distill/mod.ts";
 export * as retrieval from "./methods/retrieval/mod.ts";
 export * as compression from "./methods/compression/mod.ts";
 export * as ctr from "./methods/ctr/mod.ts";
