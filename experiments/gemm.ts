@@ -5,6 +5,7 @@
  * ml-matrix at the largest size, and that f32 is faster than f64 there.
  *
  * `deno run -A experiments/gemm.ts [--quick] [--seed N] [--out DIR] [--json FILE] [--max-n N]`
+ * (`--help` lists the flags and JSON fields).
  *
  * @module
  */
@@ -14,12 +15,27 @@ import { gemmBackend } from "../ops/cpu/gemm.ts";
 import { matmul } from "../ops/matmul.ts";
 import { randn } from "../ops/random.ts";
 import type { Tensor } from "../ops/tensor.ts";
-import { commonFlags, numberFlag } from "./lib/cli.ts";
+import { checkOutputFile, COMMON_FLAGS, runCli, upFront } from "./lib/cli.ts";
 import { plotSvg, type Series } from "./lib/plot.ts";
 import { type Check, writeReport } from "./lib/report.ts";
 
-const { flags, rest } = commonFlags(Deno.args);
-const maxN = numberFlag(rest, "max-n", flags.quick ? 512 : 1024);
+const SPEC = {
+  name: "experiments/gemm.ts",
+  summary: "GEMM throughput (GFLOP/s) vs n: ours (f64, f32) against ml-matrix and a naive loop, " +
+    "warm calls only.",
+  flags: {
+    ...COMMON_FLAGS,
+    "max-n": { type: "integer", min: 32, help: "largest n [default: 1024, quick 512]" },
+  },
+  json: '{ "backend", "seed", "quick", "rows": [{ "n", "oursF64", "oursF32", "mlMatrix", ' +
+    '"naive", "cpuOursF64", "cpuMlMatrix" }] } (GFLOP/s)',
+} as const;
+const flags = runCli(SPEC).values;
+upFront(SPEC.name, () => {
+  if (flags.json !== undefined) checkOutputFile("json", flags.json);
+  checkOutputFile("out", `${flags.out}/gemm.json`);
+});
+const maxN = flags["max-n"] ?? (flags.quick ? 512 : 1024);
 const sizes = [32, 64, 128, 256, 512, 768, 1024, 1536, 2048].filter((n) => n <= maxN);
 /** The naive loop and ml-matrix need seconds per call beyond this size. */
 const slowMax = flags.quick ? 256 : 1024;

@@ -1,33 +1,18 @@
 /** experiments/decompositions.ts as a command-line tool (issue 13): strict flags, --help, JSON. */
 import assert from "node:assert/strict";
+import { expectUsageErrors, runScript, type ScriptRun } from "./_run.ts";
 
-const SCRIPT = new URL("../../experiments/decompositions.ts", import.meta.url).pathname;
-
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", SCRIPT, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const run = (args: string[]): Promise<ScriptRun> => runScript("decompositions.ts", args);
 
 Deno.test("decompositions.ts: --help, bad flags exit 2 with one line, --max-n 32 writes its JSON", async () => {
   const help = await run(["--help"]);
   assert.equal(help.code, 0, help.stderr);
   assert.ok(help.stdout.includes("--max-n") && help.stdout.includes('"oursMs"'));
-  const cases: [string[], string][] = [
+  await expectUsageErrors("decompositions.ts", [
     [["--max-n", "16"], "--max-n must be ≥ 32, got 16"],
     [["--maxn", "64"], "unknown flag --maxn"],
     [["--quick", "--quick"], "--quick is given twice"],
-  ];
-  for (const [args, message] of cases) {
-    const r = await run(args);
-    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
-    assert.ok(r.stderr.trim().includes(message) && !r.stderr.trim().includes("\n"), r.stderr);
-  }
+  ]);
   const dir = await Deno.makeTempDir();
   try {
     const r = await run(["--max-n", "32", "--out", dir, "--json", `${dir}/d.json`]);

@@ -17,23 +17,10 @@ import {
   STATIC_DIST,
 } from "../../methods/trajectory/mod.ts";
 import { Rng } from "../../ops/random.ts";
+import { expectUsageErrors, runScript, type ScriptRun } from "./_run.ts";
 
-const SCRIPT = new URL("../../experiments/eigentrajectory.ts", import.meta.url).pathname;
-
-async function run(
-  args: string[],
-  cwd?: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", SCRIPT, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    cwd,
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const run = (args: string[], cwd?: string): Promise<ScriptRun> =>
+  runScript("eigentrajectory.ts", args, cwd);
 
 /**
  * One recording: `peds` pedestrians present in all `frames` frames (ids 10 apart), half of them
@@ -133,12 +120,5 @@ Deno.test("eigentrajectory.ts: typos, repeats, bad values, idle flags and bad pa
     [["--data", "synthetic", "--json", "/proc/nope/r.json"], "--json /proc/nope/r.json"],
     [["--hidden", "64,x"], "--hidden must list positive integers"],
   ];
-  const results = await Promise.all(cases.map(([args]) => run(args)));
-  results.forEach((r, i) => {
-    const [args, message] = cases[i];
-    assert.equal(r.code, 2, `${args.join(" ")}: exit ${r.code}; ${r.stderr.slice(0, 300)}`);
-    const line = r.stderr.trim();
-    assert.ok(!line.includes("\n"), `${args.join(" ")}: one line, got\n${r.stderr}`);
-    assert.ok(line.includes(message), `${args.join(" ")}: ${line}`);
-  });
+  await expectUsageErrors("eigentrajectory.ts", cases);
 });

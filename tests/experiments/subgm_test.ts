@@ -3,19 +3,9 @@
  * exit 2 with one line; --help prints the flags.
  */
 import assert from "node:assert/strict";
+import { expectUsageErrors, runScript, type ScriptRun } from "./_run.ts";
 
-const SCRIPT = new URL("../../experiments/subgm.ts", import.meta.url).pathname;
-
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", SCRIPT, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const run = (args: string[]): Promise<ScriptRun> => runScript("subgm.ts", args);
 
 /** A one-setting problem small enough to run in a few milliseconds. */
 const TINY = ["--d", "4", "--rstar", "1", "--rank", "2", "--m", "60", "--iters", "5"];
@@ -42,14 +32,7 @@ Deno.test("subgm.ts: flags without effect, typos, repeats and bad values exit 2 
     [["--p", "1.5"], "--p must be ≤ 1, got 1.5"],
     [[...TINY, "--json", "/proc/nope/r.json"], "--json /proc/nope/r.json: cannot create folder"],
   ];
-  const results = await Promise.all(cases.map(([args]) => run(args)));
-  results.forEach((r, i) => {
-    const [args, message] = cases[i];
-    assert.equal(r.code, 2, `${args.join(" ")} must fail; stdout ${r.stdout.slice(0, 200)}`);
-    const line = r.stderr.trim();
-    assert.ok(!line.includes("\n"), `${args.join(" ")}: one line, got\n${r.stderr}`);
-    assert.ok(line.includes(message), `${args.join(" ")}:\n${r.stderr}`);
-  });
+  await expectUsageErrors("subgm.ts", cases);
 });
 
 Deno.test("subgm.ts --help lists the flags of every mode and the JSON fields, exits 0", async () => {
