@@ -142,7 +142,7 @@ async function main(): Promise<void> {
   const vocabSize = enc.offsets[ctr.N_SPARSE];
   const embDim = quick ? 8 : 16, hidden = quick ? [128, 128, 128] : [400, 400, 400];
   const fit = { batchSize: 512, lr: 3e-3, seed: flags.seed };
-  const epochs = quick ? 3 : 4, ftEpochs = quick ? 1 : 2, ftLr = 1e-3;
+  const epochs = 3, ftEpochs = 1, ftLr = 1e-3;
   log(`ctr: ${kind}, vocabulary ${vocabSize} ids, embedding ${embDim}, MLP ${hidden.join("-")}`);
   const original = ctr.initCtrModel({ kind, vocabSize, embDim, hidden, seed: flags.seed });
   ctr.fitCtr(original, train, val, {
