@@ -95,13 +95,15 @@ export function visitColumns(
 ): void {
   const { h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
   const p = oh * ow;
+  // The valid output columns depend on the kernel column j only: computed once per call.
+  const los = new Int32Array(kw), his = new Int32Array(kw);
+  for (let j = 0; j < kw; j++) [los[j], his[j]] = validRange(j * dw - pw, sw, w, ow);
   let row = 0;
   for (let c = 0; c < cg; c++) {
     const plane = xOff + c * h * w;
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++, row++) {
-        const offW = j * dw - pw;
-        const [lo, hi] = validRange(offW, sw, w, ow);
+        const offW = j * dw - pw, lo = los[j], hi = his[j];
         for (let y = 0; y < oh; y++) {
           const ih = y * sh - ph + i * dh;
           const inside = ih >= 0 && ih < h;
