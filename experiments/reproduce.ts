@@ -121,12 +121,31 @@ ${results.map(section).join("\n")}
 }
 
 async function main(): Promise<void> {
-  const { flags, rest } = commonFlags(Deno.args);
+  let parsed: ReturnType<typeof commonFlags>;
+  try {
+    parsed = commonFlags(Deno.args);
+  } catch (e) {
+    usageError((e as Error).message); // a malformed or repeated flag
+  }
+  const { flags, rest } = parsed;
   let names = await discover();
-  if (typeof rest.only === "string") {
-    const want = rest.only.split(",");
+  if (rest.help === true && Deno.args.length === 1) {
+    console.log(
+      "usage: deno run -A experiments/reproduce.ts [--out DIR] [--seed N] [--quick] [--only a,b]\n" +
+        `runs the experiments (${names.join(", ")}) and writes DIR/report.html`,
+    );
+    Deno.exit(0);
+  }
+  const stray = Object.keys(rest).filter((k) => k !== "only");
+  if (stray.length) usageError(`unknown flag --${stray[0]} (flags: --out --seed --quick --only)`);
+  if (rest.only !== undefined) {
+    const want = typeof rest.only === "string" ? rest.only.split(",") : [];
     const unknown = want.filter((w) => !names.includes(w));
-    if (unknown.length) throw new RangeError(`--only: unknown experiments ${unknown.join(", ")}`);
+    if (unknown.length || !want.length) {
+      usageError(
+        `--only: unknown experiment ${unknown.join(", ")}; choose from ${names.join(", ")}`,
+      );
+    }
     names = want;
   }
   await Deno.mkdir(flags.out, { recursive: true });
@@ -143,6 +162,12 @@ async function main(): Promise<void> {
     console.error(`failed: ${failed.map((r) => r.name).join(", ")}`);
     Deno.exit(1);
   }
+}
+
+/** A command-line mistake: one line on stderr, exit status 2 (no stack trace). */
+function usageError(message: string): never {
+  console.error(`experiments/reproduce.ts: ${message}`);
+  Deno.exit(2);
 }
 
 if (import.meta.main) await main();
