@@ -123,6 +123,7 @@ export class OutputStats {
     return new Tensor(out, [d, d]);
   }
 
+  /** Throws a RangeError naming `fn` while no row has been accumulated. */
   private assertData(fn: string): void {
     if (this.count === 0) throw new RangeError(`OutputStats.${fn}: no rows were accumulated`);
   }

@@ -32,4 +32,4 @@ export { factoredParams, type RankLayer, type RankPlan, ranksForRatio } from "./
 // Types that the exports above use in their signatures, re-exported so that this entry
 // point documents them.
 export type { LinearParams } from "../../ops/nn/layers.ts";
-export type { Tensor } from "../../ops/tensor.ts";
+export type { DType, Tensor, TensorData } from "../../ops/tensor.ts";

@@ -62,5 +62,5 @@ export { type SyntheticCriteo, syntheticCriteo, type SyntheticCriteoOptions } fr
 // point documents them.
 export type { CriteoData } from "../../ops/io/criteo.ts";
 export type { Activation, LinearParams } from "../../ops/nn/layers.ts";
-export type { Tensor } from "../../ops/tensor.ts";
+export type { DType, Tensor, TensorData } from "../../ops/tensor.ts";
 export type { FactoredLinear, RankPlan } from "../compression/mod.ts";
