@@ -31,7 +31,8 @@ export interface BootstrapMean {
  * The mean of `values` with a percentile bootstrap interval. Quantiles are the order
  * statistics at `⌊α/2·B⌋` and `⌈(1 − α/2)·B⌉ − 1` of the `B` sorted resample means.
  *
- * @throws {RangeError} for no values, a non-finite value, `level` outside (0, 1) or bad
+ * @throws {TypeError} for values that are not an array; {@link RangeError} for no values, a
+ * non-finite value, `level` outside (0, 1) or bad
  * `samples`/`seed`; a TypeError for an unknown option.
  *
  * @example
@@ -51,6 +52,9 @@ export function bootstrapMean(
   const level = opts.level ?? 0.95;
   if (typeof level !== "number" || !(level > 0 && level < 1)) {
     throw new RangeError(`${fn}: level must be in (0, 1), got ${String(level)}`);
+  }
+  if (!Array.isArray(values)) {
+    throw new TypeError(`${fn}: values must be an array of numbers, got ${typeof values}`);
   }
   const n = values.length;
   if (n === 0) throw new RangeError(`${fn}: values is empty`);

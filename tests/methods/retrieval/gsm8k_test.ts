@@ -94,6 +94,7 @@ Deno.test("bootstrapMean: percentile interval near mean ± 1.96·sd/√n, and ea
   assert.notDeepEqual(few.ci, r.ci);
   assertEquals(bootstrapMean([2, 2, 2]).ci, [2, 2]);
   throwsWith(() => bootstrapMean([]), RangeError, "values is empty");
+  throwsWith(() => bootstrapMean(undefined as never), TypeError, "values must be an array");
   throwsWith(() => bootstrapMean([1, NaN]), RangeError, "values[1] is NaN");
   throwsWith(() => bootstrapMean([1], { level: 1 }), RangeError, "level must be in (0, 1), got 1");
   throwsWith(() => bootstrapMean([1], { samples: 0 }), RangeError, "samples");
