@@ -1,0 +1,483 @@
+/**
+ * PEFT's daily workflow on any parameter tree of `ops/nn` (an MLP, the tiny Llama, a record of
+ * `{ weight, bias }` layers): wrap by a {@link LoraConfig} (`getPeftModel`), train only the
+ * adapter (`trainableParameters`, the tree an optimizer takes), evaluate with the adapted
+ * weights (`weights`), keep several named adapters (`addAdapter`, `setAdapter`,
+ * `disableAdapter`, `deleteAdapter`, `addWeightedAdapter`), merge (`mergeAndUnload`) and save
+ * PEFT files (`save`, `loadAdapter`). Names and semantics follow peft's `PeftModel` /
+ * `LoraModel`; a (linear) module is every path `P` of the tree with a 2-D leaf `P.weight`
+ * (`[out, in]`) whose last name is not an embedding table's (`embed_tokens`, `embed_in`,
+ * `wte`, `wpe`, `word_embeddings`, `embeddings`; override with the `isLinear` option).
+ *
+ * Differences from PEFT, by design of a functional tree: the base tree is never modified
+ * (trained biases and `modules_to_save` copies belong to the adapter), and `weights()` is the
+ * evaluation form `W + ΔW` (no dropout); `lora_dropout` acts in `linearHook` (the Llama hook,
+ * unmerged branch), the training form PEFT uses.
+ *
+ * @module
+ */
+import { add, div, linear, mul, reshape } from "../../ops/autograd/ops.ts";
+import { treeLeaves, type TreeLike, treeMap } from "../../ops/autograd/tree.ts";
+import type { LinearHook } from "../../ops/nn/llama.ts";
+import { Rng } from "../../ops/random.ts";
+import { astype, type Tensor, zeros } from "../../ops/tensor.ts";
+import { doraMerged, doraRowNorms, doraWeight } from "./dora.ts";
+import { lora, loraApply, loraFromFactors, type LoraState } from "./lora.ts";
+import { type LoraConfig, loraConfigToPeft } from "./lora_config.ts";
+import { isTargetModule, moduleScale, type PeftConfig } from "./peft_config.ts";
+import { type PeftLoraModule, readPeftLora, writePeftLora } from "./peft.ts";
+import { type CombinationType, combineLoras, type CombineOptions } from "./peft_weighted.ts";
+
+/** One named adapter: its config, LoRA states, DoRA magnitudes and trained full copies. */
+interface Adapter {
+  config: PeftConfig;
+  loras: Map<string, LoraState>;
+  magnitudes: Map<string, Tensor>;
+  /** Trained copies of base tensors (biases, `modules_to_save`), by tree path. */
+  saved: Map<string, Tensor>;
+}
+
+const EMBEDDING = /^(?:embed_tokens|embed_in|wte|wpe|word_embeddings|embeddings)$/;
+
+/** Options of {@link getPeftModel}. */
+export interface PeftModelOptions {
+  /** Name of the output layer that `"all-linear"` leaves out (default `"lm_head"`). */
+  outputLayer?: string;
+  /** Which modules (paths with a 2-D `.weight`) are linear layers (default: not embeddings). */
+  isLinear?: (module: string) => boolean;
+}
+
+function matchesModule(names: unknown, module: string): boolean {
+  return Array.isArray(names) && names.some((m) => module === m || module.endsWith(`.${m}`));
+}
+
+/**
+ * A model wrapped with LoRA adapters; see the module doc. Build it with {@link getPeftModel}.
+ *
+ * @example
+ * ```ts
+ * import { initMlp } from "../../ops/nn/layers.ts";
+ * import { getPeftModel } from "./peft_model.ts";
+ * const model = getPeftModel(initMlp([4, 8, 2]), { r: 2, target_modules: ["layers.0"] });
+ * console.log(model.printTrainableParameters());
+ * // trainable params: 24 || all params: 82 || trainable%: 29.2683
+ * ```
+ */
+export class PeftModel<T extends TreeLike> {
+  /** The frozen base tree (never modified). */
+  readonly base: T;
+  readonly #leaves: Map<string, Tensor>;
+  readonly #adapters = new Map<string, Adapter>();
+  #active: string | null = null;
+  readonly #outputLayer: string;
+  readonly #isLinear: (module: string) => boolean;
+
+  /** Use {@link getPeftModel}. */
+  constructor(base: T, opts: PeftModelOptions = {}) {
+    this.base = base;
+    this.#leaves = new Map(treeLeaves(base, "PeftModel"));
+    this.#outputLayer = opts.outputLayer ?? "lm_head";
+    this.#isLinear = opts.isLinear ?? ((m) => !EMBEDDING.test(m.slice(m.lastIndexOf(".") + 1)));
+  }
+
+  /** Dotted paths of the linear modules (2-D `P.weight` leaves, not embeddings). */
+  modules(): string[] {
+    return [...this.#leaves].filter(([p, t]) => p.endsWith(".weight") && t.ndim === 2)
+      .map(([p]) => p.slice(0, -".weight".length)).filter(this.#isLinear);
+  }
+
+  /** The active adapter's name, or null while adapters are disabled. */
+  get activeAdapter(): string | null {
+    return this.#active;
+  }
+
+  /** Names of the adapters, in insertion order. */
+  adapterNames(): string[] {
+    return [...this.#adapters.keys()];
+  }
+
+  #get(name: string): Adapter {
+    const a = this.#adapters.get(name);
+    if (a === undefined) {
+      throw new RangeError(
+        `PeftModel: no adapter "${name}" (have: ${this.adapterNames().join(", ")})`,
+      );
+    }
+    return a;
+  }
+
+  /** The modules an adapter adapts (default: the active one). */
+  targetModules(name?: string): string[] {
+    return [...this.#get(name ?? this.#requireActive()).loras.keys()];
+  }
+
+  #requireActive(): string {
+    if (this.#active === null) throw new RangeError("PeftModel: adapters are disabled");
+    return this.#active;
+  }
+
+  /**
+   * Adds an adapter built from `config` (PEFT `add_adapter`); the first one becomes active.
+   * A config that matches no module is an error (PEFT: "Target modules … not found").
+   */
+  addAdapter(name: string, config: LoraConfig, opts: { seed?: number } = {}): void {
+    if (this.#adapters.has(name)) throw new RangeError(`addAdapter: adapter "${name}" exists`);
+    const cfg = loraConfigToPeft(config);
+    const rng = new Rng(opts.seed ?? 0);
+    const ad: Adapter = { config: cfg, loras: new Map(), magnitudes: new Map(), saved: new Map() };
+    for (const m of this.modules()) {
+      if (!isTargetModule(cfg, m, { outputLayer: this.#outputLayer })) continue;
+      const w = this.#leaves.get(`${m}.weight`)!;
+      const { r, alpha } = moduleScale(cfg, m);
+      ad.loras.set(m, initLora(w, r, alpha, cfg, rng));
+      if (cfg.use_dora === true) ad.magnitudes.set(m, astype(doraRowNorms(w), w.dtype));
+    }
+    if (ad.loras.size === 0) {
+      throw new RangeError(
+        `addAdapter: target_modules ${JSON.stringify(cfg.target_modules)} match no module ` +
+          `(modules: ${this.modules().join(", ")})`,
+      );
+    }
+    for (const [path, t] of this.#leaves) {
+      const module = path.slice(0, path.lastIndexOf("."));
+      const bias = path.endsWith(".bias") &&
+        (cfg.bias === "all" || (cfg.bias === "lora_only" && ad.loras.has(module)));
+      if (bias || isUnder(cfg.modules_to_save, path)) ad.saved.set(path, t.clone());
+    }
+    this.#adapters.set(name, ad);
+    if (this.#active === null && this.#adapters.size === 1) this.#active = name;
+  }
+
+  /** Makes `name` the active adapter (PEFT `set_adapter`). */
+  setAdapter(name: string): void {
+    this.#get(name);
+    this.#active = name;
+  }
+
+  /** Runs `fn` with adapters disabled (the base model) and restores the active one after. */
+  disableAdapter<R>(fn: () => R): R {
+    const keep = this.#active;
+    this.#active = null;
+    try {
+      return fn();
+    } finally {
+      this.#active = keep;
+    }
+  }
+
+  /** Deletes an adapter; deleting the active one leaves adapters disabled. */
+  deleteAdapter(name: string): void {
+    this.#get(name);
+    this.#adapters.delete(name);
+    if (this.#active === name) this.#active = null;
+  }
+
+  /**
+   * PEFT's `add_weighted_adapter`: a new adapter `name` combining `adapters` with `weights`
+   * by `combinationType` (`"svd"` default as PEFT, `"cat"`, `"linear"`; see
+   * `peft_weighted.ts`). Its scale is 1 (`lora_alpha = r`); DoRA adapters and adapters with
+   * trained biases or `modules_to_save` are not combined (PEFT neither).
+   */
+  addWeightedAdapter(
+    adapters: string[],
+    weights: number[],
+    name: string,
+    combinationType: CombinationType = "svd",
+    opts: CombineOptions = {},
+  ): void {
+    if (adapters.length !== weights.length || adapters.length === 0) {
+      throw new RangeError(
+        `addWeightedAdapter: ${weights.length} weights for ${adapters.length} adapters`,
+      );
+    }
+    if (this.#adapters.has(name)) throw new RangeError(`addWeightedAdapter: "${name}" exists`);
+    const ads = adapters.map((a) => this.#get(a));
+    ads.forEach((a, i) => {
+      if (a.magnitudes.size > 0 || a.saved.size > 0) {
+        throw new RangeError(
+          `addWeightedAdapter: "${adapters[i]}" has DoRA magnitudes or trained full tensors`,
+        );
+      }
+    });
+    const modules = [...new Set(ads.flatMap((a) => [...a.loras.keys()]))];
+    const loras = new Map<string, LoraState>();
+    for (const m of modules) {
+      const idx = ads.flatMap((a, i) => (a.loras.has(m) ? [i] : []));
+      const st = combineLoras(
+        idx.map((i) => ads[i].loras.get(m)!),
+        idx.map((i) => weights[i]),
+        combinationType,
+        opts,
+      );
+      const w = this.#leaves.get(`${m}.weight`)!;
+      loras.set(
+        m,
+        loraFromFactors(astype(st.params.a, w.dtype), astype(st.params.b, w.dtype), {
+          alpha: st.alpha,
+        }),
+      );
+    }
+    const rs = [...loras.values()].map((s) => s.r);
+    const rankPattern: Record<string, number> = {};
+    for (const [m, s] of loras) if (s.r !== rs[0]) rankPattern[escape(m)] = s.r;
+    const config = {
+      ...ads[0].config,
+      r: rs[0],
+      lora_alpha: rs[0],
+      use_rslora: false,
+      rank_pattern: rankPattern,
+      alpha_pattern: Object.fromEntries(Object.entries(rankPattern)),
+      target_modules: modules,
+    } as PeftConfig;
+    this.#adapters.set(name, { config, loras, magnitudes: new Map(), saved: new Map() });
+  }
+
+  /**
+   * The active adapter's trainable tensors, the tree to give an optimizer (updated in place):
+   * `<module>.lora_A`, `<module>.lora_B`, `<module>.lora_magnitude_vector` (DoRA) and the
+   * trained full copies by their base path. Empty while adapters are disabled.
+   */
+  trainableParameters(): Record<string, Tensor> {
+    if (this.#active === null) return {};
+    const ad = this.#get(this.#active);
+    const out: Record<string, Tensor> = {};
+    for (const [m, s] of ad.loras) {
+      out[`${m}.lora_A`] = s.params.a;
+      out[`${m}.lora_B`] = s.params.b;
+      const mag = ad.magnitudes.get(m);
+      if (mag) out[`${m}.lora_magnitude_vector`] = mag;
+    }
+    for (const [p, t] of ad.saved) out[p] = t;
+    return out;
+  }
+
+  /**
+   * Every parameter with PEFT's name and whether it trains (`requires_grad`): the base tree's
+   * leaves (`base_model.model.<path>`, frozen; trained copies as
+   * `….modules_to_save.<adapter>.…`) and each adapter's (`….lora_A.<adapter>.weight`, …); only
+   * the active adapter's train.
+   */
+  namedParameters(): { name: string; tensor: Tensor; trainable: boolean }[] {
+    const out = [...this.#leaves].map(([p, t]) => ({
+      name: `base_model.model.${p}`,
+      tensor: t,
+      trainable: false,
+    }));
+    for (const [an, ad] of this.#adapters) {
+      const on = an === this.#active;
+      for (const [m, s] of ad.loras) {
+        out.push({
+          name: `base_model.model.${m}.lora_A.${an}.weight`,
+          tensor: s.params.a,
+          trainable: on,
+        });
+        out.push({
+          name: `base_model.model.${m}.lora_B.${an}.weight`,
+          tensor: s.params.b,
+          trainable: on,
+        });
+        const mag = ad.magnitudes.get(m);
+        if (mag) {
+          out.push({
+            name: `base_model.model.${m}.lora_magnitude_vector.${an}`,
+            tensor: mag,
+            trainable: on,
+          });
+        }
+      }
+      for (const [p, t] of ad.saved) {
+        out.push({ name: `base_model.model.${p}.modules_to_save.${an}`, tensor: t, trainable: on });
+      }
+    }
+    return out;
+  }
+
+  /** PEFT's `print_trainable_parameters` line (returned; print it yourself). */
+  printTrainableParameters(): string {
+    let all = 0, trainable = 0;
+    for (const p of this.namedParameters()) {
+      all += p.tensor.size;
+      if (p.trainable) trainable += p.tensor.size;
+    }
+    const fmt = (n: number): string => n.toLocaleString("en-US");
+    return `trainable params: ${fmt(trainable)} || all params: ${fmt(all)} || trainable%: ${
+      (100 * trainable / all).toFixed(4)
+    }`;
+  }
+
+  /**
+   * The tree with the active adapter applied (evaluation form): `W + s·BA` (DoRA:
+   * `m ⊙ (W + s·BA)/‖·‖`, norm detached) for adapted modules, trained copies in place of their
+   * base tensors; the base tree itself while disabled. Differentiable in `params` (same keys
+   * as {@link trainableParameters}, default the current tensors).
+   */
+  weights(params?: Record<string, Tensor>): T {
+    if (this.#active === null) return this.base;
+    const ad = this.#get(this.#active);
+    const p = params ?? this.trainableParameters();
+    return treeMap(this.base, (leaf, path) => {
+      if (p[path] !== undefined) return p[path];
+      const m = path.slice(0, -".weight".length);
+      const s = path.endsWith(".weight") ? ad.loras.get(m) : undefined;
+      if (s === undefined) return leaf;
+      const st = { ...s, params: { a: p[`${m}.lora_A`], b: p[`${m}.lora_B`] } };
+      const d = lora.delta(st);
+      const mag = p[`${m}.lora_magnitude_vector`];
+      return mag === undefined ? add(leaf, d) : doraWeight(leaf, d, mag);
+    });
+  }
+
+  /**
+   * A Llama `linear` hook (unmerged branch, the training form): `x Wᵀ + s·B A dropout(x)`
+   * (DoRA: `(m/‖W + s·BA‖) ⊙ (x Wᵀ + s·B A dropout(x))`, norm detached, PEFT's DoRA forward).
+   * Dropout (`lora_dropout`) acts only with `opts.rng` (training). `opts.params` (keys of
+   * {@link trainableParameters}) are the tensors to differentiate, default the current ones.
+   */
+  linearHook(opts: { rng?: Rng; params?: Record<string, Tensor> } = {}): LinearHook {
+    const ad = this.#get(this.#requireActive());
+    if (ad.saved.size > 0) {
+      throw new RangeError("linearHook: trained biases / modules_to_save need weights() instead");
+    }
+    const p = ad.config.lora_dropout as number;
+    const params = opts.params ?? this.trainableParameters();
+    return (module, x, w) => {
+      const base = linear(x, w);
+      const s0 = ad.loras.get(module);
+      if (s0 === undefined) return base;
+      const s = { ...s0, params: { a: params[`${module}.lora_A`], b: params[`${module}.lora_B`] } };
+      let xin = x;
+      if (opts.rng !== undefined && p > 0) {
+        const keep = zeros([...x.shape], { dtype: x.dtype });
+        for (let i = 0; i < keep.size; i++) keep.data[i] = opts.rng.uniform() < p ? 0 : 1 / (1 - p);
+        xin = mul(x, keep);
+      }
+      const y = add(base, loraApply(s, xin));
+      const mag = params[`${module}.lora_magnitude_vector`];
+      if (mag === undefined) return y;
+      const norms = doraRowNorms(add(w, lora.delta(s))); // detached: plain data
+      const [out] = w.shape;
+      return mul(y, div(reshape(mag, [1, out]), reshape(astype(norms, w.dtype), [1, out])));
+    };
+  }
+
+  /**
+   * The base tree with the active adapter merged (PEFT `merge_and_unload`): float64 sum, one
+   * rounding to each weight's dtype; trained copies replace their base tensors.
+   */
+  mergeAndUnload(): T {
+    const ad = this.#get(this.#requireActive());
+    return treeMap(this.base, (leaf, path) => {
+      const saved = ad.saved.get(path);
+      if (saved) return saved.clone();
+      const m = path.slice(0, -".weight".length);
+      const s = path.endsWith(".weight") ? ad.loras.get(m) : undefined;
+      if (s === undefined) return leaf;
+      const d = lora.delta(
+        loraFromFactors(astype(s.params.a, "f64"), astype(s.params.b, "f64"), s),
+      );
+      const mag = ad.magnitudes.get(m);
+      const w64 = astype(leaf, "f64");
+      const merged = mag ? doraMerged(w64, d, mag) : add(w64, d);
+      return astype(merged, leaf.dtype);
+    });
+  }
+
+  /** PEFT files (`adapter_config.json` text, `adapter_model.safetensors` bytes) of an adapter. */
+  save(name?: string): { config: string; weights: Uint8Array } {
+    const ad = this.#get(name ?? this.#requireActive());
+    const modules = new Map<string, PeftLoraModule>();
+    for (const [m, s] of ad.loras) {
+      modules.set(m, {
+        kind: "linear",
+        a: s.params.a,
+        b: s.params.b,
+        magnitude: ad.magnitudes.get(m),
+      });
+    }
+    return writePeftLora({ config: ad.config, modules, replacements: ad.saved, metadata: {} });
+  }
+
+  /** Loads PEFT files as adapter `name` (PEFT `load_adapter`); every module must exist here. */
+  loadAdapter(config: string | Record<string, unknown>, weights: Uint8Array, name: string): void {
+    if (this.#adapters.has(name)) throw new RangeError(`loadAdapter: adapter "${name}" exists`);
+    const file = readPeftLora(config, weights);
+    const ad: Adapter = {
+      config: file.config,
+      loras: new Map(),
+      magnitudes: new Map(),
+      saved: new Map(),
+    };
+    for (const [m, mod] of file.modules) {
+      const w = this.#leaves.get(`${m}.weight`);
+      if (w === undefined || mod.kind !== "linear") {
+        throw new RangeError(`loadAdapter: the model has no linear module "${m}"`);
+      }
+      const { alpha } = moduleScale(file.config, m);
+      const st = loraFromFactors(astype(mod.a, w.dtype), astype(mod.b, w.dtype), {
+        alpha,
+        useRslora: file.config.use_rslora === true,
+      });
+      if (st.shape[0] !== w.shape[0] || st.shape[1] !== w.shape[1]) {
+        throw new RangeError(`loadAdapter: "${m}" is ${st.shape} in the file, ${w.shape} here`);
+      }
+      ad.loras.set(m, st);
+      if (mod.magnitude) ad.magnitudes.set(m, astype(mod.magnitude, w.dtype));
+    }
+    for (const [p, t] of file.replacements) {
+      const base = this.#leaves.get(p);
+      if (base === undefined) throw new RangeError(`loadAdapter: the model has no tensor "${p}"`);
+      ad.saved.set(p, astype(t, base.dtype));
+    }
+    this.#adapters.set(name, ad);
+    if (this.#active === null && this.#adapters.size === 1) this.#active = name;
+  }
+}
+
+function isUnder(modules: unknown, path: string): boolean {
+  const parts = path.split(".");
+  for (let i = parts.length - 1; i > 0; i--) {
+    if (matchesModule(modules, parts.slice(0, i).join("."))) return true;
+  }
+  return false;
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function initLora(w: Tensor, r: number, alpha: number, cfg: PeftConfig, rng: Rng): LoraState {
+  const init = cfg.init_lora_weights;
+  const st = lora.init(w, {
+    r,
+    alpha,
+    useRslora: cfg.use_rslora === true,
+    init: init === "gaussian" ? "gaussian" : "kaiming",
+  }, rng);
+  if (init !== false) return st;
+  // PEFT's init_lora_weights=False: B keeps nn.Linear's default init too, U(−1/√r, 1/√r).
+  const b = st.params.b;
+  for (let i = 0; i < b.size; i++) b.data[i] = rng.uniformIn(-1 / Math.sqrt(r), 1 / Math.sqrt(r));
+  return st;
+}
+
+/**
+ * Wraps a parameter tree with a LoRA adapter named `adapterName` (default `"default"`), as
+ * PEFT's `get_peft_model(model, config)`.
+ *
+ * @example
+ * ```ts
+ * import { initMlp } from "../../ops/nn/layers.ts";
+ * import { getPeftModel } from "./peft_model.ts";
+ * const model = getPeftModel(initMlp([4, 8, 2]), { r: 2, target_modules: "all-linear" });
+ * console.log(model.targetModules()); // ["layers.0", "layers.1"]
+ * ```
+ */
+export function getPeftModel<T extends TreeLike>(
+  base: T,
+  config: LoraConfig,
+  opts: PeftModelOptions & { adapterName?: string; seed?: number } = {},
+): PeftModel<T> {
+  const model = new PeftModel(base, { outputLayer: opts.outputLayer, isLinear: opts.isLinear });
+  model.addAdapter(opts.adapterName ?? "default", config, { seed: opts.seed });
+  return model;
+}
