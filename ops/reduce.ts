@@ -5,6 +5,7 @@
  */
 import { allocData, assertTensor, shapeSize, Tensor } from "./tensor.ts";
 import { GpuTensor, reduceGpu } from "./gpu/dispatch.ts";
+import { checkOptions } from "./options.ts";
 
 /** Options of the axis reductions. */
 export interface ReduceOptions {
@@ -15,6 +16,9 @@ export interface ReduceOptions {
 }
 
 type Kind = "sum" | "mean" | "max" | "min";
+
+/** Checked at run time: `mean(x, 0)` (numpy's habit) used to return the global mean. */
+const REDUCE_OPTIONS = { axis: "integer", keepDims: "boolean" } as const;
 
 /** `acc[j] = acc[j] ⊕ x[base + j]` for j < n, one monomorphic loop per kind (NaN
  * propagates through max/min). */
@@ -124,6 +128,7 @@ export function sum(t: Tensor, opts?: ReduceOptions): Tensor;
 /** The same on the GPU (f32 accumulation): a GpuTensor gives a GpuTensor. */
 export function sum(t: GpuTensor, opts?: ReduceOptions): GpuTensor;
 export function sum(t: Tensor | GpuTensor, opts: ReduceOptions = {}): Tensor | GpuTensor {
+  checkOptions("sum", opts, REDUCE_OPTIONS);
   if (t instanceof GpuTensor) return reduceGpu(t, "sum", opts);
   return reduce("sum", t, opts);
 }
@@ -142,6 +147,7 @@ export function mean(t: Tensor, opts?: ReduceOptions): Tensor;
 /** The same on the GPU (f32 accumulation): a GpuTensor gives a GpuTensor. */
 export function mean(t: GpuTensor, opts?: ReduceOptions): GpuTensor;
 export function mean(t: Tensor | GpuTensor, opts: ReduceOptions = {}): Tensor | GpuTensor {
+  checkOptions("mean", opts, REDUCE_OPTIONS);
   if (t instanceof GpuTensor) return reduceGpu(t, "mean", opts);
   return reduce("mean", t, opts);
 }
@@ -160,6 +166,7 @@ export function max(t: Tensor, opts?: ReduceOptions): Tensor;
 /** The same on the GPU (f32 accumulation): a GpuTensor gives a GpuTensor. */
 export function max(t: GpuTensor, opts?: ReduceOptions): GpuTensor;
 export function max(t: Tensor | GpuTensor, opts: ReduceOptions = {}): Tensor | GpuTensor {
+  checkOptions("max", opts, REDUCE_OPTIONS);
   if (t instanceof GpuTensor) return reduceGpu(t, "max", opts);
   return reduce("max", t, opts);
 }
@@ -178,6 +185,7 @@ export function min(t: Tensor, opts?: ReduceOptions): Tensor;
 /** The same on the GPU (f32 accumulation): a GpuTensor gives a GpuTensor. */
 export function min(t: GpuTensor, opts?: ReduceOptions): GpuTensor;
 export function min(t: Tensor | GpuTensor, opts: ReduceOptions = {}): Tensor | GpuTensor {
+  checkOptions("min", opts, REDUCE_OPTIONS);
   if (t instanceof GpuTensor) return reduceGpu(t, "min", opts);
   return reduce("min", t, opts);
 }

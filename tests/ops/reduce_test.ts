@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import * as ad from "../../ops/autograd/ops.ts";
 import { max, mean, min, sum } from "../../ops/reduce.ts";
 import { elementaryNorm, frobenius } from "../../ops/norm.ts";
 import { reshape } from "../../ops/shape.ts";
@@ -49,6 +50,21 @@ Deno.test("max/min along an axis propagate NaN wherever it sits in the slice (f6
       assert.ok(Number.isNaN(op(x).data[0]), `${dtype} all`);
     }
   }
+});
+
+Deno.test("reduction options are checked at run time: mean(x, 0), misspelled keys, wrong types", () => {
+  const x = tensor([[1, 2], [3, 5]]);
+  for (const op of [sum, mean, max, min]) {
+    const call = (o: unknown) => () => op(x, o as { axis: number });
+    assert.throws(call(0), /options must be an object such as \{ axis: … \}, got 0/);
+    assert.throws(call({ axes: 0 }), /unknown option "axes" \(known: axis, keepDims\)/);
+    assert.throws(call({ axis: "0" }), /option axis must be an integer, got "0"/);
+    assert.throws(call({ keepDims: 1 }), /option keepDims must be a boolean, got 1/);
+    assert.throws(call(0), (e: Error) => e instanceof TypeError && e.message.startsWith(op.name));
+  }
+  assert.deepEqual(Array.from(mean(x, { axis: 0 }).data), [2, 3.5]);
+  // The public (differentiable) front end reaches the same check.
+  assert.throws(() => ad.mean(x, 0 as unknown as { axis: number }), /mean: options must be/);
 });
 
 Deno.test("norms: frobenius is overflow-safe; 1 and inf norms of matrices and vectors", () => {
