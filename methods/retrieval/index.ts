@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { assertUntraced } from "../../ops/autograd/tape.ts";
 import { matmul } from "../../ops/matmul.ts";
 import { assertFinite, assertMatrix, assertTensor, shapeStr, Tensor } from "../../ops/tensor.ts";
 import { intOption } from "./_options.ts";
@@ -58,7 +59,8 @@ export class InnerProductIndex {
    * The top `min(m, size)` rows by inner product with each query (`d` or `B × d`), best first;
    * equal scores keep the lower row id first.
    *
-   * @throws {RangeError} for a query of another dimension, a non-finite entry or `m < 1`.
+   * @throws {RangeError} for a query of another dimension, a non-finite entry or `m < 1`; a
+   * TypeError for queries traced by `grad` (ids have no gradient; use `stopGradient`).
    */
   search(queries: Tensor, m: number): SearchResult {
     assertTensor("InnerProductIndex.search", "queries", queries);
@@ -71,6 +73,7 @@ export class InnerProductIndex {
       );
     }
     assertFinite("InnerProductIndex.search", "queries", queries);
+    assertUntraced("InnerProductIndex.search", { queries }); // top-m ids have no gradient
     const q = new Tensor(Float64Array.from(queries.data), [b, d]);
     const s = matmul(q, this.vectors, { transB: true }).data;
     const ids: number[][] = [], scores: number[][] = [];

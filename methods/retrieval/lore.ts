@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { assertUntraced } from "../../ops/autograd/tape.ts";
 import { pca, type PcaModel, pcaTransform } from "../../ops/linalg/pca.ts";
 import { assertFinite, assertMatrix, assertTensor, shapeStr, Tensor } from "../../ops/tensor.ts";
 import { choiceOption, intOption, knownKeys } from "./_options.ts";
@@ -40,7 +41,8 @@ const SCORES: readonly LoreScore[] = ["dot", "cosine"];
  * authors' code instead slices the first k rows of V and matches row i to sample i, which is
  * not a projection at all (spec §8, "Code discrepancy"), and is not reproduced.
  *
- * @throws {TypeError} for a non-Tensor argument; {@link RangeError} for a non-finite entry,
+ * @throws {TypeError} for a non-Tensor argument or one traced by `grad` (the projection feeds a
+ * ranking, which has no gradient: use `stopGradient`); {@link RangeError} for a non-finite entry,
  * a query that is not a vector (`d` or `1 × d`), fewer than 1 candidate, mismatched
  * dimensions, or `k < 1`.
  *
@@ -53,10 +55,14 @@ const SCORES: readonly LoreScore[] = ["dot", "cosine"];
  * ```
  */
 export function lorePca(query: Tensor, candidates: Tensor, k: number): LorePca {
-  const x = stackChecked("lorePca", query, candidates);
-  intOption("lorePca", "k", k, 1);
+  return jointPca("lorePca", query, candidates, intOption("lorePca", "k", k, 1));
+}
+
+/** {@link lorePca} with errors naming `fn` (the function the user called). */
+function jointPca(fn: string, query: Tensor, candidates: Tensor, k: number): LorePca {
+  const x = stackChecked(fn, query, candidates);
   const [rows, d] = x.shape;
-  if (rows < 2) throw new RangeError(`lorePca: candidates must have at least 1 row, got 0`);
+  if (rows < 2) throw new RangeError(`${fn}: candidates must have at least 1 row, got 0`);
   const model = pca(x, Math.min(k, rows, d));
   return { z: pcaTransform(model, x), model };
 }
@@ -81,9 +87,19 @@ export function loreScores(
   opts: Omit<LoreOptions, "n"> = {},
 ): Float64Array {
   knownKeys("loreScores", opts, ["k", "score"]);
-  const k = intOption("loreScores", "k", opts.k, 128);
-  const score = choiceOption("loreScores", "score", opts.score, SCORES);
-  const { z } = lorePca(query, candidates, k);
+  return scoresOf("loreScores", query, candidates, opts);
+}
+
+/** {@link loreScores} with the option values checked and errors naming `fn`. */
+function scoresOf(
+  fn: string,
+  query: Tensor,
+  candidates: Tensor,
+  opts: Omit<LoreOptions, "n">,
+): Float64Array {
+  const k = intOption(fn, "k", opts.k, 128);
+  const score = choiceOption(fn, "score", opts.score, SCORES);
+  const { z } = jointPca(fn, query, candidates, k);
   const [rows, kk] = z.shape;
   const zd = z.data;
   const s = new Float64Array(rows - 1);
@@ -131,9 +147,7 @@ export function loreScores(
 export function loreRerank(query: Tensor, candidates: Tensor, opts: LoreOptions = {}): number[] {
   knownKeys(FN, opts, ["k", "n", "score"]);
   const n = intOption(FN, "n", opts.n, 8);
-  const { n: _n, ...rest } = opts;
-  const s = loreScores(query, candidates, rest);
-  return descendingOrder(s).slice(0, n);
+  return descendingOrder(scoresOf(FN, query, candidates, opts)).slice(0, n);
 }
 
 /**
@@ -165,6 +179,8 @@ function stackChecked(fn: string, query: Tensor, candidates: Tensor): Tensor {
   }
   assertFinite(fn, "query", query);
   assertFinite(fn, "candidates", candidates);
+  // A ranking has no gradient: a traced input would silently cut the graph.
+  assertUntraced(fn, { query, candidates });
   const x = new Float64Array((m + 1) * d);
   x.set(query.data);
   x.set(candidates.data, d);

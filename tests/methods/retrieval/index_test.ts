@@ -1,7 +1,9 @@
 /** Exact inner-product index: brute-force agreement, ties, batches, rows, bad input. */
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import fc from "fast-check";
-import { Tensor, tensor } from "../../../ops/tensor.ts";
+import { grad } from "../../../ops/autograd/grad.ts";
+import { mul, sum } from "../../../ops/autograd/ops.ts";
+import { scalar, Tensor, tensor } from "../../../ops/tensor.ts";
 import { InnerProductIndex } from "../../../methods/retrieval/index.ts";
 import { randMat, throwsWith } from "../../ops/linalg/_factor_helpers.ts";
 
@@ -78,4 +80,9 @@ Deno.test("InnerProductIndex: bad input names the argument and the value", () =>
   throwsWith(() => index.search(tensor([1, 2]), 0), RangeError, "m must be an integer >= 1, got 0");
   throwsWith(() => index.search(tensor([1, Infinity]), 1), RangeError, "queries has a non-finite");
   throwsWith(() => index.rows([2]), RangeError, "id 2 is outside 0..1");
+  throwsWith(
+    () => grad((q: Tensor) => sum(mul(q, scalar(index.search(q, 1).ids[0][0]))))(tensor([1, 2])),
+    TypeError,
+    "InnerProductIndex.search: argument queries is traced",
+  );
 });

@@ -4,8 +4,10 @@
  */
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import fc from "fast-check";
+import { grad, stopGradient } from "../../../ops/autograd/grad.ts";
+import { mul, sum } from "../../../ops/autograd/ops.ts";
 import { eigh } from "../../../ops/linalg/eigh.ts";
-import { Tensor, tensor } from "../../../ops/tensor.ts";
+import { scalar, Tensor, tensor } from "../../../ops/tensor.ts";
 import {
   descendingOrder,
   lorePca,
@@ -250,5 +252,31 @@ Deno.test("lore: bad input names the argument and the value", () => {
     RangeError,
     "query has a non-finite entry NaN",
   );
-  throwsWith(() => loreRerank(q, tensor([[1, 0, 0], [0, Infinity, 0]])), RangeError, "candidates");
+  throwsWith(
+    () => loreRerank(q, tensor([[1, 0, 0], [0, Infinity, 0]])),
+    RangeError,
+    "loreRerank: candidates has a non-finite entry Infinity",
+  );
+  throwsWith(() => loreScores(q, c, { k: 0 }), RangeError, "loreScores: k must be");
+  throwsWith(() => lorePca(q, c, 0), RangeError, "lorePca: k must be");
+  throwsWith(() => lorePca(tensor([1]), c, 1), RangeError, "lorePca: query has 1 entries");
+});
+
+Deno.test("lore: a traced input is an error (a ranking has no gradient), stopGradient is the way", () => {
+  const q = tensor([1, 2, 3]), c = tensor([[1, 0, 0], [0, 1, 0], [2, 2, 1]]);
+  const rank = (x: Tensor): Tensor => {
+    loreRerank(x, c);
+    return sum(x);
+  };
+  throwsWith(() => grad(rank)(q), TypeError, "loreRerank: argument query is traced by grad");
+  throwsWith(
+    () => grad((y: Tensor) => sum(mul(y, scalar(loreScores(q, y)[0]))))(c),
+    TypeError,
+    "loreScores: argument candidates is traced",
+  );
+  const g = grad((x: Tensor) => {
+    const order = loreRerank(stopGradient(x), c, { n: 1 });
+    return sum(mul(x, scalar(order[0] + 1)));
+  })(q);
+  assertEquals(Array.from(g.data), [3, 3, 3]); // order[0] = 2: the third candidate
 });
