@@ -2,15 +2,21 @@
  * PEFT adapter tool (not an experiment; `reproduce` skips it).
  *
  *   deno run -A experiments/peft.ts merge --base B.safetensors --adapter A.safetensors \
- *     --config C.json --out M.safetensors [--unmerge] [--only-adapted]
+ *     --config C.json [--adapter A2 --config C2 …] [--weights w1,w2,…] \
+ *     [--combination cat|linear|svd] --out M.safetensors [--unmerge] [--only-adapted]
  *   deno run -A experiments/peft.ts inspect --adapter A.safetensors --config C.json \
- *     [--base B.safetensors] [--json FILE]
+ *     [--adapter A2 --config C2 …] [--base B.safetensors] [--json FILE]
  *
  * `merge` writes the base checkpoint with the adapter folded in (PEFT `merge_and_unload`), or
- * only the changed tensors with `--only-adapted`; `--unmerge` subtracts instead. `inspect`
- * prints, per adapted module, the rank, ΔW's shape, its singular-value spectrum and the
- * trainable parameter count. LoRA and RandLoRA adapters are supported; any other `peft_type`
- * or a malformed file is a clear error (exit status 1).
+ * only the changed tensors with `--only-adapted`; `--unmerge` subtracts instead. Several
+ * `--adapter A --config C` pairs (paired in order) are combined per module with `--weights`
+ * (default all 1) by PEFT's `add_weighted_adapter` rule `--combination` (default `cat`, the
+ * exact `W + Σ wᵢ·sᵢ·BᵢAᵢ`; `linear`, `svd` as PEFT); they must be LoRA adapters without
+ * DoRA or full-tensor replacements. `inspect` prints, for every adapter given, per adapted
+ * module the rank, ΔW's shape, its singular-value spectrum and the trainable parameter count.
+ * LoRA and RandLoRA adapters are supported; any other `peft_type`, a malformed file, a module
+ * the base lacks, a shape mismatch or a weights count ≠ adapters count is one line naming the
+ * file and key (exit status 1).
  *
  * @module
  */
@@ -18,6 +24,10 @@ import { parseFlags } from "./lib/cli.ts";
 import { readSafetensors, readSafetensorsHeader, writeSafetensors } from "../ops/io/safetensors.ts";
 import type { Tensor } from "../ops/tensor.ts";
 import { parsePeftConfig } from "../methods/adapters/peft_config.ts";
+import { applyPeftDeltas, type PeftLoraAdapter } from "../methods/adapters/peft.ts";
+import { loraStatesFromPeft } from "../methods/adapters/peft_export.ts";
+import { type CombinationType, combineLoras } from "../methods/adapters/peft_weighted.ts";
+import { lora, type LoraState } from "../methods/adapters/lora.ts";
 import {
   mergePeftAdapter,
   type PeftAdapter,
@@ -26,14 +36,42 @@ import {
 import { inspectPeftAdapter, type ModuleReport } from "../methods/adapters/peft_inspect.ts";
 
 const USAGE = `usage:
-  peft.ts merge --base B.safetensors --adapter A.safetensors --config C.json --out M.safetensors [--unmerge] [--only-adapted]
-  peft.ts inspect --adapter A.safetensors --config C.json [--base B.safetensors] [--json FILE]`;
+  peft.ts merge --base B.safetensors --adapter A.safetensors --config C.json [--adapter A2 --config C2 …]
+                [--weights w1,w2,…] [--combination cat|linear|svd] --out M.safetensors [--unmerge] [--only-adapted]
+  peft.ts inspect --adapter A.safetensors --config C.json [--adapter A2 --config C2 …] [--base B.safetensors] [--json FILE]`;
 
-/** The flags each command reads, and which of them are on/off switches. */
+/** The flags each command reads (besides the repeatable --adapter/--config pairs). */
 const FLAGS: Record<string, readonly string[]> = {
-  merge: ["base", "adapter", "config", "out", "unmerge", "only-adapted"],
-  inspect: ["adapter", "config", "base", "json"],
+  merge: ["base", "out", "unmerge", "only-adapted", "weights", "combination"],
+  inspect: ["base", "json"],
 };
+
+/**
+ * Takes the `--adapter FILE` and `--config FILE` occurrences out of `args` (they may repeat,
+ * paired in order); the rest goes to the strict flag parser.
+ */
+function splitPairs(args: string[]): { pairs: [string, string][]; rest: string[] } {
+  const adapters: string[] = [], configs: string[] = [], rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const m = /^--(adapter|config)(?:=(.*))?$/.exec(args[i]);
+    if (m === null) {
+      rest.push(args[i]);
+      continue;
+    }
+    const v = m[2] ?? args[++i];
+    if (v === undefined || v.startsWith("--")) {
+      throw new RangeError(`--${m[1]} needs a FILE\n${USAGE}`);
+    }
+    (m[1] === "adapter" ? adapters : configs).push(v);
+  }
+  if (adapters.length === 0) throw new RangeError(`--adapter FILE is required\n${USAGE}`);
+  if (configs.length !== adapters.length) {
+    throw new RangeError(
+      `${adapters.length} --adapter files but ${configs.length} --config files (give them in pairs)`,
+    );
+  }
+  return { pairs: adapters.map((a, i) => [a, configs[i]]), rest };
+}
 const SWITCHES = ["unmerge", "only-adapted"];
 
 /**
@@ -61,29 +99,115 @@ function need(flags: Record<string, string | boolean>, name: string): string {
   return v;
 }
 
-async function loadAdapter(flags: Record<string, string | boolean>): Promise<PeftAdapter> {
-  const adapterPath = need(flags, "adapter"), configPath = need(flags, "config");
-  const config = parsePeftConfig(await Deno.readTextFile(configPath));
+async function loadAdapter([adapterPath, configPath]: [string, string]): Promise<PeftAdapter> {
+  let config;
+  try {
+    config = parsePeftConfig(await Deno.readTextFile(configPath));
+  } catch (e) {
+    throw new RangeError(`${configPath}: ${(e as Error).message}`);
+  }
   return readPeftAdapter(config, await Deno.readFile(adapterPath), { name: adapterPath });
 }
 
-async function merge(flags: Record<string, string | boolean>): Promise<void> {
+/** `--weights w1,w2,…` (default all 1), one per adapter. */
+function parseWeights(flags: Record<string, string | boolean>, n: number): number[] {
+  if (flags.weights === undefined) return new Array(n).fill(1);
+  if (typeof flags.weights !== "string") throw new RangeError("--weights needs w1,w2,…");
+  const parts = flags.weights.split(",");
+  const w = parts.map((x) => (x.trim() === "" ? NaN : Number(x)));
+  if (w.some((x) => !Number.isFinite(x))) {
+    throw new RangeError(`--weights ${flags.weights}: not a comma-separated list of numbers`);
+  }
+  if (w.length !== n) throw new RangeError(`--weights has ${w.length} values for ${n} adapters`);
+  return w;
+}
+
+/** Per-module combined ΔW of several LoRA adapters (PEFT's add_weighted_adapter rule). */
+function combinedDeltas(
+  pairs: [string, string][],
+  adapters: PeftAdapter[],
+  weights: number[],
+  type: CombinationType,
+  base: Map<string, Tensor>,
+): Map<string, Tensor> {
+  const perModule = new Map<string, { st: LoraState; w: number }[]>();
+  adapters.forEach((ad, i) => {
+    const file = pairs[i][0];
+    if (ad.config.peft_type !== "LORA") {
+      throw new RangeError(
+        `${file}: only LoRA adapters can be combined, not ${ad.config.peft_type}`,
+      );
+    }
+    const la = ad as PeftLoraAdapter;
+    if (la.replacements.size > 0) {
+      throw new RangeError(
+        `${file}: "${
+          [...la.replacements.keys()][0]
+        }" replaces a base tensor; such adapters are not combined`,
+      );
+    }
+    for (const [m, mod] of la.modules) {
+      if (mod.magnitude !== undefined) {
+        throw new RangeError(`${file}: "${m}" is a DoRA module; DoRA adapters are not combined`);
+      }
+      const key = `${m}.weight`, w = base.get(key);
+      if (w === undefined) throw new RangeError(`${file}: the base has no tensor "${key}"`);
+      const st = loraStatesFromPeft({ ...la, modules: new Map([[m, mod]]) })[m];
+      if (w.ndim !== 2 || w.shape[0] !== st.shape[0] || w.shape[1] !== st.shape[1]) {
+        throw new RangeError(
+          `${file}: "${key}" is ${w.shape.join("x")} in the base but the adapter's ΔW is ${
+            st.shape.join("x")
+          }`,
+        );
+      }
+      perModule.set(m, [...(perModule.get(m) ?? []), { st, w: weights[i] }]);
+    }
+  });
+  const deltas = new Map<string, Tensor>();
+  for (const [m, list] of perModule) {
+    const c = combineLoras(list.map((x) => x.st), list.map((x) => x.w), type);
+    deltas.set(`${m}.weight`, lora.delta(c));
+  }
+  return deltas;
+}
+
+async function merge(
+  pairs: [string, string][],
+  flags: Record<string, string | boolean>,
+): Promise<void> {
   const basePath = need(flags, "base"), outPath = need(flags, "out");
-  const adapter = await loadAdapter(flags);
+  const adapters = await Promise.all(pairs.map(loadAdapter));
+  const weights = parseWeights(flags, adapters.length);
+  const combination = (flags.combination ?? "cat") as CombinationType;
+  if (!["cat", "linear", "svd"].includes(combination)) {
+    throw new RangeError(`--combination must be cat, linear or svd, got ${String(combination)}`);
+  }
   const base = readSafetensors(await Deno.readFile(basePath), { name: basePath });
   if (base.ints.size > 0) {
     throw new RangeError(`${basePath}: integer tensors are not supported in a base checkpoint`);
   }
-  const merged = mergePeftAdapter(base.tensors, adapter, { unmerge: flags.unmerge === true });
+  const unmerge = flags.unmerge === true;
+  const single = adapters.length === 1 && flags.weights === undefined &&
+    flags.combination === undefined;
+  const merged = single
+    ? mergePeftAdapter(base.tensors, adapters[0], { unmerge })
+    : applyPeftDeltas(
+      "merge",
+      base.tensors,
+      combinedDeltas(pairs, adapters, weights, combination, base.tensors),
+      new Map(),
+      unmerge,
+    );
   let out: Map<string, Tensor> = merged;
   if (flags["only-adapted"] === true) {
     out = new Map([...merged].filter(([k, t]) => base.tensors.get(k) !== t));
   }
   const dtype = storage(base, out);
   await Deno.writeFile(outPath, writeSafetensors(out, base.metadata, { dtype }));
+  const modules = new Set(adapters.flatMap((a) => [...a.modules.keys()]));
   console.error(
-    `${flags.unmerge ? "unmerged" : "merged"} ${adapter.modules.size} modules into ${out.size} ` +
-      `tensors → ${outPath}`,
+    `${unmerge ? "unmerged" : "merged"} ${adapters.length} adapter(s), ${modules.size} modules ` +
+      `into ${out.size} tensors → ${outPath}`,
   );
 }
 
@@ -105,8 +229,10 @@ function fmt(x: number): string {
   return x === 0 ? "0" : x.toPrecision(4);
 }
 
-async function inspect(flags: Record<string, string | boolean>): Promise<void> {
-  const adapter = await loadAdapter(flags);
+async function inspect(
+  pairs: [string, string][],
+  flags: Record<string, string | boolean>,
+): Promise<void> {
   const shapes = new Map<string, number[]>();
   if (typeof flags.base === "string") {
     const header = readSafetensorsHeader(await Deno.readFile(flags.base), { name: flags.base });
@@ -114,7 +240,22 @@ async function inspect(flags: Record<string, string | boolean>): Promise<void> {
       if (e.name.endsWith(".weight")) shapes.set(e.name.slice(0, -".weight".length), e.shape);
     }
   }
-  const reports: ModuleReport[] = inspectPeftAdapter(adapter, shapes);
+  const all = [];
+  for (const pair of pairs) {
+    const adapter = await loadAdapter(pair);
+    all.push({ file: pair[0], ...report(adapter, inspectPeftAdapter(adapter, shapes)) });
+  }
+  if (typeof flags.json === "string") {
+    const json = all.length === 1 ? all[0] : { adapters: all };
+    await Deno.writeTextFile(flags.json, JSON.stringify(json, null, 2));
+  }
+}
+
+/** Prints one adapter's table; returns its JSON summary. */
+function report(
+  adapter: PeftAdapter,
+  reports: ModuleReport[],
+): { peftType: string; totalParams: number; modules: ModuleReport[] } {
   let total = 0;
   console.log(`peft_type ${adapter.config.peft_type}, ${reports.length} modules`);
   for (const m of reports) {
@@ -128,10 +269,7 @@ async function inspect(flags: Record<string, string | boolean>): Promise<void> {
     );
   }
   console.log(`total trainable parameters ${total}`);
-  if (typeof flags.json === "string") {
-    const json = { peftType: adapter.config.peft_type, totalParams: total, modules: reports };
-    await Deno.writeTextFile(flags.json, JSON.stringify(json, null, 2));
-  }
+  return { peftType: adapter.config.peft_type, totalParams: total, modules: reports };
 }
 
 /**
@@ -149,10 +287,11 @@ export async function main(args: string[]): Promise<number> {
     if (cmd !== "merge" && cmd !== "inspect") {
       throw new RangeError(`unknown command ${JSON.stringify(cmd)}\n${USAGE}`);
     }
-    const flags = parseFlags(rest);
+    const { pairs, rest: others } = splitPairs(rest);
+    const flags = parseFlags(others);
     checkFlags(cmd, flags);
-    if (cmd === "merge") await merge(flags);
-    else await inspect(flags);
+    if (cmd === "merge") await merge(pairs, flags);
+    else await inspect(pairs, flags);
     return 0;
   } catch (e) {
     console.error(`peft: ${(e as Error).message}`);

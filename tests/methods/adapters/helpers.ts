@@ -92,3 +92,18 @@ export function checkMergeRoundTrip<O, S extends AdapterState>(
   );
   assert.ok(maxAbs(d) > 0, `${method.name}: test needs a non-zero ΔW`);
 }
+
+const PEFT_TOOL = new URL("../../../experiments/peft.ts", import.meta.url).pathname;
+
+/** Runs `experiments/peft.ts` with `args` in a subprocess; its exit code and output. */
+export async function runPeftTool(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", PEFT_TOOL, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}

@@ -19,9 +19,9 @@ import {
 } from "../../../methods/adapters/peft_config.ts";
 import { readPeftAdapter } from "../../../methods/adapters/peft_adapter.ts";
 import { inspectPeftAdapter } from "../../../methods/adapters/peft_inspect.ts";
+import { runPeftTool } from "./helpers.ts";
 
 const DATA = new URL("../../../../shared/data/peft/", import.meta.url);
-const TOOL = new URL("../../../experiments/peft.ts", import.meta.url).pathname;
 const U32 = 2 ** -24;
 
 function data(name: string): string | null {
@@ -33,16 +33,6 @@ function data(name: string): string | null {
     console.warn(`SKIPPED: ${name} not found under ${DATA.pathname} (shared data absent)`);
     return null;
   }
-}
-
-async function runTool(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", TOOL, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
 /**
@@ -62,7 +52,7 @@ Deno.test("MUST HOLD: the peft tool merges the real LoRA into the base = PEFT's 
   if (!base || !ad || !cfg || !ref) return;
   const dir = await Deno.makeTempDir();
   const out = `${dir}/merged.safetensors`;
-  const res = await runTool([
+  const res = await runPeftTool([
     "merge",
     "--base",
     base,
@@ -106,7 +96,7 @@ Deno.test("MUST HOLD: the peft tool merges the real LoRA into the base = PEFT's 
   }
   // --unmerge on the merged file gives the base back to float32 round-off.
   const back = `${dir}/back.safetensors`;
-  const res2 = await runTool([
+  const res2 = await runPeftTool([
     "merge",
     "--base",
     out,
@@ -159,7 +149,7 @@ Deno.test("inspect: spectrum equals svdvals of the dense ΔW, rank r, parameter 
     assert.ok(ref[4] <= 1e-14 * ref[0], "dense ΔW has rank ≤ r");
   }
   const dir = await Deno.makeTempDir();
-  const res = await runTool([
+  const res = await runPeftTool([
     "inspect",
     "--adapter",
     ad,
@@ -189,7 +179,7 @@ Deno.test("tool: unknown peft_type, malformed files and missing flags give a cle
     basePath,
     writeSafetensors({ "q.weight": randn([2, 2], { seed: 0, dtype: "f32" }) }),
   );
-  let res = await runTool([
+  let res = await runPeftTool([
     "merge",
     "--base",
     basePath,
@@ -207,7 +197,7 @@ Deno.test("tool: unknown peft_type, malformed files and missing flags give a cle
     JSON.stringify({ peft_type: "LORA", r: 1, target_modules: ["q"] }),
   );
   await Deno.writeFile(adPath, new Uint8Array([1, 2, 3]));
-  res = await runTool([
+  res = await runPeftTool([
     "merge",
     "--base",
     basePath,
@@ -220,20 +210,20 @@ Deno.test("tool: unknown peft_type, malformed files and missing flags give a cle
   ]);
   assert.equal(res.code, 1);
   assert.match(res.stderr, /a\.safetensors: file is 3 bytes/);
-  res = await runTool(["merge", "--adapter", adPath, "--config", cfgPath]);
+  res = await runPeftTool(["merge", "--adapter", adPath, "--config", cfgPath]);
   assert.match(res.stderr, /--base FILE is required/);
-  res = await runTool(["frobnicate"]);
+  res = await runPeftTool(["frobnicate"]);
   assert.match(res.stderr, /unknown command "frobnicate"/);
   // A misspelt or misplaced flag would be ignored (a typo of --only-adapted writes every tensor).
   const merge = ["merge", "--base", basePath, "--adapter", adPath, "--config", cfgPath];
-  res = await runTool([...merge, "--out", `${dir}/m.safetensors`, "--only-adapter"]);
+  res = await runPeftTool([...merge, "--out", `${dir}/m.safetensors`, "--only-adapter"]);
   assert.equal(res.code, 1);
   assert.match(res.stderr, /--only-adapter: not a flag of merge/);
-  res = await runTool([...merge, "--out", `${dir}/m.safetensors`, "--json", `${dir}/j.json`]);
+  res = await runPeftTool([...merge, "--out", `${dir}/m.safetensors`, "--json", `${dir}/j.json`]);
   assert.match(res.stderr, /--json: not a flag of merge/);
-  res = await runTool([...merge, "--out", `${dir}/m.safetensors`, "--unmerge", "yes"]);
+  res = await runPeftTool([...merge, "--out", `${dir}/m.safetensors`, "--unmerge", "yes"]);
   assert.match(res.stderr, /--unmerge takes no value, got --unmerge yes/);
-  res = await runTool(["inspect", "--adapter", adPath, "--config", cfgPath, "--unmerge"]);
+  res = await runPeftTool(["inspect", "--adapter", adPath, "--config", cfgPath, "--unmerge"]);
   assert.match(res.stderr, /--unmerge: not a flag of inspect/);
   await assert.rejects(() => Deno.stat(`${dir}/m.safetensors`), Deno.errors.NotFound);
   await Deno.remove(dir, { recursive: true });
