@@ -8,9 +8,11 @@
 
 /**
  * The accepted type of one option: a primitive type name, `"integer"`, `"array"`, `"object"`,
- * or a list of the allowed strings.
+ * a list of the allowed strings, or `"any"` (only the key is checked; the function checks a
+ * value of several types, such as `number | "auto"`, itself).
  */
 export type OptionKind =
+  | "any"
   | "boolean"
   | "number"
   | "integer"
@@ -32,6 +34,8 @@ function show(v: unknown): string {
 function matches(kind: OptionKind, v: unknown): boolean {
   if (Array.isArray(kind)) return typeof v === "string" && kind.includes(v);
   switch (kind) {
+    case "any":
+      return true;
     case "integer":
       return Number.isInteger(v);
     case "array":

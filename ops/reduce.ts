@@ -18,7 +18,7 @@ export interface ReduceOptions {
 type Kind = "sum" | "mean" | "max" | "min";
 
 /** Checked at run time: `mean(x, 0)` (numpy's habit) used to return the global mean. */
-const REDUCE_OPTIONS = { axis: "integer", keepDims: "boolean" } as const;
+const REDUCE_OPTIONS = { axis: "number", keepDims: "boolean" } as const;
 
 /** `acc[j] = acc[j] ⊕ x[base + j]` for j < n, one monomorphic loop per kind (NaN
  * propagates through max/min). */

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { checkOptions } from "../options.ts";
 import type { Tensor } from "../tensor.ts";
 import { fromWork, workSquare } from "./_work.ts";
 import { choleskyInPlace } from "./_cholesky_kernel.ts";
@@ -34,6 +35,7 @@ export interface CholeskyOptions {
  * ```
  */
 export function cholesky(a: Tensor, opts: CholeskyOptions = {}): Tensor {
+  checkOptions("cholesky", opts, { upper: "boolean" });
   const { n, w, dtype } = workSquare("cholesky", "a", a);
   const bad = choleskyInPlace(w, n);
   if (bad >= 0) {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkOptions } from "../options.ts";
 import { assertFinite, assertMatrix, shapeStr, type Tensor } from "../tensor.ts";
 import { scalePow2_, toTensor } from "./dense.ts";
 import { applyQFromRows_, formQFromRows } from "./householder.ts";
@@ -56,6 +57,7 @@ export interface EighResult {
  * ```
  */
 export function eigh(a: Tensor, opts: EighOptions = {}): EighResult {
+  checkOptions("eigh", opts, { tol: "number" });
   const [m, n] = assertMatrix("eigh", "a", a);
   if (m !== n) throw new RangeError(`eigh: a must be square, got shape ${shapeStr(a.shape)}`);
   assertFinite("eigh", "a", a);

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { checkOptions } from "../options.ts";
 import { assertUntraced } from "../autograd/tape.ts";
 import { Rng } from "../random.ts";
 import type { Tensor } from "../tensor.ts";
@@ -131,6 +132,14 @@ function unitScale(...ws: Float64Array[]): number {
  * ```
  */
 export function kmeans(x: Tensor, k: number, opts: KmeansOptions = {}): KmeansResult {
+  checkOptions("kmeans", opts, {
+    seed: "number",
+    rng: "any",
+    nInit: "number",
+    maxIter: "number",
+    tol: "number",
+    emptyCluster: "string",
+  });
   assertUntraced("kmeans", { x });
   const fn = "kmeans";
   const { m: n, n: d, w, dtype } = workMatrix(fn, "x", x);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkOptions } from "../options.ts";
 import { assertUntraced } from "../autograd/tape.ts";
 import { scaledNorm2 } from "../norm.ts";
 import type { Tensor } from "../tensor.ts";
@@ -55,6 +56,7 @@ export interface LstsqResult {
  * ```
  */
 export function lstsq(a: Tensor, b: Tensor, opts: LstsqOptions = {}): LstsqResult {
+  checkOptions("lstsq", opts, { rcond: "number" });
   assertUntraced("lstsq", { a, b });
   // The SVD is of a·2^-exp (exp > 0 only when σ would overflow): x = x'·2^-exp, σ = σ'·2^exp.
   const { m, n, u, s, vt, dtype, exp } = workSvd("lstsq", "a", a);

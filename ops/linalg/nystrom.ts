@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkOptions } from "../options.ts";
 import { assertUntraced } from "../autograd/tape.ts";
 import { gemm } from "../cpu/gemm.ts";
 import { Rng } from "../random.ts";
@@ -68,6 +69,12 @@ export interface NystromResult {
  * ```
  */
 export function nystrom(a: Tensor, k: number, opts: NystromOptions = {}): NystromResult {
+  checkOptions("nystrom", opts, {
+    seed: "number",
+    rng: "any",
+    oversamples: "number",
+    symmetryTol: "number",
+  });
   assertUntraced("nystrom", { a });
   const fn = "nystrom";
   const [n, cols] = assertMatrix(fn, "a", a);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkOptions } from "../options.ts";
 import { assertUntraced } from "../autograd/tape.ts";
 import { matmul } from "../matmul.ts";
 import { astype, type DType, Tensor } from "../tensor.ts";
@@ -60,6 +61,7 @@ export interface PcaModel {
  * ```
  */
 export function pca(x: Tensor, k: number, opts: PcaOptions = {}): PcaModel {
+  checkOptions("pca", opts, { center: "boolean", solver: "string", seed: "number" });
   assertUntraced("pca", { x });
   const fn = "pca";
   const { m: n, n: d, w, dtype } = workMatrix(fn, "x", x);

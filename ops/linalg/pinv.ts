@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { checkOptions } from "../options.ts";
 import { assertUntraced } from "../autograd/tape.ts";
 import type { Tensor } from "../tensor.ts";
 import { fromWork, optNonNegative } from "./_work.ts";
@@ -35,6 +36,7 @@ export interface PinvOptions {
  * ```
  */
 export function pinv(a: Tensor, opts: PinvOptions = {}): Tensor {
+  checkOptions("pinv", opts, { rcond: "number" });
   assertUntraced("pinv", { a });
   // The SVD is of a·2^-exp (exp > 0 only when σ would overflow): a⁺ = (a·2^-exp)⁺·2^-exp.
   const { m, n, u, s, vt, dtype, exp } = workSvd("pinv", "a", a);

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { checkOptions } from "../options.ts";
 import type { Tensor } from "../tensor.ts";
 import { f64Matrix, scaleExponent, scalePow2_, toTensor } from "./dense.ts";
 import { formQ, householderQr_ } from "./householder.ts";
@@ -35,6 +36,7 @@ export interface QrOptions {
  * ```
  */
 export function qr(a: Tensor, opts: QrOptions = {}): { q: Tensor; r: Tensor } {
+  checkOptions("qr", opts, { mode: "string" });
   const mode = opts.mode ?? "reduced";
   if (mode !== "reduced" && mode !== "complete" && mode !== "r") {
     throw new RangeError(

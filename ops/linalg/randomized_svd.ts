@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkOptions } from "../options.ts";
 import { assertUntraced } from "../autograd/tape.ts";
 import { GpuTensor } from "../gpu/gpu_tensor.ts";
 import {
@@ -165,6 +166,13 @@ export function randomizedSvd(
   k: number,
   opts: RandomizedSvdOptions = {},
 ): RandomizedSvdResult | Promise<RandomizedSvdGpuResult> {
+  checkOptions("randomizedSvd", opts, {
+    oversamples: "number",
+    powerIters: "any",
+    normalizer: "string",
+    seed: "number",
+    rng: "any",
+  });
   assertUntraced("randomizedSvd", { a });
   if (a instanceof GpuTensor) return onGpu(a, k, opts);
   return onCpu(a, k, opts);

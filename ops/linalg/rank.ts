@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { checkOptions } from "../options.ts";
 import { assertUntraced } from "../autograd/tape.ts";
 import type { Tensor } from "../tensor.ts";
 import { optNonNegative } from "./_work.ts";
@@ -34,6 +35,7 @@ export interface MatrixRankOptions {
  * ```
  */
 export function matrixRank(a: Tensor, opts: MatrixRankOptions = {}): number {
+  checkOptions("matrixRank", opts, { tol: "number" });
   assertUntraced("matrixRank", { a });
   // s are the singular values of a·2^-exp (exp > 0 only when σ would overflow), so an
   // absolute tol is compared at that scale.

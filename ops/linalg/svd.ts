@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { checkOptions } from "../options.ts";
 import { assertUntraced } from "../autograd/tape.ts";
 import { gemm } from "../cpu/gemm.ts";
 import { assertMatrix, assertTensor, Tensor } from "../tensor.ts";
@@ -142,6 +143,7 @@ function rotateAsRows(
  * ```
  */
 export function svd(a: Tensor, opts: SvdOptions = {}): SvdResult {
+  checkOptions("svd", opts, { full: "boolean", computeUV: "boolean" });
   const full = opts.full ?? false, wantUV = opts.computeUV ?? true;
   const { m, n, w, dtype } = f64Matrix("svd", "a", a);
   const k = Math.min(m, n);

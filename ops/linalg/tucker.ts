@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { checkOptions } from "../options.ts";
 import { assertUntraced } from "../autograd/tape.ts";
 import { assertFinite, assertTensor, astype, Tensor } from "../tensor.ts";
 import { optNonNegative, optPositiveInt } from "./_work.ts";
@@ -101,6 +102,7 @@ export function tucker(
   ranks: readonly number[],
   opts: TuckerOptions = {},
 ): TuckerResult {
+  checkOptions("tucker", opts, { method: "string", iters: "number", tol: "number" });
   assertUntraced("tucker", { x });
   const fn = "tucker";
   assertTensor(fn, "x", x);

@@ -10,6 +10,7 @@ const SPEC = {
   ranks: "array",
   onIter: "function",
   name: "string",
+  powerIters: "any",
 } as const;
 
 Deno.test("checkOptions accepts undefined, {} and every declared kind (undefined values too)", () => {
@@ -26,6 +27,8 @@ Deno.test("checkOptions accepts undefined, {} and every declared kind (undefined
     name: "x",
   }, SPEC);
   checkOptions("f", { full: undefined, axis: undefined }, SPEC);
+  checkOptions("f", { powerIters: "auto" }, SPEC);
+  checkOptions("f", { powerIters: 3 }, SPEC);
 });
 
 Deno.test("checkOptions: unknown keys, wrong kinds and non-objects are TypeErrors naming the key", () => {
