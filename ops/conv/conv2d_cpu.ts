@@ -1,15 +1,15 @@
 /**
  * CPU kernels of `conv2d` and its backward: im2col + the strided GEMM per image and group, a
- * 1×1 path that hands the input planes to the GEMM as they are, and a direct loop for
- * depthwise convolutions (one input channel per group), where the GEMM would be `og × P` with
- * `k = kh·kw` only and the unfolding would cost more than the arithmetic.
+ * 1×1 path that hands the input planes to the GEMM as they are, and the direct depthwise loop
+ * of `depthwise.ts`.
  *
  * @module
  */
 import { gemm } from "../cpu/gemm.ts";
 import { allocData, type TensorData } from "../tensor.ts";
 import type { Conv2dGeom } from "./conv_geom.ts";
-import { col2im, im2col, visitColumns } from "./im2col.ts";
+import { col2im, im2col } from "./im2col.ts";
+import { depthwise } from "./depthwise.ts";
 
 /**
  * Which kernel a geometry runs: `"pointwise"` (1×1, stride 1, no padding), `"depthwise"`
@@ -70,7 +70,7 @@ export function conv2dForward(
 ): TensorData {
   const p = g.oh * g.ow;
   const out = allocData(x instanceof Float32Array ? "f32" : "f64", g.n * g.o * p);
-  if (conv2dPath(g) === "depthwise") depthwiseForward(g, x, w, out);
+  if (conv2dPath(g) === "depthwise") depthwise(g, "forward", x, w, out);
   else {
     eachBlock(g, x, (_xOff, wOff, outOff, cols, colsOff) => {
       gemm({
@@ -115,7 +115,7 @@ export function conv2dGradWeight(g: Conv2dGeom, x: TensorData, gOut: TensorData)
   const p = g.oh * g.ow;
   const gw = allocData(x instanceof Float32Array ? "f32" : "f64", g.o * g.kSize);
   if (conv2dPath(g) === "depthwise") {
-    depthwiseGradWeight(g, x, gOut, gw);
+    depthwise(g, "gradWeight", gOut, x, gw);
     return gw;
   }
   eachBlock(g, x, (_xOff, wOff, outOff, cols, colsOff) => {
@@ -156,7 +156,7 @@ export function conv2dGradInput(g: Conv2dGeom, w: TensorData, gOut: TensorData):
   const gx = allocData(dtype, g.n * g.c * hw);
   const path = conv2dPath(g);
   if (path === "depthwise") {
-    depthwiseGradInput(g, w, gOut, gx);
+    depthwise(g, "gradInput", gOut, w, gx);
     return gx;
   }
   const cols = path === "pointwise" ? gx : allocData(dtype, g.kSize * p);
@@ -207,52 +207,4 @@ export function conv2dGradBias(g: Conv2dGeom, gOut: TensorData): TensorData {
     }
   }
   return gb;
-}
-
-/**
- * Visits every (output plane, kernel tap, output row) of a depthwise convolution whose tap row
- * lies inside the input: `body(outRow, inRow, tap, lo, hi)` where output columns `[lo, hi)`
- * read input columns `inRow + q·sw` (offsets into the flat arrays).
- */
-function depthwiseVisit(
-  g: Conv2dGeom,
-  body: (outRow: number, inRow: number, tap: number, lo: number, hi: number) => void,
-): void {
-  const p = g.oh * g.ow, hw = g.h * g.w, taps = g.kh * g.kw, mult = g.og;
-  for (let n = 0; n < g.n; n++) {
-    for (let o = 0; o < g.o; o++) {
-      const plane = (n * g.c + Math.floor(o / mult)) * hw, outPlane = (n * g.o + o) * p;
-      // One input channel: the column row of an entry is its kernel tap.
-      visitColumns(g, plane, 1, (co, src, lo, hi) => {
-        if (lo === hi) return;
-        const tap = Math.floor(co / p);
-        body(outPlane + co - tap * p, src, o * taps + tap, lo, hi);
-      });
-    }
-  }
-}
-
-function depthwiseForward(g: Conv2dGeom, x: TensorData, w: TensorData, out: TensorData): void {
-  const sw = g.sw;
-  depthwiseVisit(g, (or, ir, tap, lo, hi) => {
-    const wv = w[tap];
-    for (let q = lo; q < hi; q++) out[or + q] += wv * x[ir + q * sw];
-  });
-}
-
-function depthwiseGradInput(g: Conv2dGeom, w: TensorData, gOut: TensorData, gx: TensorData): void {
-  const sw = g.sw;
-  depthwiseVisit(g, (or, ir, tap, lo, hi) => {
-    const wv = w[tap];
-    for (let q = lo; q < hi; q++) gx[ir + q * sw] += wv * gOut[or + q];
-  });
-}
-
-function depthwiseGradWeight(g: Conv2dGeom, x: TensorData, gOut: TensorData, gw: TensorData): void {
-  const sw = g.sw;
-  depthwiseVisit(g, (or, ir, tap, lo, hi) => {
-    let s = 0;
-    for (let q = lo; q < hi; q++) s += gOut[or + q] * x[ir + q * sw];
-    gw[tap] += s;
-  });
 }
