@@ -1,7 +1,8 @@
 /**
  * conv2d speed (issue 12 §2): ours (im2col + the WebAssembly GEMM per image) against a naive
  * seven-loop convolution (baseline) at x [32, 16, 32, 32], w [32, 16, 3, 3], padding 1, in f64
- * and f32, plus the forward + backward under `valueAndGrad`. numpy's im2col + BLAS is timed by
+ * and f32, plus the forward + backward under `valueAndGrad`; and the direct depthwise path
+ * (5×5, RALA's LePE) against the same naive loop. numpy's im2col + BLAS is timed by
  * `benches/numpy_conv.py` in the same sitting. Results: `benches/RESULTS.md`, section "Conv2d".
  */
 import { conv2d } from "../ops/conv/conv2d.ts";
@@ -13,26 +14,32 @@ import { allocData, type Tensor, type TensorData } from "../ops/tensor.ts";
 
 const [N, C, H, W, O, K, PAD] = [32, 16, 32, 32, 32, 3, 1];
 
-/** The definition as a user writes it: every output, every tap, bounds checked. */
-function naive(x: Tensor, w: Tensor): TensorData {
-  const out = allocData(x.dtype, N * O * H * W), xd = x.data, wd = w.data;
-  for (let n = 0; n < N; n++) {
-    for (let o = 0; o < O; o++) {
-      for (let y = 0; y < H; y++) {
-        for (let xo = 0; xo < W; xo++) {
+/**
+ * The definition as a user writes it: every output, every tap, bounds checked; `groups` splits
+ * the channels (stride 1).
+ */
+function naive(x: Tensor, w: Tensor, pad: number, groups = 1): TensorData {
+  const [n, c, h, wd] = x.shape, [o, cg, kh, kw] = w.shape, og = o / groups;
+  const out = allocData(x.dtype, n * o * h * wd), xd = x.data, wt = w.data;
+  for (let b = 0; b < n; b++) {
+    for (let oc = 0; oc < o; oc++) {
+      const c0 = Math.floor(oc / og) * cg;
+      for (let y = 0; y < h; y++) {
+        for (let xo = 0; xo < wd; xo++) {
           let s = 0;
-          for (let c = 0; c < C; c++) {
-            for (let i = 0; i < K; i++) {
-              const ih = y - PAD + i;
-              if (ih < 0 || ih >= H) continue;
-              for (let j = 0; j < K; j++) {
-                const iw = xo - PAD + j;
-                if (iw < 0 || iw >= W) continue;
-                s += xd[((n * C + c) * H + ih) * W + iw] * wd[((o * C + c) * K + i) * K + j];
+          for (let ci = 0; ci < cg; ci++) {
+            for (let i = 0; i < kh; i++) {
+              const ih = y - pad + i;
+              if (ih < 0 || ih >= h) continue;
+              for (let j = 0; j < kw; j++) {
+                const iw = xo - pad + j;
+                if (iw < 0 || iw >= wd) continue;
+                s += xd[((b * c + c0 + ci) * h + ih) * wd + iw] *
+                  wt[((oc * cg + ci) * kh + i) * kw + j];
               }
             }
           }
-          out[((n * O + o) * H + y) * W + xo] = s;
+          out[((b * o + oc) * h + y) * wd + xo] = s;
         }
       }
     }
@@ -45,18 +52,28 @@ for (const dtype of ["f64", "f32"] as const) {
   const probe = randn([N, O, H, W], { seed: 2, dtype });
   const group = `conv2d ${dtype} x [${N}, ${C}, ${H}, ${W}] w [${O}, ${C}, ${K}, ${K}] pad ${PAD}`;
   Deno.bench(`naive loop ${dtype}`, { group, baseline: true, n: 5, warmup: 1 }, () => {
-    naive(x, w);
+    naive(x, w, PAD);
   });
   Deno.bench(`ours conv2d ${dtype}`, { group }, () => {
     conv2d(x, w, { padding: PAD });
   });
   const step = valueAndGrad(
     (x: Tensor, w: Tensor) => sum(mul(conv2d(x, w, { padding: PAD }), probe)),
-    {
-      argnums: [0, 1],
-    },
+    { argnums: [0, 1] },
   );
   Deno.bench(`ours conv2d ${dtype} forward + backward (x, w)`, { group }, () => {
     step(x, w);
+  });
+}
+
+// RALA's LePE: a 5×5 depthwise convolution (groups = channels), direct path.
+{
+  const x = randn([8, 64, 14, 14], { seed: 3 }), w = randn([64, 1, 5, 5], { seed: 4 });
+  const group = "conv2d depthwise 5x5 f64 x [8, 64, 14, 14] pad 2";
+  Deno.bench("naive loop depthwise", { group, baseline: true }, () => {
+    naive(x, w, 2, 64);
+  });
+  Deno.bench("ours conv2d depthwise", { group }, () => {
+    conv2d(x, w, { padding: 2, groups: 64 });
   });
 }
