@@ -49,6 +49,28 @@ export interface DescentOptions {
 }
 
 /**
+ * Run-time kinds of the options every factored solver shares (`subgm` and `l2gd` add their
+ * step options), for `checkOptions`.
+ *
+ * @example
+ * ```ts
+ * import { DESCENT_OPTION_KINDS } from "./descent.ts";
+ * console.log(DESCENT_OPTION_KINDS.rank); // number
+ * ```
+ */
+export const DESCENT_OPTION_KINDS = {
+  rank: "number",
+  alpha: "number",
+  iters: "number",
+  schedule: "object",
+  seed: "number",
+  init: "object",
+  initV: "object",
+  onIter: "function",
+  errorEvery: "number",
+} as const;
+
+/**
  * Why a run ended.
  *
  * @example

@@ -5,8 +5,9 @@
  *
  * @module
  */
+import { checkOptions } from "../ops/options.ts";
 import type { Tensor } from "../ops/tensor.ts";
-import { type DescentResult, type IterInfo, runDescent } from "./descent.ts";
+import { DESCENT_OPTION_KINDS, type DescentResult, type IterInfo, runDescent } from "./descent.ts";
 import type { RecoveryProblem } from "./problem.ts";
 import type { StepSchedule } from "./schedule.ts";
 
@@ -50,6 +51,7 @@ export function l2gd(problem: RecoveryProblem, opts: L2gdOptions): DescentResult
   if (opts === null || typeof opts !== "object") {
     throw new TypeError(`l2gd: options must be an object, got ${String(opts)}`);
   }
+  checkOptions("l2gd", opts, { ...DESCENT_OPTION_KINDS, eta: "number" });
   return runDescent("l2gd", problem, "l2", {
     rank: opts.rank,
     alpha: opts.alpha ?? 1e-3,

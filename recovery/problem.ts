@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkOptions } from "../ops/options.ts";
 import { Rng } from "../ops/random.ts";
 import { assertMatrix, assertTensor, type DType, shapeStr, type Tensor } from "../ops/tensor.ts";
 import { completionDesign } from "./completion.ts";
@@ -127,6 +128,19 @@ export function generateProblem(o: GenerateOptions): RecoveryProblem {
   if (o === null || typeof o !== "object") {
     throw new TypeError(`generateProblem: options must be an object, got ${String(o)}`);
   }
+  checkOptions("generateProblem", o, {
+    d: "number",
+    rstar: "number",
+    m: "number",
+    cols: "number",
+    kappa: "number",
+    noise: "object",
+    design: "string",
+    dtype: "string",
+    storage: "string",
+    asymmetric: "boolean",
+    seed: "number",
+  });
   const d = checkPositiveInt("generateProblem", "d", o.d);
   const rstar = checkPositiveInt("generateProblem", "rstar", o.rstar);
   const m = checkPositiveInt("generateProblem", "m", o.m);

@@ -6,8 +6,9 @@
  *
  * @module
  */
+import { checkOptions } from "../ops/options.ts";
 import type { Tensor } from "../ops/tensor.ts";
-import { type DescentResult, type IterInfo, runDescent } from "./descent.ts";
+import { DESCENT_OPTION_KINDS, type DescentResult, type IterInfo, runDescent } from "./descent.ts";
 import type { RecoveryProblem } from "./problem.ts";
 import type { StepSchedule } from "./schedule.ts";
 
@@ -40,6 +41,9 @@ export interface SubgmOptions {
   errorEvery?: number;
 }
 
+/** The keys of {@link SubgmOptions}, checked at run time (a misspelled `eta_0` was ignored). */
+const SUBGM_OPTIONS = { ...DESCENT_OPTION_KINDS, eta0: "number", rho: "number" } as const;
+
 /**
  * Minimizes `f(U) = (1/m)Σ|⟨A_i, UUᵀ⟩ − y_i|` (or the `L Rᵀ` version for an asymmetric problem)
  * by `U_{t+1} = U_t − η_t·D(U_t)` with the sub-gradient `D = (1/m)Σ sign(r_i)(A_i + A_iᵀ)U`,
@@ -59,6 +63,7 @@ export function subgm(problem: RecoveryProblem, opts: SubgmOptions): DescentResu
   if (opts === null || typeof opts !== "object") {
     throw new TypeError(`subgm: options must be an object, got ${String(opts)}`);
   }
+  checkOptions("subgm", opts, SUBGM_OPTIONS);
   const schedule: StepSchedule = opts.schedule ?? {
     kind: "geometric",
     eta0: opts.eta0 ?? (problem?.asymmetric ? 0.6 : 0.3),

@@ -115,6 +115,39 @@ Deno.test("subgm/l2gd validate input: rank, alpha, iters, schedule, non-finite y
   );
 });
 
+Deno.test("subgm, l2gd and generateProblem reject misspelled option keys and wrong types", () => {
+  const p = generateProblem({ d: 5, rstar: 1, m: 20, seed: 5 });
+  const bad: [() => unknown, RegExp][] = [
+    [
+      () => subgm(p, { rank: 1, eta_0: 0.1 } as object as { rank: number }),
+      /subgm: unknown option "eta_0"/,
+    ],
+    [
+      () => subgm(p, { rank: 1, iters: "10" } as object as { rank: number }),
+      /subgm: option iters must be a number/,
+    ],
+    [
+      () => l2gd(p, { rank: 1, lr: 0.1 } as object as { rank: number }),
+      /l2gd: unknown option "lr"/,
+    ],
+    [
+      () =>
+        generateProblem({ d: 5, rstar: 1, m: 20, sed: 1 } as object as { d: 5; rstar: 1; m: 20 }),
+      /generateProblem: unknown option "sed"/,
+    ],
+    [
+      () =>
+        generateProblem(
+          { d: 5, rstar: 1, m: 20, asymmetric: "yes" } as object as { d: 5; rstar: 1; m: 20 },
+        ),
+      /generateProblem: option asymmetric must be a boolean/,
+    ],
+  ];
+  for (const [f, re] of bad) {
+    assert.throws(f, (e: Error) => e instanceof TypeError && re.test(e.message));
+  }
+});
+
 Deno.test("a diverging run stops with stopReason nonfinite; onIter can stop a run", () => {
   const p = generateProblem({ d: 6, rstar: 1, m: 40, seed: 6 });
   const g = l2gd(p, { rank: 2, alpha: 1, eta: 50, iters: 500 });
