@@ -1,0 +1,75 @@
+/** Command line of experiments/galore.ts: strict flags and the JSON fields other tools read. */
+import assert from "node:assert/strict";
+import { runScript, type ScriptRun } from "./_script.ts";
+
+const DATA = new URL("../../../shared/data/tinyshakespeare", import.meta.url).pathname;
+let haveData = false;
+try {
+  haveData = Deno.statSync(`${DATA}/input.txt`).isFile;
+} catch {
+  haveData = false;
+}
+if (!haveData) {
+  console.error(`galore_test: ${DATA}/input.txt is absent; the training run is skipped`);
+}
+
+function run(args: string[]): Promise<ScriptRun> {
+  return runScript("galore", args);
+}
+
+Deno.test("galore.ts: unknown, repeated, malformed and ineffective flags exit non-zero", async () => {
+  const cases: [string[], string][] = [
+    [["--optimiser", "adamw"], "unknown flag --optimiser"],
+    [["--steps", "20", "--steps", "30"], "--steps is given twice"],
+    [["--steps", "ten"], "--steps must be a number"],
+    [["--optimizer", "sgd"], "--optimizer must be one of"],
+    [["--optimizer", "adamw", "--rank", "4"], "--rank has no effect with --optimizer adamw"],
+    [["--optimizer", "galore", "--out", "x"], "--out has no effect with --optimizer"],
+    [["--quick", "--rank", "64"], "--rank must be an integer in 1..32"],
+    [["--data", "/nonexistent-dir", "--optimizer", "galore"], "cannot read the corpus"],
+  ];
+  for (const [args, msg] of cases) {
+    const r = await run(args);
+    assert.notEqual(r.code, 0, args.join(" "));
+    assert.ok(r.stderr.includes(msg), `${args.join(" ")}: ${r.stderr}`);
+  }
+});
+
+Deno.test({
+  name: "galore.ts --optimizer galore --quick writes the issue's JSON fields",
+  ignore: !haveData,
+  fn: async () => {
+    const json = await Deno.makeTempFile({ suffix: ".json" });
+    const r = await run([
+      "--optimizer",
+      "galore",
+      "--quick",
+      "--steps",
+      "10",
+      "--rank",
+      "4",
+      "--json",
+      json,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const rec = JSON.parse(await Deno.readTextFile(json));
+    for (
+      const k of [
+        "valLoss",
+        "trainLoss",
+        "optimizerStateBytes",
+        "paramBytes",
+        "steps",
+        "trainSeconds",
+        "msPerStep",
+      ]
+    ) {
+      assert.equal(typeof rec[k], "number", k);
+    }
+    assert.equal(rec.steps, 10);
+    assert.equal(rec.optimizerStateBytes, rec.formulaStateBytes);
+    assert.ok(rec.valLoss > 0 && rec.valLoss < Math.log(65) + 0.5);
+    assert.ok(/tok\/s ETA/.test(r.stderr));
+    await Deno.remove(json);
+  },
+});
