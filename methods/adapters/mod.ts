@@ -27,6 +27,7 @@
 export * from "./adapter.ts";
 export * from "./lora.ts";
 export * from "./randlora.ts";
+export * from "./randlora_scaled.ts";
 export * from "./spectrum.ts";
 export * from "./peft_config.ts";
 export * from "./peft.ts";

@@ -11,12 +11,13 @@
  *
  * @module
  */
-import { mul, scale } from "../../ops/autograd/ops_arith.ts";
+import { scale } from "../../ops/autograd/ops_arith.ts";
 import { matmul } from "../../ops/autograd/ops_matmul.ts";
-import { concat, reshape, sliceRows, transpose } from "../../ops/autograd/ops_shape.ts";
+import { transpose } from "../../ops/autograd/ops_shape.ts";
 import { Rng } from "../../ops/random.ts";
 import { assertMatrix, type DType, full, shapeStr, type Tensor, zeros } from "../../ops/tensor.ts";
 import { type AdapterMethod, type AdapterState, countParams, positiveInt } from "./adapter.ts";
+import { randLoraScaledA } from "./randlora_scaled.ts";
 
 /**
  * How the frozen bases are drawn.
@@ -224,35 +225,6 @@ export function randLoraFromParts(
   };
 }
 
-/** Row `c` of the expanded frozen A and the row of γ it pairs with, per pairing. */
-function expandedA(s: RandLoraState): { aRep: Tensor; lambdaCol: Tensor; gammaRep: Tensor } {
-  const { r, n, a } = s;
-  const k = a.shape[1];
-  const { lambda, gamma } = s.params;
-  const aRep = zeros([n * r, k], { dtype: a.dtype });
-  for (let c = 0; c < n * r; c++) {
-    // PEFT: rank ρ = ⌊c/n⌋, basis c mod n. Per-basis: basis ⌊c/r⌋, rank c mod r.
-    const rho = s.pairing === "peft" ? Math.floor(c / n) : c % r;
-    aRep.data.set(a.data.subarray(rho * k, rho * k + k), c * k);
-  }
-  if (s.pairing === "peft") {
-    return {
-      aRep,
-      lambdaCol: reshape(lambda, [n * r, 1]),
-      gammaRep: concat(Array.from({ length: r }, () => gamma), 0),
-    };
-  }
-  // Per-basis: c = i·r + ρ pairs B_i's column ρ with λ_i[ρ] and γ_i.
-  const gammaRep = concat(
-    Array.from(
-      { length: n },
-      (_, i) => concat(Array.from({ length: r }, () => sliceRows(gamma, i, i + 1)), 0),
-    ),
-    0,
-  );
-  return { aRep, lambdaCol: reshape(transpose(lambda), [n * r, 1]), gammaRep };
-}
-
 /**
  * The RandLoRA branch `x ΔWᵀ` for a row batch `x` (`N × in`) in the factored form of spec §4:
  * the `n·r`-wide projection with the λ/γ-scaled copy of A, then the `[B_1 … B_n]` map (or the
@@ -267,8 +239,7 @@ function expandedA(s: RandLoraState): { aRep: Tensor; lambdaCol: Tensor; gammaRe
  * ```
  */
 export function randLoraApply(s: RandLoraState, x: Tensor): Tensor {
-  const { aRep, lambdaCol, gammaRep } = expandedA(s);
-  const aHat = mul(mul(aRep, lambdaCol), gammaRep); // [n·r, k]
+  const aHat = randLoraScaledA(s); // [n·r, k], memory-saving backward
   const [out, inp] = s.shape;
   const y = out >= inp
     ? matmul(matmul(x, aHat, { transB: true }), s.bHat, { transB: true })
@@ -305,8 +276,7 @@ export const randLora: AdapterMethod<RandLoraOptions, RandLoraState> = {
     });
   },
   delta(s: RandLoraState): Tensor {
-    const { aRep, lambdaCol, gammaRep } = expandedA(s);
-    const aHat = mul(mul(aRep, lambdaCol), gammaRep);
+    const aHat = randLoraScaledA(s);
     const m = matmul(s.bHat, aHat);
     const [out, inp] = s.shape;
     return scale(out >= inp ? m : transpose(m), s.scale);

@@ -15,6 +15,11 @@ import {
 import { mergePeftAdapter, readPeftAdapter } from "../../../methods/adapters/peft_adapter.ts";
 import { writePeftRandLora } from "../../../methods/adapters/peft_randlora.ts";
 import {
+  randLoraScaledA,
+  randLoraScaledAExpanded,
+} from "../../../methods/adapters/randlora_scaled.ts";
+import { gradcheck, mul as mulAD, sum, valueAndGrad } from "../../../ops/autograd/mod.ts";
+import {
   checkDeltaGradients,
   checkMergeRoundTrip,
   maxAbs,
@@ -268,4 +273,40 @@ Deno.test("RandLoRA default α = 640 (PEFT's randlora_alpha): s = 640/r, or 640/
   const d80 = d8.clone();
   for (let i = 0; i < d80.size; i++) d80.data[i] *= 80;
   assert.ok(maxAbs(d640) > 0 && maxDiff(d640, d80) <= 1e-12 * maxAbs(d640));
+});
+
+Deno.test("RandLoRA memory-saving Â: same values and gradients as the expanded autodiff form, both pairings", () => {
+  for (const pairing of ["peft", "per-basis"] as const) {
+    for (const shape of [[10, 7], [7, 10]]) {
+      const st0 = randLora.init(randn(shape, { seed: 2 }), { r: 3, pairing }, new Rng(1));
+      const st = {
+        ...st0,
+        params: {
+          lambda: randn([...st0.params.lambda.shape], { seed: 3 }),
+          gamma: randn([...st0.params.gamma.shape], { seed: 4 }),
+        },
+      };
+      assert.deepEqual(
+        Array.from(randLoraScaledA(st).data),
+        Array.from(randLoraScaledAExpanded(st).data),
+      );
+      const g = randn([st.n * st.r, st.a.shape[1]], { seed: 5 });
+      const f = (which: typeof randLoraScaledA) => (lambda: Tensor, gamma: Tensor): Tensor =>
+        sum(mulAD(which({ ...st, params: { lambda, gamma } }), g));
+      const custom = valueAndGrad(f(randLoraScaledA), { argnums: [0, 1] })(
+        st.params.lambda,
+        st.params.gamma,
+      );
+      const auto = valueAndGrad(f(randLoraScaledAExpanded), { argnums: [0, 1] })(
+        st.params.lambda,
+        st.params.gamma,
+      );
+      for (let i = 0; i < 2; i++) {
+        const [c, a] = [(custom.grad as Tensor[])[i], (auto.grad as Tensor[])[i]];
+        assert.ok(maxDiff(c, a) <= 1e-13 * maxAbs(a), `${pairing} ${shape} grad ${i}`);
+      }
+      const res = gradcheck(f(randLoraScaledA), [st.params.lambda, st.params.gamma]);
+      assert.ok(res.ok, `${pairing}: gradcheck ${res.maxError}`);
+    }
+  }
 });
