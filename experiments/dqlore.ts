@@ -342,31 +342,18 @@ async function main(): Promise<void> {
   }, {
     file: "dqlore_methods.svg",
     caption:
-      "Test structure match per method with 95 % bootstrap intervals (x = method number in the table)",
+      "Test structure match per method: mean and 95 % bootstrap interval (x = the table's #)",
     svg: plotSvg({
       title: "Exemplar selection on GSM8K test",
       xLabel: "method (table order)",
       yLabel: "mean structure match",
-      series: [
-        {
-          name: "mean",
-          x: names.map((_, i) => i + 1),
-          y: names.map((n) => methods[n].structureMatch),
-          mode: "points",
-        },
-        {
-          name: "ci low",
-          x: names.map((_, i) => i + 1),
-          y: names.map((n) => methods[n].ci[0]),
-          mode: "points",
-        },
-        {
-          name: "ci high",
-          x: names.map((_, i) => i + 1),
-          y: names.map((n) => methods[n].ci[1]),
-          mode: "points",
-        },
-      ],
+      // One vertical segment per method: interval ends and the mean as points.
+      series: names.map((n, i) => ({
+        name: `${i + 1} ${n}`,
+        x: [i + 1, i + 1, i + 1],
+        y: [methods[n].ci[0], methods[n].structureMatch, methods[n].ci[1]],
+        mode: "both" as const,
+      })),
     }),
   }];
   await writeReport(F.out, {
