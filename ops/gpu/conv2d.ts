@@ -11,7 +11,7 @@
  */
 import { conv2dGeom, type Conv2dShapeOptions } from "../conv/conv_geom.ts";
 import { assertGpuTensor, assertSameGpu, type GpuTensor } from "./gpu_tensor.ts";
-import { uniforms } from "./params.ts";
+import { grid2d, uniforms } from "./params.ts";
 
 const T = 16;
 
@@ -46,10 +46,15 @@ fn colAt(g: u32, k: u32, col: u32) -> f32 {
 }
 
 @compute @workgroup_size(${T}, ${T})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
-  let g = wid.z;
-  let row = wid.y * ${T}u + l.y;   // output channel within the group
-  let col = wid.x * ${T}u + l.x;   // (n, y, x) flattened
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+  // Column tiles on a 2-D grid (more than 65535 of them for large inputs); z = (group, row tile).
+  let tile = wid.x + wid.y * nwg.x;
+  if (tile * ${T}u >= p.N * p.oh * p.ow) { return; } // uniform per workgroup: before any barrier
+  let rowTiles = (p.og + ${T - 1}u) / ${T}u;
+  let g = wid.z / rowTiles;
+  let row = (wid.z % rowTiles) * ${T}u + l.y;   // output channel within the group
+  let col = tile * ${T}u + l.x;   // (n, y, x) flattened
   let o = g * p.og + row;
   var acc = 0.0;
   for (var k0 = 0u; k0 < p.K; k0 += ${T}u) {
@@ -96,6 +101,33 @@ export interface Conv2dGpuOptions extends Conv2dShapeOptions {
  * ```
  */
 export function conv2dGpu(x: GpuTensor, weight: GpuTensor, opts: Conv2dGpuOptions = {}): GpuTensor {
+  return conv2dGpuGrid(x, weight, opts, x?.gpu?.limits.maxComputeWorkgroupsPerDimension);
+}
+
+/**
+ * {@link conv2dGpu} with the column tiles laid on a 2-D grid at most `maxPerDim` wide (the
+ * device limit in `conv2dGpu`; tests pass a small one to reach the 2-D layout at small sizes).
+ *
+ * @example
+ * ```ts
+ * import { requestGpu } from "./device.ts";
+ * import { conv2dGpuGrid } from "./conv2d.ts";
+ * import { tensor } from "../tensor.ts";
+ * const gpu = await requestGpu(); // null on a software-only machine: the example then skips
+ * if (gpu) {
+ *   const x = gpu.upload(tensor([1, 2, 3, 4], { shape: [1, 1, 2, 2] }));
+ *   const w = gpu.upload(tensor([2], { shape: [1, 1, 1, 1] }));
+ *   console.log((await conv2dGpuGrid(x, w, {}, 1).read()).data); // Float32Array [2, 4, 6, 8]
+ *   gpu.destroy();
+ * }
+ * ```
+ */
+export function conv2dGpuGrid(
+  x: GpuTensor,
+  weight: GpuTensor,
+  opts: Conv2dGpuOptions,
+  maxPerDim: number,
+): GpuTensor {
   assertGpuTensor("conv2d", "x", x);
   assertGpuTensor("conv2d", "weight", weight);
   assertSameGpu("conv2d", x, weight);
@@ -106,33 +138,16 @@ export function conv2dGpu(x: GpuTensor, weight: GpuTensor, opts: Conv2dGpuOption
   }
   const g = conv2dGeom("conv2d", x.shape, weight.shape, bias?.shape, opts);
   const gpu = x.gpu, out = gpu.empty(g.outShape);
-  const cols = g.n * g.oh * g.ow;
   if (out.size === 0) return out;
   const pipe = gpu.pipeline(`conv2d_${bias !== undefined}`, conv2dWgsl(bias !== undefined));
   const params = uniforms([
-    g.n,
-    g.c,
-    g.h,
-    g.w,
-    g.o,
-    g.cg,
-    g.og,
-    g.kSize,
-    g.kh,
-    g.kw,
-    g.sh,
-    g.sw,
-    g.ph,
-    g.pw,
-    g.dh,
-    g.dw,
-    g.oh,
-    g.ow,
-    0,
-    0,
+    ...[g.n, g.c, g.h, g.w, g.o, g.cg, g.og, g.kSize],
+    ...[g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw],
+    ...[g.oh, g.ow, 0, 0],
   ]);
   const buffers = [x.buffer, weight.buffer, out.buffer];
   if (bias !== undefined) buffers.push(bias.buffer);
-  gpu.dispatch(pipe, params, buffers, [Math.ceil(cols / T), Math.ceil(g.og / T), g.groups]);
+  const [gx, gy] = grid2d(Math.ceil((g.n * g.oh * g.ow) / T), maxPerDim);
+  gpu.dispatch(pipe, params, buffers, [gx, gy, Math.ceil(g.og / T) * g.groups]);
   return out;
 }

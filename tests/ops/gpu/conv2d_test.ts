@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { conv2d } from "../../../ops/conv/conv2d.ts";
-import { conv2dGpu } from "../../../ops/gpu/conv2d.ts";
+import { conv2dGpu, conv2dGpuGrid } from "../../../ops/gpu/conv2d.ts";
 import { astype, type Tensor } from "../../../ops/tensor.ts";
 import { refConv2d, type RefOpts } from "../conv/_ref.ts";
 import { gpu, maxScaledErr, noGpu, randF32, U32 } from "./_gpu.ts";
@@ -78,4 +78,24 @@ Deno.test("conv2d on GpuTensors: the same checks as the CPU path", { ignore: noG
   assert.throws(() => conv2d(x, randF32([2, 4, 3, 3], 0) as never), TypeError);
   x.dispose();
   w.dispose();
+});
+
+Deno.test("conv2d on GpuTensors: column tiles on a 2-D grid, row tiles x groups on z", {
+  ignore: noGpu,
+}, async () => {
+  const g = gpu!;
+  // 2 x 9 x 7 = 126 positions = 8 column tiles on a grid 3 wide (3 x 3, one idle workgroup);
+  // og = 34 (three row tiles) in each of 2 groups.
+  const x = randF32([2, 4, 9, 7], 13), w = randF32([68, 2, 3, 3], 14), b = randF32([68], 15);
+  const gx = g.upload(x), gw = g.upload(w), gb = g.upload(b);
+  for (const maxPerDim of [3, 65535]) {
+    const y = await conv2dGpuGrid(gx, gw, { groups: 2, padding: 1, bias: gb }, maxPerDim).read();
+    const o: RefOpts = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 2 };
+    const f64 = (t: Tensor): Tensor => astype(t, "f64");
+    const ref = refConv2d(f64(x), f64(w), o, f64(b));
+    const scale = refConv2d(f64(x), f64(w), o, f64(b), true);
+    const err = maxScaledErr(y, ref, scale);
+    assert.ok(err <= 2 * 20 * U32, `maxPerDim ${maxPerDim}: ${err}`);
+  }
+  for (const t of [gx, gw, gb]) t.dispose();
 });
