@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkOptions } from "../../ops/options.ts";
 import { Tensor } from "../../ops/tensor.ts";
 import { type Anchors, fitAnchors } from "./anchors.ts";
 import { concatSets, mirrorY, splitHistoryFuture, type TrajectorySet } from "./dataset.ts";
@@ -133,6 +134,15 @@ export function encode(model: ETModel, set: TrajectorySet): Encoded {
  * ```
  */
 export function fitEigenTrajectory(fit: TrajectorySet, opts: ETOptions): ETModel {
+  checkOptions("fitEigenTrajectory", opts, {
+    staticDist: "number",
+    k: "number",
+    modes: "number",
+    seed: "number",
+    nInit: "number",
+    mirror: "boolean",
+    basisMethod: "string",
+  });
   const k = opts.k ?? 6, modes = opts.modes ?? 20;
   if (!Number.isInteger(modes) || modes < 0) {
     throw new RangeError(`fitEigenTrajectory: modes must be an integer ≥ 0, got ${modes}`);

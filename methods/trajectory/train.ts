@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { checkOptions } from "../../ops/options.ts";
 import { valueAndGrad } from "../../ops/autograd/grad.ts";
 import type { LinearParams, MlpParams } from "../../ops/nn/layers.ts";
 import { clipGradNorm_ } from "../../ops/optim/clip.ts";
@@ -78,6 +79,27 @@ export interface TrainNetworkOptions {
   /** Progress sink (default: a line on stderr per epoch). */
   log?: (line: string) => void;
 }
+
+/** Run-time kinds of {@link TrainNetworkOptions} (a misspelled key used to be ignored). */
+const TRAIN_OPTION_KINDS = {
+  epochs: "number",
+  batchSize: "number",
+  lr: "number",
+  weightDecay: "number",
+  clip: "number",
+  hidden: "array",
+  neighbours: "number",
+  speed: "boolean",
+  seed: "number",
+  timeBudgetSec: "number",
+  mirror: "boolean",
+  socialSlots: "number",
+  socialDim: "number",
+  socialRadius: "number",
+  relax: "number",
+  relaxEnd: "number",
+  log: "function",
+} as const;
 
 /** One epoch of the training history. */
 export interface EpochRecord {
@@ -260,6 +282,7 @@ export function trainNetwork(
   val: TrajectorySet,
   opts: TrainNetworkOptions = {},
 ): { net: ETNetwork; history: EpochRecord[]; bestEpoch: number } {
+  checkOptions("trainNetwork", opts, TRAIN_OPTION_KINDS);
   const epochs = opts.epochs ?? 40,
     batch = opts.batchSize ?? 256,
     neighbours = opts.neighbours ?? 4;

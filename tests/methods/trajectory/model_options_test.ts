@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { mirrorY } from "../../../methods/trajectory/dataset.ts";
 import { canonicalGroups, fitEigenTrajectory } from "../../../methods/trajectory/model.ts";
 import { syntheticScenes } from "../../../methods/trajectory/synthetic.ts";
+import { trainNetwork } from "../../../methods/trajectory/train.ts";
 import { movingMask } from "../../../methods/trajectory/normalize.ts";
 import { splitHistoryFuture } from "../../../methods/trajectory/dataset.ts";
 import { kmeans } from "../../../ops/linalg/kmeans.ts";
@@ -74,4 +75,19 @@ Deno.test("fitEigenTrajectory honours nInit and seed: anchors equal k-means with
   const one = fitEigenTrajectory(SET, { staticDist: STATIC, modes: 8, nInit: 1, seed: 0 });
   const ten = fitEigenTrajectory(SET, { staticDist: STATIC, modes: 8, nInit: 10, seed: 0 });
   assert.ok(ten.groups[1].anchors.inertia < one.groups[1].anchors.inertia - 1);
+});
+
+Deno.test("fitEigenTrajectory and trainNetwork reject misspelled option keys and wrong kinds", () => {
+  const fit = (o: object) => () => fitEigenTrajectory(SET, { staticDist: STATIC, ...o });
+  assert.throws(fit({ ninit: 2 }), /fitEigenTrajectory: unknown option "ninit"/);
+  assert.throws(fit({ mirror: "no" }), /fitEigenTrajectory: option mirror must be a boolean/);
+  const m = fitEigenTrajectory(SET, { staticDist: STATIC, modes: 4, nInit: 1 });
+  assert.throws(
+    () => trainNetwork(m, SET, SET, { epoch: 1 } as object),
+    /trainNetwork: unknown option "epoch"/,
+  );
+  assert.throws(
+    () => trainNetwork(m, SET, SET, { hidden: 8 } as object),
+    /trainNetwork: option hidden must be an array/,
+  );
 });
