@@ -268,6 +268,10 @@ function sameShapeInPlace(fn: string, a: Tensor, b: Tensor): void {
 export function axpy_(a: Tensor, b: Tensor, alpha = 1): Tensor {
   assertUntraced("axpy_", { a, b });
   sameShapeInPlace("axpy_", a, b);
+  // A non-number alpha ("abc", undefined from a typo'd field) used to fill a with NaN.
+  if (typeof alpha !== "number") {
+    throw new TypeError(`axpy_: alpha must be a number, got ${JSON.stringify(alpha)}`);
+  }
   const x = a.data, y = b.data;
   for (let i = 0; i < x.length; i++) x[i] += alpha * y[i];
   return a;
@@ -301,6 +305,9 @@ export function add_(a: Tensor, b: Tensor): Tensor {
 export function scale_(a: Tensor, s: number): Tensor {
   assertUntraced("scale_", { a });
   assertTensor("scale_", "a", a);
+  if (typeof s !== "number") {
+    throw new TypeError(`scale_: s must be a number, got ${JSON.stringify(s)}`);
+  }
   const x = a.data;
   for (let i = 0; i < x.length; i++) x[i] *= s;
   return a;

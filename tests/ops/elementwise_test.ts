@@ -58,3 +58,18 @@ Deno.test("in-place ops mutate and return the first operand", () => {
   assert.deepEqual(Array.from(a.data), [10, 12]);
   assert.throws(() => add_(a, tensor([1])), /shapes differ: a is 2, b is 1/);
 });
+
+Deno.test("scale_ and axpy_ reject a non-number factor instead of filling with NaN", () => {
+  const a = tensor([1, 2]), b = tensor([3, 4]);
+  assert.throws(
+    () => scale_(a, "abc" as unknown as number),
+    /scale_: s must be a number, got "abc"/,
+  );
+  assert.throws(
+    () => axpy_(a, b, "2" as unknown as number),
+    /axpy_: alpha must be a number, got "2"/,
+  );
+  assert.throws(() => scale(a, "abc" as unknown as number), TypeError);
+  assert.deepEqual(Array.from(a.data), [1, 2], "a is untouched");
+  assert.deepEqual(Array.from(axpy_(a, b).data), [4, 6], "alpha defaults to 1");
+});
