@@ -157,3 +157,20 @@ Deno.test("LSA: encodings are the TF-IDF rows times the components, dim sets the
   throwsWith(() => fitLsa(texts, { dim: 99 }), RangeError, "dim 99 exceeds min(texts, vocabulary)");
   throwsWith(() => fitLsa(texts, { dims: 3 } as never), TypeError, 'unknown option "dims"');
 });
+
+Deno.test("LSA: seed, powerIters and oversamples reach the randomized SVD", () => {
+  const rng = new Rng(6);
+  const docs = Array.from(
+    { length: 80 },
+    () => Array.from({ length: 12 }, () => `w${rng.int(60)}`).join(" "),
+  );
+  const x = tfidfTransform(fitTfidf(docs), docs);
+  const exact = svd(new Tensor(csrToDense(x), [x.rows, x.cols])).s.data.subarray(0, 5);
+  const err = (o: object): number =>
+    maxDiff(fitLsa(docs, { dim: 5, ...o }).singularValues.data, exact);
+  const rough = err({ powerIters: 0, oversamples: 0 });
+  assert.ok(err({}) < rough / 10, `defaults ${err({})} vs rough ${rough}`);
+  assert.ok(err({ powerIters: 0, oversamples: 0, seed: 1 }) !== rough);
+  assert.ok(err({ powerIters: 6, oversamples: 0 }) < rough / 2);
+  assert.ok(err({ powerIters: 0, oversamples: 50 }) < rough / 2);
+});
