@@ -40,6 +40,7 @@ export * from "./checkpoint.ts";
 export * from "./dora.ts";
 export * from "./lora_config.ts";
 export * from "./peft_model.ts";
+export * from "./peft_model_parts.ts";
 export * from "./peft_weighted.ts";
 export * from "./pissa.ts";
 export * from "./nola.ts";

@@ -19,23 +19,19 @@
 import { add, div, linear, mul, reshape } from "../../ops/autograd/ops.ts";
 import { treeLeaves, type TreeLike, treeMap } from "../../ops/autograd/tree.ts";
 import type { LinearHook } from "../../ops/nn/llama.ts";
-import { Rng } from "../../ops/random.ts";
+import type { Rng } from "../../ops/random.ts";
 import { astype, type Tensor, zeros } from "../../ops/tensor.ts";
 import { doraMerged, doraRowNorms, doraWeight } from "./dora.ts";
-import { lora, loraApply, loraFromFactors, type LoraState } from "./lora.ts";
-import { type LoraConfig, loraConfigToPeft } from "./lora_config.ts";
-import { isTargetModule, moduleScale, type PeftConfig } from "./peft_config.ts";
-import { type PeftLoraModule, readPeftLora, writePeftLora } from "./peft.ts";
-import { type CombinationType, combineLoras, type CombineOptions } from "./peft_weighted.ts";
-
-/** One named adapter: its config, LoRA states, DoRA magnitudes and trained full copies. */
-interface Adapter {
-  config: PeftConfig;
-  loras: Map<string, LoraState>;
-  magnitudes: Map<string, Tensor>;
-  /** Trained copies of base tensors (biases, `modules_to_save`), by tree path. */
-  saved: Map<string, Tensor>;
-}
+import { lora, loraApply, loraFromFactors } from "./lora.ts";
+import type { LoraConfig } from "./lora_config.ts";
+import {
+  adapterFiles,
+  adapterFromFiles,
+  buildAdapter,
+  type PeftAdapterRecord,
+  weightedAdapter,
+} from "./peft_model_parts.ts";
+import type { CombinationType, CombineOptions } from "./peft_weighted.ts";
 
 const EMBEDDING = /^(?:embed_tokens|embed_in|wte|wpe|word_embeddings|embeddings)$/;
 
@@ -45,10 +41,6 @@ export interface PeftModelOptions {
   outputLayer?: string;
   /** Which modules (paths with a 2-D `.weight`) are linear layers (default: not embeddings). */
   isLinear?: (module: string) => boolean;
-}
-
-function matchesModule(names: unknown, module: string): boolean {
-  return Array.isArray(names) && names.some((m) => module === m || module.endsWith(`.${m}`));
 }
 
 /**
@@ -67,7 +59,7 @@ export class PeftModel<T extends TreeLike> {
   /** The frozen base tree (never modified). */
   readonly base: T;
   readonly #leaves: Map<string, Tensor>;
-  readonly #adapters = new Map<string, Adapter>();
+  readonly #adapters = new Map<string, PeftAdapterRecord>();
   #active: string | null = null;
   readonly #outputLayer: string;
   readonly #isLinear: (module: string) => boolean;
@@ -96,7 +88,7 @@ export class PeftModel<T extends TreeLike> {
     return [...this.#adapters.keys()];
   }
 
-  #get(name: string): Adapter {
+  #get(name: string): PeftAdapterRecord {
     const a = this.#adapters.get(name);
     if (a === undefined) {
       throw new RangeError(
@@ -122,28 +114,7 @@ export class PeftModel<T extends TreeLike> {
    */
   addAdapter(name: string, config: LoraConfig, opts: { seed?: number } = {}): void {
     if (this.#adapters.has(name)) throw new RangeError(`addAdapter: adapter "${name}" exists`);
-    const cfg = loraConfigToPeft(config);
-    const rng = new Rng(opts.seed ?? 0);
-    const ad: Adapter = { config: cfg, loras: new Map(), magnitudes: new Map(), saved: new Map() };
-    for (const m of this.modules()) {
-      if (!isTargetModule(cfg, m, { outputLayer: this.#outputLayer })) continue;
-      const w = this.#leaves.get(`${m}.weight`)!;
-      const { r, alpha } = moduleScale(cfg, m);
-      ad.loras.set(m, initLora(w, r, alpha, cfg, rng));
-      if (cfg.use_dora === true) ad.magnitudes.set(m, astype(doraRowNorms(w), w.dtype));
-    }
-    if (ad.loras.size === 0) {
-      throw new RangeError(
-        `addAdapter: target_modules ${JSON.stringify(cfg.target_modules)} match no module ` +
-          `(modules: ${this.modules().join(", ")})`,
-      );
-    }
-    for (const [path, t] of this.#leaves) {
-      const module = path.slice(0, path.lastIndexOf("."));
-      const bias = path.endsWith(".bias") &&
-        (cfg.bias === "all" || (cfg.bias === "lora_only" && ad.loras.has(module)));
-      if (bias || isUnder(cfg.modules_to_save, path)) ad.saved.set(path, t.clone());
-    }
+    const ad = buildAdapter(this.#leaves, this.modules(), config, this.#outputLayer, opts.seed);
     this.#adapters.set(name, ad);
     if (this.#active === null && this.#adapters.size === 1) this.#active = name;
   }
@@ -192,44 +163,10 @@ export class PeftModel<T extends TreeLike> {
     }
     if (this.#adapters.has(name)) throw new RangeError(`addWeightedAdapter: "${name}" exists`);
     const ads = adapters.map((a) => this.#get(a));
-    ads.forEach((a, i) => {
-      if (a.magnitudes.size > 0 || a.saved.size > 0) {
-        throw new RangeError(
-          `addWeightedAdapter: "${adapters[i]}" has DoRA magnitudes or trained full tensors`,
-        );
-      }
-    });
-    const modules = [...new Set(ads.flatMap((a) => [...a.loras.keys()]))];
-    const loras = new Map<string, LoraState>();
-    for (const m of modules) {
-      const idx = ads.flatMap((a, i) => (a.loras.has(m) ? [i] : []));
-      const st = combineLoras(
-        idx.map((i) => ads[i].loras.get(m)!),
-        idx.map((i) => weights[i]),
-        combinationType,
-        opts,
-      );
-      const w = this.#leaves.get(`${m}.weight`)!;
-      loras.set(
-        m,
-        loraFromFactors(astype(st.params.a, w.dtype), astype(st.params.b, w.dtype), {
-          alpha: st.alpha,
-        }),
-      );
-    }
-    const rs = [...loras.values()].map((s) => s.r);
-    const rankPattern: Record<string, number> = {};
-    for (const [m, s] of loras) if (s.r !== rs[0]) rankPattern[escape(m)] = s.r;
-    const config = {
-      ...ads[0].config,
-      r: rs[0],
-      lora_alpha: rs[0],
-      use_rslora: false,
-      rank_pattern: rankPattern,
-      alpha_pattern: Object.fromEntries(Object.entries(rankPattern)),
-      target_modules: modules,
-    } as PeftConfig;
-    this.#adapters.set(name, { config, loras, magnitudes: new Map(), saved: new Map() });
+    this.#adapters.set(
+      name,
+      weightedAdapter(ads, adapters, weights, combinationType, opts, this.#leaves),
+    );
   }
 
   /**
@@ -384,80 +321,16 @@ export class PeftModel<T extends TreeLike> {
 
   /** PEFT files (`adapter_config.json` text, `adapter_model.safetensors` bytes) of an adapter. */
   save(name?: string): { config: string; weights: Uint8Array } {
-    const ad = this.#get(name ?? this.#requireActive());
-    const modules = new Map<string, PeftLoraModule>();
-    for (const [m, s] of ad.loras) {
-      modules.set(m, {
-        kind: "linear",
-        a: s.params.a,
-        b: s.params.b,
-        magnitude: ad.magnitudes.get(m),
-      });
-    }
-    return writePeftLora({ config: ad.config, modules, replacements: ad.saved, metadata: {} });
+    return adapterFiles(this.#get(name ?? this.#requireActive()));
   }
 
   /** Loads PEFT files as adapter `name` (PEFT `load_adapter`); every module must exist here. */
   loadAdapter(config: string | Record<string, unknown>, weights: Uint8Array, name: string): void {
     if (this.#adapters.has(name)) throw new RangeError(`loadAdapter: adapter "${name}" exists`);
-    const file = readPeftLora(config, weights);
-    const ad: Adapter = {
-      config: file.config,
-      loras: new Map(),
-      magnitudes: new Map(),
-      saved: new Map(),
-    };
-    for (const [m, mod] of file.modules) {
-      const w = this.#leaves.get(`${m}.weight`);
-      if (w === undefined || mod.kind !== "linear") {
-        throw new RangeError(`loadAdapter: the model has no linear module "${m}"`);
-      }
-      const { alpha } = moduleScale(file.config, m);
-      const st = loraFromFactors(astype(mod.a, w.dtype), astype(mod.b, w.dtype), {
-        alpha,
-        useRslora: file.config.use_rslora === true,
-      });
-      if (st.shape[0] !== w.shape[0] || st.shape[1] !== w.shape[1]) {
-        throw new RangeError(`loadAdapter: "${m}" is ${st.shape} in the file, ${w.shape} here`);
-      }
-      ad.loras.set(m, st);
-      if (mod.magnitude) ad.magnitudes.set(m, astype(mod.magnitude, w.dtype));
-    }
-    for (const [p, t] of file.replacements) {
-      const base = this.#leaves.get(p);
-      if (base === undefined) throw new RangeError(`loadAdapter: the model has no tensor "${p}"`);
-      ad.saved.set(p, astype(t, base.dtype));
-    }
+    const ad = adapterFromFiles(config, weights, this.#leaves);
     this.#adapters.set(name, ad);
     if (this.#active === null && this.#adapters.size === 1) this.#active = name;
   }
-}
-
-function isUnder(modules: unknown, path: string): boolean {
-  const parts = path.split(".");
-  for (let i = parts.length - 1; i > 0; i--) {
-    if (matchesModule(modules, parts.slice(0, i).join("."))) return true;
-  }
-  return false;
-}
-
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-function initLora(w: Tensor, r: number, alpha: number, cfg: PeftConfig, rng: Rng): LoraState {
-  const init = cfg.init_lora_weights;
-  const st = lora.init(w, {
-    r,
-    alpha,
-    useRslora: cfg.use_rslora === true,
-    init: init === "gaussian" ? "gaussian" : "kaiming",
-  }, rng);
-  if (init !== false) return st;
-  // PEFT's init_lora_weights=False: B keeps nn.Linear's default init too, U(−1/√r, 1/√r).
-  const b = st.params.b;
-  for (let i = 0; i < b.size; i++) b.data[i] = rng.uniformIn(-1 / Math.sqrt(r), 1 / Math.sqrt(r));
-  return st;
 }
 
 /**
