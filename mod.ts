@@ -49,6 +49,7 @@ export * from "./ops/conv/mod.ts";
 export * from "./recovery/mod.ts";
 export * as adapters from "./methods/adapters/mod.ts";
 export * as trajectory from "./methods/trajectory/mod.ts";
+export * as geometry from "./methods/geometry/mod.ts";
 export * as lowrankOptim from "./methods/optim/mod.ts";
 export * as distill from "./methods/distill/mod.ts";
 export * as retrieval from "./methods/retrieval/mod.ts";
