@@ -28,6 +28,25 @@ export {
 export { type FoldOptions, foldProjection } from "./afm_fold.ts";
 export { svdEmbedding, svdLinear } from "./svd_compress.ts";
 export { factoredParams, type RankLayer, type RankPlan, ranksForRatio } from "./rank_budget.ts";
+export {
+  nmIndexBits,
+  nmMatmulT,
+  type NmOptions,
+  nmPack,
+  type NmPacked,
+  nmProject,
+} from "./nm_sparse.ts";
+export {
+  type DsformerConvention,
+  type DsformerFactors,
+  dsformerInit,
+  type DsformerInitOptions,
+  dsformerKForBudget,
+  type DsformerShape,
+  type DsformerSize,
+  dsformerSize,
+  dsformerWeight,
+} from "./dsformer.ts";
 
 // Types that the exports above use in their signatures, re-exported so that this entry
 // point documents them.
