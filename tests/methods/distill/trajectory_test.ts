@@ -66,3 +66,19 @@ Deno.test("TrajectoryBooster: grads missing a banked path, and bad options, are 
   );
   assert.throws(() => new TrajectoryBooster(params(), { energy: 2 }), /energy/);
 });
+
+Deno.test("TrajectoryBooster: the energy option sets each bank's kept share", () => {
+  const p = { w: zeros([2, 5]) }; // D = 10, L = 8
+  const run = (energy: number): number => {
+    const b = new TrajectoryBooster(p, { energy });
+    // Pushes along e0 (energy 90 each) and e1 (energy 10 each): 90 % of the energy on e0.
+    for (let t = 0; t < 8; t++) {
+      const g = new Float64Array(10);
+      g[t % 2] = t % 2 === 0 ? Math.sqrt(90) : Math.sqrt(10);
+      b.boost({ w: tensor(g, { shape: [2, 5] }) });
+    }
+    return b.banks.get("w")!.rank;
+  };
+  assert.equal(run(0.98), 2);
+  assert.equal(run(0.85), 1);
+});
