@@ -58,6 +58,7 @@ export * from "./triadapt_growth.ts";
 export * from "./colora.ts";
 export * from "./instruct.ts";
 export * from "./instruct_data.ts";
+export * from "./instruct_tasks.ts";
 export * from "./instruct_lora.ts";
 
 // Types that the exports above use in their signatures, re-exported so that this entry
