@@ -14,12 +14,10 @@ import {
   initLinear,
   type LinearParams,
   relu,
-  reshape,
   Rng,
   scale,
   takeRows,
   type Tensor,
-  tensor,
   valueAndGrad,
 } from "../../mod.ts";
 import { CLASSES, type Domains, domains, type LabeledSet, NEW, OLD } from "./otd_digits.ts";
@@ -104,56 +102,40 @@ function pretrain(d: Domains, rng: Rng, sizes: Sizes): Params {
   return p;
 }
 
-/** The OTD streams' state: EMAs of the gradient statistics and their banks. */
+/** The two OTD streams on the head, and the loss values seen. */
 class OtdStreams {
-  readonly src = new distill.EmaStats();
-  readonly mix = new distill.EmaStats();
-  readonly cls = new distill.EmaStats();
   readonly dim = CLASSES * (HIDDEN + 1);
   // Deviation (see the module doc): an SVD every L pushes instead of 10·L.
-  readonly bankM = new distill.GradientBank(this.dim, { period: Math.floor(0.8 * this.dim) });
-  readonly bankV = new distill.GradientBank(this.dim, { period: Math.floor(0.8 * this.dim) });
-  readonly clsBankM = new distill.GradientBank(HIDDEN + 1);
-  readonly clsBankV = new distill.GradientBank(HIDDEN + 1);
+  readonly domain = new distill.CrossDomainStream(this.dim, {
+    period: Math.floor(0.8 * this.dim),
+  });
+  readonly cls = new distill.CrossClassStream(CLASSES, HIDDEN + 1, {
+    newClasses: NEW,
+    refClasses: OLD,
+  });
   readonly lcd: number[] = [];
   readonly lcc: number[] = [];
 
-  /** Updates the EMAs and returns L_cd + L_cc (differentiable), recording both values. */
+  /** L_cd (source vs target shots of classes 0–6) + L_cc (target shots), recorded. */
   losses(q: Params, fS: Tensor, ys: Int32Array, fT: Tensor, yT: Int32Array): Tensor {
     const perSample = (f: Tensor, y: ArrayLike<number>): Tensor =>
       distill.softmaxHeadGrads(f, q.w2, q.b2, y);
-    const flat = (g: Tensor): Tensor => reshape(g, [g.shape[0], this.dim]);
-    const oldRows = Int32Array.from([...yT.keys()].filter((i) => yT[i] <= 6));
-    const s = this.src.update(distill.gradStats(flat(perSample(fS, ys))));
-    const m = this.mix.update(
-      distill.gradStats(flat(perSample(takeRows(fT, oldRows), batchLabels(yT, oldRows)))),
+    const oldRows = Int32Array.from([...yT.keys()].filter((i) => OLD.includes(yT[i])));
+    const lcd = this.domain.loss(
+      perSample(fS, ys),
+      perSample(takeRows(fT, oldRows), batchLabels(yT, oldRows)),
     );
-    const lcd = distill.crossDomainLoss(s, m, { m: this.bankM.basis, v: this.bankV.basis });
-    const c = this.cls.update(distill.gradStats(perSample(fT, yT)));
-    const lcc = distill.crossClassLoss(c, {
-      newClasses: NEW,
-      refClasses: OLD,
-      bases: { m: this.clsBankM.basis, v: this.clsBankV.basis },
-    });
+    const lcc = this.cls.loss(perSample(fT, yT));
     this.lcd.push(lcd.data[0]);
     this.lcc.push(lcc.data[0]);
     return add(lcd, lcc);
   }
 
-  /** After the step: push the (detached) source statistics and the reference rows' mean. */
+  /** After the step: feed the banks. */
   pushBanks(): void {
-    this.bankM.push(this.src.m.value!);
-    this.bankV.push(this.src.v.value!);
-    this.clsBankM.push(refRowMean(this.cls.m.value!));
-    this.clsBankV.push(refRowMean(this.cls.v.value!));
+    this.domain.push();
+    this.cls.push();
   }
-}
-
-/** Mean over the reference classes' rows of a C × K statistic. */
-function refRowMean(stat: Tensor): Tensor {
-  const k = stat.shape[1], out = new Float64Array(k);
-  for (const c of OLD) for (let j = 0; j < k; j++) out[j] += stat.data[c * k + j] / OLD.length;
-  return tensor(out);
 }
 
 interface Adapted {
@@ -259,8 +241,8 @@ export function runSeed(all: LabeledSet, seed: number, sizes: Sizes): SeedResult
     noAdapt: score(p0),
     acc,
     val,
-    statRank: { m: s.bankM.rank, v: s.bankV.rank, svds: s.bankM.svdCount },
-    clsRank: { m: s.clsBankM.rank, v: s.clsBankV.rank, svds: s.clsBankM.svdCount },
+    statRank: { m: s.domain.bankM.rank, v: s.domain.bankV.rank, svds: s.domain.bankM.svdCount },
+    clsRank: { m: s.cls.bankM.rank, v: s.cls.bankV.rank, svds: s.cls.bankM.svdCount },
     trajectory,
     lcd: s.lcd,
     lcc: s.lcc,

@@ -3,8 +3,9 @@
  * adaptation in medical imaging via optimization trajectory distillation", ICCV 2023; code
  * camwew/TADA-MI; spec `compression_optim_attention.md` §10): closed-form per-sample gradients
  * of a softmax head, their batch statistics and EMAs, the gradient bank (ring buffer, periodic
- * SVD, 98 % energy rank, projector kept as `U_r`), the cross-domain and cross-class losses, and
- * the historical-trajectory boost `g ← g + 0.1·U_rU_rᵀg`.
+ * SVD, 98 % energy rank, projector kept as `U_r`), the cross-domain and cross-class losses (and
+ * the stateful streams that compose EMAs, banks and losses), and the historical-trajectory boost
+ * `g ← g + 0.1·U_rU_rᵀg` over a parameter tree.
  *
  * @example
  * ```ts
@@ -36,3 +37,9 @@ export {
   type StatBases,
 } from "./losses.ts";
 export { TrajectoryBooster, type TrajectoryBoosterOptions } from "./trajectory.ts";
+export {
+  CrossClassStream,
+  type CrossClassStreamOptions,
+  CrossDomainStream,
+  type StreamOptions,
+} from "./streams.ts";
