@@ -177,7 +177,7 @@ function product(d: Tensor, sp: Tensor, convention: DsformerConvention): Tensor 
  * import { eye, tensor } from "../../ops/tensor.ts";
  * import { dsformerWeight } from "./dsformer.ts";
  * const w = dsformerWeight(eye(2), tensor([[1, 2], [3, 4]]), { k: 2, keep: 1, group: 2 });
- * console.log(w.data); // Float64Array [0, 2, 3, 4]
+ * console.log(w.data); // Float64Array [0, 0, 3, 4]
  * ```
  */
 export function dsformerWeight(d: Tensor, sLatent: Tensor, shape: DsformerShape): Tensor {

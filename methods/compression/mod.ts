@@ -47,8 +47,26 @@ export {
   dsformerSize,
   dsformerWeight,
 } from "./dsformer.ts";
+export { bwnWeight, initAlpha_, signQuant, unsignedQuant } from "./bipft_quant.ts";
+export {
+  type BipftAttentionAlphas,
+  bipftAttentionCore,
+  type BipftAttentionOptions,
+  residualScores,
+} from "./bipft_attention.ts";
+export {
+  BIPFT_LINEARS,
+  bipftForward,
+  type BipftMode,
+  type BipftOutput,
+  initBipft,
+} from "./bipft_llama.ts";
+export { type BipftBits, bipftBits, type BipftOps, bipftOps } from "./bipft_cost.ts";
+export { distillLoss } from "./bipft_distill.ts";
 
 // Types that the exports above use in their signatures, re-exported so that this entry
 // point documents them.
 export type { LinearParams } from "../../ops/nn/layers.ts";
+export type { LlamaConfig, LlamaParams } from "../../ops/nn/llama.ts";
+export type { Indices } from "../../ops/autograd/ops.ts";
 export type { DType, Tensor, TensorData } from "../../ops/tensor.ts";
