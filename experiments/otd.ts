@@ -44,7 +44,7 @@
  *
  * @module
  */
-import { checkOutputFile, CliError, COMMON_FLAGS, runCli, upFront } from "./lib/cli.ts";
+import { checkOutputFile, CliError, COMMON_FLAGS, exitWith, runCli, upFront } from "./lib/cli.ts";
 import { plotSvg } from "./lib/plot.ts";
 import { type Check, writeReport } from "./lib/report.ts";
 import { CLASSES, DATA, K_SHOT, type LabeledSet, loadDigits } from "./lib/otd_digits.ts";
@@ -183,6 +183,15 @@ function figures(rs: SeedResult[]): { file: string; caption: string; svg: string
   ];
 }
 
+/** The digits table; a malformed file ends the run with one line and exit 2. */
+function readData(): LabeledSet {
+  try {
+    return loadDigits();
+  } catch (e) {
+    return exitWith(CLI.name, e);
+  }
+}
+
 async function main(): Promise<void> {
   const flags = runCli(CLI).values;
   upFront(CLI.name, () => {
@@ -202,8 +211,7 @@ async function main(): Promise<void> {
     : { pretrainSteps: 800, adaptSteps: 1500, warmup: 150 };
   const nSeeds = flags.quick ? 3 : 5;
   const seeds = Array.from({ length: nSeeds }, (_, i) => flags.seed + i);
-  let all: LabeledSet = { x: null!, y: null! };
-  upFront(CLI.name, () => all = loadDigits()); // a malformed file: one line, exit 2
+  const all = readData();
   const t0 = performance.now();
   const rs = seeds.map((seed) => runSeed(all, seed, sizes));
   const seconds = (performance.now() - t0) / 1000;

@@ -52,7 +52,8 @@ export function numberIn(
 }
 
 /**
- * `v` if it is an integer `>= lo` (`fallback` if undefined), else a RangeError.
+ * `v` if it is an integer `>= lo` (`fallback` if undefined), else a RangeError (a TypeError
+ * for a non-number).
  *
  * @example
  * ```ts
@@ -68,7 +69,10 @@ export function intAtLeast(
   lo: number,
 ): number {
   if (v === undefined) return fallback;
-  if (!Number.isSafeInteger(v) || (v as number) < lo) {
+  if (typeof v !== "number") {
+    throw new TypeError(`${fn}: ${name} must be a number, got ${String(v)}`);
+  }
+  if (!Number.isSafeInteger(v) || v < lo) {
     throw new RangeError(`${fn}: ${name} must be an integer >= ${lo}, got ${String(v)}`);
   }
   return v as number;

@@ -67,9 +67,8 @@ export interface CrossClassOptions {
 }
 
 function checkClasses(fn: string, name: string, cs: readonly number[], n: number): void {
-  if (!Array.isArray(cs) || cs.length === 0) {
-    throw new RangeError(`${fn}: ${name} must be a non-empty array of classes`);
-  }
+  if (!Array.isArray(cs)) throw new TypeError(`${fn}: ${name} must be an array, got ${String(cs)}`);
+  if (cs.length === 0) throw new RangeError(`${fn}: ${name} must be a non-empty array of classes`);
   for (const c of cs) {
     if (!Number.isInteger(c) || c < 0 || c >= n) {
       throw new RangeError(`${fn}: ${name} has ${c}, not a class in [0, ${n})`);

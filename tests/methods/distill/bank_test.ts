@@ -131,3 +131,8 @@ Deno.test("GradientBank: bad input and traced pushes are errors", () => {
     /stopGradient/,
   );
 });
+
+Deno.test("GradientBank: a non-number option is a TypeError", () => {
+  assert.throws(() => new GradientBank(4, { length: "2" as never }), TypeError);
+  assert.throws(() => new GradientBank(4, { energy: "0.9" as never }), TypeError);
+});

@@ -113,3 +113,16 @@ Deno.test("crossClassLoss: bad classes and options are errors naming them", () =
     /unknown option "w"/,
   );
 });
+
+Deno.test("crossClassLoss: classes that are not an array are a TypeError", () => {
+  const m = randn([3, 2], { seed: 17 });
+  assert.throws(
+    () =>
+      crossClassLoss({ m, v: m }, {
+        newClasses: 2 as never,
+        refClasses: [0],
+        bases: { m: null, v: null },
+      }),
+    TypeError,
+  );
+});
