@@ -135,6 +135,11 @@ export class GradientBank {
    */
   refresh(): void {
     const { u, s } = svd(this.matrix());
+    if (!(s.data[0] > 0)) {
+      throw new RangeError(
+        `GradientBank: the buffer holds only zeros after ${this.count} pushes; no subspace to keep`,
+      );
+    }
     const r = energyRank(s, this.energy);
     const k = u.shape[1], basis = new Float64Array(this.dim * r);
     for (let i = 0; i < this.dim; i++) {
