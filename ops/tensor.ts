@@ -51,6 +51,13 @@ export interface TensorOptions {
   dtype?: DType;
 }
 
+/** What a wrong `data` argument is, for the error message. */
+function describeData(data: unknown): string {
+  if (Array.isArray(data)) return "an Array";
+  if (data === null || typeof data !== "object") return String(data);
+  return `a ${data.constructor?.name ?? "object"}`;
+}
+
 /**
  * A dense, contiguous, row-major n-dimensional array on the CPU.
  *
@@ -76,6 +83,14 @@ export class Tensor {
    * @throws {RangeError} if the shape is invalid or does not match `data.length`.
    */
   constructor(data: TensorData, shape: readonly number[]) {
+    // A plain array or an Int32Array used to be wrapped and labelled "f64" (wrong dtype, or
+    // integer storage that truncates every write).
+    if (!(data instanceof Float64Array) && !(data instanceof Float32Array)) {
+      throw new TypeError(
+        `Tensor: data must be a Float64Array or Float32Array, got ${describeData(data)}` +
+          " (tensor(values) converts arrays)",
+      );
+    }
     checkShape("Tensor", shape);
     const size = shapeSize(shape);
     if (data.length !== size) {

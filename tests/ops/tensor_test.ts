@@ -78,3 +78,22 @@ Deno.test("astype rounds f64 to f32 and rows/cols need a matrix", () => {
   assert.equal(tensor([[1, 2, 3]]).cols, 3);
   assert.throws(() => tensor([1, 2]).rows, /not 2-D/);
 });
+
+Deno.test("new Tensor rejects data that is not a Float64Array or Float32Array", () => {
+  const bad: [unknown, string][] = [
+    [[1, 2, 3], "got an Array"],
+    [new Int32Array(3), "got a Int32Array"],
+    [new Uint8Array(3), "got a Uint8Array"],
+    [null, "got null"],
+  ];
+  for (const [data, message] of bad) {
+    assert.throws(
+      () => new Tensor(data as Float64Array, [3]),
+      (e: Error) =>
+        e instanceof TypeError && e.message.includes(`Tensor: data must be`) &&
+        e.message.includes(message),
+    );
+  }
+  assert.equal(new Tensor(new Float32Array(3), [3]).dtype, "f32");
+  assert.equal(new Tensor(new Float64Array(3), [3]).dtype, "f64");
+});
