@@ -1,14 +1,14 @@
 /**
- * CPU kernels of `conv2d` and its backward: im2col + the strided GEMM per image and group, a
- * 1×1 path that hands the input planes to the GEMM as they are, and the direct depthwise loop
- * of `depthwise.ts`.
+ * CPU kernels of `conv2d` and its backward: im2col (patch-major, from a zero-padded copy) + the
+ * strided GEMM per image and group, a 1×1 path that hands the input planes to the GEMM as they
+ * are, and the direct depthwise loop of `depthwise.ts`.
  *
  * @module
  */
 import { gemm } from "../cpu/gemm.ts";
 import { allocData, type TensorData } from "../tensor.ts";
 import type { Conv2dGeom } from "./conv_geom.ts";
-import { col2im, im2col } from "./im2col.ts";
+import { col2im, im2col, paddedSize, padImage, unpadImage } from "./im2col.ts";
 import { depthwise } from "./depthwise.ts";
 
 /**
@@ -30,25 +30,33 @@ export function conv2dPath(g: Conv2dGeom): "pointwise" | "depthwise" | "gemm" {
   return "gemm";
 }
 
+const dtypeOf = (d: TensorData): "f32" | "f64" => (d instanceof Float32Array ? "f32" : "f64");
+
 /**
- * Runs `body(xOff, wOff, outOff, cols)` for every (image, group) pair, with `cols` the unfolded
- * input of that pair (or the input itself on the pointwise path, `colsOff = xOff`).
+ * Calls `body(xOff, wOff, outOff)` for every (image, group) block: the offsets of its input
+ * planes, its weight rows and its output planes.
  */
 function eachBlock(
   g: Conv2dGeom,
-  x: TensorData,
-  body: (xOff: number, wOff: number, outOff: number, cols: TensorData, colsOff: number) => void,
+  body: (xOff: number, wOff: number, outOff: number) => void,
 ): void {
   const p = g.oh * g.ow, hw = g.h * g.w;
-  const pointwise = conv2dPath(g) === "pointwise";
-  const cols = pointwise ? x : allocData(x instanceof Float32Array ? "f32" : "f64", g.kSize * p);
   for (let n = 0; n < g.n; n++) {
     for (let gi = 0; gi < g.groups; gi++) {
-      const xOff = (n * g.c + gi * g.cg) * hw;
-      if (!pointwise) im2col(x, xOff, g.cg, g, cols);
-      body(xOff, gi * g.og * g.kSize, (n * g.o + gi * g.og) * p, cols, pointwise ? xOff : 0);
+      body((n * g.c + gi * g.cg) * hw, gi * g.og * g.kSize, (n * g.o + gi * g.og) * p);
     }
   }
+}
+
+/** Returns `unfold(xOff)`: the patch matrix `[P, K]` of the block's input planes at `xOff`. */
+function patchMaker(g: Conv2dGeom, x: TensorData): (xOff: number) => TensorData {
+  const [hp, wp] = paddedSize(g), dtype = dtypeOf(x);
+  const xp = allocData(dtype, g.cg * hp * wp), patches = allocData(dtype, g.oh * g.ow * g.kSize);
+  return (xOff) => {
+    padImage(x, xOff, g.cg, g, xp); // the border stays zero: only the interior is written
+    im2col(xp, g.cg, g, patches);
+    return patches;
+  };
 }
 
 /**
@@ -68,25 +76,49 @@ export function conv2dForward(
   w: TensorData,
   bias?: TensorData,
 ): TensorData {
-  const p = g.oh * g.ow;
-  const out = allocData(x instanceof Float32Array ? "f32" : "f64", g.n * g.o * p);
-  if (conv2dPath(g) === "depthwise") depthwise(g, "forward", x, w, out);
-  else {
-    eachBlock(g, x, (_xOff, wOff, outOff, cols, colsOff) => {
+  const p = g.oh * g.ow, og = g.og, k = g.kSize;
+  const out = allocData(dtypeOf(x), g.n * g.o * p);
+  const path = conv2dPath(g);
+  if (path === "depthwise") depthwise(g, "forward", x, w, out);
+  else if (path === "pointwise") {
+    eachBlock(g, (xOff, wOff, outOff) => {
       gemm({
-        m: g.og,
+        m: og,
         n: p,
-        k: g.kSize,
+        k,
         a: w,
         aOffset: wOff,
-        lda: g.kSize,
-        b: cols,
-        bOffset: colsOff,
+        lda: k,
+        b: x,
+        bOffset: xOff,
         ldb: p,
         c: out,
         cOffset: outOff,
         ldc: p,
       });
+    });
+  } else {
+    // outᵀ = patches · Wᵀ ([P, og]), then transposed into the NCHW planes.
+    const unfold = patchMaker(g, x), ct = allocData(dtypeOf(x), p * og);
+    eachBlock(g, (xOff, wOff, outOff) => {
+      const patches = unfold(xOff);
+      gemm({
+        m: p,
+        n: og,
+        k,
+        a: patches,
+        lda: k,
+        b: w,
+        bOffset: wOff,
+        ldb: k,
+        transB: true,
+        c: ct,
+        ldc: og,
+      });
+      for (let o = 0; o < og; o++) {
+        const dst = outOff + o * p;
+        for (let q = 0; q < p; q++) out[dst + q] = ct[q * og + o];
+      }
     });
   }
   if (bias !== undefined) {
@@ -101,7 +133,7 @@ export function conv2dForward(
 }
 
 /**
- * Gradient of the weight: `Σ_n gOut[n, group] · cols[n, group]ᵀ`.
+ * Gradient of the weight: `Σ_n gOut[n, group] · patches[n, group]`.
  *
  * @example
  * ```ts
@@ -112,27 +144,31 @@ export function conv2dForward(
  * ```
  */
 export function conv2dGradWeight(g: Conv2dGeom, x: TensorData, gOut: TensorData): TensorData {
-  const p = g.oh * g.ow;
-  const gw = allocData(x instanceof Float32Array ? "f32" : "f64", g.o * g.kSize);
-  if (conv2dPath(g) === "depthwise") {
+  const p = g.oh * g.ow, og = g.og, k = g.kSize;
+  const gw = allocData(dtypeOf(x), g.o * k);
+  const path = conv2dPath(g);
+  if (path === "depthwise") {
     depthwise(g, "gradWeight", gOut, x, gw);
     return gw;
   }
-  eachBlock(g, x, (_xOff, wOff, outOff, cols, colsOff) => {
+  const unfold = path === "pointwise" ? null : patchMaker(g, x);
+  eachBlock(g, (xOff, wOff, outOff) => {
+    // Pointwise: the input planes [cg, P] serve as patchesᵀ.
+    const b = unfold ? unfold(xOff) : x;
     gemm({
-      m: g.og,
-      n: g.kSize,
+      m: og,
+      n: k,
       k: p,
       a: gOut,
       aOffset: outOff,
       lda: p,
-      b: cols,
-      bOffset: colsOff,
-      ldb: p,
-      transB: true,
+      b,
+      bOffset: unfold ? 0 : xOff,
+      ldb: unfold ? k : p,
+      transB: !unfold,
       c: gw,
       cOffset: wOff,
-      ldc: g.kSize,
+      ldc: k,
       beta: 1,
     });
   });
@@ -140,7 +176,7 @@ export function conv2dGradWeight(g: Conv2dGeom, x: TensorData, gOut: TensorData)
 }
 
 /**
- * Gradient of the input: `col2im(wᵀ · gOut)` per image and group.
+ * Gradient of the input: `col2im(gOutᵀ · w)` per image and group.
  *
  * @example
  * ```ts
@@ -151,36 +187,54 @@ export function conv2dGradWeight(g: Conv2dGeom, x: TensorData, gOut: TensorData)
  * ```
  */
 export function conv2dGradInput(g: Conv2dGeom, w: TensorData, gOut: TensorData): TensorData {
-  const p = g.oh * g.ow, hw = g.h * g.w;
-  const dtype = w instanceof Float32Array ? "f32" : "f64";
-  const gx = allocData(dtype, g.n * g.c * hw);
+  const p = g.oh * g.ow, og = g.og, k = g.kSize, dtype = dtypeOf(w);
+  const gx = allocData(dtype, g.n * g.c * g.h * g.w);
   const path = conv2dPath(g);
   if (path === "depthwise") {
     depthwise(g, "gradInput", gOut, w, gx);
     return gx;
   }
-  const cols = path === "pointwise" ? gx : allocData(dtype, g.kSize * p);
-  for (let n = 0; n < g.n; n++) {
-    for (let gi = 0; gi < g.groups; gi++) {
-      const xOff = (n * g.c + gi * g.cg) * hw;
+  if (path === "pointwise") {
+    eachBlock(g, (xOff, wOff, outOff) => {
       gemm({
-        m: g.kSize,
+        m: k,
         n: p,
-        k: g.og,
+        k: og,
         a: w,
-        aOffset: gi * g.og * g.kSize,
-        lda: g.kSize,
+        aOffset: wOff,
+        lda: k,
         transA: true,
         b: gOut,
-        bOffset: (n * g.o + gi * g.og) * p,
+        bOffset: outOff,
         ldb: p,
-        c: cols,
-        cOffset: path === "pointwise" ? xOff : 0,
+        c: gx,
+        cOffset: xOff,
         ldc: p,
       });
-      if (path !== "pointwise") col2im(cols, gx, xOff, g.cg, g);
-    }
+    });
+    return gx;
   }
+  const [hp, wp] = paddedSize(g);
+  const pg = allocData(dtype, p * k), gxp = allocData(dtype, g.cg * hp * wp);
+  eachBlock(g, (xOff, wOff, outOff) => {
+    gemm({
+      m: p,
+      n: k,
+      k: og,
+      a: gOut,
+      aOffset: outOff,
+      lda: p,
+      transA: true,
+      b: w,
+      bOffset: wOff,
+      ldb: k,
+      c: pg,
+      ldc: k,
+    });
+    gxp.fill(0);
+    col2im(pg, g.cg, g, gxp);
+    unpadImage(gxp, g.cg, g, gx, xOff);
+  });
   return gx;
 }
 

@@ -44,6 +44,13 @@ const CASES: Case[] = [
     bias: true,
   },
   {
+    name: "dilation [1,3] groups 2",
+    x: [1, 4, 7, 11],
+    w: [2, 2, 2, 3],
+    o: { dilation: [1, 3], padding: [0, 1], groups: 2 },
+    path: "gemm",
+  },
+  {
     name: "groups 2",
     x: [2, 4, 6, 5],
     w: [6, 2, 3, 3],

@@ -19,7 +19,7 @@ const CASES: { name: string; x: number[]; w: number[]; o: Partial<RefOpts>; bias
     name: "stride/dilation",
     x: [1, 3, 11, 10],
     w: [5, 3, 3, 2],
-    o: { stride: [2, 3], dilation: [2, 1], padding: [1, 2] },
+    o: { stride: [2, 3], dilation: [2, 2], padding: [1, 2] },
     bias: false,
   },
   {
