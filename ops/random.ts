@@ -9,7 +9,9 @@
 import { allocData, checkDType, checkShape, type DType, shapeSize, Tensor } from "./tensor.ts";
 
 /**
- * A seed: a finite integer (only the low 53 bits matter).
+ * A seed: a safe integer (|seed| ≤ 2^53 − 1); every bit of it matters. Seeds in [0, 2^32)
+ * seed SplitMix32 directly; the high part of a larger (or negative) seed is mixed into all four
+ * words of the state.
  *
  * @example
  * ```ts
@@ -31,6 +33,10 @@ function splitmix32(state: { s: number }): number {
 function checkSeed(fn: string, seed: unknown): number {
   if (typeof seed !== "number" || !Number.isInteger(seed)) {
     throw new TypeError(`${fn}: seed must be an integer, got ${String(seed)}`);
+  }
+  if (!Number.isSafeInteger(seed)) {
+    // Past 2^53 neighbouring integers are the same double: distinct seeds would collide.
+    throw new RangeError(`${fn}: seed must be a safe integer (|seed| < 2^53), got ${seed}`);
   }
   return seed;
 }
@@ -59,13 +65,16 @@ export class Rng {
   /** Seeds the generator; equal seeds give equal streams. */
   constructor(seed: Seed = 0) {
     checkSeed("Rng", seed);
+    // seed = hi·2^32 + lo. Folding hi into 32 bits (lo ^ hi·c) made 2^32 and 0x632be5ab one
+    // stream; hi now perturbs all 128 bits, and seeds in [0, 2^32) keep their streams.
     const lo = seed % 0x100000000 | 0;
     const hi = Math.floor(seed / 0x100000000) | 0;
-    const st = { s: lo ^ Math.imul(hi, 0x632be5ab) };
-    this.#s0 = splitmix32(st);
-    this.#s1 = splitmix32(st);
-    this.#s2 = splitmix32(st);
-    this.#s3 = splitmix32(st);
+    const st = { s: lo }, sh = { s: hi ^ 0x632be5ab };
+    const mixHi = (): number => (hi === 0 ? 0 : splitmix32(sh));
+    this.#s0 = (splitmix32(st) ^ mixHi()) >>> 0;
+    this.#s1 = (splitmix32(st) ^ mixHi()) >>> 0;
+    this.#s2 = (splitmix32(st) ^ mixHi()) >>> 0;
+    this.#s3 = (splitmix32(st) ^ mixHi()) >>> 0;
     if ((this.#s0 | this.#s1 | this.#s2 | this.#s3) === 0) this.#s0 = 1; // all-zero state is a fixed point
   }
 

@@ -23,6 +23,14 @@ function referenceStream(seed: number, count: number): number[] {
     return z ^ (z >> 16n);
   };
   const s = [mix(), mix(), mix(), mix()];
+  // The high part of the seed (seed ≥ 2^32) perturbs all four words by its own SplitMix32.
+  const hi = BigInt(Math.floor(seed / 2 ** 32)) & M;
+  if (hi !== 0n) {
+    const lowStream = sm;
+    sm = hi ^ 0x632be5abn;
+    for (let i = 0; i < 4; i++) s[i] ^= mix();
+    sm = lowStream;
+  }
   const rotl = (x: bigint, k: bigint): bigint => ((x << k) | (x >> (32n - k))) & M;
   const out: number[] = [];
   for (let i = 0; i < count; i++) {
@@ -39,11 +47,23 @@ function referenceStream(seed: number, count: number): number[] {
 }
 
 Deno.test("xoshiro128** matches an independent BigInt reference (cross-machine reproducibility)", () => {
-  for (const seed of [0, 1, 42, 2 ** 31 + 5]) {
+  for (const seed of [0, 1, 42, 2 ** 31 + 5, 2 ** 32, 0x632be5ab, 2 ** 53 - 1, 3 * 2 ** 40 + 7]) {
     const r = new Rng(seed);
     const ours = Array.from({ length: 64 }, () => r.nextUint32());
     assert.deepEqual(ours, referenceStream(seed, 64), `seed ${seed}`);
   }
+});
+
+Deno.test("every bit of the seed matters: 2^32, 0x632be5ab and 0 are three streams", () => {
+  const first = (seed: number): number[] => {
+    const r = new Rng(seed);
+    return Array.from({ length: 8 }, () => r.nextUint32());
+  };
+  const seeds = [0, 2 ** 32, 0x632be5ab, 2 ** 53 - 1, 2 ** 53 - 1 - 2 ** 32, -1, 0xffffffff];
+  const streams = new Set(seeds.map((s) => first(s).join(",")));
+  assert.equal(streams.size, seeds.length);
+  assert.throws(() => new Rng(2 ** 53), /seed must be a safe integer/);
+  assert.throws(() => randn([2], { seed: 2 ** 60 }), RangeError);
 });
 
 Deno.test("uniform: mean and variance within statistical bounds", () => {
