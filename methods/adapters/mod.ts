@@ -10,8 +10,14 @@
  * across clients, experts or layers. Exports to PEFT LoRA: `peftLoraFromStates` with the
  * per-method `…ToLora` converters, `pissaToPeft`; RandLoRA files: `writePeftRandLora`.
  * Instruction tuning (BioInstruct recipe): Alpaca prompts, tokenizer and prompt-masked batches
- * (`instruct.ts`), a synthetic biomedical data set (`instruct_data.ts`) and LoRA on a Llama
- * decoder through its linear hook (`llamaLoraHook`).
+ * (`instruct.ts`), synthetic biomedical data sets (`instruct_data.ts`; `instruct_tasks.ts`,
+ * whose held-out answers never occur in training data) and LoRA on a Llama decoder through its
+ * linear hook (`llamaLoraHook`).
+ * PEFT's workflow: `getPeftModel` with a `LoraConfig` over any `ops/nn` parameter tree,
+ * named adapters, `addWeightedAdapter` (cat / linear / svd), DoRA (`dora.ts`), PEFT files;
+ * checkpoints of every other method (`saveAdapterCheckpoint`, `LOWRANK_<METHOD>` types);
+ * TriAdaptLoRA's growth loop with optimizer-state surgery (`triAdaptGrowStep`,
+ * `growOptimizerState_`); RandLoRA's memory-saving `Â` (`randLoraScaledA`).
  *
  * @example
  * ```ts
@@ -65,4 +71,5 @@ export * from "./instruct_lora.ts";
 // point documents them (deno doc --lint: no reference to a type the entry does not export).
 export type { DType, Tensor, TensorData } from "../../ops/tensor.ts";
 export type { Rng } from "../../ops/random.ts";
+export type { TensorTree, TreeLike } from "../../ops/autograd/tree.ts";
 export type { LinearHook, LlamaConfig } from "../../ops/nn/llama.ts";
