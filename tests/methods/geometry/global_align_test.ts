@@ -32,7 +32,11 @@ Deno.test("each sweep minimises a block exactly: the objective never increases (
   });
   for (const exponent of [2, 1] as const) {
     for (const rays of [undefined, sceneRays(scene)]) {
-      const f = globalAlign(preds, { sweeps: 25, exponent, rays }).objective;
+      const al = globalAlign(preds, { sweeps: 25, exponent, rays });
+      const f = al.objective;
+      // the gauge Π σ_e = 1 holds after every T-step (without it the maps would shrink to 0)
+      const logSum = al.transforms.reduce((acc, t) => acc + Math.log(t.scale), 0);
+      assert.ok(Math.abs(logSum) < 1e-9, `Σ log σ = ${logSum}`);
       assert.equal(f.length, 26);
       for (let k = 1; k < f.length; k++) {
         assert.ok(
@@ -125,4 +129,28 @@ Deno.test("globalAlign: bad input names the argument", () => {
   assert.throws(() => globalAlign(preds, { rays: [p] }), /rays has 1 views, the predictions 3/);
   const bad = [0, 1, 2].map(() => tensor(new Float64Array(15).fill(1), { shape: [5, 3] }));
   assert.throws(() => globalAlign(preds, { rays: bad }), /rays\[0\] row 0 has norm/);
+});
+
+Deno.test("options exponent, rays and init have their effect", () => {
+  const { scene, preds } = noisyPredictions(6, { noise: 0.05, outlierRate: 0.2 });
+  const rays = sceneRays(scene);
+  const p2 = globalAlign(preds, { sweeps: 10 }),
+    p1 = globalAlign(preds, { sweeps: 10, exponent: 1 });
+  assert.notEqual(p1.pointMaps[0][0], p2.pointMaps[0][0]);
+  assert.equal(p2.poses, undefined);
+  const r = globalAlign(preds, { sweeps: 10, rays });
+  assert.equal(r.poses?.length, 4);
+  // with rays every χ^v_i lies on its pixel's ray from the view's estimated centre
+  r.pointMaps.forEach((chi, v) => {
+    const { rotation: R, center: c } = r.poses![v];
+    for (let i = 0; i < chi.length / 3; i++) {
+      const d = [0, 1, 2].map((k) => chi[3 * i + k] - c[k]);
+      const cam = [0, 1, 2].map((k) => R[k] * d[0] + R[3 + k] * d[1] + R[6 + k] * d[2]);
+      const n = Math.hypot(cam[0], cam[1], cam[2]);
+      for (let k = 0; k < 3; k++) assert.ok(Math.abs(cam[k] / n - rays[v].data[3 * i + k]) < 1e-9);
+    }
+  });
+  // init: continuing from an alignment starts at its objective
+  const more = globalAlign(preds, { sweeps: 1, init: p2 });
+  assert.ok(Math.abs(more.objective[0] - p2.objective.at(-1)!) <= 1e-12 * p2.objective.at(-1)!);
 });
