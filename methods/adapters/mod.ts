@@ -48,6 +48,7 @@ export * from "./lora_config.ts";
 export * from "./peft_model.ts";
 export * from "./peft_model_parts.ts";
 export * from "./peft_weighted.ts";
+export * from "./peft_merge_utils.ts";
 export * from "./pissa.ts";
 export * from "./nola.ts";
 export * from "./loldu.ts";

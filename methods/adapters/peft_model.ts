@@ -145,8 +145,8 @@ export class PeftModel<T extends TreeLike> {
 
   /**
    * PEFT's `add_weighted_adapter`: a new adapter `name` combining `adapters` with `weights`
-   * by `combinationType` (`"svd"` default as PEFT, `"cat"`, `"linear"`; see
-   * `peft_weighted.ts`). Its scale is 1 (`lora_alpha = r`); DoRA adapters and adapters with
+   * by `combinationType` (`"svd"` default as PEFT, `"cat"`, `"linear"`, `"ties"`,
+   * `"dare_linear"`, `"dare_ties"`, `"magnitude_prune"`; see `peft_weighted.ts`). Its scale is 1 (`lora_alpha = r`); DoRA adapters and adapters with
    * trained biases or `modules_to_save` are not combined (PEFT neither).
    */
   addWeightedAdapter(

@@ -5,7 +5,9 @@
  * - `"cat"`: `A = [w₁s₁A₁; w₂s₂A₂; …]`, `B = [B₁ | B₂ | …]`, rank Σrᵢ, scale 1, so
  *   `ΔW = Σ wᵢ·sᵢ·BᵢAᵢ` exactly;
  * - `"linear"`: equal ranks, `A = Σ √(wᵢsᵢ)·Aᵢ`, `B = Σ √(wᵢsᵢ)·Bᵢ`, scale 1 (a product of
- *   sums: cross terms included, as PEFT; `wᵢsᵢ` must be ≥ 0);
+ *   sums: cross terms included, as PEFT; `wᵢsᵢ` must be ≥ 0); `"ties"`, `"dare_linear"`,
+ *   `"dare_ties"`, `"magnitude_prune"`: the same with PEFT's merge of the A's and of the B's
+ *   (`peft_merge_utils.ts`; `density`, `majoritySignMethod`, `seed`);
  * - `"svd"` (PEFT's default): `ΔW = Σ wᵢ·ΔWᵢ` truncated to rank `svdRank` (default the largest
  *   rank) by SVD, `B = U_k Σ_k`, `A = V_kᵀ`, scale 1; with `svdClamp` = q, both factors are
  *   clamped to `[−h, h]`, h the q-quantile (linear interpolation, as `torch.quantile`) of all
@@ -19,9 +21,25 @@ import { svd } from "../../ops/linalg/svd.ts";
 import { concat } from "../../ops/shape.ts";
 import { astype, type Tensor, zeros } from "../../ops/tensor.ts";
 import { lora, loraFromFactors, type LoraState } from "./lora.ts";
+import { Rng } from "../../ops/random.ts";
+import {
+  dareLinear,
+  dareTies,
+  magnitudePrune,
+  type MajoritySignMethod,
+  taskArithmetic,
+  ties,
+} from "./peft_merge_utils.ts";
 
 /** How {@link combineLoras} combines adapters (PEFT's `combination_type`). */
-export type CombinationType = "cat" | "linear" | "svd";
+export type CombinationType =
+  | "cat"
+  | "linear"
+  | "svd"
+  | "ties"
+  | "dare_linear"
+  | "dare_ties"
+  | "magnitude_prune";
 
 /** Options of {@link combineLoras}. */
 export interface CombineOptions {
@@ -29,6 +47,32 @@ export interface CombineOptions {
   svdRank?: number;
   /** Quantile in (0, 1] at which `"svd"` clamps the factors (default none). */
   svdClamp?: number;
+  /** Share of entries kept by TIES / DARE / magnitude pruning, in [0, 1] (required there). */
+  density?: number;
+  /** TIES' sign election (default `"total"`, PEFT's default). */
+  majoritySignMethod?: MajoritySignMethod;
+  /** Seed of DARE's random drop (default 0). */
+  seed?: number;
+}
+
+const TASK_ARITHMETIC = ["linear", "ties", "dare_linear", "dare_ties", "magnitude_prune"];
+
+/** PEFT's merge of one factor family (all A's or all B's) with weights √(wᵢsᵢ). */
+function mergeFactors(
+  type: CombinationType,
+  ts: Tensor[],
+  f: number[],
+  opts: CombineOptions,
+  rng: Rng,
+): Tensor {
+  if (type === "linear") return taskArithmetic(ts, f);
+  const d = opts.density;
+  if (d === undefined) throw new RangeError(`combineLoras: "${type}" needs opts.density`);
+  const m = opts.majoritySignMethod ?? "total";
+  if (type === "ties") return ties(ts, f, d, m);
+  if (type === "dare_linear") return dareLinear(ts, f, d, rng);
+  if (type === "dare_ties") return dareTies(ts, f, d, rng, m);
+  return taskArithmetic(ts.map((t) => magnitudePrune(t, d)), f);
 }
 
 function scaled(t: Tensor, f: number): Tensor {
@@ -92,24 +136,29 @@ export function combineLoras(
     const b = concat(states.map((s) => astype(s.params.b, "f64")), 1);
     return loraFromFactors(a, b, { alpha: a.shape[0] });
   }
-  if (type === "linear") {
+  if (TASK_ARITHMETIC.includes(type)) {
     const r = states[0].r;
     const f = states.map((s, i) => {
       if (s.r !== r) {
-        throw new RangeError(`combineLoras: "linear" needs equal ranks, got ${s.r} and ${r}`);
+        throw new RangeError(`combineLoras: "${type}" needs equal ranks, got ${s.r} and ${r}`);
       }
       const ws = weights[i] * s.scale;
       if (ws < 0) {
-        throw new RangeError(`combineLoras: "linear" takes √(w·s); weights[${i}]·s = ${ws} < 0`);
+        throw new RangeError(`combineLoras: "${type}" takes √(w·s); weights[${i}]·s = ${ws} < 0`);
       }
       return Math.sqrt(ws);
     });
-    const a = sumOf(states.map((s, i) => scaled(s.params.a, f[i])));
-    const b = sumOf(states.map((s, i) => scaled(s.params.b, f[i])));
+    const rng = new Rng(opts.seed ?? 0);
+    const a = mergeFactors(type, states.map((s) => astype(s.params.a, "f64")), f, opts, rng);
+    const b = mergeFactors(type, states.map((s) => astype(s.params.b, "f64")), f, opts, rng);
     return loraFromFactors(a, b, { alpha: r });
   }
   if (type !== "svd") {
-    throw new RangeError(`combineLoras: combination ${JSON.stringify(type)} is not cat/linear/svd`);
+    throw new RangeError(
+      `combineLoras: combination ${JSON.stringify(type)} is not one of cat, svd, ${
+        TASK_ARITHMETIC.join(", ")
+      }`,
+    );
   }
   const k = opts.svdRank ?? Math.max(...states.map((s) => s.r));
   const delta = sumOf(states.map((s, i) => scaled(lora.delta(s), weights[i])));
