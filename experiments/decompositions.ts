@@ -11,11 +11,7 @@
  */
 import process from "node:process";
 import { EigenvalueDecomposition, Matrix, QrDecomposition, SVD } from "ml-matrix";
-import { eigh } from "../ops/linalg/eigh.ts";
-import { qr } from "../ops/linalg/qr.ts";
-import { svd } from "../ops/linalg/svd.ts";
-import { randn } from "../ops/random.ts";
-import { Tensor } from "../ops/tensor.ts";
+import { eigh, qr, randn, svd, Tensor } from "../mod.ts";
 import { checkOutputFile, COMMON_FLAGS, runCli, upFront } from "./lib/cli.ts";
 import { plotSvg, type Series } from "./lib/plot.ts";
 import { type Check, writeReport } from "./lib/report.ts";

@@ -50,7 +50,7 @@ import {
   type TrajectorySet,
   truncateBasis,
 } from "../methods/trajectory/mod.ts";
-import type { Tensor } from "../ops/tensor.ts";
+import type { Tensor } from "../mod.ts";
 import {
   checkInputDir,
   checkOutputFile,

@@ -11,10 +11,7 @@
  */
 import { Matrix } from "ml-matrix";
 import process from "node:process";
-import { gemmBackend } from "../ops/cpu/gemm.ts";
-import { matmul } from "../ops/matmul.ts";
-import { randn } from "../ops/random.ts";
-import type { Tensor } from "../ops/tensor.ts";
+import { gemmBackend, matmul, randn, type Tensor } from "../mod.ts";
 import { checkOutputFile, COMMON_FLAGS, runCli, upFront } from "./lib/cli.ts";
 import { plotSvg, type Series } from "./lib/plot.ts";
 import { type Check, writeReport } from "./lib/report.ts";

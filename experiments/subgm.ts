@@ -34,7 +34,7 @@ import {
 } from "../recovery/mod.ts";
 import type { GenerateOptions, RecoveryProblem, StepSchedule } from "../recovery/mod.ts";
 import process from "node:process";
-import { requestGpu } from "../ops/gpu/device.ts";
+import { requestGpu } from "../mod.ts";
 import { evaluateFactored, factoredWork, subgmGpu, toGpuProblem } from "../recovery/mod.ts";
 import type { SubgmOptions } from "../recovery/mod.ts";
 import { checkOutputFile, CliError, COMMON_FLAGS, rejectIdle, runCli, upFront } from "./lib/cli.ts";
