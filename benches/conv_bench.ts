@@ -77,3 +77,29 @@ for (const dtype of ["f64", "f32"] as const) {
     conv2d(x, w, { padding: 2, groups: 64 });
   });
 }
+
+if (import.meta.main) {
+  // Script mode (`deno run -A benches/conv_bench.ts`): wall and CPU time of 30 calls, the CPU
+  // figure being the one a loaded machine disturbs least (numpy_conv.py prints the same pair).
+  const { cpuUsage } = await import("node:process");
+  for (const dtype of ["f64", "f32"] as const) {
+    const x = randn([N, C, H, W], { seed: 0, dtype }), w = randn([O, C, K, K], { seed: 1, dtype });
+    for (let i = 0; i < 3; i++) conv2d(x, w, { padding: PAD });
+    const wall: number[] = [], cpu: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const t = performance.now(), c = cpuUsage();
+      conv2d(x, w, { padding: PAD });
+      const d = cpuUsage(c);
+      wall.push(performance.now() - t);
+      cpu.push((d.user + d.system) / 1000);
+    }
+    const [bw, mw, bc, mc] = [wall, cpu].flatMap((ts) => {
+      ts.sort((a, b) => a - b);
+      return [ts[0], ts[15]];
+    });
+    console.log(
+      `ours conv2d ${dtype}: wall best ${bw.toFixed(2)} ms, median ${mw.toFixed(2)} ms; ` +
+        `CPU best ${bc.toFixed(2)} ms, median ${mc.toFixed(2)} ms`,
+    );
+  }
+}
