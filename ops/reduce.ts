@@ -1,11 +1,13 @@
 /**
- * Reductions along an axis (or over all elements): sum, mean, max, min.
+ * Reductions along an axis (or over all elements): sum, mean, max, min, and the index
+ * reductions argmax, argmin.
  *
  * @module
  */
 import { allocData, assertTensor, shapeSize, Tensor } from "./tensor.ts";
 import { GpuTensor, reduceGpu } from "./gpu/dispatch.ts";
 import { checkOptions } from "./options.ts";
+import { assertUntraced } from "./autograd/tape.ts";
 
 /** Options of the axis reductions. */
 export interface ReduceOptions {
@@ -188,4 +190,83 @@ export function min(t: Tensor | GpuTensor, opts: ReduceOptions = {}): Tensor | G
   checkOptions("min", opts, REDUCE_OPTIONS);
   if (t instanceof GpuTensor) return reduceGpu(t, "min", opts);
   return reduce("min", t, opts);
+}
+
+/** Index of the first extreme element along a run (the first NaN wins, as numpy). */
+function argExtreme(
+  x: ArrayLike<number>,
+  off: number,
+  n: number,
+  stride: number,
+  isMax: boolean,
+): number {
+  let best = 0, v0 = x[off];
+  if (v0 !== v0) return 0;
+  for (let k = 1; k < n; k++) {
+    const v = x[off + k * stride];
+    if (v !== v) return k;
+    if (isMax ? v > v0 : v < v0) best = k, v0 = v;
+  }
+  return best;
+}
+
+function argReduce(fn: "argmax" | "argmin", t: Tensor, opts: ReduceOptions): Tensor {
+  checkOptions(fn, opts, REDUCE_OPTIONS);
+  assertTensor(fn, "t", t);
+  assertUntraced(fn, { t });
+  if (t.size === 0) throw new RangeError(`${fn}: empty tensor has no ${fn.slice(3)}`);
+  const isMax = fn === "argmax";
+  if (opts.axis === undefined) {
+    const out = new Float64Array([argExtreme(t.data, 0, t.size, 1, isMax)]);
+    return new Tensor(out, opts.keepDims ? t.shape.map(() => 1) : []);
+  }
+  const ax = normalizeAxis(fn, opts.axis, t.ndim);
+  const outer = shapeSize(t.shape.slice(0, ax)), n = t.shape[ax];
+  const inner = shapeSize(t.shape.slice(ax + 1));
+  const out = new Float64Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      out[o * inner + j] = argExtreme(t.data, o * n * inner + j, n, inner, isMax);
+    }
+  }
+  const shape = opts.keepDims
+    ? t.shape.map((d, i) => (i === ax ? 1 : d))
+    : t.shape.filter((_, i) => i !== ax);
+  return new Tensor(out, shape);
+}
+
+/**
+ * Index of the largest element, along `axis` or of the flattened tensor (numpy's `argmax`):
+ * the first one among ties, and the first NaN if there is one. Indices are returned as an f64
+ * tensor of integers. No gradient: a traced input is a TypeError (use `stopGradient`).
+ *
+ * @throws {RangeError} for an empty tensor or an axis out of range.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "./tensor.ts";
+ * import { argmax } from "./reduce.ts";
+ * const x = tensor([[1, 5, 2], [7, 0, 7]]);
+ * console.log(argmax(x).data, argmax(x, { axis: 1 }).data); // Float64Array [3] Float64Array [1, 0]
+ * ```
+ */
+export function argmax(t: Tensor, opts: ReduceOptions = {}): Tensor {
+  return argReduce("argmax", t, opts);
+}
+
+/**
+ * Index of the smallest element, along `axis` or of the flattened tensor (numpy's `argmin`);
+ * ties and NaN as {@link argmax}.
+ *
+ * @throws {RangeError} for an empty tensor or an axis out of range.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "./tensor.ts";
+ * import { argmin } from "./reduce.ts";
+ * console.log(argmin(tensor([[3, 1], [0, 2]]), { axis: 0 }).data); // Float64Array [1, 0]
+ * ```
+ */
+export function argmin(t: Tensor, opts: ReduceOptions = {}): Tensor {
+  return argReduce("argmin", t, opts);
 }
