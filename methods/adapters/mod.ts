@@ -49,6 +49,7 @@ export * from "./peft_model.ts";
 export * from "./peft_model_parts.ts";
 export * from "./peft_weighted.ts";
 export * from "./peft_merge_utils.ts";
+export * from "./lora_conv.ts";
 export * from "./pissa.ts";
 export * from "./nola.ts";
 export * from "./loldu.ts";

@@ -25,6 +25,7 @@ import {
 } from "./peft_config.ts";
 import { convertResidualPeft } from "./peft_convert.ts";
 import { doraMerged } from "./dora.ts";
+import { asMatrix, isConvLora, withShape } from "./lora_conv.ts";
 
 /**
  * The prefix PEFT puts before module paths in saved keys.
@@ -150,13 +151,16 @@ function checkModule(
   }
   const { r } = moduleScale(cfg, module);
   const a = m.a, b = m.b;
-  if (a.ndim !== 2 || b.ndim !== 2 || a.shape[0] !== r || b.shape[1] !== r) {
+  // Linear: [r, in] and [out, r]; Conv2d (PEFT lora.Conv2d): [r, in, kh, kw] and [out, r, 1, 1].
+  const conv = a.ndim === 4 && b.ndim === 4 && b.shape[2] === 1 && b.shape[3] === 1;
+  if ((!conv && (a.ndim !== 2 || b.ndim !== 2)) || a.shape[0] !== r || b.shape[1] !== r) {
     fail(
       file,
       `module "${module}": A is ${shapeStr(a.shape)} and B is ${shapeStr(b.shape)}, ` +
-        `expected [${r}, in] and [out, ${r}] for rank ${r}`,
+        `expected [${r}, in] and [out, ${r}] (or [${r}, in, kh, kw] and [out, ${r}, 1, 1]) for rank ${r}`,
     );
   }
+  if (conv && m.magnitude !== undefined) fail(file, `module "${module}": DoRA on a Conv2d`);
   if (m.bBias !== undefined && (m.bBias.ndim !== 1 || m.bBias.shape[0] !== b.shape[0])) {
     fail(file, `module "${module}": lora_B.bias is ${shapeStr(m.bBias.shape)}`);
   }
@@ -218,8 +222,9 @@ export function writePeftLora(adapter: PeftLoraAdapter): { config: string; weigh
 
 /**
  * ΔW of one module in the layout of the base tensor: `s·B A` (`[out, in]`), transposed when
- * `fan_in_fan_out` (GPT-2 `Conv1D`, stored `[in, out]`), and `s·(B A)ᵀ` for embeddings
- * (`[num_embeddings, dim]`). Computed in float64.
+ * `fan_in_fan_out` (GPT-2 `Conv1D`, stored `[in, out]`), `s·(B A)ᵀ` for embeddings
+ * (`[num_embeddings, dim]`), and for a Conv2d `s·B₂A₂` reshaped to `[out, in, kh, kw]`
+ * (`lora_conv.ts`). Computed in float64.
  *
  * @example
  * ```ts
@@ -233,12 +238,13 @@ export function writePeftLora(adapter: PeftLoraAdapter): { config: string; weigh
  */
 export function peftLoraDelta(config: PeftConfig, module: string, m: PeftLoraModule): Tensor {
   const { scale } = moduleScale(config, module);
-  const a = astype(m.a, "f64"), b = astype(m.b, "f64");
+  const conv = isConvLora(m.a, m.b);
+  const a = asMatrix(astype(m.a, "f64")), b = asMatrix(astype(m.b, "f64"));
   const transposed = m.kind === "embedding" || config.fan_in_fan_out === true;
   // (B A)ᵀ = Aᵀ Bᵀ: one GEMM with transposed operands gives the stored layout directly.
   const d = transposed ? matmul(a, b, { transA: true, transB: true }) : matmul(b, a);
   for (let i = 0; i < d.size; i++) d.data[i] *= scale;
-  return d;
+  return conv ? withShape(d, [m.b.shape[0], ...m.a.shape.slice(1)]) : d;
 }
 
 /**

@@ -23,6 +23,7 @@ import type { Rng } from "../../ops/random.ts";
 import { astype, type Tensor, zeros } from "../../ops/tensor.ts";
 import { doraMerged, doraRowNorms, doraWeight } from "./dora.ts";
 import { lora, loraApply, loraFromFactors } from "./lora.ts";
+import { withShape } from "./lora_conv.ts";
 import type { LoraConfig } from "./lora_config.ts";
 import {
   adapterFiles,
@@ -72,10 +73,17 @@ export class PeftModel<T extends TreeLike> {
     this.#isLinear = opts.isLinear ?? ((m) => !EMBEDDING.test(m.slice(m.lastIndexOf(".") + 1)));
   }
 
-  /** Dotted paths of the linear modules (2-D `P.weight` leaves, not embeddings). */
+  /**
+   * Dotted paths of the adaptable modules: linear layers (2-D `P.weight`, not embeddings) and
+   * 2-D convolutions (4-D `P.weight`, `[out, in, kh, kw]`; PEFT's `lora.Conv2d`, not matched by
+   * `"all-linear"`).
+   */
   modules(): string[] {
-    return [...this.#leaves].filter(([p, t]) => p.endsWith(".weight") && t.ndim === 2)
-      .map(([p]) => p.slice(0, -".weight".length)).filter(this.#isLinear);
+    return [...this.#leaves].filter(([p, t]) =>
+      p.endsWith(".weight") && (t.ndim === 2 || t.ndim === 4)
+    )
+      .map(([p]) => p.slice(0, -".weight".length))
+      .filter((m) => this.#leaves.get(`${m}.weight`)!.ndim === 4 || this.#isLinear(m));
   }
 
   /** The active adapter's name, or null while adapters are disabled. */
@@ -258,7 +266,7 @@ export class PeftModel<T extends TreeLike> {
       const s = path.endsWith(".weight") ? ad.loras.get(m) : undefined;
       if (s === undefined) return leaf;
       const st = { ...s, params: { a: p[`${m}.lora_A`], b: p[`${m}.lora_B`] } };
-      const d = lora.delta(st);
+      const d = leaf.ndim === 4 ? reshape(lora.delta(st), [...leaf.shape]) : lora.delta(st);
       const mag = p[`${m}.lora_magnitude_vector`];
       return mag === undefined ? add(leaf, d) : doraWeight(leaf, d, mag);
     });
@@ -309,9 +317,10 @@ export class PeftModel<T extends TreeLike> {
       const m = path.slice(0, -".weight".length);
       const s = path.endsWith(".weight") ? ad.loras.get(m) : undefined;
       if (s === undefined) return leaf;
-      const d = lora.delta(
+      const d2 = lora.delta(
         loraFromFactors(astype(s.params.a, "f64"), astype(s.params.b, "f64"), s),
       );
+      const d = leaf.ndim === 4 ? withShape(d2, leaf.shape) : d2;
       const mag = ad.magnitudes.get(m);
       const w64 = astype(leaf, "f64");
       const merged = mag ? doraMerged(w64, d, mag) : add(w64, d);

@@ -13,6 +13,7 @@ import { lora, loraFromFactors, type LoraState } from "./lora.ts";
 import { type LoraConfig, loraConfigToPeft } from "./lora_config.ts";
 import { isTargetModule, moduleScale, type PeftConfig } from "./peft_config.ts";
 import { type PeftLoraModule, readPeftLora, writePeftLora } from "./peft.ts";
+import { asMatrix, isConvLora, withShape } from "./lora_conv.ts";
 import { type CombinationType, combineLoras, type CombineOptions } from "./peft_weighted.ts";
 
 /**
@@ -38,6 +39,8 @@ export interface PeftAdapterRecord {
   magnitudes: Map<string, Tensor>;
   /** Trained copies of base tensors by tree path. */
   saved: Map<string, Tensor>;
+  /** Kernel shape `[out, in, kh, kw]` of each adapted Conv2d module (absent: all linear). */
+  kernels?: Map<string, number[]>;
 }
 
 function matchesModule(names: unknown, module: string): boolean {
@@ -101,11 +104,19 @@ export function buildAdapter(
     magnitudes: new Map(),
     saved: new Map(),
   };
+  const allLinear = typeof cfg.target_modules === "string" &&
+    cfg.target_modules.toLowerCase() === "all-linear";
   for (const m of modules) {
     if (!isTargetModule(cfg, m, { outputLayer })) continue;
     const w = leaves.get(`${m}.weight`)!;
+    if (w.ndim === 4 && allLinear) continue; // PEFT's all-linear: Linear / Conv1D only
+    if (w.ndim === 4 && cfg.use_dora === true) {
+      throw new RangeError(`addAdapter: "${m}" is a Conv2d; DoRA on convolutions is not supported`);
+    }
     const { r, alpha } = moduleScale(cfg, m);
-    ad.loras.set(m, initLora(w, r, alpha, cfg, rng));
+    // A convolution adapts its flattened kernel [out, in·kh·kw] (PEFT's lora.Conv2d).
+    ad.loras.set(m, initLora(w.ndim === 4 ? asMatrix(w) : w, r, alpha, cfg, rng));
+    if (w.ndim === 4) (ad.kernels ??= new Map()).set(m, [...w.shape]);
     if (cfg.use_dora === true) ad.magnitudes.set(m, astype(doraRowNorms(w), w.dtype));
   }
   if (ad.loras.size === 0) {
@@ -180,7 +191,8 @@ export function weightedAdapter(
     alpha_pattern: { ...rankPattern },
     target_modules: modules,
   } as PeftConfig;
-  return { config, loras, magnitudes: new Map(), saved: new Map() };
+  const kernels = new Map(ads.flatMap((x) => [...(x.kernels ?? new Map<string, number[]>())]));
+  return { config, loras, magnitudes: new Map(), saved: new Map(), kernels };
 }
 
 /**
@@ -199,10 +211,11 @@ export function weightedAdapter(
 export function adapterFiles(ad: PeftAdapterRecord): { config: string; weights: Uint8Array } {
   const modules = new Map<string, PeftLoraModule>();
   for (const [m, s] of ad.loras) {
+    const k = ad.kernels?.get(m);
     modules.set(m, {
       kind: "linear",
-      a: s.params.a,
-      b: s.params.b,
+      a: k ? withShape(s.params.a, [s.r, ...k.slice(1)]) : s.params.a,
+      b: k ? withShape(s.params.b, [k[0], s.r, 1, 1]) : s.params.b,
       magnitude: ad.magnitudes.get(m),
     });
   }
@@ -241,11 +254,18 @@ export function adapterFromFiles(
       throw new RangeError(`loadAdapter: the model has no linear module "${m}"`);
     }
     const { alpha } = moduleScale(file.config, m);
-    const st = loraFromFactors(astype(mod.a, w.dtype), astype(mod.b, w.dtype), {
+    const conv = isConvLora(mod.a, mod.b);
+    if (conv !== (w.ndim === 4)) {
+      throw new RangeError(
+        `loadAdapter: "${m}" is ${conv ? "a Conv2d" : "linear"} in the file but not in the model`,
+      );
+    }
+    if (conv) (ad.kernels ??= new Map()).set(m, [...w.shape]);
+    const st = loraFromFactors(asMatrix(astype(mod.a, w.dtype)), asMatrix(astype(mod.b, w.dtype)), {
       alpha,
       useRslora: file.config.use_rslora === true,
     });
-    if (st.shape[0] !== w.shape[0] || st.shape[1] !== w.shape[1]) {
+    if (st.shape[0] !== w.shape[0] || st.shape[1] !== w.size / w.shape[0]) {
       throw new RangeError(`loadAdapter: "${m}" is ${st.shape} in the file, ${w.shape} here`);
     }
     ad.loras.set(m, st);
