@@ -63,10 +63,38 @@ export {
 } from "./bipft_llama.ts";
 export { type BipftBits, bipftBits, type BipftOps, bipftOps } from "./bipft_cost.ts";
 export { distillLoss } from "./bipft_distill.ts";
+export {
+  checkScheme,
+  kernelDims,
+  TRP_SCHEMES,
+  trpReshape,
+  type TrpScheme,
+  trpUnreshape,
+} from "./trp_reshape.ts";
+export { linearRateRank, type TrpCriterion, trpRank, valueRank } from "./trp_rank.ts";
+export {
+  type TrpMatrixProjection,
+  trpProject,
+  type TrpProjection,
+  trpProjectMatrix,
+  type TrpProjectOptions,
+} from "./trp_project.ts";
+export { TrpRegularizer, type TrpTrainOptions } from "./trp_train.ts";
+export {
+  applyTrpFactorised,
+  type TrpConvLayer,
+  trpDecompose,
+  type TrpDecomposeOptions,
+  type TrpFactorised,
+  trpMacsPerPixel,
+} from "./trp_decompose.ts";
 
 // Types that the exports above use in their signatures, re-exported so that this entry
 // point documents them.
 export type { LinearParams } from "../../ops/nn/layers.ts";
+export type { Conv2dParams } from "../../ops/nn/conv.ts";
+export type { Conv2dShapeOptions } from "../../ops/conv/conv_geom.ts";
+export type { Pair } from "../../ops/conv/options.ts";
 export type { LlamaConfig, LlamaParams } from "../../ops/nn/llama.ts";
 export type { Indices } from "../../ops/autograd/ops.ts";
 export type { DType, Tensor, TensorData } from "../../ops/tensor.ts";
