@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { formatTensor } from "./format.ts";
 
 /**
  * Element type of a tensor: 32-bit or 64-bit IEEE floats.
@@ -131,6 +132,16 @@ export class Tensor {
   /** Human-readable summary, e.g. `Tensor(f64 [2, 3])`. */
   toString(): string {
     return `Tensor(${this.dtype} [${this.shape.join(", ")}])`;
+  }
+
+  /** What `console.log` shows in Deno: the summary and the values, truncated like numpy. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return `${this.toString()}\n${formatTensor(this)}`;
+  }
+
+  /** The same for Node's `util.inspect` (npm users). */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return `${this.toString()}\n${formatTensor(this)}`;
   }
 
   #matrixShape(what: string): readonly number[] {
