@@ -294,3 +294,27 @@ Deno.test("linearHook: the Llama forward equals the merged one (LoRA and DoRA); 
     assert.ok(maxDiff(dropped, merged) > 1e-6, "dropout changes the training forward");
   }
 });
+
+Deno.test("DoRA trains through weights(): loss falls, magnitude and factors move, base untouched", () => {
+  const base = initMlp([6, 10, 3], { seed: 11 });
+  const model = getPeftModel(base, {
+    r: 2,
+    lora_alpha: 4,
+    use_dora: true,
+    target_modules: ["layers.0"],
+  }, { seed: 3 });
+  const x = randn([32, 6], { seed: 12 }), y = randn([32, 3], { seed: 13 });
+  const loss = (p: Record<string, Tensor>): Tensor =>
+    mean(square(sub(applyMlp(model.weights(p), x), y)));
+  const params = model.trainableParameters();
+  const m0 = params["layers.0.lora_magnitude_vector"].clone();
+  const opt = adam({ lr: 0.05 }), st = opt.init(params);
+  const before = loss(params).data[0];
+  for (let i = 0; i < 30; i++) {
+    opt.step_(params, valueAndGrad(loss)(params).grad as Record<string, Tensor>, st);
+  }
+  assert.ok(loss(params).data[0] < 0.9 * before);
+  assert.ok(maxDiff(params["layers.0.lora_magnitude_vector"], m0) > 1e-3);
+  assert.ok(maxAbs(params["layers.0.lora_B"]) > 0);
+  assert.deepEqual(Array.from(doraRowNorms(base.layers[0].weight).data), Array.from(m0.data));
+});
