@@ -32,8 +32,8 @@ export interface CameraPose {
  * import { fitRayMap } from "./ray_maps.ts";
  * const rays = new Float64Array([0, 0, 1, 0.6, 0, 0.8, 0, 0.6, 0.8]);
  * const ybar = new Float64Array([1, 2, 5, 1 + 3 * 0.6, 2, 3 + 3 * 0.8, 1, 2 + 0.6, 3 + 0.8]);
- * const start = { rotation: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]), center: new Float64Array(3) };
- * const fit = fitRayMap(ybar, new Float64Array([1, 1, 1]), rays, start, 20);
+ * const start = { rotation: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]), center: new Float64Array([1, 2, 3]) };
+ * const fit = fitRayMap(ybar, new Float64Array([1, 1, 1]), rays, start, 1); // start at the true pose
  * console.log(Array.from(fit.depths, (d) => d.toFixed(3))); // [ "2.000", "3.000", "1.000" ]
  * ```
  */

@@ -86,9 +86,9 @@ function solveWeights(
  * ```ts
  * import { tensor } from "../../ops/tensor.ts";
  * import { robustSimilarity } from "./robust_similarity.ts";
- * const x = tensor([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]]);
- * const y = tensor([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [9, -7, 5]]); // last: outlier
- * const { transform, weights } = robustSimilarity(x, y, { iterations: 20 });
+ * const x = tensor([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1], [2, 0, 1], [0, 2, 1]]);
+ * const y = tensor([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [9, -7, 5], [2, 0, 1], [0, 2, 1]]);
+ * const { transform, weights } = robustSimilarity(x, y); // y = x except the outlier row 4
  * console.log(transform.scale.toFixed(3), weights[4] < 0.01); // 1.000 true
  * ```
  */

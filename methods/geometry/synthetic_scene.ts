@@ -104,7 +104,7 @@ export function makeScene(rng: Rng, opts: SceneOptions = {}): Scene {
  * import { Rng } from "../../ops/random.ts";
  * import { makeScene, toCamera } from "./synthetic_scene.ts";
  * const s = makeScene(new Rng(0), { views: 2, pixels: 4 });
- * console.log(toCamera(s, 0, s.centers[0])); // Float64Array [0, 0, 0]
+ * console.log(toCamera(s, 0, s.centers[0]).every((x) => x === 0)); // true (the centre is the origin)
  * ```
  */
 export function toCamera(scene: Scene, v: number, p: ArrayLike<number>): Float64Array {
