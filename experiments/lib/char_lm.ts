@@ -116,7 +116,8 @@ export function evalWindowStarts(
 
 /**
  * Mean next-character cross-entropy (nats per character) of the model over the windows at
- * `starts` of `ids`, evaluated `batch` windows at a time (no gradient).
+ * `starts` of `ids`, evaluated `batch` windows at a time (no gradient). `lossOf` replaces
+ * `llamaLoss` (e.g. a compressed model's forward); it must return the batch-mean loss.
  *
  * @example
  * ```ts
@@ -134,12 +135,14 @@ export function evalLoss(
   starts: number[],
   context: number,
   batch: number,
+  lossOf?: (params: LlamaParams, batch: TokenBatch) => Tensor,
 ): number {
   let sum = 0;
   for (let i = 0; i < starts.length; i += batch) {
     const chunk = starts.slice(i, i + batch);
     const b = windowsAt(ids, chunk, context);
-    sum += llamaLoss(params, b.ids, b.targets, config).data[0] * chunk.length;
+    const loss = lossOf ? lossOf(params, b) : llamaLoss(params, b.ids, b.targets, config);
+    sum += loss.data[0] * chunk.length;
   }
   return sum / starts.length;
 }
@@ -173,6 +176,11 @@ export interface CharLmTrainOptions<S extends OptimizerState> {
   trainable?: (path: string, state: S) => boolean;
   /** The loss of a batch (default `llamaLoss`), e.g. a compressed model's forward. */
   loss?: (params: LlamaParams, batch: TokenBatch) => Tensor;
+  /**
+   * The validation loss of a batch (default `llamaLoss`): set it when `loss` is not the
+   * model's cross-entropy (a distillation objective) or the model is not a plain Llama.
+   */
+  valLoss?: (params: LlamaParams, batch: TokenBatch) => Tensor;
   /** Called after every update (e.g. a projection step of a compression method). */
   afterStep?: (step: number, params: LlamaParams) => void;
   /** Prefix of the progress lines (default "train"). */
@@ -240,7 +248,7 @@ export function trainCharLm<S extends OptimizerState>(
   const zerosCache = new Map<string, Tensor>();
   const trainLosses: number[] = [], valCurve: [number, number][] = [];
   const evaluate = (step: number): void => {
-    const v = evalLoss(params, o.config, o.corpus.val, starts, o.context, o.batch);
+    const v = evalLoss(params, o.config, o.corpus.val, starts, o.context, o.batch, o.valLoss);
     valCurve.push([step, v]);
     console.error(`[${label}] step ${step} val loss ${v.toFixed(4)}`);
   };
