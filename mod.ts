@@ -55,6 +55,7 @@ export * as distill from "./methods/distill/mod.ts";
 export * as retrieval from "./methods/retrieval/mod.ts";
 export * as compression from "./methods/compression/mod.ts";
 export * as ctr from "./methods/ctr/mod.ts";
+export * as attention from "./methods/attention/mod.ts";
 export { type LoreOptions, loreRerank, type LoreScore } from "./methods/retrieval/mod.ts";
 export {
   galoreAdamW,
