@@ -92,6 +92,8 @@ interface Settings {
   views: number;
   pixels: number;
   loraSteps: number;
+  /** Pseudo-labelled rows per LoRA step (drawn afresh each step). */
+  loraBatch: number;
   rank: number;
   outlierRate: number;
 }
@@ -103,6 +105,7 @@ const QUICK: Settings = {
   views: 4,
   pixels: 100,
   loraSteps: 150,
+  loraBatch: 400,
   rank: 4,
   outlierRate: 0.2,
 };
@@ -213,7 +216,13 @@ function runScene(
     g.evaluateAlignment(g.alignmentPoses(p, al), al.pointMaps, scene);
   const rows = g.pseudoLabelRows(pairs, g.pseudoLabels(cal));
   const t0 = performance.now();
-  const sc = g.loraSelfCalibrate(model, rows, { steps: s.loraSteps, rank: s.rank, lr: 1e-2, seed });
+  const sc = g.loraSelfCalibrate(model, rows, {
+    steps: s.loraSteps,
+    batch: s.loraBatch,
+    rank: s.rank,
+    lr: 1e-2,
+    seed,
+  });
   const seconds = (performance.now() - t0) / 1000;
   const adapted = g.predictPairs(model, pairs, sc.adapters);
   const cal2 = g.calibrateAlignment(adapted, { rays });
