@@ -19,7 +19,9 @@
  * winner-takes-all ε, moved linearly from `--relax` to `--relax-end` over the epochs;
  * `--relax 0` is the spec's hard min), `--neighbours 0` (fixed pooled-neighbour features,
  * off by default: they cost FDE),
- * `--ninit 10`, `--speed` (add the speed feature).
+ * `--ninit 10`, `--speed` (add the speed feature), `--seeds 0,1,2` (mlp: train once per seed and
+ * report the mean, the standard deviation over seeds and each seed's validation FDE, so that
+ * variants are chosen on validation and the test split is read once).
  *
  * @module
  */
@@ -105,9 +107,15 @@ const SPEC = {
       help: "mlp ε of the last epoch",
     },
     speed: { type: "boolean", help: "mlp: add the speed feature" },
+    seeds: {
+      type: "list",
+      help: "mlp training seeds: scores are their mean, with the spread [default: --seed]",
+    },
   },
   json: '{ "folds": { "<fold>": { "ade", "fde" } }, "avg": { "ade", "fde" } } (metres, best of ' +
-    '20 for anchors/mlp); with several predictors { "predictors": { "<name>": { folds, avg } } }',
+    '20 for anchors/mlp); with several predictors { "predictors": { "<name>": { folds, avg } } }. ' +
+    "mlp adds valFde (the selected epoch's validation FDE: compare variants on it, not on " +
+    'test) and "seeds" per fold, and in avg valFde, adeSd, fdeSd and the per-seed means',
 } as const;
 
 const cli = runCli(SPEC);
@@ -117,6 +125,7 @@ const defaultData = fileURLToPath(new URL("../../shared/data/ethucy", import.met
 const dataDir = resolveData();
 const real = dataDir !== null;
 const MLP_FLAGS = [
+  "seeds",
   "epochs",
   "budget",
   "hidden",
@@ -143,6 +152,13 @@ const budget = flags.budget ?? (flags.quick ? 20 : 200);
 const nInit = flags.ninit ?? (flags.quick ? 1 : 10);
 const { neighbours, social: socialSlots, relax, speed: speedFeature } = flags;
 const relaxEnd = flags["relax-end"];
+const mlpSeeds = (flags.seeds ?? [String(flags.seed)]).map((w) => {
+  const n = Number(w);
+  if (!Number.isSafeInteger(n)) {
+    exitWith(SPEC.name, new CliError(`--seeds must list integers, got ${flags.seeds}`));
+  }
+  return n;
+});
 const hidden = flags.hidden.map((w) => {
   const n = Number(w);
   if (!Number.isInteger(n) || n < 1) {
@@ -203,6 +219,19 @@ interface FoldRun {
   scores: Partial<Record<Predictor, ForecastScores & { seconds: number; windowsPerSec: number }>>;
   mlpEpochs?: number;
   mlpBestEpoch?: number;
+  /** One entry per training seed: test scores and the selected epoch's validation FDE. */
+  mlpSeeds?: SeedRun[];
+}
+
+/** An mlp training run of one seed on one fold. */
+interface SeedRun {
+  seed: number;
+  ade: number;
+  fde: number;
+  /** Validation best-of-S FDE of the kept epoch: the model-selection criterion. */
+  valFde: number;
+  bestEpoch: number;
+  epochs: number;
 }
 
 const results: FoldRun[] = [];
@@ -227,28 +256,53 @@ for (const name of folds) {
       modes = model.modes;
       if (p === "anchors") pred = decodeFutures(model, enc, anchorCoefficients(model, enc));
       else {
-        const tr = trainNetwork(model, f.train, f.val, {
-          epochs,
-          timeBudgetSec: budget,
-          hidden,
-          neighbours,
-          socialSlots,
-          relax,
-          relaxEnd,
-          speed: speedFeature,
-          seed: flags.seed,
-          mirror: !flags.quick,
-          log: (l) => log(`[${name}] mlp ${l}`),
-        });
-        run.mlpEpochs = tr.history.length;
-        run.mlpBestEpoch = tr.bestEpoch;
-        const ti = performance.now();
-        pred = decodeFutures(model, enc, predictCoefficients(model, tr.net, f.test));
+        const seedRuns: SeedRun[] = [], perSeed: ForecastScores[] = [];
+        let ti = 0, first: Float64Array | null = null;
+        for (const seed of mlpSeeds) {
+          const tr = trainNetwork(model, f.train, f.val, {
+            epochs,
+            timeBudgetSec: budget,
+            hidden,
+            neighbours,
+            socialSlots,
+            relax,
+            relaxEnd,
+            speed: speedFeature,
+            seed,
+            mirror: !flags.quick,
+            log: (l) => log(`[${name}] mlp seed ${seed} ${l}`),
+          });
+          const t1 = performance.now();
+          pred = decodeFutures(model, enc, predictCoefficients(model, tr.net, f.test));
+          ti += performance.now() - t1;
+          first ??= pred;
+          const sc = scoreForecast(pred, truth, f.test.sceneStart, modes, 12);
+          perSeed.push(sc);
+          const valFde = tr.history[tr.bestEpoch - 1].valFde;
+          const epochsRun = tr.history.length;
+          seedRuns.push({
+            seed,
+            ade: sc.ade,
+            fde: sc.fde,
+            valFde,
+            bestEpoch: tr.bestEpoch,
+            epochs: epochsRun,
+          });
+        }
+        run.mlpSeeds = seedRuns;
+        run.mlpEpochs = seedRuns[0].epochs;
+        run.mlpBestEpoch = seedRuns[0].bestEpoch;
+        const meanOf = (k: keyof ForecastScores): number =>
+          perSeed.reduce((a, sc) => a + sc[k], 0) / perSeed.length;
         run.scores.mlp = {
-          ...scoreForecast(pred, truth, f.test.sceneStart, modes, 12),
+          ade: meanOf("ade"),
+          fde: meanOf("fde"),
+          tcc: meanOf("tcc"),
+          col: meanOf("col"),
           seconds: (performance.now() - t) / 1000,
-          windowsPerSec: f.test.count / ((performance.now() - ti) / 1000),
+          windowsPerSec: (f.test.count * mlpSeeds.length) / (ti / 1000),
         };
+        pred = first as Float64Array;
         shown = pred;
         continue;
       }
@@ -491,11 +545,40 @@ function jsonOf(p: Predictor): unknown {
   const fo: Record<string, { ade: number; fde: number }> = {};
   for (const r of results) {
     const s = r.scores[p];
-    if (s) fo[r.fold] = { ade: s.ade, fde: s.fde };
+    if (s) fo[r.fold] = { ade: s.ade, fde: s.fde, ...(p === "mlp" ? mlpFoldExtra(r) : {}) };
   }
   const a = average(p);
-  return { folds: fo, avg: a ? { ade: a.ade, fde: a.fde } : null };
+  const avg = a ? { ade: a.ade, fde: a.fde, ...(p === "mlp" ? mlpAvgExtra() : {}) } : null;
+  return { folds: fo, avg };
 }
+
+/** The mlp fold entry's validation FDE (mean over seeds) and per-seed runs. */
+function mlpFoldExtra(r: FoldRun): { valFde: number; seeds: SeedRun[] } {
+  const runs = r.mlpSeeds ?? [];
+  return { valFde: runs.reduce((s, x) => s + x.valFde, 0) / runs.length, seeds: runs };
+}
+
+/**
+ * Per seed, the mean over the mlp folds of test ADE/FDE and of the validation FDE (select
+ * variants on valFde, then read the test numbers once), and the sample standard deviation of
+ * the per-seed test means (0 for one seed).
+ */
+function mlpAvgExtra(): Record<string, unknown> {
+  const rows = results.filter((r) => r.mlpSeeds);
+  const seeds = mlpSeeds.map((seed, i) => {
+    const mean = (k: "ade" | "fde" | "valFde"): number =>
+      rows.reduce((s, r) => s + (r.mlpSeeds as SeedRun[])[i][k], 0) / rows.length;
+    return { seed, ade: mean("ade"), fde: mean("fde"), valFde: mean("valFde") };
+  });
+  const sd = (k: "ade" | "fde"): number => {
+    if (seeds.length < 2) return 0;
+    const m = seeds.reduce((s, x) => s + x[k], 0) / seeds.length;
+    return Math.sqrt(seeds.reduce((s, x) => s + (x[k] - m) ** 2, 0) / (seeds.length - 1));
+  };
+  const valFde = seeds.reduce((s, x) => s + x.valFde, 0) / seeds.length;
+  return { valFde, adeSd: sd("ade"), fdeSd: sd("fde"), seeds };
+}
+
 if (flags.json) {
   const body = predictors.length === 1
     ? jsonOf(predictors[0])

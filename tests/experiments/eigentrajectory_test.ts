@@ -91,6 +91,45 @@ Deno.test("eigentrajectory.ts: anchors-only and cv on a tiny fold equal the libr
   }
 });
 
+Deno.test("eigentrajectory.ts --seeds: the mlp scores are the mean over seeds, with each seed's validation FDE", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await tinyEthucy(`${dir}/data`);
+    const json = `${dir}/m.json`;
+    const r = await run([
+      ...["--data", `${dir}/data`, "--folds", "eth", "--predictor", "mlp", "--ninit", "1"],
+      ...["--seeds", "0,1", "--epochs", "2", "--hidden", "8", "--json", json, "--out", `${dir}/o`],
+    ]);
+    assert.equal(r.code, 0, r.stderr.slice(-2000));
+    const got = JSON.parse(await Deno.readTextFile(json));
+    const eth = got.folds.eth,
+      seeds = eth.seeds as {
+        seed: number;
+        ade: number;
+        fde: number;
+        valFde: number;
+        bestEpoch: number;
+      }[];
+    assert.deepEqual(seeds.map((x) => x.seed), [0, 1]);
+    assert.ok(seeds[0].ade !== seeds[1].ade, "the seeds train different networks");
+    assert.ok(Math.abs(eth.ade - (seeds[0].ade + seeds[1].ade) / 2) < 1e-12);
+    assert.ok(Math.abs(eth.valFde - (seeds[0].valFde + seeds[1].valFde) / 2) < 1e-12);
+    for (const x of seeds) assert.ok(x.valFde > 0 && x.bestEpoch >= 1 && x.bestEpoch <= 2);
+    // The logged validation FDE of the kept epoch is the one reported.
+    for (const x of seeds) {
+      const lines = r.stderr.split("\n").filter((l) =>
+        l.includes(`mlp seed ${x.seed} epoch ${x.bestEpoch}/`)
+      );
+      assert.equal(lines.length, 1, r.stderr);
+      assert.ok(lines[0].includes(`/${x.valFde.toFixed(3)} (`), `${lines[0]} vs ${x.valFde}`);
+    }
+    const sd = Math.abs(seeds[0].ade - seeds[1].ade) / Math.SQRT2;
+    assert.ok(Math.abs(got.avg.adeSd - sd) < 1e-12, `${got.avg.adeSd} vs ${sd}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("eigentrajectory.ts --help prints every flag and the JSON fields, exits 0, writes nothing", async () => {
   const cwd = await Deno.makeTempDir();
   try {
@@ -119,6 +158,8 @@ Deno.test("eigentrajectory.ts: typos, repeats, bad values, idle flags and bad pa
     [["--data", "/nope"], "--data /nope: no such folder"],
     [["--data", "synthetic", "--json", "/proc/nope/r.json"], "--json /proc/nope/r.json"],
     [["--hidden", "64,x"], "--hidden must list positive integers"],
+    [["--predictor", "mlp", "--seeds", "0,x"], "--seeds must list integers"],
+    [["--predictor", "cv", "--seeds", "0,1"], "--seeds: no effect without --predictor mlp"],
   ];
   await expectUsageErrors("eigentrajectory.ts", cases);
 });
