@@ -9,6 +9,7 @@
 import { Rng } from "../random.ts";
 import { shapeStr, type Tensor, tensor } from "../tensor.ts";
 import * as ad from "../autograd/ops.ts";
+import { checkOptions } from "../options.ts";
 import { applyLinear, initLinear, type LayerInitOptions, type LinearParams } from "./layers.ts";
 
 /** The four projections of an attention block (weights `[out, in]`). */
@@ -35,6 +36,14 @@ export interface AttentionOptions {
   causal?: boolean;
 }
 
+/** Run-time kinds of {@link AttentionOptions} (`ropeTheta` is a number or null). */
+const ATTENTION_OPTIONS = {
+  nHeads: "number",
+  nKvHeads: "number",
+  ropeTheta: "any",
+  causal: "boolean",
+} as const;
+
 function heads(fn: string, dim: number, o: AttentionOptions): [number, number, number] {
   const h = o.nHeads, kv = o.nKvHeads ?? o.nHeads;
   if (!Number.isInteger(h) || h < 1 || !Number.isInteger(kv) || kv < 1 || h % kv !== 0) {
@@ -59,6 +68,13 @@ export function initAttention(
   dim: number,
   opts: AttentionOptions & LayerInitOptions & { bias?: boolean },
 ): AttentionParams {
+  checkOptions("initAttention", opts, {
+    ...ATTENTION_OPTIONS,
+    seed: "number",
+    rng: "object",
+    dtype: "string",
+    bias: "boolean",
+  });
   const [h, kv, hd] = heads("initAttention", dim, opts);
   const rng = opts.rng ?? new Rng(opts.seed ?? 0);
   const o = { rng, dtype: opts.dtype, bias: opts.bias ?? false };
@@ -107,6 +123,14 @@ function causalMask(t: number, dtype: Tensor["dtype"]): Tensor {
  * ```
  */
 export function attentionCore(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions): Tensor {
+  checkOptions("attentionCore", opts, ATTENTION_OPTIONS);
+  if (
+    opts.ropeTheta !== undefined && opts.ropeTheta !== null && typeof opts.ropeTheta !== "number"
+  ) {
+    throw new TypeError(
+      `attentionCore: option ropeTheta must be a number or null, got ${opts.ropeTheta}`,
+    );
+  }
   for (const [name, t] of [["q", q], ["k", k], ["v", v]] as const) {
     if (t.ndim !== 3) {
       throw new RangeError(

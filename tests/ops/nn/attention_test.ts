@@ -107,6 +107,31 @@ Deno.test("attention options: causal false attends to every position; ropeTheta 
   assert.ok(Math.abs(applyAttention(p, x, o).data[0] - applyAttention(p, y, o).data[0]) > 1e-6);
 });
 
+Deno.test("attention options are checked at run time: misspelled keys and wrong kinds", () => {
+  const p = initAttention(8, { nHeads: 2, seed: 1 }), x = randn([3, 8], { seed: 2 });
+  const bad: [() => unknown, RegExp][] = [
+    [
+      () => applyAttention(p, x, { nHeads: 2, casual: false } as object as { nHeads: number }),
+      /attentionCore: unknown option "casual"/,
+    ],
+    [
+      () => applyAttention(p, x, { nHeads: 2, causal: "no" } as object as { nHeads: number }),
+      /option causal must be a boolean/,
+    ],
+    [
+      () => applyAttention(p, x, { nHeads: 2, ropeTheta: "1e4" } as object as { nHeads: number }),
+      /ropeTheta must be a number or null/,
+    ],
+    [
+      () => initAttention(8, { nHeads: 2, bais: true } as object as { nHeads: number }),
+      /initAttention: unknown option "bais"/,
+    ],
+  ];
+  for (const [f, re] of bad) {
+    assert.throws(f, (e: Error) => e instanceof TypeError && re.test(e.message));
+  }
+});
+
 Deno.test("attention is causal, and a batch equals its sequences run one by one", () => {
   const c = 8, o = { nHeads: 2 };
   const p = initAttention(c, { ...o, seed: 1 });
