@@ -58,12 +58,18 @@ export * as ctr from "./methods/ctr/mod.ts";
 export * as attention from "./methods/attention/mod.ts";
 export { type LoreOptions, loreRerank, type LoreScore } from "./methods/retrieval/mod.ts";
 export {
+  type FisherHistory,
   galoreAdamW,
   type GaloreOptions,
+  type GaloreProjection,
   type GaloreState,
   layerwiseGaloreAdamW,
+  type LayerwiseOptimizer,
+  type LayerwiseOptions,
   naturalGaloreAdamW,
   type NaturalGaloreOptions,
   type NaturalGaloreState,
   optimizerStateBytes,
+  type ProjectorFn,
+  type ProjType,
 } from "./methods/optim/mod.ts";

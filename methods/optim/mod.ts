@@ -61,8 +61,8 @@ export { optimizerStateBytes } from "./state_bytes.ts";
 
 // Types the signatures above use, re-exported so this entry documents them.
 export type { Optimizer, OptimizerState, Schedule } from "../../ops/optim/optimizer.ts";
-export type { TreeLike } from "../../ops/autograd/tree.ts";
-export type { DType, Tensor } from "../../ops/tensor.ts";
+export type { TensorTree, TreeLike } from "../../ops/autograd/tree.ts";
+export type { DType, Tensor, TensorData } from "../../ops/tensor.ts";
 export type { Rng } from "../../ops/random.ts";
 export type { LlamaConfig, LlamaParams } from "../../ops/nn/llama.ts";
 export type { Indices } from "../../ops/autograd/ops.ts";
