@@ -66,6 +66,7 @@ export {
   layerwiseGaloreAdamW,
   type LayerwiseOptimizer,
   type LayerwiseOptions,
+  type LayerwiseState,
   naturalGaloreAdamW,
   type NaturalGaloreOptions,
   type NaturalGaloreState,
