@@ -10,6 +10,7 @@
  */
 import { type Tensor, tensor } from "../../ops/tensor.ts";
 import * as ad from "../../ops/autograd/ops.ts";
+import { checkOptions } from "../../ops/options.ts";
 import { initAlpha_, signQuant, unsignedQuant } from "./bipft_quant.ts";
 
 /** The learnable scales of the attention quantisers (one-element tensors). */
@@ -105,6 +106,13 @@ export function bipftAttentionCore(
   v: Tensor,
   opts: BipftAttentionOptions,
 ): Tensor {
+  checkOptions("bipftAttentionCore", opts, {
+    nHeads: "integer",
+    ropeTheta: "any",
+    alphas: "any",
+    estimates: "any",
+    calibrate: "boolean",
+  });
   const [b, t, f] = q.shape;
   const h = opts.nHeads;
   if (q.ndim !== 3 || !Number.isInteger(h) || h < 1 || f % h !== 0) {

@@ -11,6 +11,7 @@
  * @module
  */
 import { Rng } from "../../ops/random.ts";
+import { checkOptions } from "../../ops/options.ts";
 import type { Tensor } from "../../ops/tensor.ts";
 import { ones, zeros } from "../../ops/tensor.ts";
 import * as ad from "../../ops/autograd/ops.ts";
@@ -68,6 +69,12 @@ export function initBipft(
   config: LlamaConfig,
   opts: { estimators: boolean; seed?: number; std?: number },
 ): LlamaParams {
+  checkOptions("initBipft", opts, { estimators: "boolean", seed: "integer", std: "number" });
+  if (typeof opts?.estimators !== "boolean") {
+    throw new TypeError(
+      `initBipft: opts.estimators must be a boolean, got ${String(opts?.estimators)}`,
+    );
+  }
   checkConfig("initBipft", config);
   const shapes = llamaShapes(config);
   const out: LlamaParams = {};
@@ -132,6 +139,14 @@ export function bipftForward(
   config: LlamaConfig,
   mode: BipftMode & { calibrate?: boolean },
 ): BipftOutput {
+  checkOptions("bipftForward", mode, {
+    quantize: "boolean",
+    estimators: "boolean",
+    calibrate: "boolean",
+  });
+  if (typeof mode?.quantize !== "boolean" || typeof mode?.estimators !== "boolean") {
+    throw new TypeError("bipftForward: mode needs quantize and estimators, both booleans");
+  }
   checkConfig("bipftForward", config);
   const eps = config.rmsNormEps ?? 1e-6, cal = mode.calibrate ?? false;
   const embed = get(p, "model.embed_tokens.weight");

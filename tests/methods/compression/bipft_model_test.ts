@@ -136,3 +136,22 @@ Deno.test("bipftBits / bipftOps: storage and §4 operation counts by formula; es
   assert.equal(o.ops, o.binaryMacs / 64 + L * d * V + o.estimatorMacs);
   assert.throws(() => bipftOps(c, 0, { estimators: true }), /seqLen must be an integer ≥ 1, got 0/);
 });
+
+Deno.test("bipft: unknown option keys and missing mode flags are TypeErrors naming them", () => {
+  const base = initLlama(cfg, { seed: 0 });
+  assert.throws(() => initBipft(base, cfg, { estimators: true, sed: 1 } as never), /sed/);
+  assert.throws(() => initBipft(base, cfg, {} as never), /estimators must be a boolean/);
+  const p = initBipft(base, cfg, { estimators: false });
+  assert.throws(
+    () => bipftForward(p, ids, cfg, { quantize: true, estimators: false, calibrat: true } as never),
+    /calibrat/,
+  );
+  assert.throws(
+    () => bipftForward(p, ids, cfg, { quantize: true } as never),
+    /mode needs quantize/,
+  );
+  assert.throws(
+    () => bipftForward(p, ids, { ...cfg, numKvHeads: 1 }, { quantize: false, estimators: false }),
+    /grouped-query attention is not supported/,
+  );
+});
