@@ -29,6 +29,7 @@ import {
   similarityFromMoments,
 } from "./similarity.ts";
 import { type CameraPose, fitRayMap, posesFromPairs } from "./ray_maps.ts";
+import { initAlignment, stack } from "./align_init.ts";
 
 /** One image pair's prediction: DUSt3R's `X^{n,e}, X^{m,e}` (both in view n's frame) and `C`. */
 export interface PairPrediction {
@@ -206,13 +207,6 @@ function solveWeights(
   });
 }
 
-function stack(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(a.length + b.length);
-  out.set(a as ArrayLike<number>);
-  out.set(b as ArrayLike<number>, a.length);
-  return out;
-}
-
 /** Moments of pair e: its predictions (both views) against the current χ. */
 function edgeMoments(
   p: PairPrediction,
@@ -287,70 +281,6 @@ function updateTransforms(
   const rots = moments.map((m) => procrustesRotation(m.cov));
   const scales = constrainedScales(moments.map((m) => m.sxx), rots.map((r) => r.trace));
   return moments.map((m, e) => similarityFromMoments(m, rots[e].rotation, scales[e]));
-}
-
-/** Divides all world coordinates by the geometric mean of the scales, so that `Π σ_e = 1`. */
-function fixGauge(al: GlobalAlignment): GlobalAlignment {
-  const g = Math.exp(
-    al.transforms.reduce((s, t) => s + Math.log(t.scale), 0) / al.transforms.length,
-  );
-  return {
-    pointMaps: al.pointMaps.map((c) => c.map((x) => x / g)),
-    transforms: al.transforms.map((t) => ({
-      scale: t.scale / g,
-      rotation: t.rotation,
-      translation: t.translation.map((x) => x / g),
-    })),
-  };
-}
-
-/**
- * DUSt3R's initialisation by a maximum spanning tree: place the most confident pair in its own
- * frame, then repeatedly fit (weighted Umeyama) the most confident pair that shares a placed view
- * and place its other view; finally fit every remaining pair to the placed maps.
- */
-function initAlignment(
-  preds: readonly PairPrediction[],
-  om: [Float64Array, Float64Array][],
-  sizes: number[],
-): GlobalAlignment {
-  const score = om.map(([a, b]) =>
-    (a.reduce((s, x) => s + x, 0) + b.reduce((s, x) => s + x, 0)) / (a.length + b.length)
-  );
-  const order = preds.map((_, e) => e).sort((x, y) => score[y] - score[x]);
-  const chi: (Float64Array | undefined)[] = sizes.map(() => undefined);
-  const transforms: (Similarity | undefined)[] = preds.map(() => undefined);
-  const e0 = order[0];
-  transforms[e0] = {
-    scale: 1,
-    rotation: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]),
-    translation: new Float64Array(3),
-  };
-  for (let k = 0; k < 2; k++) chi[preds[e0].views[k]] = Float64Array.from(preds[e0].points[k].data);
-  for (let placed = true; placed;) {
-    placed = false;
-    for (const e of order) {
-      const p = preds[e];
-      if (transforms[e] || (!chi[p.views[0]] && !chi[p.views[1]])) continue;
-      const ks = [0, 1].filter((k) => chi[p.views[k]]);
-      const x = ks.map((k) => p.points[k].data).reduce((a, b) => stack(a, b), new Float64Array());
-      const y = ks.map((k) => chi[p.views[k]]!).reduce((a, b) => stack(a, b), new Float64Array());
-      const w = ks.map((k) => om[e][k]).reduce((a, b) => stack(a, b), new Float64Array());
-      const m = pairMoments(x, y, w);
-      const { rotation, trace } = procrustesRotation(m.cov);
-      transforms[e] = similarityFromMoments(m, rotation, trace / m.sxx);
-      for (let k = 0; k < 2; k++) {
-        chi[p.views[k]] ??= applySimilarity(transforms[e]!, p.points[k].data);
-      }
-      placed = true;
-      break; // re-scan from the most confident pair
-    }
-  }
-  const missing = sizes.map((_, v) => v).filter((v) => !chi[v]);
-  if (missing.length) {
-    throw new RangeError(`globalAlign: views ${missing} are not connected to the rest`);
-  }
-  return fixGauge({ pointMaps: chi as Float64Array[], transforms: transforms as Similarity[] });
 }
 
 function checkRays(fn: string, rays: readonly Tensor[] | undefined, sizes: number[]): void {
