@@ -12,7 +12,8 @@
  * Per target scene:
  * 1. plain: DUSt3R's confidence-weighted global alignment (w = 1);
  * 2. calibrated: LoRA3D's robust calibration (Geman–McClure IRLS, μ = median, 5 alternations);
- * 3. selfCalibrated: LoRA adapters (rank 4, α 4) on every linear layer of the regressor, fitted
+ * 3. selfCalibrated: LoRA adapters (rank 4, α 4: the spec's rank 16 is for transformer widths,
+ *    this regressor's layers are 64 wide) on every linear layer of the regressor, fitted
  *    on that scene's pseudo-labels (Ĉ > median) with DUSt3R's confidence-aware loss, the base
  *    frozen; then the calibrated alignment of the adapted model's predictions.
  * Errors: mean relative rotation error over view pairs (degrees); camera-centre RMS error after

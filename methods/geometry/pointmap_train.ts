@@ -40,9 +40,9 @@ export interface FitOptions {
 
 /** Options of {@link loraSelfCalibrate}. */
 export interface SelfCalibrationOptions extends FitOptions {
-  /** LoRA rank r (default 4). */
+  /** LoRA rank r (default 16, the spec §9 default from a third-party summary of the paper). */
   rank?: number;
-  /** LoRA α (default r, so s = 1). */
+  /** LoRA α (default r, so s = 1: the spec's α = 16 at the default rank). */
   loraAlpha?: number;
 }
 
@@ -168,7 +168,7 @@ export function loraSelfCalibrate(
   checkOptions(fn, opts, [...FIT_KEYS, "rank", "loraAlpha"]);
   const n = checkData(fn, data);
   const s = fitSettings(fn, opts, n);
-  const r = positiveIntOption(fn, "rank", opts.rank ?? 4);
+  const r = positiveIntOption(fn, "rank", opts.rank ?? 16);
   const alpha = opts.loraAlpha ?? r;
   const init = model.mlp.layers.map((l) => lora.init(l.weight, { r, alpha }, s.rng));
   const params = { layers: init.map((st) => st.params) };

@@ -144,3 +144,9 @@ Deno.test("predictPoints: shape errors", () => {
     /hidden must be a positive integer, got 0/,
   );
 });
+
+Deno.test("loraSelfCalibrate defaults: rank 16 and α = r (spec §9)", () => {
+  const m = initPointMapModel({ features: 3, hidden: [20] });
+  const r = loraSelfCalibrate(m, data(5, 8, 3), { steps: 1 });
+  assert.ok(r.adapters.every((a) => a.r === 16 && a.alpha === 16 && a.scale === 1));
+});
