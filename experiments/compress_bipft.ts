@@ -52,7 +52,7 @@ export interface BipftSettings extends LmSettings {
 }
 
 function settings(o: CompressRunOptions, vocab: number): BipftSettings {
-  const distillSteps = o.quick ? 150 : 400;
+  const distillSteps = o.quick ? 150 : 120;
   return { ...lmSettings(o.quick, o.seed, vocab), distillSteps, distillLr: 2e-3 };
 }
 

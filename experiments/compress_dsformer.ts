@@ -55,7 +55,7 @@ export interface DsformerSettings extends LmSettings {
 }
 
 function settings(o: CompressRunOptions, vocab: number): DsformerSettings {
-  const finetuneSteps = o.quick ? 150 : 300;
+  const finetuneSteps = 150;
   return {
     ...lmSettings(o.quick, o.seed, vocab),
     finetuneSteps,

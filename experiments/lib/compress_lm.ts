@@ -73,7 +73,7 @@ export function lmSettings(quick: boolean, seed: number, vocab: number): LmSetti
       : charLmConfig(vocab, { hiddenSize: 128, numLayers: 4, numHeads: 4 }),
     context: quick ? 32 : 64,
     batch: 8,
-    denseSteps: quick ? 600 : 1500,
+    denseSteps: 600,
     lr: quick ? 5e-3 : 3e-3,
     valWindows: quick ? 48 : 128,
     seed,
