@@ -16,14 +16,7 @@
  *
  * @module
  */
-import {
-  compression,
-  crossEntropy,
-  type LlamaConfig,
-  type LlamaParams,
-  Rng,
-  type Tensor,
-} from "../mod.ts";
+import { compression, crossEntropy, type LlamaParams, Rng, type Tensor } from "../mod.ts";
 import {
   evalLoss,
   evalWindowStarts,
