@@ -63,6 +63,7 @@ export {
   sliceCols,
   sliceRows,
   softmax,
+  type SoftmaxFusedOptions,
   type SoftmaxOptions,
   sqrt,
   square,

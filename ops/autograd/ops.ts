@@ -50,6 +50,7 @@ export {
   type CrossEntropyOptions,
   logSoftmax,
   softmax,
+  type SoftmaxFusedOptions,
   type SoftmaxOptions,
 } from "./ops_softmax.ts";
 export { layerNorm, type NormOptions, rmsNorm } from "./ops_norm.ts";

@@ -16,6 +16,78 @@ export interface SoftmaxOptions {
   axis?: number;
 }
 
+/** Options of {@link softmax}: the axis, and attention's scale and causal mask fused in. */
+export interface SoftmaxFusedOptions extends SoftmaxOptions {
+  /**
+   * Multiply `x` by this number first (default 1): attention's `1/√d`, without a pass of its
+   * own and its own backward.
+   */
+  scale?: number;
+  /**
+   * Treat entries whose column index exceeds their row index (over the last two axes) as −∞:
+   * the mask of causal attention, without building it (default false). Needs the last axis.
+   */
+  causal?: boolean;
+}
+
+const SOFTMAX_KEYS = new Set(["axis", "scale", "causal"]);
+
+function checkSoftmaxOptions(x: Tensor, opts: SoftmaxFusedOptions): void {
+  for (const key of Object.keys(opts)) {
+    if (!SOFTMAX_KEYS.has(key)) throw new TypeError(`softmax: unknown option "${key}"`);
+  }
+  if (
+    opts.scale !== undefined && (typeof opts.scale !== "number" || !Number.isFinite(opts.scale))
+  ) {
+    throw new TypeError(`softmax: scale must be a finite number, got ${String(opts.scale)}`);
+  }
+  if (opts.causal !== undefined && typeof opts.causal !== "boolean") {
+    throw new TypeError(`softmax: causal must be a boolean, got ${String(opts.causal)}`);
+  }
+  if (
+    opts.causal && (x.ndim < 2 || (opts.axis !== undefined && opts.axis !== -1 &&
+      opts.axis !== x.ndim - 1))
+  ) {
+    throw new RangeError(
+      `softmax: causal needs the last axis of an input with ≥ 2 axes, got shape ${
+        shapeStr(x.shape)
+      } and axis ${opts.axis}`,
+    );
+  }
+}
+
+/**
+ * Softmax over the last axis of rows of length `n`, scaled by `c`, where row `r` keeps its first
+ * `len(r)` entries (the rest are exact zeros): one exponential per kept entry.
+ */
+function rowsSoftmax(
+  xd: Tensor["data"],
+  y: Tensor["data"],
+  rows: number,
+  n: number,
+  c: number,
+  len: (r: number) => number,
+): void {
+  for (let r = 0, b = 0; r < rows; r++, b += n) {
+    const used = len(r);
+    let m = -Infinity;
+    for (let k = 0; k < used; k++) m = Math.max(m, c * xd[b + k]);
+    if (m === -Infinity || m !== m) {
+      // All −∞ (0/0) or a NaN among the kept entries: NaN, as the general path gives.
+      for (let k = 0; k < n; k++) y[b + k] = k < used ? NaN : 0;
+      continue;
+    }
+    let z = 0;
+    for (let k = 0; k < used; k++) {
+      const e = Math.exp(c * xd[b + k] - m);
+      y[b + k] = e;
+      z += e;
+    }
+    for (let k = 0; k < used; k++) y[b + k] /= z;
+    for (let k = used; k < n; k++) y[b + k] = 0;
+  }
+}
+
 interface Layout {
   outer: number;
   n: number;
@@ -62,14 +134,33 @@ function lineMaxSum(x: Tensor["data"], base: number, stride: number, n: number):
  * console.log(softmax(tensor([0, 0])).data); // Float64Array [0.5, 0.5]
  * ```
  */
-export function softmax(x: Tensor, opts: SoftmaxOptions = {}): Tensor {
+export function softmax(x: Tensor, opts: SoftmaxFusedOptions = {}): Tensor {
   const l = layout("softmax", x, opts.axis ?? -1);
+  checkSoftmaxOptions(x, opts);
+  const c = opts.scale ?? 1, causal = opts.causal ?? false;
   const y = allocData(x.dtype, x.size);
   const xd = x.data;
-  eachLine(l, (b, s) => {
-    const [m, z] = lineMaxSum(xd, b, s, l.n);
-    for (let k = 0; k < l.n; k++) y[b + k * s] = Math.exp(xd[b + k * s] - m) / z;
-  });
+  if (l.inner === 1) {
+    // Rows of the last axis; with `causal`, row r of each [T, n] matrix keeps r + 1 entries.
+    const t = causal ? x.shape[x.ndim - 2] : 1;
+    rowsSoftmax(xd, y, l.outer, l.n, c, causal ? (r) => Math.min(l.n, (r % t) + 1) : () => l.n);
+  } else {
+    eachLine(l, (b, s) => {
+      let m = -Infinity;
+      for (let k = 0; k < l.n; k++) m = Math.max(m, c * xd[b + k * s]);
+      if (m === -Infinity || m !== m) {
+        for (let k = 0; k < l.n; k++) y[b + k * s] = NaN;
+        return;
+      }
+      let z = 0;
+      for (let k = 0; k < l.n; k++) {
+        const e = Math.exp(c * xd[b + k * s] - m);
+        y[b + k * s] = e;
+        z += e;
+      }
+      for (let k = 0; k < l.n; k++) y[b + k * s] /= z;
+    });
+  }
   const out = new Tensor(y, x.shape);
   return record("softmax", out, [x], (g) => {
     const gx = allocData(g.dtype, g.size);
@@ -77,7 +168,7 @@ export function softmax(x: Tensor, opts: SoftmaxOptions = {}): Tensor {
     eachLine(l, (b, s) => {
       let dot = 0;
       for (let k = 0; k < l.n; k++) dot += gd[b + k * s] * y[b + k * s];
-      for (let k = 0; k < l.n; k++) gx[b + k * s] = y[b + k * s] * (gd[b + k * s] - dot);
+      for (let k = 0; k < l.n; k++) gx[b + k * s] = c * y[b + k * s] * (gd[b + k * s] - dot);
     });
     return [new Tensor(gx, g.shape)];
   });

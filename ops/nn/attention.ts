@@ -7,7 +7,7 @@
  * @module
  */
 import { Rng } from "../random.ts";
-import { shapeStr, type Tensor, tensor } from "../tensor.ts";
+import { shapeStr, type Tensor } from "../tensor.ts";
 import * as ad from "../autograd/ops.ts";
 import { checkOptions } from "../options.ts";
 import { applyLinear, initLinear, type LayerInitOptions, type LinearParams } from "./layers.ts";
@@ -101,13 +101,6 @@ function repeatKv(x: Tensor, rep: number): Tensor {
   return ad.transpose(ad.gather(headsFirst, idx), [1, 0, 2, 3]);
 }
 
-/** `[T, T]` with 1 on and below the diagonal. */
-function causalMask(t: number, dtype: Tensor["dtype"]): Tensor {
-  const m = new Array<number>(t * t);
-  for (let i = 0; i < t; i++) for (let j = 0; j < t; j++) m[i * t + j] = j <= i ? 1 : 0;
-  return tensor(m, { shape: [t, t], dtype });
-}
-
 /**
  * The attention core on projected inputs: `q` is `[B, T, nHeads·hd]`, `k` and `v` are
  * `[B, T, nKvHeads·hd]`. Applies RoPE to queries and keys, `softmax(QKᵀ/√hd + mask)·V` per
@@ -155,9 +148,10 @@ export function attentionCore(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOp
     kh = ad.rope(kh, { theta });
   }
   kh = repeatKv(kh, h / kv);
-  let scores = ad.scale(ad.matmul(qh, kh, { transB: true }), 1 / Math.sqrt(hd));
-  if (opts.causal ?? true) scores = ad.where(causalMask(t, q.dtype), scores, -Infinity);
-  const ctx = ad.matmul(ad.softmax(scores), vh); // [B, h, T, hd]
+  // Scale and causal mask fused into the softmax: no [B, h, T, T] passes of their own.
+  const scores = ad.matmul(qh, kh, { transB: true });
+  const probs = ad.softmax(scores, { scale: 1 / Math.sqrt(hd), causal: opts.causal ?? true });
+  const ctx = ad.matmul(probs, vh); // [B, h, T, hd]
   return ad.reshape(ad.transpose(ctx, [0, 2, 1, 3]), [b, t, h * hd]);
 }
 
