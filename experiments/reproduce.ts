@@ -24,11 +24,8 @@ const here = new URL(".", import.meta.url);
 /** Command-line tools that live beside the experiments but are not experiments. */
 const TOOLS = new Set(["peft"]);
 
-/**
- * Scripts not run here: `compress` dispatches to compress_<method>.ts, which run on their own;
- * compress_trp is a placeholder until TRP (issue 15) lands — remove it from this set then.
- */
-const NOT_RUN = new Set(["compress", "compress_trp"]);
+/** Scripts not run here: `compress` dispatches to compress_<method>.ts, which run on their own. */
+const NOT_RUN = new Set(["compress"]);
 
 async function discover(): Promise<string[]> {
   const names: string[] = [];

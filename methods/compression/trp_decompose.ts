@@ -9,13 +9,14 @@
  * - VH: conv C→r (kh×1, padding `(p_h, 0)`) with `U_rᵀ`, then r→N (1×kw, padding `(0, p_w)`)
  *   with `Σ_r V_rᵀ` reshaped to `(r, N, kw)` and axes swapped to `(N, r, 1, kw)`, and the bias.
  * - ND: r paths per output filter i, a 1×1 conv with `√σ_ij U_i[:, j]` then a depthwise kh×kw
- *   conv with `√σ_ij V_i[:, j]` (original stride and padding), summed, bias once. Run fused: one
- *   1×1 conv C→N·r (channel `i·r + j`), then a grouped conv (groups N, r inputs each) whose
- *   group sum is the sum over paths; same MACs, same values.
+ *   conv with `√σ_ij V_i[:, j]` (original stride and padding), summed; the bias on the depthwise
+ *   conv of path 0. The r paths run as one 1×1 conv C→r·N and one depthwise conv on r·N channels
+ *   (channel `j·N + i` is path j of filter i), then the sum over the r blocks of N channels.
  *
  * @module
  */
 import { conv2d } from "../../ops/conv/conv2d.ts";
+import { reshape, sum } from "../../ops/autograd/ops.ts";
 import type { Conv2dShapeOptions } from "../../ops/conv/conv_geom.ts";
 import { checkKeys, type Pair, pair } from "../../ops/conv/options.ts";
 import { svd } from "../../ops/linalg/svd.ts";
@@ -40,7 +41,10 @@ export interface TrpFactorised {
   rank: number;
   /** The original kernel shape `[N, C, kh, kw]`. */
   shape: [number, number, number, number];
-  /** The two convolutions, applied in order. */
+  /**
+   * The two convolutions, applied in order. ND: the second gives `r·N` channels (path j of
+   * filter i at `j·N + i`), summed over the r paths by {@link applyTrpFactorised}.
+   */
   convs: [TrpConvLayer, TrpConvLayer];
 }
 
@@ -125,6 +129,7 @@ function make(dtype: DType, shape: number[], at: (i: number[]) => number): Tenso
  * ```ts
  * import { randn } from "../../ops/random.ts";
  * import { conv2d } from "../../ops/conv/conv2d.ts";
+import { reshape, sum } from "../../ops/autograd/ops.ts";
  * import { applyTrpFactorised, trpDecompose } from "./trp_decompose.ts";
  * const weight = randn([4, 3, 3, 3], { seed: 0 }), x = randn([1, 3, 8, 8], { seed: 1 });
  * const f = trpDecompose({ weight }, { scheme: "vh", rank: 9, padding: 1 });
@@ -182,29 +187,36 @@ export function trpDecompose(conv: Conv2dParams, opts: TrpDecomposeOptions): Trp
     };
   }
   const q = kh * kw;
-  // ND, fused: pointwise channel i·r + j = √σ_ij U_i[:, j]; group i, input j = √σ_ij V_i[:, j].
-  const point = make(dt, [N * r, C, 1, 1], ([ij, c]) => {
-    const f = spectra[Math.floor(ij / r)], j = ij % r;
+  // ND: channel j·N + i of both convs is path j of filter i (path-major, so that the sum over
+  // paths is a sum over r contiguous blocks of N channels).
+  const point = make(dt, [r * N, C, 1, 1], ([ji, c]) => {
+    const f = spectra[ji % N], j = Math.floor(ji / N);
     return sq(f, j) * f.u[c * f.p + j];
   });
-  const depth = make(dt, [N, r, kh, kw], ([i, j, h, w]) => {
-    const f = spectra[i];
+  const depth = make(dt, [r * N, 1, kh, kw], ([ji, , h, w]) => {
+    const f = spectra[ji % N], j = Math.floor(ji / N);
     return sq(f, j) * f.vt[j * q + h * kw + w];
   });
+  // The bias on the depthwise conv of path 0 only.
+  const depthBias = bias && make(dt, [r * N], ([ji]) => (ji < N ? bias.data[ji] : 0));
   return {
     scheme,
     rank: r,
     shape,
     convs: [
       { params: { weight: point }, opts: {} },
-      { params: { weight: depth, bias }, opts: { stride, padding: [ph, pw], groups: N } },
+      {
+        params: depthBias ? { weight: depth, bias: depthBias } : { weight: depth },
+        opts: { stride, padding: [ph, pw], groups: r * N },
+      },
     ],
   };
 }
 
 /**
  * The factorised layer applied to NCHW input `x`: the two convolutions in order.
- * Differentiable in `x` and in the factor weights.
+ * ND sums the second conv's r blocks of N channels (the paths). Differentiable in `x` and in
+ * the factor weights.
  *
  * @example
  * ```ts
@@ -217,7 +229,10 @@ export function trpDecompose(conv: Conv2dParams, opts: TrpDecomposeOptions): Trp
 export function applyTrpFactorised(f: TrpFactorised, x: Tensor): Tensor {
   const [a, b] = f.convs;
   const h = conv2d(x, a.params.weight, { ...a.opts, bias: a.params.bias });
-  return conv2d(h, b.params.weight, { ...b.opts, bias: b.params.bias });
+  const y = conv2d(h, b.params.weight, { ...b.opts, bias: b.params.bias });
+  if (f.scheme !== "nd") return y;
+  const [n, , oh, ow] = y.shape, N = f.shape[0];
+  return reshape(sum(reshape(y, [n, f.rank, N * oh * ow]), { axis: 1 }), [n, N, oh, ow]);
 }
 
 /**

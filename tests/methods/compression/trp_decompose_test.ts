@@ -15,7 +15,7 @@ import {
 import { maxAbsDiff, SCHEMES } from "./_trp_util.ts";
 
 /** ND as the spec writes it: r paths, each 1×1 C→N then depthwise kh×kw, summed; bias on path 0. */
-function ndSumOverPaths(f: TrpFactorised, x: Tensor): Tensor {
+function ndSumOverPaths(f: TrpFactorised, x: Tensor, bias0?: Tensor): Tensor {
   const [N, C, kh, kw] = f.shape, r = f.rank;
   const [point, depth] = f.convs;
   let out: Tensor | null = null;
@@ -24,14 +24,14 @@ function ndSumOverPaths(f: TrpFactorised, x: Tensor): Tensor {
     const dw = tensor(new Float64Array(N * kh * kw), { shape: [N, 1, kh, kw] });
     for (let i = 0; i < N; i++) {
       for (let c = 0; c < C; c++) {
-        pw.data[i * C + c] = point.params.weight.data[(i * r + j) * C + c];
+        pw.data[i * C + c] = point.params.weight.data[(j * N + i) * C + c];
       }
       for (let k = 0; k < kh * kw; k++) {
-        dw.data[i * kh * kw + k] = depth.params.weight.data[(i * r + j) * kh * kw + k];
+        dw.data[i * kh * kw + k] = depth.params.weight.data[(j * N + i) * kh * kw + k];
       }
     }
-    const bias = j === 0 ? depth.params.bias : undefined;
-    const y = conv2d(conv2d(x, pw), dw, { ...depth.opts, bias });
+    const bias = j === 0 ? bias0 : undefined;
+    const y = conv2d(conv2d(x, pw), dw, { ...depth.opts, groups: N, bias });
     out = out === null ? y : tensor(out.data.map((v, k) => v + y.data[k]), { shape: y.shape });
   }
   return out!;
@@ -65,8 +65,13 @@ Deno.test("trpDecompose with bias, stride 2 and unequal padding: bias once, stri
     const f = trpDecompose({ weight, bias }, { scheme, rank: full[scheme], ...o });
     assert.ok(maxAbsDiff(applyTrpFactorised(f, x), y) < 1e-10, scheme);
     assert.equal(f.convs[0].params.bias, undefined, scheme);
-    assert.equal(f.convs[1].params.bias, bias, scheme);
-    if (scheme === "nd") assert.ok(maxAbsDiff(ndSumOverPaths(f, x), y) < 1e-10);
+    if (scheme !== "nd") assert.equal(f.convs[1].params.bias, bias, scheme);
+    else {
+      // Path 0's depthwise conv carries the bias, the other paths none.
+      const b1 = f.convs[1].params.bias!.data;
+      assert.ok(b1.every((v, k) => v === (k < 6 ? bias.data[k] : 0)));
+      assert.ok(maxAbsDiff(ndSumOverPaths(f, x, bias), y) < 1e-10);
+    }
   }
   const vh = trpDecompose({ weight, bias }, { scheme: "vh", rank: 3, ...o });
   assert.deepEqual(vh.convs.map((c) => c.opts.padding), [[1, 0], [0, 2]]);
@@ -142,7 +147,10 @@ Deno.test("applyTrpFactorised is differentiable in the input and both factor wei
           mul(
             applyTrpFactorised({
               ...f,
-              convs: [{ ...a, params: { weight: wa } }, { ...b, params: { weight: wb, bias } }],
+              convs: [{ ...a, params: { weight: wa } }, {
+                ...b,
+                params: { ...b.params, weight: wb },
+              }],
             }, xi),
             probe,
           ),
