@@ -4,11 +4,22 @@
  * - Core (`ops/`): `Tensor`, seeded `Rng`, elementwise/reduction ops, the WebAssembly SIMD GEMM
  *   behind `matmul`, and the decompositions (`qr`, `svd`, `eigh`, `lu`, `ldu`, `cholesky`,
  *   `solve`, `lstsq`, `pinv`, `randomizedSvd`, `nystrom`, `tucker`, `pca`, `kmeans`).
- * - Autograd: `grad`, `valueAndGrad`, `gradcheck`, and the differentiable ops under `ad`.
- * - nn and optimizers: `initLinear`, `initMlp`, `initLlama`, `adamw`, `sgd`, schedules.
- * - io: `readSafetensors`, `writeSafetensors`.
+ * - One differentiable op set: the op names exported here record on the `grad` tape whenever an
+ *   input is traced (`svd`, `eigh`, `qr`, `cholesky` and `solve` included); an op without a
+ *   gradient throws on a traced input. `grad`, `valueAndGrad`, `gradcheck`, `stopGradient`;
+ *   `ad` is an alias namespace of the same functions.
+ * - Convolutions (NCHW): `conv2d`, `maxPool2d`, `avgPool2d`, `adaptiveAvgPool2d`, `batchNorm2d`,
+ *   `flatten`.
+ * - nn and optimizers: `initLinear`, `initMlp`, `initConv2d`, `initSmallCnn`, `initLlama`,
+ *   `adamw`, `sgd`, schedules.
+ * - io: `readSafetensors`, `writeSafetensors`, and readers of the shared data formats
+ *   (`readNumericCsv`, `readCharCorpus`, `readJsonLines`, `readCriteo`) with `miniBatches`.
  * - recovery: `subgm`, `l2gd`, measurement operators and problem generators.
- * - methods: the LoRA family and PEFT files under `adapters`, EigenTrajectory under `trajectory`.
+ * - methods, as namespaces: `adapters` (LoRA family, PEFT files and workflow), `trajectory`
+ *   (EigenTrajectory), `lowrankOptim` (GaLore, Natural GaLore, OwLore/LISA; `galoreAdamW` and
+ *   `naturalGaloreAdamW` also at the top level), `compression` (TRP, DSFormer, BiPFT, AFM), `ctr`,
+ *   `attention` (RALA), `retrieval` (DQ-LoRe; `loreRerank` also at the top level), `geometry`
+ *   (LoRA3D), `distill` (optimisation-trajectory distillation).
  *
  * @example
  * ```ts
