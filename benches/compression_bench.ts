@@ -5,8 +5,6 @@
  *   packed form (`nmMatmulT`, half the multiply-adds, scalar loop) against the dense GEMM at the
  *   same shape (`matmul(x, S, { transB })`, blocked WebAssembly SIMD).
  * - A DSFormer layer at 2× (`x·Sᵀ·Dᵀ`, k = 168 for 512×512) against the dense layer `x·Wᵀ`.
- * - BiPFT's binary product `sign(x)·sign(W)ᵀ` by XOR-popcount on packed bits (weights packed
- *   once, activations packed inside the timed call) against the f32 GEMM `x·Wᵀ`.
  *
  * - TRP (spec §1): a 3×3 conv (x [16, 64, 16, 16], w [64, 64, 3, 3], padding 1) against its
  *   factorised forms: NC at r = 16 (3.6× fewer MACs), VH at r = 24 (4× fewer), ND at r = 2
@@ -36,8 +34,6 @@ const denseSame = (): Tensor => matmul(x, s, { transB: true });
 const sparse = (): Tensor => nmMatmulT(x, packed);
 const denseLayer = (): Tensor => matmul(x, w, { transB: true });
 const dsLayer = (): Tensor => matmul(nmMatmulT(x, skPacked), d, { transB: true });
-const wBits = packSigns(w);
-const binary = (): Tensor => binaryMatmulT(packSigns(x), wBits);
 
 Deno.bench({
   name: "dense GEMM x·Sᵀ (128x512 · 512x512)",
@@ -73,18 +69,6 @@ Deno.bench({
 });
 for (const c of trpConvs) Deno.bench({ name: c.name, group: "trp-conv", fn: () => void c.fn() });
 
-Deno.bench({
-  name: "f32 GEMM x·Wᵀ (128x512 · 512x512)",
-  group: "binary-gemm",
-  baseline: true,
-  fn: () => void denseLayer(),
-});
-Deno.bench({
-  name: "XOR-popcount sign(x)·sign(W)ᵀ (packing x included)",
-  group: "binary-gemm",
-  fn: () => void binary(),
-});
-
 function time(f: () => unknown, reps = 20): number {
   for (let i = 0; i < 3; i++) f();
   const t0 = performance.now();
@@ -101,7 +85,6 @@ if (import.meta.main) {
     );
   }
   const [a, b, c, e] = [time(denseSame), time(sparse), time(denseLayer), time(dsLayer)];
-  const bin = time(binary);
   console.log(
     `2:4 x·Sᵀ ${b.toFixed(2)} ms vs dense GEMM ${a.toFixed(2)} ms: ${(a / b).toFixed(2)}x`,
   );
