@@ -141,14 +141,18 @@ export function isTraced(t: unknown): boolean {
  * assertUntraced("kmeans", { x: tensor([1]) }); // no tape active: nothing to check
  * ```
  */
-export function assertUntraced(op: string, inputs: Readonly<Record<string, unknown>>): void {
+export function assertUntraced(
+  op: string,
+  inputs: Readonly<Record<string, unknown>>,
+  hint = "",
+): void {
   if (active === null) return;
   for (const name in inputs) {
     const t = inputs[name];
     if (t instanceof Tensor && active.nodeOf.has(t)) {
       throw new TypeError(
         `${op}: argument ${name} is traced by grad, but ${op} has no gradient; ` +
-          `wrap it in stopGradient(${name}) to use its value as a constant`,
+          `wrap it in stopGradient(${name}) to use its value as a constant${hint}`,
       );
     }
   }

@@ -40,7 +40,12 @@ export type NormOrd = "fro" | 1 | 2 | "inf" | typeof Infinity | "nuc" | "max";
  * ```
  */
 export function norm(a: Tensor, ord?: NormOrd): number {
-  assertUntraced("norm", { a });
+  assertUntraced(
+    "norm",
+    { a },
+    " (norm returns a number; a differentiable Frobenius norm is sqrt(sum(square(a))), " +
+      "and sum(svdvals(a)) the nuclear norm)",
+  );
   assertTensor("norm", "a", a);
   if ((ord === 2 && a.ndim === 2) || ord === "nuc") assertFinite("norm", "a", a);
   if (ord === 2 && a.ndim === 2) return a.size === 0 ? 0 : svdvals(a).data[0];
