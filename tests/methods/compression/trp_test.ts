@@ -111,6 +111,9 @@ Deno.test("nuclear-norm sub-gradient U Vᵀ: finite differences, ⟨UVᵀ, W⟩ 
   // The truncated sub-gradient of a projection is a valid sub-gradient at the projected point.
   const p = trpProjectMatrix(w, 2);
   assert.ok(Math.abs(dot(p.subgradient, p.approx) - nuclear(p.approx)) < 1e-12 * 10);
+  // It uses the truncated factors: U_2 V_2ᵀ has singular values [1, 1, 0, 0].
+  const sv = svdvals(p.subgradient).data;
+  assert.ok([1, 1, 0, 0].every((v, i) => Math.abs(sv[i] - v) < 1e-12), `${sv}`);
 });
 
 Deno.test("trpMacsPerPixel: the spec's formulas (§1 property 6)", () => {
