@@ -63,6 +63,7 @@ export {
 } from "./bipft_llama.ts";
 export { type BipftBits, bipftBits, type BipftOps, bipftOps } from "./bipft_cost.ts";
 export { distillLoss } from "./bipft_distill.ts";
+export { binaryMatmulT, type PackedSigns, packSigns } from "./binary_gemm.ts";
 export {
   checkScheme,
   kernelDims,
