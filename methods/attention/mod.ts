@@ -42,9 +42,20 @@ export {
   numericalRank,
   stackRanks,
 } from "./ranks.ts";
+export {
+  type AttentionHook,
+  initRavlt,
+  type RavltBlockParams,
+  type RavltConfig,
+  ravltConfig,
+  ravltForward,
+  type RavltInitOptions,
+  type RavltParams,
+  type RavltStageParams,
+} from "./ravlt.ts";
 
 // Types used in the signatures above, re-exported so that this entry documents them.
 export type { DType, Tensor, TensorData } from "../../ops/tensor.ts";
 export type { Rng } from "../../ops/random.ts";
 export type { Conv2dParams } from "../../ops/nn/conv.ts";
-export type { LayerInitOptions, LinearParams } from "../../ops/nn/layers.ts";
+export type { LayerInitOptions, LayerNormParams, LinearParams } from "../../ops/nn/layers.ts";
