@@ -53,9 +53,18 @@ export {
   type RavltParams,
   type RavltStageParams,
 } from "./ravlt.ts";
+export {
+  RALA_GPU_MAX_D,
+  ralaCoreGpu,
+  type RalaGpuOptions,
+  type RalaGpuResult,
+} from "./rala_gpu.ts";
 
 // Types used in the signatures above, re-exported so that this entry documents them.
 export type { DType, Tensor, TensorData } from "../../ops/tensor.ts";
 export type { Rng } from "../../ops/random.ts";
+export type { GpuTensor } from "../../ops/gpu/gpu_tensor.ts";
+export type { Gpu, GpuInfo, GpuLimits, GpuStats } from "../../ops/gpu/device.ts";
+export type { PoolStats } from "../../ops/gpu/pool.ts";
 export type { Conv2dParams } from "../../ops/nn/conv.ts";
 export type { LayerInitOptions, LayerNormParams, LinearParams } from "../../ops/nn/layers.ts";
