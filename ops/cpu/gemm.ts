@@ -1,14 +1,16 @@
 /**
  * The CPU GEMM entry point: validates the strided arguments, then runs the fastest kernel this
  * engine has: the WebAssembly relaxed-SIMD (FMA) kernel, else plain WebAssembly SIMD, else the
- * TypeScript one; tiny products always run in TypeScript. Large products are split over a
- * second thread where the engine reports two cores ({@link setGemmThreads}, `THREADS_MIN_FLOPS`);
- * the split does not change a bit of the result.
+ * TypeScript one; tiny products always run in TypeScript, and small ones (up to 64³
+ * multiply-adds, `gemm_small.ts`) skip the blocked driver's planning, with the same kernel and
+ * bits. Large products are split over a second thread where the engine reports two cores
+ * ({@link setGemmThreads}, `THREADS_MIN_FLOPS`); the split does not change a bit of the result.
  *
  * @module
  */
 import type { GemmArgs } from "./gemm_types.ts";
 import { gemmTs } from "./gemm_ts.ts";
+import { gemmSmall, isSmallGemm } from "./gemm_small.ts";
 import { gemmWasm } from "./gemm_wasm.ts";
 import { type GemmBackend, selectBackend, wasmFeatures } from "./wasm_features.ts";
 
@@ -57,20 +59,21 @@ export function gemmBackend(): GemmBackend {
  */
 export function gemm(g: GemmArgs): void {
   checkGemm(g);
-  if (g.m === 0 || g.n === 0) return;
-  if (g.m * g.n * g.k < WASM_MIN_FLOPS || gemmBackend() === "ts") gemmTs(g);
+  const { m, n, k } = g;
+  if (m === 0 || n === 0) return;
+  if (m * n * k < WASM_MIN_FLOPS || gemmBackend() === "ts") gemmTs(g);
+  else if ((g.alpha ?? 1) !== 0 && isSmallGemm(m, n, k, g.c instanceof Float64Array)) gemmSmall(g);
   else gemmWasm(g);
 }
 
+// Runs on every product, small ones included: no arrays or closures, only when an error is thrown.
 function checkGemm(g: GemmArgs): void {
   const { m, n, k, lda, ldb, ldc } = g;
-  for (const [name, v] of [["m", m], ["n", n], ["k", k]] as const) {
-    if (!Number.isInteger(v) || v < 0) {
-      throw new RangeError(`gemm: ${name} must be a non-negative integer, got ${v}`);
-    }
-  }
-  const sameType = (x: Float32Array | Float64Array): boolean => x.constructor === g.c.constructor;
-  if (!sameType(g.a) || !sameType(g.b)) {
+  checkDim("m", m);
+  checkDim("n", n);
+  checkDim("k", k);
+  const ctor = g.c.constructor;
+  if (g.a.constructor !== ctor || g.b.constructor !== ctor) {
     const kind = (x: unknown): string => (x as object)?.constructor?.name ?? String(x);
     throw new TypeError(
       `gemm: a, b and c must have the same element type, got ${kind(g.a)}, ${kind(g.b)}, ${
@@ -79,21 +82,26 @@ function checkGemm(g: GemmArgs): void {
     );
   }
   // A string alpha would be coerced and a truthy non-boolean trans flag silently obeyed.
-  for (const [name, v] of [["alpha", g.alpha], ["beta", g.beta]] as const) {
-    if (v !== undefined && typeof v !== "number") {
-      throw new TypeError(`gemm: ${name} must be a number, got ${typeof v} ${String(v)}`);
-    }
-  }
-  for (const [name, v] of [["transA", g.transA], ["transB", g.transB]] as const) {
-    if (v !== undefined && typeof v !== "boolean") {
-      throw new TypeError(`gemm: ${name} must be a boolean, got ${typeof v} ${String(v)}`);
-    }
-  }
-  const [ar, ac] = g.transA ? [k, m] : [m, k];
-  const [br, bc] = g.transB ? [n, k] : [k, n];
-  checkExtent("a", g.a.length, g.aOffset ?? 0, ar, ac, lda);
-  checkExtent("b", g.b.length, g.bOffset ?? 0, br, bc, ldb);
+  checkType("alpha", g.alpha, "number");
+  checkType("beta", g.beta, "number");
+  checkType("transA", g.transA, "boolean");
+  checkType("transB", g.transB, "boolean");
+  const tA = g.transA === true, tB = g.transB === true;
+  checkExtent("a", g.a.length, g.aOffset ?? 0, tA ? k : m, tA ? m : k, lda);
+  checkExtent("b", g.b.length, g.bOffset ?? 0, tB ? n : k, tB ? k : n, ldb);
   checkExtent("c", g.c.length, g.cOffset ?? 0, m, n, ldc);
+}
+
+function checkDim(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0) {
+    throw new RangeError(`gemm: ${name} must be a non-negative integer, got ${v}`);
+  }
+}
+
+function checkType(name: string, v: unknown, type: "number" | "boolean"): void {
+  if (v !== undefined && typeof v !== type) {
+    throw new TypeError(`gemm: ${name} must be a ${type}, got ${typeof v} ${String(v)}`);
+  }
 }
 
 function checkExtent(

@@ -20,16 +20,8 @@
 import type { GemmArgs } from "./gemm_types.ts";
 import { lanes } from "./gemm_kernel.ts";
 import { gemmMemory, type Kernels, memoryView } from "./gemm_memory.ts";
-import {
-  loadC,
-  loadCT,
-  type Operand,
-  packB,
-  stage,
-  STAGE_GAP,
-  storeC,
-  storeCT,
-} from "./gemm_pack.ts";
+import { loadC, loadCT, type Operand, STAGE_GAP, storeC, storeCT } from "./gemm_pack.ts";
+import { packOpB, stageA } from "./gemm_operands.ts";
 import { type Pin, pinnedAt, pinnedOperand, scratchBase } from "./gemm_pin.ts";
 import {
   ALPHA_AT,
@@ -452,67 +444,3 @@ function splitOf(
 }
 
 type Data = Float32Array | Float64Array;
-
-/**
- * Packs columns `j0 … j0+cols-1` of op(B), all k depths, into NR-column panels at `p.bAt`: full
- * panels by the wasm SIMD packers from a plain copy of B in wasm memory, the last partial panel
- * (and, for B stored n×k, the depths past the last whole L-step) in TypeScript.
- */
-function packOpB(
-  w: Data,
-  kern: Kernels,
-  p: Plan,
-  B: Operand,
-  j0: number,
-  k: number,
-  cols: number,
-): void {
-  const { es, nr } = p, full = Math.floor(cols / nr), L = lanes(kern.cfg.dtype);
-  if (full > 0) {
-    const raw = p.rawAt / es;
-    if (!B.trans) {
-      const ld = stage(w, raw, B.data, B.off, B.ld, 0, k, j0, full * nr);
-      kern.packN(p.rawAt, ld * es, p.bAt, k, full);
-    } else {
-      const ld = stage(w, raw, B.data, B.off, B.ld, j0, full * nr, 0, k);
-      const groups = Math.floor(k / L);
-      kern.packT(p.rawAt, ld * es, p.bAt, groups, full, k * nr * es);
-      // The last k mod L depths of each panel: element (p, j) = raw[j·ld + p].
-      for (let s = 0; s < full; s++) {
-        for (let d = groups * L; d < k; d++) {
-          const dst = p.bAt / es + (s * k + d) * nr, src = raw + s * nr * ld + d;
-          for (let j = 0; j < nr; j++) w[dst + j] = w[src + j * ld];
-        }
-      }
-    }
-  }
-  if (cols > full * nr) {
-    packB(w, p.bAt / es + full * nr * k, B, 0, j0 + full * nr, k, cols - full * nr, nr, k);
-  }
-}
-
-/**
- * Copies rows `i0 … i0+rows-1`, depths `p0 … p0+depth-1` of the kernel's A into wasm memory at
- * byte `at`, zeroes the slack the edge micro-panel reads past it, and returns the row stride.
- */
-function stageA(
-  w: Float32Array | Float64Array,
-  at: number,
-  es: number,
-  A: Role,
-  i0: number,
-  rows: number,
-  p0: number,
-  depth: number,
-  mr: number,
-): number {
-  const e = at / es;
-  if (A.rowMajor) {
-    const ld = stage(w, e, A.data, A.off, A.ld, i0, rows, p0, depth);
-    w.fill(0, e + (rows - 1) * ld + depth, e + roundUp(rows, mr) * ld);
-    return ld;
-  }
-  const ld = stage(w, e, A.data, A.off, A.ld, p0, depth, i0, rows);
-  w.fill(0, e + (depth - 1) * ld + rows, e + (depth - 1) * ld + roundUp(rows, mr));
-  return ld;
-}
