@@ -78,7 +78,7 @@ export interface RowOperand {
  */
 export function packOpB(
   w: Data,
-  kern: Kernels,
+  kern: Pick<Kernels, "cfg" | "packN" | "packT">,
   p: PackPlace,
   B: Operand,
   j0: number,

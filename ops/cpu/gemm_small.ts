@@ -4,7 +4,12 @@
  * over the whole depth, one copy out. At n ≤ 64 the arithmetic takes 0.4–20 µs, so the
  * blocked driver's planning (`gemm_direct.ts`: cost model, block sizes, call lists, spread
  * calls) cost as much as the copies; here the few addresses are computed inline and the kernels
- * of the engine's configuration are looked up once.
+ * of the engine's configuration are compiled once.
+ *
+ * The path works in its own, unshared WebAssembly memory: V8 copies to and from a shared memory
+ * element by element (a 32 KB copy measured 0.87 µs against 0.16 µs unshared), and a small
+ * product copies A and B in and C out. Pinned operands (`gemm_pin.ts`) live in the shared GEMM
+ * memory and are not used here; their copies cost little at these sizes.
  *
  * The kernel, its register tile and the order of the sums over the depth are those of the
  * blocked driver for the same product (a single depth block: one call per C tile, `accumulate`
@@ -16,12 +21,11 @@
  * @module
  */
 import type { GemmArgs } from "./gemm_types.ts";
-import { defaultConfig, lanes } from "./gemm_kernel.ts";
-import { gemmMemory, type Kernels, kernelsFor, memoryView } from "./gemm_memory.ts";
+import { defaultConfig, type KernelConfig, lanes } from "./gemm_kernel.ts";
+import { emitDirectKernels } from "./gemm_kernel_direct.ts";
+import type { Macro } from "./gemm_memory.ts";
 import { packOpB, stageA } from "./gemm_operands.ts";
-import { loadC, STAGE_GAP, storeC } from "./gemm_pack.ts";
-import { scratchBase } from "./gemm_pin.ts";
-import { ALPHA_AT } from "./gemm_pool.ts";
+import { type Data, loadC, STAGE_GAP, storeC } from "./gemm_pack.ts";
 import { wasmFeatures } from "./wasm_features.ts";
 
 /**
@@ -52,13 +56,44 @@ export const SMALL_MAX_DEPTH: { readonly f64: number; readonly f32: number } = O
   f32: 512,
 });
 
-/** Kernels of the engine's default configuration, per dtype (looked up once). */
-let k64: Kernels | null = null, k32: Kernels | null = null;
-
-function kernels(f64: boolean): Kernels {
-  if (f64) return k64 ??= kernelsFor(defaultConfig("f64", wasmFeatures().relaxed));
-  return k32 ??= kernelsFor(defaultConfig("f32", wasmFeatures().relaxed));
+/** The direct kernels of one configuration, instantiated on this path's own memory. */
+interface Small {
+  cfg: KernelConfig;
+  mem: WebAssembly.Memory;
+  view: Data;
+  tileRi: Macro;
+  tileDi: Macro;
+  packN: Macro;
+  packT: Macro;
 }
+
+let s64: Small | null = null, s32: Small | null = null;
+
+function instantiate(dtype: "f32" | "f64"): Small {
+  const cfg = defaultConfig(dtype, wasmFeatures().relaxed);
+  const mem = new WebAssembly.Memory({ initial: 1 });
+  const mod = new WebAssembly.Module(emitDirectKernels(cfg, false));
+  const e = new WebAssembly.Instance(mod, { env: { mem } }).exports;
+  const view = dtype === "f64" ? new Float64Array(mem.buffer) : new Float32Array(mem.buffer);
+  const fn = (name: string): Macro => e[name] as Macro;
+  const [tileRi, tileDi, packN, packT] = ["tileRi", "tileDi", "packN", "packT"].map(fn);
+  return { cfg, mem, view, tileRi, tileDi, packN, packT };
+}
+
+/** Grows the path's memory to at least `bytes` and returns a current view of it. */
+function viewOf(k: Small, bytes: number): Data {
+  const have = k.mem.buffer.byteLength;
+  if (bytes > have) {
+    k.mem.grow(Math.ceil((bytes - have) / 65536));
+    k.view = k.cfg.dtype === "f64"
+      ? new Float64Array(k.mem.buffer)
+      : new Float32Array(k.mem.buffer);
+  }
+  return k.view;
+}
+
+/** Byte address of alpha in the path's memory; scratch starts a cache line later. */
+const ALPHA_AT = 0, SCRATCH_AT = 64;
 
 /**
  * Whether {@link gemmSmall} takes this product (sizes only; `gemm` checked the arguments).
@@ -92,19 +127,18 @@ const roundUp = (x: number, q: number): number => Math.ceil(x / q) * q;
 export function gemmSmall(g: GemmArgs): void {
   if (!wasmFeatures().simd) throw new TypeError("gemmSmall: this engine has no WebAssembly SIMD");
   const { m, n, k } = g, f64 = g.c instanceof Float64Array;
-  const kern = kernels(f64), { mr, unroll } = kern.cfg;
-  const es = f64 ? 8 : 4, nr = kern.cfg.nv * lanes(kern.cfg.dtype);
+  const kern = f64 ? (s64 ??= instantiate("f64")) : (s32 ??= instantiate("f32"));
+  const es = f64 ? 8 : 4, { mr, unroll } = kern.cfg, nr = kern.cfg.nv * lanes(kern.cfg.dtype);
   const transA = g.transA === true, transB = g.transB === true, beta = g.beta ?? 0;
   const nPad = roundUp(n, nr), mPad = roundUp(m, mr);
-  // Scratch above any pinned operand: C block, packed op(B), copy of op(A), plain copy of op(B).
-  // Each copy's row stride is at most its width + STAGE_GAP plus a cache line (see `stage`).
-  const cAt = roundUp(scratchBase(), 64), bAt = cAt + roundUp(mPad * nPad * es, 64);
+  // Scratch: C block, packed op(B), copy of op(A), plain copy of op(B). Each copy's row stride
+  // is at most its width + STAGE_GAP plus a cache line (see `stage`).
+  const cAt = SCRATCH_AT, bAt = cAt + roundUp(mPad * nPad * es, 64);
   const aAt = bAt + roundUp(k * nPad * es, 64);
   const aElems = transA ? k * (m + STAGE_GAP) + mr : mPad * (k + STAGE_GAP + 64 / es);
   const rawAt = aAt + roundUp(aElems * es, 64);
   const rawElems = transB ? nPad * (k + STAGE_GAP + 64 / es) : k * (nPad + STAGE_GAP + 64 / es);
-  gemmMemory(rawAt + rawElems * es);
-  const w = memoryView(kern.cfg.dtype);
+  const w = viewOf(kern, rawAt + rawElems * es);
   w[ALPHA_AT / es] = g.alpha ?? 1;
   const B = { data: g.b, off: g.bOffset ?? 0, ld: g.ldb, trans: transB };
   packOpB(w, kern, { es, nr, rawAt, bAt }, B, 0, k, n);
@@ -113,12 +147,12 @@ export function gemmSmall(g: GemmArgs): void {
   const cOff = g.cOffset ?? 0;
   if (beta !== 0) loadC(w, cAt / es, nPad, g.c, cOff, g.ldc, m, n, beta);
   // The kernel's A: rows `ld` apart (row-major) or depths `ld` apart (stored transposed).
-  const [aStride, aPanel] = transA ? [ld * es, mr * es] : [ld * es, mr * ld * es];
+  const aPanel = transA ? mr * es : mr * ld * es;
   const tile = transA ? kern.tileDi : kern.tileRi;
   const kMain = Math.floor(k / unroll), kRem = k % unroll, acc = beta !== 0 ? 1 : 0;
   tile(
     aAt,
-    aStride,
+    ld * es,
     aPanel,
     bAt,
     k * nr * es,

@@ -125,7 +125,7 @@ Deno.test(
   },
 );
 
-Deno.test("small path: scratch goes above a pinned operand, which stays intact", noSimd, () => {
+Deno.test("small path: works in its own memory: a pinned operand stays intact", noSimd, () => {
   const rng = new Rng(4);
   const normals = (len: number) => new Float64Array(len).map(() => rng.normal());
   // 70³ > 64³: the blocked driver, which reads the pinned copy of a in place.
