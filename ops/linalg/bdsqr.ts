@@ -8,7 +8,14 @@
  *
  * @module
  */
-import { givens, rotateColumnPair, rotateColumnsForward } from "./dense.ts";
+import { Scratch } from "./_scratch.ts";
+import { givens, givensTo, rotateColumnPair, rotateColumnsForward } from "./dense.ts";
+
+/** Scratch of {@link givensTo} for the sweeps: c, s, r of the last rotation. */
+const G = new Float64Array(3);
+
+/** The rotation buffers when the caller supplies none (reused: allocation costs here). */
+const CU = new Scratch(), SU = new Scratch(), CV = new Scratch(), SV = new Scratch();
 
 const EPS = 2 ** -52;
 
@@ -93,12 +100,8 @@ function iterate(
   const floor = 0.01 * EPS * smax;
   const negligible = (i: number): boolean =>
     Math.abs(e[i]) <= EPS * (Math.abs(d[i]) + Math.abs(d[i + 1])) || Math.abs(e[i]) <= floor;
-  const { cu, su, cv, sv } = buffers ?? {
-    cu: new Float64Array(n),
-    su: new Float64Array(n),
-    cv: new Float64Array(n),
-    sv: new Float64Array(n),
-  };
+  const { cu, su, cv, sv } = buffers ??
+    { cu: CU.get(n), su: SU.get(n), cv: CV.get(n), sv: SV.get(n) };
   const maxIter = 6 * n * n + 100;
   let iter = 0;
   let hi = n - 1;
@@ -214,10 +217,12 @@ function zeroShiftSweep(
 ): void {
   let cs = 1, oldcs = 1, oldsn = 0;
   for (let i = ll; i < hi; i++) {
-    const [c1, s1, r] = givens(d[i] * cs, e[i]);
+    givensTo(d[i] * cs, e[i], G);
+    const c1 = G[0], s1 = G[1], r = G[2];
     cs = c1;
     if (i > ll) e[i - 1] = oldsn * r;
-    const [c2, s2, r2] = givens(oldcs * r, d[i + 1] * s1);
+    givensTo(oldcs * r, d[i + 1] * s1, G);
+    const c2 = G[0], s2 = G[1], r2 = G[2];
     oldcs = c2;
     oldsn = s2;
     d[i] = r2;
@@ -245,13 +250,15 @@ function shiftedSweep(
   let f = (Math.abs(d[ll]) - shift) * (Math.sign(d[ll]) + shift / d[ll]);
   let g = e[ll];
   for (let i = ll; i < hi; i++) {
-    const [cr, sr, r] = givens(f, g);
+    givensTo(f, g, G);
+    const cr = G[0], sr = G[1], r = G[2];
     if (i > ll) e[i - 1] = r;
     f = cr * d[i] + sr * e[i];
     e[i] = cr * e[i] - sr * d[i];
     g = sr * d[i + 1];
     d[i + 1] = cr * d[i + 1];
-    const [cl, sl, r2] = givens(f, g);
+    givensTo(f, g, G);
+    const cl = G[0], sl = G[1], r2 = G[2];
     d[i] = r2;
     f = cl * e[i] + sl * d[i + 1];
     d[i + 1] = cl * d[i + 1] - sl * e[i];

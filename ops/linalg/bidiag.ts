@@ -7,6 +7,9 @@
  */
 import { formQ, formQFromRows, makeReflector } from "./householder.ts";
 import type { SimdWorkspace } from "./simd.ts";
+import { Scratch } from "./_scratch.ts";
+
+const WV_SCRATCH = new Scratch(), Z_SCRATCH = new Scratch();
 
 /** The bidiagonal form of an `m × n` matrix, m ≥ n. */
 export interface Bidiagonal {
@@ -43,8 +46,8 @@ export function bidiagonalize_(
   const tauq = new Float64Array(n), taup = new Float64Array(n);
   if (n === 0) return { d, e, tauq, taup };
   // With `simd`, w and these buffers live in the kernels' memory (arrays 1–4 of the workspace).
-  const wv = simd ? simd.arrays[1] : new Float64Array(n); // uₖᵀ·A[k:, k+1:]
-  const z = simd ? simd.arrays[2] : new Float64Array(m); // A·v of the right reflector
+  const wv = simd ? simd.arrays[1] : WV_SCRATCH.get(n); // uₖᵀ·A[k:, k+1:]
+  const z = simd ? simd.arrays[2] : Z_SCRATCH.get(m); // A·v of the right reflector
   const f = simd ? simd.arrays[3] : null, uu = simd ? simd.arrays[4] : null;
   tauq[0] = makeReflector(w, 0, n, m);
   d[0] = w[0];
@@ -85,7 +88,7 @@ export function bidiagonalize_(
     tauq[c] = makeReflector(w, c * n + c, n, m - c);
     d[c] = w[c * n + c];
     // Pass B: right update of columns k+2… and the next left accumulation, row by row.
-    wv.fill(0);
+    wv.fill(0, 0, n);
     if (simd && uu) {
       uu[c] = 1;
       for (let i = c + 1; i < m; i++) uu[i] = w[i * n + c];
@@ -176,7 +179,7 @@ function accumulateLeft(
   c0: number,
   wv: Float64Array,
 ): void {
-  wv.fill(0);
+  wv.fill(0, 0, n);
   for (let j = c0; j < n; j++) wv[j] = w[k * n + j];
   for (let i = k + 1; i < m; i++) {
     const ui = w[i * n + k];

@@ -115,14 +115,49 @@ export function copyTransposed(
  * ```
  */
 export function givens(f: number, g: number): [number, number, number] {
-  if (g === 0) return [1, 0, f];
-  if (f === 0) return [0, Math.sign(g), Math.abs(g)];
+  givensTo(f, g, ROT);
+  return [ROT[0], ROT[1], ROT[2]];
+}
+
+const ROT = new Float64Array(3);
+
+/** f² + g² inside (2^-1000, 2^1000): the plain root neither overflows nor loses digits. */
+const SAFE_LO = 2 ** -1000, SAFE_HI = 2 ** 1000;
+
+/**
+ * {@link givens} without an allocation, for the inner loops of the bidiagonal QR: writes
+ * `c, s, r` to `out[0], out[1], out[2]`. In the safe range the root is taken directly (LAPACK
+ * 3.10 `dlartg`, Anderson 2017); outside it the entries are scaled by the larger first.
+ *
+ * @example
+ * ```ts
+ * import { givensTo } from "./dense.ts";
+ * const out = new Float64Array(3);
+ * givensTo(-3, 4, out);
+ * console.log(out); // Float64Array [0.6, -0.8, -5]
+ * ```
+ */
+export function givensTo(f: number, g: number, out: Float64Array): void {
+  if (g === 0) {
+    out[0] = 1, out[1] = 0, out[2] = f;
+    return;
+  }
+  if (f === 0) {
+    out[0] = 0, out[1] = Math.sign(g), out[2] = Math.abs(g);
+    return;
+  }
+  const ss = f * f + g * g;
+  if (ss > SAFE_LO && ss < SAFE_HI) {
+    const r = f < 0 ? -Math.sqrt(ss) : Math.sqrt(ss);
+    out[0] = f / r, out[1] = g / r, out[2] = r;
+    return;
+  }
+  // c and s from the scaled entries: r itself may be inexact (subnormal), they need not be.
   const af = Math.abs(f), ag = Math.abs(g);
   const big = af > ag ? af : ag;
   const fs = f / big, gs = g / big;
-  let r = big * Math.sqrt(fs * fs + gs * gs);
-  if (f < 0) r = -r;
-  return [f / r, g / r, r];
+  const rs = f < 0 ? -Math.sqrt(fs * fs + gs * gs) : Math.sqrt(fs * fs + gs * gs);
+  out[0] = fs / rs, out[1] = gs / rs, out[2] = big * rs;
 }
 
 /**

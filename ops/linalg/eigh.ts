@@ -12,6 +12,10 @@ import { applyQFromRows_, formQFromRows } from "./householder.ts";
 import { tridiagonalEigen_, tridiagonalize_, tridiagonalWorkspace } from "./tridiag.ts";
 import { tridiagonalEigenDc } from "./tridiag_dc.ts";
 import { simdWorkspace } from "./simd.ts";
+import { Scratch } from "./_scratch.ts";
+
+/** The working copy below order 96 (it is discarded once the eigenvectors are formed). */
+const W_SCRATCH = new Scratch();
 
 /** Below this order implicit QL beats divide and conquer (no GEMM to amortize). */
 const DC_MIN = 48;
@@ -73,7 +77,7 @@ export function eigh(a: Tensor, opts: EighOptions = {}): EighResult {
   // arrays are faulted in on first touch (≈ 14 µs per 4 KB page on this VM: 7 ms per 2 MB).
   const extra = n <= DC_SCRATCH_MAX ? [n * n, n * n] : [];
   const simd = n >= 96 ? simdWorkspace([...tridiagonalWorkspace(n), ...extra]) : null;
-  const w = simd ? simd.arrays[0] : new Float64Array(n * n);
+  const w = simd ? simd.arrays[0] : W_SCRATCH.get(n * n);
   const e = maxExponent(a.data);
   symmetrize(a.data, w, n, -e, tol);
   const td = tridiagonalize_(w, n, simd);
@@ -164,6 +168,7 @@ function throwAsymmetry(a: ArrayLike<number>, n: number, tol: number): never {
 }
 
 function flipColumns(z: Float64Array, n: number): void {
+  if (n <= 32) return flipColumnsSmall(z, n);
   // Row-major walk: per column, the first entry of largest magnitude decides the sign.
   const best = new Float64Array(n), sign = new Float64Array(n).fill(1);
   for (let i = 0; i < n; i++) {
@@ -179,5 +184,18 @@ function flipColumns(z: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const r = i * n;
     for (let j = 0; j < n; j++) z[r + j] *= sign[j];
+  }
+}
+
+/** {@link flipColumns} column by column without scratch arrays: the column fits in cache. */
+function flipColumnsSmall(z: Float64Array, n: number): void {
+  for (let j = 0; j < n; j++) {
+    let best = 0, neg = false;
+    for (let p = j; p < n * n; p += n) {
+      const x = z[p], ax = Math.abs(x);
+      if (ax > best) best = ax, neg = x < 0;
+    }
+    if (!neg) continue;
+    for (let p = j; p < n * n; p += n) z[p] = -z[p];
   }
 }

@@ -56,6 +56,9 @@ interface TallSvd {
 /** QR first pays off once the matrix is this much taller than wide (LAPACK's crossover). */
 const QR_FIRST_RATIO = 1.6;
 
+/** Up to this many entries (m·n) the rotations go straight to the columns of U and V. */
+const SMALL_ROTATE_MAX = 16 * 16;
+
 function svdTall(w: Float64Array, m: number, n: number, wantUV: boolean, full: boolean): TallSvd {
   const uCols = full ? m : n;
   if (n > 0 && m >= QR_FIRST_RATIO * n) {
@@ -83,7 +86,8 @@ function svdTall(w: Float64Array, m: number, n: number, wantUV: boolean, full: b
     return { u: null, uCols, s: bd.d, v: null, vRows: false };
   }
   const { q, p } = bidiagonalFactors(w, m, n, bd, uCols);
-  const vRows = rotateAsRows(q, p, m, n, uCols, bd.d, bd.e);
+  // Small factors stay in place: copying them into the SIMD memory and back costs more there.
+  const vRows = m * n > SMALL_ROTATE_MAX && rotateAsRows(q, p, m, n, uCols, bd.d, bd.e);
   if (!vRows) {
     bidiagonalSvd_(bd.d, bd.e, n, { x: q, rows: m, ld: uCols }, { x: p, rows: n, ld: n });
   }

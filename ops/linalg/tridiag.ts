@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { Scratch } from "./_scratch.ts";
 import { rotateColumnsBackward } from "./dense.ts";
 import { makeReflector } from "./householder.ts";
 import type { SimdWorkspace } from "./simd.ts";
@@ -45,8 +46,10 @@ export function tridiagonalize_(
   n: number,
   simd: SimdWorkspace | null = null,
 ): Tridiagonal {
-  const d = new Float64Array(n), e = new Float64Array(n), tau = new Float64Array(n);
-  const p = new Float64Array(n), q = new Float64Array(n);
+  // e and τ share one allocation: creating a typed array costs more than a small reduction.
+  const d = new Float64Array(n), eTau = new Float64Array(2 * n);
+  const e = eTau.subarray(0, n), tau = eTau.subarray(n);
+  const p = P_SCRATCH.get(n), q = Q_SCRATCH.get(n);
   const k0 = n >= BLOCKED_MIN ? blockedPanels(w, n, d, e, tau, simd) : 0;
   let prev = -1; // row holding the reflector whose rank-2 update is still pending
   for (let k = k0; k < n - 2; k++) {
@@ -80,6 +83,9 @@ export function tridiagonalize_(
   if (n >= 2 && n - 2 >= k0) e[n - 2] = w[(n - 2) * n + n - 1];
   return { d, e, tau };
 }
+
+const P_SCRATCH = new Scratch(), Q_SCRATCH = new Scratch();
+const CS_SCRATCH = new Scratch(), SN_SCRATCH = new Scratch();
 
 /** Orders from which the panels pay for themselves. */
 const BLOCKED_MIN = 96;
@@ -133,7 +139,7 @@ export function tridiagonalEigen_(
   n: number,
   z: Float64Array | null,
 ): void {
-  const cs = new Float64Array(n), sn = new Float64Array(n);
+  const cs = CS_SCRATCH.get(n), sn = SN_SCRATCH.get(n);
   if (n > 0) e[n - 1] = 0;
   let tnorm = 0;
   for (let i = 0; i < n; i++) tnorm = Math.max(tnorm, Math.abs(d[i]) + Math.abs(e[i]));
@@ -224,6 +230,10 @@ function qlSweep(
 }
 
 function hypot(a: number, b: number): number {
+  // The plain root where a² + b² can neither overflow nor lose digits to underflow (most
+  // calls); the scaled form outside that range.
+  const ss = a * a + b * b;
+  if (ss > 2 ** -1000 && ss < 2 ** 1000) return Math.sqrt(ss);
   const x = Math.abs(a), y = Math.abs(b);
   const big = x > y ? x : y;
   if (big === 0) return 0;
