@@ -120,6 +120,7 @@ function generatedText(seed: number, chars: number): string {
  * The character corpus of the dsformer/bipft experiments: `DIR/input.txt` of `--data DIR`;
  * without `--data`, `../shared/data/tinyshakespeare` when it exists, else a generated text
  * (announced on stderr). First 90 % train, last 10 % validation (the data README's split).
+ * `defaultDir` replaces the default folder (tests).
  *
  * @example
  * ```ts ignore
@@ -130,8 +131,9 @@ function generatedText(seed: number, chars: number): string {
 export function charCorpusFor(
   data: string | undefined,
   seed: number,
+  defaultDir: string = defaultDataDir("tinyshakespeare"),
 ): { corpus: CharCorpus; source: string } {
-  const dir = data ?? defaultDataDir("tinyshakespeare");
+  const dir = data ?? defaultDir;
   const file = `${dir}/input.txt`;
   let exists = false;
   try {

@@ -5,6 +5,7 @@ import { expectUsageErrors } from "./_run.ts";
 import { charLmConfig } from "../../experiments/lib/char_lm.ts";
 import { runDsformer } from "../../experiments/compress_dsformer.ts";
 import { runBipft } from "../../experiments/compress_bipft.ts";
+import { charCorpusFor } from "../../experiments/lib/compress_cli.ts";
 
 const TEXT = "to be or not to be, that is the question.\n".repeat(120);
 
@@ -69,4 +70,14 @@ Deno.test("runBipft: the issue's JSON fields; the estimators cost bits", async (
   assert.ok(r.binary.bits < r.bipft.bits && r.bipft.bits < r.fp.bits);
   assert.equal(r.bipft.bits - r.binary.bits, 32 * (5 * 16 + 5));
   assert.equal(report.name, "compress_bipft");
+});
+
+Deno.test("charCorpusFor: without --data and without the shared folder, a seeded generated text", () => {
+  const a = charCorpusFor(undefined, 3, "/nonexistent-shared/tinyshakespeare");
+  const b = charCorpusFor(undefined, 3, "/nonexistent-shared/tinyshakespeare");
+  assert.equal(a.source, "generated");
+  assert.ok(a.corpus.train.length > 100_000 && a.corpus.val.length > 10_000);
+  assert.deepEqual(a.corpus.val.slice(0, 50), b.corpus.val.slice(0, 50));
+  const c = charCorpusFor(undefined, 4, "/nonexistent-shared/tinyshakespeare");
+  assert.notDeepEqual(a.corpus.val.slice(0, 200), c.corpus.val.slice(0, 200));
 });
