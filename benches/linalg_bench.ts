@@ -91,3 +91,33 @@ for (const n of [128, 512]) {
     svd(t);
   });
 }
+
+// Small sizes (issue 12 §4), where per-call overhead decides: the reflector-by-reflector paths.
+// `benches/linalg_small.ts` times the same calls interleaved, best of many rounds, for RESULTS.md.
+for (const n of [8, 16]) {
+  const a = randn([n, n], { seed: 5 }), ma = toMl(a);
+  const s = symmetric(n, 6), ms = toMl(s);
+  const gq = `qr f64 ${n}x${n} (q, r)`;
+  Deno.bench(`ml-matrix QR ${n}x${n}`, { group: gq, baseline: true }, () => {
+    const d = new QrDecomposition(ma);
+    d.orthogonalMatrix;
+    d.upperTriangularMatrix;
+  });
+  Deno.bench(`ours qr ${n}x${n}`, { group: gq }, () => {
+    qr(a);
+  });
+  const gs = `svd f64 ${n}x${n} (u, s, vt)`;
+  Deno.bench(`ml-matrix SVD ${n}x${n}`, { group: gs, baseline: true }, () => {
+    new SVD(ma, { computeLeftSingularVectors: true, computeRightSingularVectors: true });
+  });
+  Deno.bench(`ours svd ${n}x${n}`, { group: gs }, () => {
+    svd(a);
+  });
+  const ge = `eigh f64 ${n}x${n} (values, vectors)`;
+  Deno.bench(`ml-matrix EVD ${n}x${n}`, { group: ge, baseline: true }, () => {
+    new EigenvalueDecomposition(ms, { assumeSymmetric: true });
+  });
+  Deno.bench(`ours eigh ${n}x${n}`, { group: ge }, () => {
+    eigh(s);
+  });
+}
