@@ -19,17 +19,19 @@ export type { GemmArgs } from "./gemm_types.ts";
 export type { GemmBackend } from "./wasm_features.ts";
 
 /**
- * Below this many multiply-adds (m·n·k) the TypeScript kernel runs: packing and the call into
- * wasm cost about as much as they save. Measured with `benches/gemm_bench.ts` (group "gemm
- * small", benches/RESULTS.md): the two cross between 8³ and 16³ depending on the run.
+ * Below this many multiply-adds (m·n·k) the TypeScript kernel runs: the call into wasm and the
+ * copies cost about as much as they save. Since the small-product path (`gemm_small.ts`) the
+ * WebAssembly kernel wins from 3³ on in both dtypes (8³: 0.25 µs against 0.96 µs in TypeScript,
+ * 1×32·32×32: 0.92 against 3.1 µs f64; benches/RESULTS.md, "CPU GEMM, small products"); the two
+ * tie at 1³–2³.
  *
  * @example
  * ```ts
  * import { WASM_MIN_FLOPS } from "./gemm.ts";
- * console.log(WASM_MIN_FLOPS); // 4096
+ * console.log(WASM_MIN_FLOPS); // 27
  * ```
  */
-export const WASM_MIN_FLOPS = 4096;
+export const WASM_MIN_FLOPS = 27;
 
 /**
  * The kernel that {@link gemm} runs for products above the small-size threshold on this engine:
