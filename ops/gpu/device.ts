@@ -97,7 +97,12 @@ export async function requestGpu(opts: RequestGpuOptions = {}): Promise<Gpu | nu
     const limits = {} as GpuLimits;
     for (const k of LIMIT_KEYS) limits[k] = device.limits[k];
     return new Gpu(device, info, limits, timestamps);
-  } catch {
+  } catch (e) {
+    // Still null (a missing GPU is not an error, DESIGN §3), but say why: a driver or limits
+    // problem on a lent GPU must not look like "no GPU here".
+    console.warn(
+      `requestGpu: WebGPU device creation failed: ${e instanceof Error ? e.message : e}`,
+    );
     return null;
   }
 }
@@ -142,6 +147,7 @@ export class Gpu {
   readonly hasTimestamps: boolean;
   readonly #pool: BufferPool;
   readonly #pipelines = new Map<string, GPUComputePipeline>();
+  readonly #pipelineErrors = new Map<string, Promise<string | null>>();
   #encoder: GPUCommandEncoder | null = null;
   #pending = 0;
   #uniformsFree: GPUBuffer[] = [];
@@ -193,16 +199,24 @@ export class Gpu {
     return g;
   }
 
-  /** A GpuTensor of `shape` with undefined contents (for kernel outputs). */
+  /**
+   * A GpuTensor of `shape` with undefined contents (for kernel outputs). Kernels bind the whole
+   * pooled buffer, so the pool's rounded-up size must respect both `maxBufferSize` and
+   * `maxStorageBufferBindingSize`: the pool caps its rounding at the smaller of the two, and a
+   * tensor beyond it is a RangeError.
+   */
   empty(shape: readonly number[]): GpuTensor {
     checkShape("Gpu.empty", shape);
     const bytes = shapeSize(shape) * 4;
-    if (bytes > this.limits.maxStorageBufferBindingSize) {
+    const { maxBufferSize, maxStorageBufferBindingSize } = this.limits;
+    const cap = Math.min(maxBufferSize, maxStorageBufferBindingSize);
+    if (bytes > cap) {
       throw new RangeError(
-        `Gpu.empty: ${bytes} bytes exceeds maxStorageBufferBindingSize ${this.limits.maxStorageBufferBindingSize}`,
+        `Gpu.empty: shape [${shape.join(", ")}] needs ${bytes} bytes, which exceeds ` +
+          `maxBufferSize ${maxBufferSize} / maxStorageBufferBindingSize ${maxStorageBufferBindingSize}`,
       );
     }
-    return new GpuTensor(this, this.#pool.acquire(bytes), shape);
+    return new GpuTensor(this, this.#pool.acquire(bytes, cap), shape);
   }
 
   /** Returns a buffer to the pool (GpuTensor.dispose calls this). */
@@ -210,19 +224,53 @@ export class Gpu {
     this.#pool.release(buf);
   }
 
-  /** The compute pipeline for WGSL `code` (entry point `main`), compiled once per `key`. */
+  /**
+   * The compute pipeline for WGSL `code` (entry point `main`), compiled once per `key`. Creation
+   * runs inside validation and internal error scopes, so a compile failure is tied to its `key`:
+   * {@link Gpu.pipelineError} answers for that key, and {@link Gpu.takeErrors} lists it as
+   * `pipeline <key>: <message>`.
+   */
   pipeline(key: string, code: string): GPUComputePipeline {
     let p = this.#pipelines.get(key);
     if (!p) {
+      this.device.pushErrorScope("internal");
+      this.device.pushErrorScope("validation");
       const module = this.device.createShaderModule({ code, label: key });
       p = this.device.createComputePipeline({
         layout: "auto",
         compute: { module, entryPoint: "main" },
         label: key,
       });
+      const validation = this.device.popErrorScope(), internal = this.device.popErrorScope();
+      const error = Promise.all([validation, internal]).then(
+        (errs) => {
+          const msgs = errs.filter((e) => e !== null).map((e) => e!.message);
+          if (msgs.length === 0) return null;
+          const msg = `pipeline ${key}: ${msgs.join("; ")}`;
+          if (this.#errors.length < 20) this.#errors.push(msg);
+          return msg;
+        },
+        (e) => `pipeline ${key}: error scope failed: ${e}`,
+      );
+      this.#pipelineErrors.set(key, error);
       this.#pipelines.set(key, p);
     }
     return p;
+  }
+
+  /**
+   * The compile/validation error of the pipeline cached under `key` (`null` when it compiled),
+   * as `"pipeline <key>: <message>"`; a RangeError for a key never compiled.
+   */
+  pipelineError(key: string): Promise<string | null> {
+    const e = this.#pipelineErrors.get(key);
+    if (!e) throw new RangeError(`Gpu.pipelineError: no pipeline under key ${JSON.stringify(key)}`);
+    return e;
+  }
+
+  /** The keys of the cached pipelines, in creation order (to find the one a call compiled). */
+  pipelineKeys(): string[] {
+    return [...this.#pipelines.keys()];
   }
 
   /**

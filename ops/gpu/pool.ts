@@ -86,9 +86,18 @@ export class BufferPool {
     this.#device = device;
   }
 
-  /** A buffer of at least `bytes` bytes (contents undefined: a reused buffer keeps old data). */
-  acquire(bytes: number): GPUBuffer {
-    const size = bucketSize(bytes);
+  /**
+   * A buffer of at least `bytes` bytes (contents undefined: a reused buffer keeps old data). Its
+   * size is the {@link bucketSize} of `bytes`, but never above `maxSize` (the device's buffer and
+   * binding limits): a request that fits only without rounding gets a buffer of `bytes` rounded
+   * up to 4. A request beyond `maxSize` is a RangeError.
+   */
+  acquire(bytes: number, maxSize: number = Infinity): GPUBuffer {
+    if (bytes > maxSize) {
+      throw new RangeError(`BufferPool.acquire: ${bytes} bytes exceeds maxSize ${maxSize}`);
+    }
+    const bucket = bucketSize(bytes);
+    const size = bucket <= maxSize ? bucket : Math.max(4, Math.ceil(bytes / 4) * 4);
     const list = this.#free.get(size);
     let buf = list?.pop();
     if (buf) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { requestGpu } from "../../../ops/gpu/device.ts";
+import { Gpu, requestGpu } from "../../../ops/gpu/device.ts";
 import { bucketSize } from "../../../ops/gpu/pool.ts";
 import { tensor } from "../../../ops/tensor.ts";
 import { gpu, noGpu } from "./_gpu.ts";
@@ -109,6 +109,78 @@ Deno.test("empty: refuses a tensor beyond the binding limit", { ignore: noGpu },
     () => g.empty([n]),
     (e: Error) => e instanceof RangeError && /exceeds/.test(e.message),
   );
+});
+
+Deno.test("requestGpu: logs why device creation failed, then returns null", {
+  ignore: noGpu,
+}, async () => {
+  const gpuApi = navigator.gpu as unknown as { requestAdapter: unknown };
+  const fake = {
+    info: {
+      vendor: "v",
+      architecture: "",
+      device: "d",
+      description: "fake",
+      isFallbackAdapter: false,
+    },
+    limits: gpu!.limits,
+    features: new Set<string>(),
+    requestDevice: () => Promise.reject(new Error("out of device memory (fake)")),
+  };
+  const warnings: string[] = [];
+  const warn = console.warn;
+  gpuApi.requestAdapter = () => Promise.resolve(fake);
+  console.warn = (...args: unknown[]) => warnings.push(args.join(" "));
+  try {
+    assert.equal(await requestGpu({ allowFallback: true }), null);
+  } finally {
+    delete gpuApi.requestAdapter; // back to the prototype's method
+    console.warn = warn;
+  }
+  assert.equal(warnings.length, 1, "one warning");
+  assert.match(warnings[0], /requestGpu: .*out of device memory \(fake\)/);
+});
+
+Deno.test("pipelineError: a compile failure is tied to its pipeline key", {
+  ignore: noGpu,
+}, async () => {
+  const g = gpu!;
+  g.takeErrors();
+  g.pipeline("scoped_invalid", "@compute @workgroup_size(1) fn main() { let x: f32 = ; }");
+  g.pipeline("scoped_valid", "@compute @workgroup_size(1) fn main() { }");
+  const bad = await g.pipelineError("scoped_invalid");
+  assert.ok(bad !== null && bad.startsWith("pipeline scoped_invalid: "), String(bad));
+  assert.equal(await g.pipelineError("scoped_valid"), null);
+  assert.ok(g.pipelineKeys().includes("scoped_valid"));
+  assert.throws(() => g.pipelineError("never_compiled"), RangeError);
+  // takeErrors lists it under the same key (once).
+  const errors = g.takeErrors();
+  assert.equal(
+    errors.filter((e) => e.startsWith("pipeline scoped_invalid: ")).length,
+    1,
+    errors.join("; "),
+  );
+});
+
+Deno.test("empty: the pool's rounded-up size respects maxBufferSize", {
+  ignore: noGpu,
+}, () => {
+  const g = gpu!;
+  // A second context on the same device with a small buffer limit (not destroyed: it would
+  // destroy the shared device; trim frees its buffers).
+  const small = new Gpu(g.device, g.info, { ...g.limits, maxBufferSize: 1000 });
+  // 900 bytes round up to a 1024-byte bucket, over the limit: the pool must stay within it.
+  const t = small.empty([225]);
+  assert.ok(t.buffer.size >= 900 && t.buffer.size <= 1000, `buffer of ${t.buffer.size} bytes`);
+  t.dispose();
+  assert.throws(
+    () => small.empty([251]),
+    (e: Error) => e instanceof RangeError && /1004 bytes.*maxBufferSize 1000/.test(e.message),
+  );
+  const tiny = new Gpu(g.device, g.info, { ...g.limits, maxStorageBufferBindingSize: 600 });
+  assert.throws(() => tiny.empty([200]), RangeError);
+  small.trim();
+  tiny.trim();
 });
 
 Deno.test("no GPU buffer leaks or WebGPU errors after this file's tests; device released", {
