@@ -6,7 +6,14 @@
  */
 import type { Gpu } from "./device.ts";
 import { type GemmGpuArgs, gemmNaive } from "./gemm_naive.ts";
-import { type GemmBounds, type GemmTile, gemmWgsl } from "./gemm_wgsl.ts";
+import {
+  checkTile,
+  type GemmBounds,
+  type GemmTile,
+  gemmWgsl,
+  tileThreads,
+  tileWorkgroupBytes,
+} from "./gemm_wgsl.ts";
 import { uniforms } from "./params.ts";
 
 /**
@@ -76,6 +83,89 @@ export function chooseGemmKernel(m: number, n: number): Exclude<GemmKernel, "aut
   return "medium";
 }
 
+/**
+ * The tiles the GPU bench sweeps (issue 22): 128×128 with k-depth 8 and 16 and 8×8 per thread
+ * (256 threads), 128×64 and 64×128 with 8×8 per thread (128 threads), 128×128 with 16×8 and 8×16
+ * per thread (128 threads), 256×128 with 16×8 per thread (256 threads); each single- and
+ * double-buffered, in the `"flat"` and the clamp-free `"rows"` workgroup layout. Which is fastest
+ * is a per-GPU measurement; a tile whose workgroup memory or thread count exceeds the device's
+ * limits is refused by {@link gemmGpu} (the bench reports it as skipped).
+ *
+ * @example
+ * ```ts
+ * import { GEMM_SWEEP } from "./gemm.ts";
+ * console.log(GEMM_SWEEP.length); // 28
+ * ```
+ */
+export const GEMM_SWEEP: readonly GemmTile[] = (() => {
+  const shapes: GemmTile[] = [
+    { bm: 128, bn: 128, bk: 8, tm: 8, tn: 8 },
+    { bm: 128, bn: 128, bk: 16, tm: 8, tn: 8 },
+    { bm: 128, bn: 64, bk: 8, tm: 8, tn: 8 },
+    { bm: 64, bn: 128, bk: 8, tm: 8, tn: 8 },
+    { bm: 128, bn: 128, bk: 8, tm: 16, tn: 8 },
+    { bm: 128, bn: 128, bk: 8, tm: 8, tn: 16 },
+    { bm: 256, bn: 128, bk: 8, tm: 16, tn: 8 },
+  ];
+  return shapes.flatMap((t) =>
+    (["flat", "rows"] as const).flatMap((layout) => [
+      { ...t, layout },
+      { ...t, layout, db: true },
+    ])
+  );
+})();
+
+/**
+ * A short stable name of a tile, e.g. `"128x128x8 t8x8 rows db"` (pipeline keys, bench rows).
+ *
+ * @example
+ * ```ts
+ * import { tileName } from "./gemm.ts";
+ * console.log(tileName({ bm: 128, bn: 64, bk: 8, tm: 8, tn: 8, db: true })); // 128x64x8 t8x8 flat db
+ * ```
+ */
+export function tileName(t: GemmTile): string {
+  return `${t.bm}x${t.bn}x${t.bk} t${t.tm}x${t.tn} ${t.layout ?? "flat"}${t.db ? " db" : ""}`;
+}
+
+/**
+ * Throws a RangeError naming the tile, the need and the limit when tile `t` cannot run on `gpu`
+ * (workgroup memory beyond `maxComputeWorkgroupStorageSize`, threads beyond
+ * `maxComputeInvocationsPerWorkgroup`), or when it is not a valid layout at all.
+ *
+ * @example
+ * ```ts
+ * import { checkTileFits } from "./gemm.ts";
+ * const limits = { maxComputeWorkgroupStorageSize: 16384, maxComputeInvocationsPerWorkgroup: 256 };
+ * checkTileFits(limits, { bm: 128, bn: 128, bk: 8, tm: 8, tn: 8 }); // 8 KiB, 256 threads: fits
+ * ```
+ */
+export function checkTileFits(
+  limits: Pick<
+    Gpu["limits"],
+    "maxComputeWorkgroupStorageSize" | "maxComputeInvocationsPerWorkgroup"
+  >,
+  t: GemmTile,
+  transA = false,
+  transB = false,
+): void {
+  checkTile(t);
+  const bytes = tileWorkgroupBytes(t, transA, transB);
+  if (bytes > limits.maxComputeWorkgroupStorageSize) {
+    throw new RangeError(
+      `gemmGpu: tile ${tileName(t)} needs ${bytes} bytes of workgroup memory, ` +
+        `the device allows ${limits.maxComputeWorkgroupStorageSize}`,
+    );
+  }
+  const threads = tileThreads(t);
+  if (threads > limits.maxComputeInvocationsPerWorkgroup) {
+    throw new RangeError(
+      `gemmGpu: tile ${tileName(t)} needs ${threads} threads per workgroup, ` +
+        `the device allows ${limits.maxComputeInvocationsPerWorkgroup}`,
+    );
+  }
+}
+
 function boundsMode(g: GemmGpuArgs, t: GemmTile): GemmBounds {
   if (g.m % 4 || g.n % 4 || g.k % 4) return "scalar";
   return g.m % t.bm || g.n % t.bn || g.k % t.bk ? "vec4" : "aligned";
@@ -84,7 +174,9 @@ function boundsMode(g: GemmGpuArgs, t: GemmTile): GemmBounds {
 /**
  * Encodes `C = op(A)·op(B)` for a batch of matrices on raw buffers with the chosen kernel
  * (shapes are trusted: the `matmul` front end validates them). `k = 0` must be handled by the
- * caller (C is all zeros).
+ * caller (C is all zeros). `kernel` is a named configuration or an explicit {@link GemmTile}
+ * (how the bench sweeps shapes, e.g. {@link GEMM_SWEEP}); a tile that does not fit the device's
+ * workgroup memory or thread limits is a RangeError (see {@link checkTileFits}).
  *
  * @example
  * ```ts
@@ -107,14 +199,20 @@ export function gemmGpu(
   a: GPUBuffer,
   b: GPUBuffer,
   c: GPUBuffer,
-  kernel: GemmKernel = "auto",
+  kernel: GemmKernel | GemmTile = "auto",
 ): void {
-  const name = kernel === "auto" ? chooseGemmKernel(g.m, g.n) : kernel;
-  if (name === "naive") return gemmNaive(gpu, g, a, b, c);
-  const tile = GEMM_TILES[name];
-  if (!tile) throw new RangeError(`gemmGpu: unknown kernel ${JSON.stringify(kernel)}`);
+  let tile: GemmTile;
+  if (typeof kernel === "object" && kernel !== null) {
+    tile = kernel;
+  } else {
+    const name = kernel === "auto" ? chooseGemmKernel(g.m, g.n) : kernel;
+    if (name === "naive") return gemmNaive(gpu, g, a, b, c);
+    tile = GEMM_TILES[name];
+    if (!tile) throw new RangeError(`gemmGpu: unknown kernel ${JSON.stringify(kernel)}`);
+  }
+  checkTileFits(gpu.limits, tile, g.transA, g.transB);
   const bounds = boundsMode(g, tile);
-  const key = `gemm_${name}_${g.transA}_${g.transB}_${bounds}`;
+  const key = `gemm_${tileName(tile)}_${g.transA}_${g.transB}_${bounds}`;
   const pipe = gpu.pipeline(key, gemmWgsl(tile, g.transA, g.transB, bounds));
   const params = uniforms([g.m, g.n, g.k, g.strideA, g.strideB, g.m * g.n]);
   gpu.dispatch(pipe, params, [a, b, c], [

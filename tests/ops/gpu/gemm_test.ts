@@ -1,10 +1,24 @@
 import assert from "node:assert/strict";
-import { GEMM_TILES, type GemmKernel } from "../../../ops/gpu/gemm.ts";
-import { gemmWgsl } from "../../../ops/gpu/gemm_wgsl.ts";
+import {
+  checkTileFits,
+  GEMM_SWEEP,
+  GEMM_TILES,
+  gemmGpu,
+  type GemmKernel,
+  tileName,
+} from "../../../ops/gpu/gemm.ts";
+import {
+  type GemmBounds,
+  type GemmTile,
+  gemmWgsl,
+  tileWorkgroupBytes,
+} from "../../../ops/gpu/gemm_wgsl.ts";
 import { matmulGpu } from "../../../ops/gpu/matmul.ts";
 import { matmul } from "../../../ops/matmul.ts";
 import { map } from "../../../ops/elementwise.ts";
 import { astype, Tensor } from "../../../ops/tensor.ts";
+import type { GpuTensor } from "../../../ops/gpu/gpu_tensor.ts";
+import { nanFill } from "../../../benches/gpu_measure.ts";
 import { gpu, maxScaledErr, noGpu, randF32, U32 } from "./_gpu.ts";
 
 /**
@@ -15,12 +29,14 @@ import { gpu, maxScaledErr, noGpu, randF32, U32 } from "./_gpu.ts";
 async function checkProduct(
   a: Tensor,
   b: Tensor,
-  opts: { transA?: boolean; transB?: boolean; kernel?: GemmKernel },
+  opts: { transA?: boolean; transB?: boolean; kernel?: GemmKernel; tile?: GemmTile },
   label: string,
 ): Promise<void> {
   const g = gpu!;
   const ga = g.upload(a), gb = g.upload(b);
-  const gc = matmulGpu(ga, gb, opts);
+  const gc = opts.tile
+    ? tileProduct(ga, gb, opts.transA ?? false, opts.transB ?? false, opts.tile)
+    : matmulGpu(ga, gb, opts);
   const c = await gc.read();
   const ref = matmul(astype(a, "f64"), astype(b, "f64"), opts);
   const absProd = matmul(map(astype(a, "f64"), Math.abs), map(astype(b, "f64"), Math.abs), opts);
@@ -31,6 +47,23 @@ async function checkProduct(
   ga.dispose();
   gb.dispose();
   gc.dispose();
+}
+
+/** `op(a)·op(b)` of 2-D GpuTensors with an explicit tile, into a NaN-filled output. */
+function tileProduct(
+  a: GpuTensor,
+  b: GpuTensor,
+  transA: boolean,
+  transB: boolean,
+  tile: GemmTile,
+): GpuTensor {
+  const [m, k] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+  const n = transB ? b.shape[0] : b.shape[1];
+  const c = a.gpu.empty([m, n]);
+  nanFill(c); // an entry the kernel does not write must not pass on a reused buffer
+  const args = { m, n, k, batch: 1, transA, transB, strideA: 0, strideB: 0 };
+  gemmGpu(a.gpu, args, a.buffer, b.buffer, c.buffer, tile);
+  return c;
 }
 
 // llvmpipe needs 30-70 s to compile each variant of the bk = 16 and the double-buffered 8×8
@@ -84,6 +117,149 @@ Deno.test({
       }
     }
   },
+});
+
+// The clamp-free rows layout on small tiles (the sweep's 8×8 tiles take a minute each to
+// compile on llvmpipe): single- and double-buffered, one and two vec4 groups per thread, every
+// bounds mode; k of 1, 2, 3 and 4 slices so the unrolled double-buffer loop leaves at each half.
+const ROWS_TILES: GemmTile[] = [
+  { bm: 32, bn: 32, bk: 8, tm: 4, tn: 4, layout: "rows" },
+  { bm: 32, bn: 32, bk: 8, tm: 4, tn: 4, layout: "rows", db: true },
+  { bm: 64, bn: 32, bk: 8, tm: 8, tn: 4, layout: "rows", db: true },
+];
+const ROWS_CASES: [number[], boolean, boolean][] = [
+  [[64, 64, 32], false, false], // aligned, 4 slices
+  [[64, 64, 8], false, false], // aligned, 1 slice
+  [[36, 68, 20], false, false], // vec4, 3 slices
+  [[33, 70, 19], false, false], // scalar
+  [[33, 70, 19], true, false],
+  [[33, 70, 19], false, true],
+  [[36, 68, 16], true, true], // vec4, 2 slices
+];
+
+for (const tile of ROWS_TILES) {
+  Deno.test(`gemmGpu[${tileName(tile)}]: bounds modes, transposes, k-slice counts vs CPU`, {
+    ignore: noGpu,
+  }, async () => {
+    let seed = 900;
+    // Two vec4 groups per thread (tm = 8) compile slowly on llvmpipe: an odd slice count and
+    // the transposed scatter of both operands (both vec4 bounds) cover what differs.
+    const cases = tile.tm === 8 ? [ROWS_CASES[2], ROWS_CASES[6]] : ROWS_CASES;
+    for (const [[m, n, k], transA, transB] of cases) {
+      const a = randF32(transA ? [k, m] : [m, k], seed++);
+      const b = randF32(transB ? [n, k] : [k, n], seed++);
+      const label = `${tileName(tile)} ${m}x${n}x${k} ${transA}/${transB}`;
+      await checkProduct(a, b, { transA, transB, tile }, label);
+    }
+  });
+}
+
+Deno.test("gemmWgsl rows layout: every workgroup read has one variable index, the thread's", () => {
+  for (const tile of GEMM_SWEEP.filter((t) => t.layout === "rows")) {
+    for (const [transA, transB] of [[false, false], [true, true]]) {
+      const src = gemmWgsl(tile, transA, transB, "aligned");
+      const reads = [...src.matchAll(/let [ab]\d+ = (s[AB]\d?)\[([^\]]*)\]\[([^\]]*)\];/g)];
+      assert.ok(reads.length >= 2 * tile.bk, `${tileName(tile)}: reads found`);
+      for (const [, arr, outer, inner] of reads) {
+        assert.match(outer, /^\d+$/, `${tileName(tile)}: outer index ${outer} is a constant`);
+        assert.equal(inner, arr.startsWith("sA") ? "ty" : "tx");
+      }
+      assert.ok(!/cur/.test(src), "no cur-indexed double buffering");
+      if (tile.db) assert.ok(src.includes("var<workgroup> sA1") && src.includes("sB1["));
+    }
+  }
+});
+
+Deno.test("gemmWgsl rows layout: k-major scatter rows k and k + 4 land 16 banks apart", () => {
+  // A untransposed is scattered k-major: the two halves of a warp write rows k and k + 4 of a
+  // column group, 4·(inner length)·4 words apart; an odd inner length puts them 16 banks apart.
+  for (const tile of GEMM_SWEEP.filter((t) => t.layout === "rows")) {
+    const src = gemmWgsl(tile, false, false, "aligned");
+    const inner = Number(/var<workgroup> sA0: array<array<vec4<f32>, (\d+)>/.exec(src)![1]);
+    assert.equal((16 * inner) % 32, 16, `${tileName(tile)}: inner length ${inner}`);
+  }
+});
+
+Deno.test("GEMM_SWEEP: the issue's shapes, each with and without double buffering, both layouts", () => {
+  const shapes = new Set(GEMM_SWEEP.map((t) => `${t.bm}x${t.bn}x${t.bk}/${t.tm}x${t.tn}`));
+  assert.deepEqual([...shapes].sort(), [
+    "128x128x16/8x8",
+    "128x128x8/16x8",
+    "128x128x8/8x16",
+    "128x128x8/8x8",
+    "128x64x8/8x8",
+    "256x128x8/16x8",
+    "64x128x8/8x8",
+  ]);
+  assert.equal(GEMM_SWEEP.length, shapes.size * 4);
+  assert.equal(new Set(GEMM_SWEEP.map(tileName)).size, GEMM_SWEEP.length, "distinct names");
+  for (const t of GEMM_SWEEP) {
+    const threads = (t.bm / t.tm) * (t.bn / t.tn);
+    const want = `${t.bm}x${t.bn}` === "128x128" && t.tm * t.tn === 64
+      ? 256
+      : t.bm === 256
+      ? 256
+      : 128;
+    assert.equal(threads, want, tileName(t));
+  }
+});
+
+/** Bytes of the `var<workgroup>` arrays a WGSL source declares (parsed, not computed). */
+function declaredWorkgroupBytes(src: string): number {
+  let bytes = 0;
+  for (const [, decl] of src.matchAll(/var<workgroup> \w+: (array<.*>);/g)) {
+    let n = 16;
+    for (const [, len] of decl.matchAll(/, (\d+)>/g)) n *= Number(len);
+    bytes += n;
+  }
+  return bytes;
+}
+
+Deno.test("tileWorkgroupBytes matches the declarations; tiles over the device limits are refused", {
+  ignore: noGpu,
+}, () => {
+  const g = gpu!;
+  const variants: [boolean, boolean, GemmBounds][] = [
+    [false, false, "aligned"],
+    [true, false, "vec4"],
+    [false, true, "scalar"],
+  ];
+  for (const t of [...GEMM_SWEEP, ...ROWS_TILES, ...Object.values(GEMM_TILES)]) {
+    for (const [transA, transB, bounds] of variants) {
+      const src = gemmWgsl(t, transA, transB, bounds);
+      assert.equal(tileWorkgroupBytes(t, transA, transB), declaredWorkgroupBytes(src), tileName(t));
+    }
+  }
+  const big: GemmTile = { bm: 128, bn: 128, bk: 16, tm: 8, tn: 8, db: true }; // 32 KiB
+  const limits = { ...g.limits, maxComputeWorkgroupStorageSize: 16384 };
+  assert.throws(
+    () => checkTileFits(limits, big),
+    (e: Error) =>
+      e instanceof RangeError && /32768 bytes of workgroup memory.*16384/.test(e.message),
+  );
+  assert.throws(
+    () => checkTileFits({ ...limits, maxComputeInvocationsPerWorkgroup: 128 }, GEMM_TILES.large),
+    (e: Error) => e instanceof RangeError && /256 threads.*128/.test(e.message),
+  );
+  if (g.limits.maxComputeWorkgroupStorageSize < 32768) {
+    const x = g.upload(randF32([128, 128], 1));
+    const args = {
+      m: 128,
+      n: 128,
+      k: 128,
+      batch: 1,
+      transA: false,
+      transB: false,
+      strideA: 0,
+      strideB: 0,
+    };
+    assert.throws(() => gemmGpu(g, args, x.buffer, x.buffer, x.buffer, big), RangeError);
+    x.dispose();
+  }
+  assert.throws(
+    () => gemmWgsl({ ...GEMM_TILES.small, layout: "diagonal" as "rows" }, false, false, "vec4"),
+    (e: Error) => e instanceof RangeError && /layout/.test(e.message),
+  );
 });
 
 Deno.test(
