@@ -155,6 +155,10 @@ export function tridiagonalEigen_(
   }
   // Absolute floor (a hundredth of an ulp of ‖T‖) so that clusters near zero still split.
   const floor = 0.01 * EPS * tnorm;
+  // Small z: each rotation goes to the vectors as soon as it is known. The sweep's scalar
+  // recurrence is latency-bound (a root and a division per step), and the independent vector
+  // updates fill its idle cycles (one pass afterwards costs their full time on top).
+  const fused = z !== null && n <= FUSED_MAX;
   const split = (m: number): boolean =>
     Math.abs(e[m]) <= EPS * (Math.abs(d[m]) + Math.abs(d[m + 1])) || Math.abs(e[m]) <= floor;
   for (let l = 0; l < n; l++) {
@@ -163,8 +167,8 @@ export function tridiagonalEigen_(
       while (m < n - 1 && !split(m)) m++;
       if (m === l) break;
       if (iter >= 60) throw new Error(`eigh: QL iteration did not converge for eigenvalue ${l}`);
-      const lo = qlSweep(d, e, l, m, cs, sn);
-      if (z && lo < m) rotateColumnsBackward(z, n, n, lo, m, cs, sn);
+      const lo = qlSweep(d, e, l, m, cs, sn, fused ? z : null, n);
+      if (z && !fused && lo < m) rotateColumnsBackward(z, n, n, lo, m, cs, sn);
     }
   }
   if (e2 !== 0) { for (let i = 0; i < n; i++) d[i] = ldexp(d[i], e2); }
@@ -186,10 +190,13 @@ export function ldexp(x: number, p: number): number {
   return x * 2 ** h * 2 ** (p - h);
 }
 
+/** Orders up to which the QL rotations are applied to the vectors inside the sweep. */
+const FUSED_MAX = 64;
+
 /**
  * One implicit QL sweep with a Wilkinson shift on the unreduced block l…m. Stores rotation i
  * in `(cs[i], sn[i])` and returns the lowest index stored (a sweep that meets an exact zero
- * stops early).
+ * stops early). With `z` (n × n), rotation i is also applied to its columns i, i+1 at once.
  */
 function qlSweep(
   d: Float64Array,
@@ -198,6 +205,8 @@ function qlSweep(
   m: number,
   cs: Float64Array,
   sn: Float64Array,
+  z: Float64Array | null,
+  n: number,
 ): number {
   let g = (d[l + 1] - d[l]) / (2 * e[l]);
   let r = hypot(g, 1);
@@ -222,6 +231,13 @@ function qlSweep(
     g = c * r - b;
     cs[i] = c;
     sn[i] = s;
+    if (z) {
+      for (let b = i; b < n * n; b += n) {
+        const x = z[b], y = z[b + 1];
+        z[b + 1] = s * x + c * y;
+        z[b] = c * x - s * y;
+      }
+    }
   }
   d[l] -= p;
   e[l] = g;

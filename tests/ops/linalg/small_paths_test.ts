@@ -12,7 +12,7 @@ import { applyQFromRows_, formQFromRows } from "../../../ops/linalg/householder.
 import { jacobiSvd } from "../../../ops/linalg/jacobi_svd.ts";
 import { qr } from "../../../ops/linalg/qr.ts";
 import { svd } from "../../../ops/linalg/svd.ts";
-import { tridiagonalize_ } from "../../../ops/linalg/tridiag.ts";
+import { tridiagonalEigen_, tridiagonalize_ } from "../../../ops/linalg/tridiag.ts";
 import { Scratch } from "../../../ops/linalg/_scratch.ts";
 import { Tensor } from "../../../ops/tensor.ts";
 import {
@@ -188,6 +188,34 @@ Deno.test("eigh small path: residual, orthogonality, ascending values and signs 
         assert.ok(val > 0, `n = ${n}: sign of vector ${j}`);
       }
     }
+  }
+});
+
+Deno.test("tridiagonalEigen_: rotations fused into the sweep (n ≤ 64) and applied after it agree", () => {
+  for (const n of [2, 8, 63, 64, 65, 80]) {
+    const rng = Float64Array.from(gaussian(2, n, n).data);
+    const d0 = rng.slice(0, n), e0 = rng.slice(n, 2 * n);
+    e0[n - 1] = 0;
+    const d = d0.slice(), e = e0.slice(), z = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) z[i * n + i] = 1;
+    tridiagonalEigen_(d, e, n, z);
+    // ‖T·Z − Z·Λ‖ and ‖ZᵀZ − I‖ against the unscaled T.
+    const tz = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let x = d0[i] * z[i * n + j] - z[i * n + j] * d[j];
+        if (i > 0) x += e0[i - 1] * z[(i - 1) * n + j];
+        if (i < n - 1) x += e0[i] * z[(i + 1) * n + j];
+        tz[i * n + j] = x;
+      }
+    }
+    const tnorm = fro(d0) + 2 * fro(e0);
+    assert.ok(fro(tz) <= C * n * U * tnorm, `n = ${n}: ‖TZ − ZΛ‖ = ${fro(tz)}`);
+    assert.ok(orthDefect(new Tensor(z, [n, n])) <= C * n * U, `n = ${n}: ‖ZᵀZ − I‖`);
+    const vals = d0.slice();
+    const e1 = e0.slice();
+    tridiagonalEigen_(vals, e1, n, null); // values alone: the same sweeps
+    assert.ok(maxDiff(vals, d) === 0, `n = ${n}: values with and without vectors`);
   }
 });
 
