@@ -8,10 +8,12 @@ import { gemm } from "../ops/cpu/gemm.ts";
 import { defaultConfig } from "../ops/cpu/gemm_kernel.ts";
 import { kernelsFor } from "../ops/cpu/gemm_memory.ts";
 import { gemmThreaded } from "../ops/cpu/gemm_threaded.ts";
+import { gemmSmall } from "../ops/cpu/gemm_small.ts";
 import { gemmTs } from "../ops/cpu/gemm_ts.ts";
 import type { GemmArgs } from "../ops/cpu/gemm_types.ts";
 import { gemmWasm, startGemmThreads } from "../ops/cpu/gemm_wasm.ts";
 import { matmul } from "../ops/matmul.ts";
+import { matmul as publicMatmul } from "../mod.ts";
 import { randn } from "../ops/random.ts";
 import type { Tensor } from "../ops/tensor.ts";
 
@@ -76,17 +78,40 @@ for (const [dtype, n] of cases) {
   }
 }
 
-// Where the WebAssembly kernel starts to beat the TypeScript one (gemm's WASM_MIN_FLOPS).
-for (const n of [8, 16, 32]) {
+// Where the WebAssembly kernel starts to beat the TypeScript one (gemm's WASM_MIN_FLOPS): the
+// small-product path that gemm takes up to 64³, and the blocked driver it replaced there.
+for (const n of [4, 8, 16]) {
   const a = randn([n, n], { seed: 1 }), b = randn([n, n], { seed: 2 });
   const args = { m: n, n, k: n, a: a.data, lda: n, b: b.data, ldb: n, ldc: n };
   const group = `gemm small f64 n=${n}`;
   Deno.bench(`TypeScript kernel ${n}`, { group, baseline: true }, () => {
     gemmTs({ ...args, c: new Float64Array(n * n) });
   });
-  Deno.bench(`WebAssembly kernel ${n}`, { group }, () => {
+  Deno.bench(`WebAssembly small path ${n}`, { group }, () => {
+    gemmSmall({ ...args, c: new Float64Array(n * n) });
+  });
+  Deno.bench(`WebAssembly blocked driver ${n}`, { group }, () => {
     gemmWasm({ ...args, c: new Float64Array(n * n) });
   });
+}
+
+// Small products through the public matmul (issue 12 §4: per-call overhead decides the time of
+// thousands of them). numpy 1 thread in the same sitting: `benches/numpy_gemm.py --small`.
+for (const dtype of ["f64", "f32"] as const) {
+  for (const n of [16, 32, 64]) {
+    const a = randn([n, n], { seed: 1, dtype }), b = randn([n, n], { seed: 2, dtype });
+    const ma = toMl(a), mb = toMl(b), out = randn([n, n], { seed: 3, dtype });
+    const group = `matmul small ${dtype} n=${n}`;
+    Deno.bench(`ml-matrix mmul (f64) small ${n}`, { group, baseline: true }, () => {
+      ma.mmul(mb);
+    });
+    Deno.bench(`ours matmul small ${dtype} ${n}`, { group }, () => {
+      publicMatmul(a, b);
+    });
+    Deno.bench(`ours matmul into out small ${dtype} ${n}`, { group }, () => {
+      publicMatmul(a, b, { out });
+    });
+  }
 }
 
 // Skinny (low-rank) products: one small dimension, as in randomizedSvd, LoRA and panel updates.

@@ -1,11 +1,15 @@
 """numpy/OpenBLAS peer for benches/gemm_bench.ts: GFLOP/s of A @ B at the same sizes.
 
 Run as:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 benches/numpy_gemm.py
+With --small: only the small products of the "matmul small" groups (n = 16, 32, 64), timed per
+call in µs (best of many short batches, as load spikes only ever add time), single-threaded:
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 python3 benches/numpy_gemm.py --small
 One line per (dtype, n): best and median wall time, and GFLOP/s of the best. On a shared
 machine also run it single-threaded (prefix OPENBLAS_NUM_THREADS=1): then the CPU-time column
 (flops per second of process CPU time) is comparable with our single-threaded kernel's, and
 much less sensitive to other load than wall time.
 """
+import sys
 import time
 
 import numpy as np
@@ -45,7 +49,30 @@ SKINNY = [
 ]
 
 
-if __name__ == "__main__":
+def bench_small(dtype, n, per=100, batches=300):
+    """µs per call of A @ B (fresh result, as our matmul): best and median batch of `per` calls."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n)).astype(dtype)
+    b = rng.standard_normal((n, n)).astype(dtype)
+    for _ in range(1000):
+        a @ b
+    per_call = []
+    for _ in range(batches):
+        t = time.perf_counter()
+        for _ in range(per):
+            a @ b
+        per_call.append((time.perf_counter() - t) / per)
+    per_call.sort()
+    print(f"numpy {np.dtype(dtype).name} small n={n}: best {per_call[0] * 1e6:.2f} us, "
+          f"median {per_call[len(per_call) // 2] * 1e6:.2f} us per call")
+
+
+if __name__ == "__main__" and "--small" in sys.argv[1:]:
+    print(f"numpy {np.__version__}")
+    for dtype in (np.float64, np.float32):
+        for n in (16, 32, 64):
+            bench_small(dtype, n)
+elif __name__ == "__main__":
     print(f"numpy {np.__version__}")
     for dtype, n in [(np.float64, 128), (np.float64, 256), (np.float64, 512), (np.float64, 1024),
                      (np.float32, 512), (np.float32, 1024)]:

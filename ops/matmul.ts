@@ -64,9 +64,7 @@ export function matmul(
   const transA = opts.transA ?? false, transB = opts.transB ?? false;
   checkFlag("transA", transA);
   checkFlag("transB", transB);
-  if (a.shape.length === 2 && b.shape.length === 2 && opts.out === undefined) {
-    return matmul2d(a, b, transA, transB);
-  }
+  if (a.shape.length === 2 && b.shape.length === 2) return matmul2d(a, b, transA, transB, opts.out);
   const { m, n, k, batch, count, sharedB } = matmulDims(a.shape, b.shape, transA, transB);
   const [ar, ac] = a.shape.slice(-2), [br, bc] = b.shape.slice(-2);
   const shape = [...batch, m, n];
@@ -101,17 +99,23 @@ function checkFlag(name: string, v: unknown): void {
 }
 
 /**
- * The product of two matrices into a fresh result: the common case, kept free of the batch
- * bookkeeping (slices and spreads cost ~1 µs a call, as much as a 16×16 product's arithmetic).
+ * The product of two matrices: the common case, kept free of the batch bookkeeping (slices and
+ * spreads cost ~1 µs a call, as much as a 16×16 product's arithmetic).
  */
-function matmul2d(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+function matmul2d(
+  a: Tensor,
+  b: Tensor,
+  transA: boolean,
+  transB: boolean,
+  out: Tensor | undefined,
+): Tensor {
   const [ar, ac] = a.shape, [br, bc] = b.shape;
   const m = transA ? ac : ar, k = transA ? ar : ac, n = transB ? br : bc;
   // matmulDims words the error.
   if ((transB ? bc : br) !== k) matmulDims(a.shape, b.shape, transA, transB);
-  const c = allocData(a.dtype, m * n);
+  const c = out === undefined ? allocData(a.dtype, m * n) : checkOut(out, a, b, [m, n]).data;
   gemm({ m, n, k, transA, transB, a: a.data, lda: ac, b: b.data, ldb: bc, c, ldc: n });
-  return new Tensor(c, [m, n]);
+  return out ?? new Tensor(c, [m, n]);
 }
 
 /** `out` must hold exactly the product and share no memory with the operands. */
