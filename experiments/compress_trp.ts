@@ -75,13 +75,13 @@ export interface TrpSettings {
 function settings(o: CompressRunOptions, over: Partial<TrpSettings>): TrpSettings {
   return {
     config: { widths: [16, 32, 64], blocks: 1, inChannels: 1, size: 8, classes: 10 },
-    epochs: o.quick ? 5 : 30,
+    epochs: o.quick ? 4 : 30,
     batch: 32,
     lr: 0.05,
     nuclear: 3e-4,
     period: 1,
     ndPeriod: 5,
-    timingReps: o.quick ? 5 : 15,
+    timingReps: o.quick ? 3 : 15,
     valFraction: 0.2,
     ...over,
   };

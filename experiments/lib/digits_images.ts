@@ -45,7 +45,8 @@ function generated(seed: number, n: number): { pixels: Float64Array; labels: Int
   });
   const pixels = new Float64Array(n * 64), labels = new Int32Array(n);
   for (let s = 0; s < n; s++) {
-    const c = s % 10, dy = 1 + rng.int(3) - 1, dx = 1 + rng.int(3) - 1;
+    // A random class per row (s % 10 would put only classes 0 and 5 in the test rows).
+    const c = rng.int(10), dy = rng.int(3), dx = rng.int(3);
     labels[s] = c;
     for (let i = 0; i < 64; i++) {
       const v = protos[c][(Math.floor(i / 8) + dy) * 10 + (i % 8) + dx] + 0.3 * rng.normal();

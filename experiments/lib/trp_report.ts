@@ -68,6 +68,11 @@ function checks(r: TrpJson): Check[] {
   const nc = r.schemes.nc;
   return [
     {
+      name: "the baseline learns the task (test accuracy ≥ 0.8)",
+      ok: r.baseline.acc >= 0.8,
+      detail: `${pct(r.baseline.acc)}%`,
+    },
+    {
       name: "TRP training leaves low-rank kernels (mean energy-0.9 NC rank below the baseline's)",
       ok: mean(r.trp.energyRanks) < mean(r.baseline.energyRanks),
       detail: `${mean(r.trp.energyRanks).toFixed(2)} vs ${mean(r.baseline.energyRanks).toFixed(2)}`,

@@ -59,7 +59,7 @@ Deno.test("runTrp: the issue's JSON fields, the README split, MACs by the spec's
   assert.ok(r.speedup > 0 && r.baseline.params > r.trp.params);
   assert.equal(r.settings.data, `${data}/digits.csv`);
   assert.equal(report.name, "compress_trp");
-  assert.equal(report.checks?.length, 3);
+  assert.equal(report.checks?.length, 4);
 });
 
 Deno.test("compress.ts trp: a data folder without digits.csv, a wrong column count or label exits 2", async () => {
