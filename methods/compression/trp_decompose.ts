@@ -82,14 +82,15 @@ function svdOf(m: Tensor): Svd {
   };
 }
 
-function pickRank(fn: string, o: TrpDecomposeOptions, spectra: Svd[]): [number, number[]] {
+/** The shared rank r: `rank`, or `min(max_i k_i, p)` of the criterion over the matrices. */
+function pickRank(fn: string, o: TrpDecomposeOptions, spectra: Svd[]): number {
   const p = spectra[0].p;
   if (o.rank !== undefined) {
     if (o.criterion !== undefined) throw new TypeError(`${fn}: give rank or criterion, not both`);
     if (!Number.isInteger(o.rank) || o.rank < 1 || o.rank > p) {
       throw new RangeError(`${fn}: rank must be an integer in [1, ${p}], got ${o.rank}`);
     }
-    return [o.rank, spectra.map(() => o.rank!)];
+    return o.rank;
   }
   const c = o.criterion ?? (o.scheme === "nd" ? { energy: 0.85 } : { value: 0.05 });
   const ks = spectra.map((f) => trpRank(f.s, c));
@@ -101,7 +102,7 @@ function pickRank(fn: string, o: TrpDecomposeOptions, spectra: Svd[]): [number, 
       }); the layer would be all bias`,
     );
   }
-  return [r, ks];
+  return r;
 }
 
 function make(dtype: DType, shape: number[], at: (i: number[]) => number): Tensor {
@@ -149,7 +150,7 @@ export function trpDecompose(conv: Conv2dParams, opts: TrpDecomposeOptions): Trp
   const stride = pair(fn, "stride", opts.stride, 1, 1);
   const [ph, pw] = pair(fn, "padding", opts.padding, 0, 0);
   const spectra = trpReshape(conv.weight, scheme).map(svdOf);
-  const [r] = pickRank(fn, opts, spectra);
+  const r = pickRank(fn, opts, spectra);
   const dt = conv.weight.dtype, bias = conv.bias;
   const sq = (f: Svd, j: number): number => Math.sqrt(f.s[j]);
   if (scheme === "nc") {
