@@ -49,10 +49,12 @@ function checkConfig(fn: string, config: LlamaConfig): void {
 
 /**
  * BiPFT parameters starting from the Llama parameters `base` (copied): for every binarised
- * linear `<module>.move` (zeros, `[in]`) and `<module>.act_alpha` (`[1]`); per block
- * `self_attn.alpha_q/k/v/p` (`[1]`); with `estimators`, `self_attn.estimator.weight`
+ * linear `<module>.move` (zeros, `[in]`) and `<module>.act_log_alpha` (`[1]`); per block
+ * `self_attn.log_alpha_q/k/v/p` (`[1]`); with `estimators`, `self_attn.estimator.weight`
  * (`[5, d]`, N(0, std²), default std 0.02: a zero start would leave the rank-1 products at a
- * saddle with zero gradient) and `self_attn.estimator.bias` (`[5]`, zeros). The α start at 1;
+ * saddle with zero gradient) and `self_attn.estimator.bias` (`[5]`, zeros). The scales are
+ * stored as log α (start 0, α = 1) and used as `exp(log α)`: an optimizer step cannot make α
+ * negative (with AdamW's scale-free steps, a plain α_P ≈ 0.05 crossed 0 within 50 steps).
  * {@link bipftForward} with `calibrate` sets them from a first batch.
  *
  * @example
@@ -88,9 +90,11 @@ export function initBipft(
     const pre = `model.layers.${i}`;
     for (const m of BIPFT_LINEARS) {
       out[`${pre}.${m}.move`] = zeros([shapes[`${pre}.${m}.weight`][1]], { dtype });
-      out[`${pre}.${m}.act_alpha`] = ones([1], { dtype });
+      out[`${pre}.${m}.act_log_alpha`] = zeros([1], { dtype });
     }
-    for (const a of ["q", "k", "v", "p"]) out[`${pre}.self_attn.alpha_${a}`] = ones([1], { dtype });
+    for (const a of ["q", "k", "v", "p"]) {
+      out[`${pre}.self_attn.log_alpha_${a}`] = zeros([1], { dtype });
+    }
     if (opts.estimators) {
       out[`${pre}.self_attn.estimator.weight`] = normalInit([5, d], opts.std ?? 0.02, {
         rng,
@@ -153,18 +157,33 @@ export function bipftForward(
   let h = ad.gather(embed, ids);
   if (h.ndim !== 3) throw new RangeError("bipftForward: ids must be [B, T]");
   const hidden: Tensor[] = [];
+  // α = exp(log α); calibrating, a fresh α is set from the batch and its log stored.
+  const alphaOf = (key: string): Tensor =>
+    cal ? ones([1], { dtype: embed.dtype }) : ad.exp(get(p, key));
+  const store = (key: string, alpha: Tensor): void => {
+    if (cal) get(p, key).data[0] = Math.log(alpha.data[0]);
+  };
   for (let i = 0; i < config.numLayers; i++) {
     const pre = `model.layers.${i}`;
     const lin = (m: string, x: Tensor): Tensor => {
       const w = get(p, `${pre}.${m}.weight`);
       if (!mode.quantize) return ad.linear(x, w);
       const moved = ad.add(x, get(p, `${pre}.${m}.move`));
-      const alpha = get(p, `${pre}.${m}.act_alpha`);
+      const key = `${pre}.${m}.act_log_alpha`, alpha = alphaOf(key);
       if (cal) initAlpha_(alpha, moved, 2);
+      store(key, alpha);
       return ad.linear(signQuant(moved, alpha), bwnWeight(w));
     };
     const x = ad.rmsNorm(h, get(p, `${pre}.input_layernorm.weight`), { eps });
     const a = `${pre}.self_attn`;
+    const alphas = mode.quantize
+      ? {
+        q: alphaOf(`${a}.log_alpha_q`),
+        k: alphaOf(`${a}.log_alpha_k`),
+        v: alphaOf(`${a}.log_alpha_v`),
+        p: alphaOf(`${a}.log_alpha_p`),
+      }
+      : null;
     const merged = bipftAttentionCore(
       lin("self_attn.q_proj", x),
       lin("self_attn.k_proj", x),
@@ -172,20 +191,14 @@ export function bipftForward(
       {
         nHeads: config.numHeads,
         ropeTheta: config.ropeTheta ?? 10000,
-        alphas: mode.quantize
-          ? {
-            q: get(p, `${a}.alpha_q`),
-            k: get(p, `${a}.alpha_k`),
-            v: get(p, `${a}.alpha_v`),
-            p: get(p, `${a}.alpha_p`),
-          }
-          : null,
+        alphas,
         estimates: mode.estimators
           ? ad.linear(x, get(p, `${a}.estimator.weight`), get(p, `${a}.estimator.bias`))
           : null,
         calibrate: cal,
       },
     );
+    if (alphas) { for (const [n, t] of Object.entries(alphas)) store(`${a}.log_alpha_${n}`, t); }
     h = ad.add(h, lin("self_attn.o_proj", merged));
     const y = ad.rmsNorm(h, get(p, `${pre}.post_attention_layernorm.weight`), { eps });
     const gated = ad.mul(ad.silu(lin("mlp.gate_proj", y)), lin("mlp.up_proj", y));

@@ -4,7 +4,14 @@ import { svd } from "../../../ops/linalg/svd.ts";
 import type { Tensor } from "../../../ops/tensor.ts";
 import { valueAndGrad } from "../../../ops/autograd/grad.ts";
 import { gradcheck } from "../../../ops/autograd/gradcheck.ts";
-import { crossEntropy, mean, reshape, softmax } from "../../../ops/autograd/ops.ts";
+import {
+  crossEntropy,
+  gather,
+  mean,
+  reshape,
+  rmsNorm,
+  softmax,
+} from "../../../ops/autograd/ops.ts";
 import { initLlama, llamaForward, type LlamaParams } from "../../../ops/nn/llama.ts";
 import {
   BIPFT_LINEARS,
@@ -79,7 +86,16 @@ Deno.test("bipftForward: quantised, every parameter gets a gradient (none unused
   const cal = bipftForward(p, ids, cfg, { quantize: true, estimators: true, calibrate: true });
   const alphas = Object.keys(p).filter((k) => /alpha/.test(k));
   assert.equal(alphas.length, cfg.numLayers * (BIPFT_LINEARS.length + 4));
-  assert.ok(alphas.every((k) => p[k].data[0] !== 1 && p[k].data[0] > 0));
+  assert.ok(alphas.every((k) => /log_alpha/.test(k) && p[k].data[0] !== 0));
+  // Stored as log α: the q_proj input's α is 2·mean|x + move| of the block's normed input.
+  const x0 = rmsNorm(
+    gather(p["model.embed_tokens.weight"], ids),
+    p["model.layers.0.input_layernorm.weight"],
+    { eps: 1e-6 },
+  );
+  const want = 2 * Array.from(x0.data).reduce((s, v) => s + Math.abs(v), 0) / x0.size;
+  const got = Math.exp(p["model.layers.0.self_attn.q_proj.act_log_alpha"].data[0]);
+  assert.ok(Math.abs(got - want) <= 1e-12 * want, `${got} vs ${want}`);
   // The activation α of q_proj is 2·mean|x| of its moved input; values are {−α, 0, α}·W_b sums.
   const vg = valueAndGrad((q: LlamaParams) =>
     crossEntropy(bipftForward(q, ids, cfg, { quantize: true, estimators: true }).logits, ids)
