@@ -16,6 +16,8 @@ import { Scratch } from "./_scratch.ts";
 
 /** The working copy below order 96 (it is discarded once the eigenvectors are formed). */
 const W_SCRATCH = new Scratch();
+/** e and τ of the tridiagonal form (consumed here, never returned). */
+const ET_SCRATCH = new Scratch();
 
 /** Below this order implicit QL beats divide and conquer (no GEMM to amortize). */
 const DC_MIN = 48;
@@ -80,7 +82,7 @@ export function eigh(a: Tensor, opts: EighOptions = {}): EighResult {
   const w = simd ? simd.arrays[0] : W_SCRATCH.get(n * n);
   const e = maxExponent(a.data);
   symmetrize(a.data, w, n, -e, tol);
-  const td = tridiagonalize_(w, n, simd);
+  const td = tridiagonalize_(w, n, simd, ET_SCRATCH.get(2 * n).fill(0, 0, 2 * n));
   let z: Float64Array;
   if (n < DC_MIN) {
     z = formQFromRows(w, n, Math.max(n - 2, 0), td.tau);

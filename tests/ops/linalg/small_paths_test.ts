@@ -167,9 +167,18 @@ Deno.test("eigh small path: Q from reflectors one by one equals the compact WY p
   }
 });
 
-Deno.test("eigh small path: residual, orthogonality, ascending values and signs around n = 32, 40", () => {
-  for (const n of [1, 2, 8, 16, 32, 33, 39, 40]) {
-    for (const a of [symmetric(n, 5 * n), new Tensor(new Float64Array(n * n), [n, n])]) {
+Deno.test("eigh small path: residual, orthogonality, ascending values, signs; n = 1…40, τ = 0 cases", () => {
+  for (const n of [1, 2, 3, 8, 16, 32, 33, 39, 40]) {
+    // Diagonal and tridiagonal inputs give τ = 0 reflectors (the upper-triangle reduction, used
+    // up to n = 32, skips their updates).
+    const diag = new Float64Array(n * n), tri = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      diag[i * n + i] = tri[i * n + i] = i - n / 3;
+      if (i + 1 < n) tri[i * n + i + 1] = tri[(i + 1) * n + i] = 1 + i / n;
+    }
+    const zero = new Float64Array(n * n);
+    for (const data of [symmetric(n, 5 * n).data, zero, diag, tri]) {
+      const a = new Tensor(data, [n, n]);
       const { values, vectors } = eigh(a);
       assert.ok(!hasNonFinite(values, vectors));
       const v = vectors.data, lam = values.data;
