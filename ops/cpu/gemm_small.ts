@@ -6,14 +6,16 @@
  * calls) cost as much as the copies; here the few addresses are computed inline and the kernels
  * of the engine's configuration are compiled once.
  *
- * The path works in its own, unshared WebAssembly memory: V8 copies to and from a shared memory
- * element by element (a 32 KB copy measured 0.87 µs against 0.16 µs unshared), and a small
+ * The path works in its own, unshared WebAssembly memory: V8's `TypedArray.set` to and from a
+ * shared memory is ~5× slower (a 32 KB copy measured 0.87 µs against 0.16 µs unshared), and a small
  * product copies A and B in and C out. Pinned operands (`gemm_pin.ts`) live in the shared GEMM
  * memory and are not used here; their copies cost little at these sizes.
  *
- * The kernel, its register tile and the order of the sums over the depth are those of the
- * blocked driver for the same product (a single depth block: one call per C tile, `accumulate`
- * only for beta ≠ 0), so both give bit-identical results; no helper thread is involved.
+ * The kernels and the order of the sums over the depth are those of the blocked driver for the
+ * same product (a single depth block: one call per C tile, `accumulate` only for beta ≠ 0). Each
+ * C entry is one chain of multiply-adds over p = 0 … k−1 in every tile shape, so the last
+ * m mod MR rows, computed here by a tile of exactly that height instead of a padded MR-row one,
+ * get the same bits too; no helper thread is involved.
  *
  * Goto & van de Geijn, "Anatomy of High-Performance Matrix Multiplication", ACM TOMS 34(3), 2008
  * (§6); Van Zee & van de Geijn, "BLIS", ACM TOMS 41(3), 2015 (§3, Fig. 2).
@@ -65,6 +67,8 @@ interface Small {
   tileDi: Macro;
   packN: Macro;
   packT: Macro;
+  /** Edge kernels `[tileRi, tileDi]` with mr = 1 … cfg.mr − 1 rows, compiled on first use. */
+  edges: ([Macro, Macro] | undefined)[];
 }
 
 let s64: Small | null = null, s32: Small | null = null;
@@ -77,7 +81,18 @@ function instantiate(dtype: "f32" | "f64"): Small {
   const view = dtype === "f64" ? new Float64Array(mem.buffer) : new Float32Array(mem.buffer);
   const fn = (name: string): Macro => e[name] as Macro;
   const [tileRi, tileDi, packN, packT] = ["tileRi", "tileDi", "packN", "packT"].map(fn);
-  return { cfg, mem, view, tileRi, tileDi, packN, packT };
+  return { cfg, mem, view, tileRi, tileDi, packN, packT, edges: [] };
+}
+
+/** The `[tileRi, tileDi]` kernels of `rows`-row tiles on the same memory (the last m mod mr rows). */
+function edgeKernels(k: Small, rows: number): [Macro, Macro] {
+  let e = k.edges[rows];
+  if (!e) {
+    const mod = new WebAssembly.Module(emitDirectKernels({ ...k.cfg, mr: rows }, false));
+    const x = new WebAssembly.Instance(mod, { env: { mem: k.mem } }).exports;
+    e = k.edges[rows] = [x.tileRi as Macro, x.tileDi as Macro];
+  }
+  return e;
 }
 
 /** Grows the path's memory to at least `bytes` and returns a current view of it. */
@@ -148,22 +163,32 @@ export function gemmSmall(g: GemmArgs): void {
   if (beta !== 0) loadC(w, cAt / es, nPad, g.c, cOff, g.ldc, m, n, beta);
   // The kernel's A: rows `ld` apart (row-major) or depths `ld` apart (stored transposed).
   const aPanel = transA ? mr * es : mr * ld * es;
-  const tile = transA ? kern.tileDi : kern.tileRi;
   const kMain = Math.floor(k / unroll), kRem = k % unroll, acc = beta !== 0 ? 1 : 0;
-  tile(
-    aAt,
-    ld * es,
-    aPanel,
-    bAt,
-    k * nr * es,
-    cAt,
-    nPad * es,
-    mPad / mr,
-    nPad / nr,
-    kMain,
-    kRem,
-    ALPHA_AT,
-    acc,
-  );
+  // Whole MR-row panels, then the last m mod MR rows with a tile of exactly that height: a
+  // padded panel would compute up to MR − 1 rows for nothing (4 of 36 at m = 32).
+  const full = Math.floor(m / mr), rest = m - full * mr, nPanels = nPad / nr;
+  const bPanel = k * nr * es, ldc = nPad * es;
+  if (full > 0) {
+    const tile = transA ? kern.tileDi : kern.tileRi;
+    tile(aAt, ld * es, aPanel, bAt, bPanel, cAt, ldc, full, nPanels, kMain, kRem, ALPHA_AT, acc);
+  }
+  if (rest > 0) {
+    const edge = edgeKernels(kern, rest)[transA ? 1 : 0], a0 = aAt + full * aPanel;
+    edge(
+      a0,
+      ld * es,
+      aPanel,
+      bAt,
+      bPanel,
+      cAt + full * mr * ldc,
+      ldc,
+      1,
+      nPanels,
+      kMain,
+      kRem,
+      ALPHA_AT,
+      acc,
+    );
+  }
   storeC(g.c, cOff, g.ldc, w, cAt / es, nPad, m, n);
 }
