@@ -31,7 +31,7 @@ export type { GemmBackend } from "./wasm_features.ts";
  * console.log(WASM_MIN_FLOPS); // 27
  * ```
  */
-export const WASM_MIN_FLOPS = 27;
+export const WASM_MIN_FLOPS: number = 27;
 
 /**
  * The kernel that {@link gemm} runs for products above the small-size threshold on this engine:

@@ -41,7 +41,7 @@ import { wasmFeatures } from "./wasm_features.ts";
  * console.log(SMALL_MAX_FLOPS === 64 ** 3); // true
  * ```
  */
-export const SMALL_MAX_FLOPS = 64 ** 3;
+export const SMALL_MAX_FLOPS: number = 64 ** 3;
 
 /**
  * Largest depth k of the small path per dtype: the blocked driver's KC, so that both sum each
