@@ -294,3 +294,19 @@ Deno.test("bad input is a TypeError or RangeError naming it", () => {
   assert.throws(() => attentionLayer("rala", p, q, { nHeads: 2, grid: [2, 3] }), /not those/);
   assert.throws(() => initAttentionLayer("flash" as never, 8, { nHeads: 2 }), TypeError);
 });
+
+Deno.test("attentionRanks: softmax has no KV buffer, linear A ≤ KV rank, tol changes the count", () => {
+  const x = randn([2, 16, 8], { seed: 21 }), o = { nHeads: 2, grid: [4, 4] as const };
+  const soft = attentionRanks("softmax", initAttentionLayer("softmax", 8, { nHeads: 2 }), x, o);
+  assert.equal(soft.kv, null);
+  assert.deepEqual(soft.output, [[4, 4], [4, 4]]);
+  const pl = initAttentionLayer("linear", 8, { nHeads: 2, seed: 1 });
+  const lin = attentionRanks("linear", pl, x, o);
+  lin.kv!.flat().forEach((kv, i) => assert.ok(lin.attn.flat()[i] <= kv));
+  // A huge tolerance keeps only σ₁: every rank becomes 1.
+  const coarse = attentionRanks("linear", pl, x, { ...o, tol: 0.999 });
+  assert.deepEqual(coarse.kv, [[1, 1], [1, 1]]);
+  assert.deepEqual(coarse.output, [[1, 1], [1, 1]]);
+  assert.throws(() => attentionRanks("linear", pl, x, { ...o, tol: 1 }), RangeError);
+  assert.throws(() => attentionRanks("linear", pl, x, { ...o, tols: 1 } as never), TypeError);
+});
