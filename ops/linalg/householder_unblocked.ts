@@ -41,20 +41,33 @@ export function reflectRows_(
   if (tau === 0 || nc <= 0 || len <= 0) return;
   // work = τ·(vᵀC), then C −= v·workᵀ: two passes over the rows, each row contiguous.
   for (let j = 0; j < nc; j++) work[j] = c[cOff + j];
-  for (let i = 1, p = vOff + vStride, row = cOff + ldc; i < len; i++, p += vStride, row += ldc) {
-    const vi = v[p];
-    if (vi === 0) continue;
-    for (let j = 0; j < nc; j++) work[j] += vi * c[row + j];
+  // Two rows per pass over `work`: half its loads and stores.
+  let i = 1, p = vOff + vStride, row = cOff + ldc;
+  for (; i + 1 < len; i += 2, p += 2 * vStride, row += 2 * ldc) {
+    const v0 = v[p], v1 = v[p + vStride], row1 = row + ldc;
+    for (let j = 0; j < nc; j++) work[j] += v0 * c[row + j] + v1 * c[row1 + j];
+  }
+  if (i < len) {
+    const v0 = v[p];
+    for (let j = 0; j < nc; j++) work[j] += v0 * c[row + j];
   }
   for (let j = 0; j < nc; j++) {
     const t = tau * work[j];
     work[j] = t;
     c[cOff + j] -= t;
   }
-  for (let i = 1, p = vOff + vStride, row = cOff + ldc; i < len; i++, p += vStride, row += ldc) {
-    const vi = v[p];
-    if (vi === 0) continue;
-    for (let j = 0; j < nc; j++) c[row + j] -= vi * work[j];
+  i = 1, p = vOff + vStride, row = cOff + ldc;
+  for (; i + 1 < len; i += 2, p += 2 * vStride, row += 2 * ldc) {
+    const v0 = v[p], v1 = v[p + vStride], row1 = row + ldc;
+    for (let j = 0; j < nc; j++) {
+      const t = work[j];
+      c[row + j] -= v0 * t;
+      c[row1 + j] -= v1 * t;
+    }
+  }
+  if (i < len) {
+    const v0 = v[p];
+    for (let j = 0; j < nc; j++) c[row + j] -= v0 * work[j];
   }
 }
 
