@@ -262,6 +262,34 @@ Deno.test("tileWorkgroupBytes matches the declarations; tiles over the device li
   );
 });
 
+Deno.test({
+  name: "gemmGpu: every GEMM_SWEEP tile that fits, vec4 and scalar bounds (hardware GPU only)",
+  ignore: noGpu || gpu!.info.isFallbackAdapter,
+  async fn(): Promise<void> {
+    // The bench checks each tile on aligned n = 1024-4096 only; the edges are checked here.
+    let seed = 700;
+    for (const tile of GEMM_SWEEP) {
+      try {
+        checkTileFits(gpu!.limits, tile);
+      } catch (e) {
+        console.warn(`${tileName(tile)}: not on this device: ${(e as Error).message}`);
+        continue;
+      }
+      for (
+        const [[m, n, k], transA, transB] of [[[132, 260, 36], false, false], [
+          [129, 131, 33],
+          true,
+          true,
+        ]] as const
+      ) {
+        const a = randF32(transA ? [k, m] : [m, k], seed++);
+        const b = randF32(transB ? [n, k] : [k, n], seed++);
+        await checkProduct(a, b, { transA, transB, tile }, `${tileName(tile)} ${m}x${n}x${k}`);
+      }
+    }
+  },
+});
+
 Deno.test(
   "matmulGpu: the 128x128 tile on a full-tile aligned shape",
   { ignore: noGpu },
