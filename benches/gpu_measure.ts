@@ -124,7 +124,9 @@ export function median(xs: readonly number[]): number {
 /**
  * GPU time of `reps` launches from two timestamps: the beginning of an empty pass encoded just
  * before them and the end of an empty pass just after (wgpu writes pass timestamps at the
- * bottom of the pipe, i.e. after all earlier work has finished). Timestamps are in nanoseconds.
+ * bottom of the pipe, i.e. after all earlier work has finished). The resolved values are read
+ * as nanoseconds: true where the Vulkan timestampPeriod is 1 (llvmpipe; NVIDIA reports 1), and
+ * the bench's `auto` row times both methods so that a different period shows as a ratio ≠ 1.
  */
 async function stampedMs(gpu: TimingGpu, launch: () => void, reps: number): Promise<number> {
   const d = gpu.device;
@@ -162,6 +164,8 @@ async function stampedMs(gpu: TimingGpu, launch: () => void, reps: number): Prom
  * (T(3R) − T(R)) / 2R of wall-clocked batches: the fixed submit + wait latency cancels. The
  * launches are encoded before the clock starts (encoding a launch costs 0.05-0.8 ms of CPU here,
  * as much as a whole n = 1024 GEMM on a large GPU), so T covers submit, GPU work and the wait.
+ * wgpu records each pass into the driver's command buffer in `finish()`, which `sync` calls
+ * inside T: that per-launch CPU cost does not cancel, so this is an upper bound on GPU time.
  */
 async function wallDiffMs(gpu: TimingGpu, launch: () => void, reps: number): Promise<number> {
   const batch = async (n: number): Promise<number> => {
