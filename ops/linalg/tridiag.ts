@@ -139,10 +139,18 @@ function reduceUpper(
     }
     const half = 0.5 * t * pv;
     for (let i = k + 1; i < n; i++) p[i] -= half * w[rk + i];
-    for (let i = k + 1; i < n; i++) {
-      const ri = i * n, vi = w[rk + i], qi = p[i];
-      for (let j = i; j < n; j++) w[ri + j] -= vi * p[j] + qi * w[rk + j];
+    // Two rows at a time share the loads of p and v.
+    let i = k + 1;
+    for (; i + 1 < n; i += 2) {
+      const ri = i * n, r1 = ri + n, vi = w[rk + i], qi = p[i], v1 = w[rk + i + 1], q1 = p[i + 1];
+      w[ri + i] -= vi * qi + qi * vi;
+      for (let j = i + 1; j < n; j++) {
+        const pj = p[j], vj = w[rk + j];
+        w[ri + j] -= vi * pj + qi * vj;
+        w[r1 + j] -= v1 * pj + q1 * vj;
+      }
     }
+    if (i < n) w[i * n + i] -= 2 * w[rk + i] * p[i];
   }
 }
 
