@@ -121,16 +121,22 @@ function reduceUpper(
     w[rk + k + 1] = 1;
     if (t === 0) continue; // H = I: the trailing block stays as it is
     for (let i = k + 1; i < n; i++) p[i] = 0;
-    for (let i = k + 1; i < n; i++) {
-      const ri = i * n, vi = w[rk + i];
-      let acc = w[ri + i] * vi;
-      for (let j = i + 1; j < n; j++) {
-        const a = w[ri + j];
-        acc += a * w[rk + j];
-        p[j] += a * vi;
+    let i = k + 1;
+    for (; i + 1 < n; i += 2) {
+      // Rows i and i+1 together: one pass over p and v for both.
+      const ri = i * n, r1 = ri + n, vi = w[rk + i], v1 = w[rk + i + 1];
+      const a01 = w[ri + i + 1];
+      let acc = w[ri + i] * vi + a01 * v1, acc1 = a01 * vi + w[r1 + i + 1] * v1;
+      for (let j = i + 2; j < n; j++) {
+        const a = w[ri + j], b = w[r1 + j], vj = w[rk + j];
+        acc += a * vj;
+        acc1 += b * vj;
+        p[j] += a * vi + b * v1;
       }
       p[i] += acc;
+      p[i + 1] += acc1;
     }
+    if (i < n) p[i] += w[i * n + i] * w[rk + i];
     // q = p − (τ/2)(pᵀv)·v, in p
     let pv = 0;
     for (let i = k + 1; i < n; i++) {
@@ -140,7 +146,7 @@ function reduceUpper(
     const half = 0.5 * t * pv;
     for (let i = k + 1; i < n; i++) p[i] -= half * w[rk + i];
     // Two rows at a time share the loads of p and v.
-    let i = k + 1;
+    i = k + 1;
     for (; i + 1 < n; i += 2) {
       const ri = i * n, r1 = ri + n, vi = w[rk + i], qi = p[i], v1 = w[rk + i + 1], q1 = p[i + 1];
       w[ri + i] -= vi * qi + qi * vi;
