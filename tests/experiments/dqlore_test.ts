@@ -33,9 +33,18 @@ Deno.test("dqlore.ts: bad flags exit 2 with one line", async () => {
     [["--val", "2.5"], "--val must be an integer, got 2.5"],
     [["--quick", "yes"], 'unexpected argument "yes"'],
     [["--data", "/nope/gsm8k"], "--data /nope/gsm8k: no such folder"],
-    [["--json", "/proc/nope/r.json"], "--json /proc/nope/r.json: cannot create folder"],
   ];
   for (const [args, text] of cases) await expectOneLine(args, text);
+  // An unwritable --json, with a data folder that exists whether or not ../shared is present.
+  const dir = await Deno.makeTempDir();
+  try {
+    await expectOneLine(
+      ["--data", dir, "--json", "/proc/nope/r.json"],
+      "--json /proc/nope/r.json: cannot create folder",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("dqlore.ts: a malformed GSM8K file exits 2 naming the file and line", async () => {
