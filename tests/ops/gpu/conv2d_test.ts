@@ -99,3 +99,10 @@ Deno.test("conv2d on GpuTensors: column tiles on a 2-D grid, row tiles x groups 
   }
   for (const t of [gx, gw, gb]) t.dispose();
 });
+
+Deno.test("no WebGPU errors after this file's tests; device released", { ignore: noGpu }, () => {
+  assert.deepEqual(gpu!.takeErrors(), [], "WebGPU validation errors");
+  // Destroying the device before exit avoids a crash in llvmpipe's teardown ("double free or
+  // corruption" at process exit, seen when a file left its device alive).
+  gpu!.destroy();
+});

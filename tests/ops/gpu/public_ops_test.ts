@@ -57,3 +57,10 @@ Deno.test("uploading a traced tensor inside grad is a TypeError", { ignore: noGp
   };
   assert.throws(() => grad(f)(randF32([2, 2], 3)), /Gpu\.upload: argument t is traced/);
 });
+
+Deno.test("no WebGPU errors after this file's tests; device released", { ignore: noGpu }, () => {
+  assert.deepEqual(gpu!.takeErrors(), [], "WebGPU validation errors");
+  // Destroying the device before exit avoids a crash in llvmpipe's teardown ("double free or
+  // corruption" at process exit, seen when a file left its device alive).
+  gpu!.destroy();
+});

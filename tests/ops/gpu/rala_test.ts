@@ -70,3 +70,10 @@ Deno.test(
     k.dispose();
   },
 );
+
+Deno.test("no WebGPU errors after this file's tests; device released", { ignore: noGpu }, () => {
+  assert.deepEqual(gpu!.takeErrors(), [], "WebGPU validation errors");
+  // Destroying the device before exit avoids a crash in llvmpipe's teardown ("double free or
+  // corruption" at process exit, seen when a file left its device alive).
+  gpu!.destroy();
+});
