@@ -62,6 +62,7 @@ export {
   llamaShapes,
   loadLlama,
 } from "./llama.ts";
+export { llamaConfigFromJson, readLlamaConfig } from "./llama_config.ts";
 export { type StepInfo, train, type TrainOptions, type TrainResult } from "./train.ts";
 export {
   applyBatchNorm2d,
