@@ -80,13 +80,25 @@ export async function requestGpu(opts: RequestGpuOptions = {}): Promise<Gpu | nu
   if (typeof allowFallback !== "boolean") {
     throw new TypeError(`requestGpu: allowFallback must be a boolean, got ${allowFallback}`);
   }
+  const none = (reason: string, adapter: GpuInfo | null = null): null => {
+    lastStatus = { available: false, reason, adapter };
+    return null;
+  };
   try {
     const nav = globalThis.navigator as Navigator | undefined;
-    if (!nav?.gpu) return null;
+    if (!nav?.gpu) return none("navigator.gpu is not available in this runtime");
     const adapter = await nav.gpu.requestAdapter({ powerPreference: opts.powerPreference });
-    if (!adapter) return null;
+    if (!adapter) return none("the runtime found no WebGPU adapter");
     const info = adapterInfo(adapter);
-    if (info.isFallbackAdapter && !allowFallback) return null;
+    if (info.isFallbackAdapter && !allowFallback) {
+      return none(
+        `only a software (fallback) adapter is present (${
+          info.description || info.device ||
+          info.vendor
+        }); pass { allowFallback: true } to use it for tests`,
+        info,
+      );
+    }
     const requiredLimits: Record<string, number> = {};
     for (const k of LIMIT_KEYS) requiredLimits[k] = adapter.limits[k];
     const timestamps = adapter.features.has("timestamp-query");
@@ -96,15 +108,49 @@ export async function requestGpu(opts: RequestGpuOptions = {}): Promise<Gpu | nu
     });
     const limits = {} as GpuLimits;
     for (const k of LIMIT_KEYS) limits[k] = device.limits[k];
+    lastStatus = { available: true, reason: null, adapter: info };
     return new Gpu(device, info, limits, timestamps);
   } catch (e) {
     // Still null (a missing GPU is not an error, DESIGN §3), but say why: a driver or limits
     // problem on a lent GPU must not look like "no GPU here".
-    console.warn(
-      `requestGpu: WebGPU device creation failed: ${e instanceof Error ? e.message : e}`,
-    );
-    return null;
+    const why = `WebGPU device creation failed: ${e instanceof Error ? e.message : e}`;
+    console.warn(`requestGpu: ${why}`);
+    return none(why);
   }
+}
+
+/** What the last {@link requestGpu} found: see {@link gpuStatus}. */
+export interface GpuStatus {
+  /** Whether it returned a Gpu. */
+  available: boolean;
+  /** Why it returned null (null when it returned a Gpu, or before any call). */
+  reason: string | null;
+  /** The adapter it found, if any. */
+  adapter: GpuInfo | null;
+}
+
+let lastStatus: GpuStatus = {
+  available: false,
+  reason: "requestGpu has not been called",
+  adapter: null,
+};
+
+/**
+ * Why the last {@link requestGpu} returned null (or that it returned a Gpu): no WebGPU in the
+ * runtime, no adapter, only a software adapter without `allowFallback`, or the device error.
+ *
+ * @example
+ * ```ts
+ * import { gpuStatus, requestGpu } from "./device.ts";
+ * const gpu = await requestGpu();
+ * const s = gpuStatus();
+ * console.log(s.available === (gpu !== null)); // true
+ * if (!s.available) console.log(s.reason); // e.g. "only a software (fallback) adapter is present …"
+ * gpu?.destroy();
+ * ```
+ */
+export function gpuStatus(): GpuStatus {
+  return { ...lastStatus };
 }
 
 function adapterInfo(adapter: GPUAdapter): GpuInfo {

@@ -24,6 +24,8 @@ export {
   type GpuInfo,
   type GpuLimits,
   type GpuStats,
+  type GpuStatus,
+  gpuStatus,
   requestGpu,
   type RequestGpuOptions,
 } from "./device.ts";

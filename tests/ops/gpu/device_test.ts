@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Gpu, requestGpu } from "../../../ops/gpu/device.ts";
+import { Gpu, gpuStatus, requestGpu } from "../../../ops/gpu/device.ts";
 import { bucketSize } from "../../../ops/gpu/pool.ts";
 import { tensor } from "../../../ops/tensor.ts";
 import { gpu, noGpu } from "./_gpu.ts";
@@ -191,4 +191,15 @@ Deno.test("no GPU buffer leaks or WebGPU errors after this file's tests; device 
   assert.equal(gpu!.stats().liveBytes, 0);
   // Destroying the device before exit avoids a crash in llvmpipe's teardown.
   gpu!.destroy();
+});
+
+Deno.test("gpuStatus says why requestGpu returned null", {
+  // With a hardware GPU the null reasons cannot be provoked; the shared test Gpu tells which.
+  ignore: gpu === null || !gpu.info.isFallbackAdapter,
+}, async () => {
+  assert.equal(await requestGpu(), null); // only the software adapter, no allowFallback
+  const s = gpuStatus();
+  assert.equal(s.available, false);
+  assert.match(s.reason ?? "", /only a software \(fallback\) adapter .*allowFallback/);
+  assert.equal(s.adapter?.isFallbackAdapter, true);
 });
