@@ -262,7 +262,78 @@ export class Gpu {
           `maxBufferSize ${maxBufferSize} / maxStorageBufferBindingSize ${maxStorageBufferBindingSize}`,
       );
     }
-    return new GpuTensor(this, this.#pool.acquire(bytes, cap), shape);
+    const t = new GpuTensor(this, this.#pool.acquire(bytes, cap), shape);
+    this.#scopes.at(-1)?.add(t);
+    return t;
+  }
+
+  /** GpuTensors created inside each open {@link scope}, innermost last. */
+  #scopes: Set<GpuTensor>[] = [];
+
+  /**
+   * Runs `fn` and then disposes every GpuTensor created on this Gpu while it ran, except those
+   * that its result contains (found in returned arrays and plain objects), as `tf.tidy` does:
+   * intermediates need no `dispose()` calls. Scopes nest; a kept tensor belongs to the enclosing
+   * scope. An async `fn` is awaited first (tensors other code creates meanwhile are counted as
+   * this scope's, so do not run other GPU work concurrently with an async scope).
+   *
+   * @example
+   * ```ts
+   * import { requestGpu } from "./device.ts";
+   * import { tensor } from "../tensor.ts";
+   * const gpu = await requestGpu({ allowFallback: true });
+   * if (gpu) {
+   *   const kept = gpu.scope(() => {
+   *     gpu.upload(tensor([1, 2])); // an intermediate: disposed when the scope ends
+   *     return gpu.upload(tensor([3, 4]));
+   *   });
+   *   console.log(gpu.stats().liveBuffers, (await kept.read()).data); // 1 Float32Array [3, 4]
+   *   kept.dispose();
+   *   gpu.destroy();
+   * }
+   * ```
+   */
+  scope<T>(fn: () => T): T {
+    if (typeof fn !== "function") throw new TypeError("Gpu.scope: fn must be a function");
+    const created = new Set<GpuTensor>();
+    this.#scopes.push(created);
+    let result: T;
+    try {
+      result = fn();
+    } catch (e) {
+      this.#closeScope(created, undefined);
+      throw e;
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (v) => (this.#closeScope(created, v), v),
+        (e) => {
+          this.#closeScope(created, undefined);
+          throw e;
+        },
+      ) as T;
+    }
+    this.#closeScope(created, result);
+    return result;
+  }
+
+  #closeScope(created: Set<GpuTensor>, result: unknown): void {
+    const i = this.#scopes.lastIndexOf(created);
+    if (i >= 0) this.#scopes.splice(i, 1);
+    const kept = new Set<GpuTensor>();
+    const walk = (v: unknown, depth: number): void => {
+      if (v instanceof GpuTensor) kept.add(v);
+      else if (depth > 0 && Array.isArray(v)) v.forEach((x) => walk(x, depth - 1));
+      else if (depth > 0 && v !== null && typeof v === "object" && !ArrayBuffer.isView(v)) {
+        for (const x of Object.values(v)) walk(x, depth - 1);
+      }
+    };
+    walk(result, 8);
+    const parent = this.#scopes.at(-1);
+    for (const t of created) {
+      if (kept.has(t)) parent?.add(t);
+      else if (!t.disposed) t.dispose();
+    }
   }
 
   /** Returns a buffer to the pool (GpuTensor.dispose calls this). */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Gpu, gpuStatus, requestGpu } from "../../../ops/gpu/device.ts";
 import { bucketSize } from "../../../ops/gpu/pool.ts";
 import { tensor } from "../../../ops/tensor.ts";
+import { add } from "../../../mod.ts";
 import { gpu, noGpu } from "./_gpu.ts";
 
 Deno.test("requestGpu: a software-only machine gives null unless allowFallback", {
@@ -181,6 +182,44 @@ Deno.test("empty: the pool's rounded-up size respects maxBufferSize", {
   assert.throws(() => tiny.empty([200]), RangeError);
   small.trim();
   tiny.trim();
+});
+
+Deno.test("Gpu.scope disposes what fn created except what it returns; nests; throws clean", {
+  ignore: noGpu,
+}, async () => {
+  const g = gpu!, live = (): number => g.stats().liveBuffers;
+  const before = live();
+  const one = g.scope(() => {
+    const a = g.upload(tensor([1, 2])), b = g.upload(tensor([3, 4]));
+    add(a, b); // an op's output inside the scope: disposed too
+    return { sum: add(a, b), parts: [a] };
+  });
+  assert.equal(live(), before + 2); // sum and a kept; b and the first sum disposed
+  assert.deepEqual(Array.from((await one.sum.read()).data), [4, 6]);
+  const inner = g.scope(() => {
+    const outer = g.upload(tensor([1]));
+    const kept = g.scope(() => [g.upload(tensor([2])), g.upload(tensor([5]))][0]);
+    assert.equal(kept.disposed, false);
+    return outer;
+  });
+  // The inner scope's kept tensor belonged to the outer scope, which did not return it.
+  assert.equal(live(), before + 3);
+  assert.throws(() =>
+    g.scope(() => {
+      g.upload(tensor([9]));
+      throw new RangeError("boom");
+    }), /boom/);
+  assert.equal(live(), before + 3);
+  const late = await g.scope(async () => {
+    const t = g.upload(tensor([7]));
+    await t.read();
+    g.upload(tensor([8]));
+    return t;
+  });
+  assert.equal(live(), before + 4);
+  for (const t of [one.sum, one.parts[0], inner, late]) t.dispose();
+  assert.equal(live(), before);
+  assert.throws(() => g.scope(1 as unknown as () => void), /fn must be a function/);
 });
 
 Deno.test("no GPU buffer leaks or WebGPU errors after this file's tests; device released", {
