@@ -21,19 +21,23 @@
  * @module
  */
 import { parseFlags } from "./lib/cli.ts";
-import { readSafetensors, readSafetensorsHeader, writeSafetensors } from "../ops/io/safetensors.ts";
-import type { Tensor } from "../ops/tensor.ts";
-import { parsePeftConfig } from "../methods/adapters/peft_config.ts";
-import { applyPeftDeltas, type PeftLoraAdapter } from "../methods/adapters/peft.ts";
-import { loraStatesFromPeft } from "../methods/adapters/peft_export.ts";
-import { type CombinationType, combineLoras } from "../methods/adapters/peft_weighted.ts";
-import { lora, type LoraState } from "../methods/adapters/lora.ts";
+import { readSafetensors, readSafetensorsHeader, type Tensor, writeSafetensors } from "../mod.ts";
+// The adapters entry (`@lowrank/lowrank/adapters`), as a user's script would import it.
 import {
+  applyPeftDeltas,
+  type CombinationType,
+  combineLoras,
+  inspectPeftAdapter,
+  lora,
+  type LoraState,
+  loraStatesFromPeft,
   mergePeftAdapter,
+  type ModuleReport,
+  parsePeftConfig,
   type PeftAdapter,
+  type PeftLoraAdapter,
   readPeftAdapter,
-} from "../methods/adapters/peft_adapter.ts";
-import { inspectPeftAdapter, type ModuleReport } from "../methods/adapters/peft_inspect.ts";
+} from "../methods/adapters/mod.ts";
 
 const USAGE = `usage:
   peft.ts merge --base B.safetensors --adapter A.safetensors --config C.json [--adapter A2 --config C2 …]
@@ -284,6 +288,11 @@ function report(
 export async function main(args: string[]): Promise<number> {
   try {
     const [cmd, ...rest] = args;
+    if (cmd === "--help" || cmd === "-h" || (cmd !== undefined && rest.includes("--help"))) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (cmd === undefined) throw new RangeError(`a command is needed (merge or inspect)\n${USAGE}`);
     if (cmd !== "merge" && cmd !== "inspect") {
       throw new RangeError(`unknown command ${JSON.stringify(cmd)}\n${USAGE}`);
     }

@@ -100,3 +100,17 @@ Deno.test("peft.ts: bad input is one line naming the file and key; inspect lists
   ]);
   assert.equal(json.adapters[1].modules[0].module, "m.k");
 });
+
+Deno.test("peft.ts --help prints the usage and exits 0; no command or an unknown one exits 1", async () => {
+  for (const args of [["--help"], ["-h"], ["merge", "--help"]]) {
+    const r = await runPeftTool(args);
+    assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stdout, /^usage:\n {2}peft\.ts merge/);
+  }
+  const none = await runPeftTool([]);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /^peft: a command is needed \(merge or inspect\)/);
+  const typo = await runPeftTool(["merg"]);
+  assert.equal(typo.code, 1);
+  assert.match(typo.stderr, /^peft: unknown command "merg"/);
+});
