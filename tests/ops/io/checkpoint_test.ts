@@ -9,6 +9,7 @@ import {
 import { readSafetensorsHeader, writeSafetensors } from "../../../ops/io/safetensors.ts";
 import { randn } from "../../../ops/random.ts";
 import { type Tensor, zeros } from "../../../ops/tensor.ts";
+import { sharedData } from "./shared_data.ts";
 
 const DATA = new URL("../../../../shared/data/peft/", import.meta.url);
 
@@ -70,17 +71,7 @@ Deno.test("loadParams: the loaded tree and the checkpoint map share no storage",
   }
 });
 
-/** Whether ../shared/data/peft is beside the checkout; tests that need it are ignored visibly. */
-const NO_DATA = (() => {
-  try {
-    Deno.statSync(DATA);
-    return false;
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-    console.warn(`IGNORED: the real base model needs ${DATA.pathname} (../shared/data absent)`);
-    return true;
-  }
-})();
+const { missing: NO_DATA } = sharedData("peft/base_model.safetensors");
 
 Deno.test("loadCheckpoint fills a Llama-shaped template from the real base model", {
   ignore: NO_DATA,

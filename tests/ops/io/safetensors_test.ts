@@ -9,20 +9,11 @@ import {
 import { decodeBF16, decodeF16, encodeBF16, encodeF16 } from "../../../ops/io/half.ts";
 import { randn } from "../../../ops/random.ts";
 import { Tensor, tensor } from "../../../ops/tensor.ts";
+import { sharedData } from "./shared_data.ts";
 
 const DATA = new URL("../../../../shared/data/peft/", import.meta.url);
 
-/** Whether ../shared/data/peft is beside the checkout; tests that need it are ignored visibly. */
-const NO_DATA = (() => {
-  try {
-    Deno.statSync(DATA);
-    return false;
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-    console.warn(`IGNORED: real PEFT files need ${DATA.pathname} (../shared/data absent)`);
-    return true;
-  }
-})();
+const { missing: NO_DATA } = sharedData("peft/");
 
 /** A shared data file; a missing file (with the folder present) is a failure, not a skip. */
 function dataFile(name: string): Uint8Array {

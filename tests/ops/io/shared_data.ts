@@ -7,7 +7,8 @@ export function sharedData(rel: string): { path: string; missing: boolean } {
   try {
     Deno.statSync(path);
     return { path, missing: false };
-  } catch {
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
     console.warn(`IGNORED: real-data test needs ${path} (../shared/data absent)`);
     return { path, missing: true };
   }

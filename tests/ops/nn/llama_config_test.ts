@@ -9,6 +9,7 @@ import {
   readLlamaConfig,
   readSafetensors,
 } from "../../../mod.ts";
+import { sharedData } from "../io/shared_data.ts";
 
 const BASE = {
   architectures: ["LlamaForCausalLM"],
@@ -30,17 +31,7 @@ const BASE = {
   bos_token_id: 1,
 };
 
-const DATA = new URL("../../../../shared/data/peft/base_model.safetensors", import.meta.url);
-const NO_DATA = (() => {
-  try {
-    Deno.statSync(DATA);
-    return false;
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-    console.warn(`IGNORED: the real base model needs ${DATA.pathname} (../shared/data absent)`);
-    return true;
-  }
-})();
+const { path: DATA, missing: NO_DATA } = sharedData("peft/base_model.safetensors");
 
 Deno.test("llamaConfigFromJson maps every field, and defaults follow transformers", () => {
   assert.deepEqual(llamaConfigFromJson(BASE), {
