@@ -153,8 +153,10 @@ Deno.test("timeLaunches wallclock: the fixed submit + wait latency cancels (R/3R
 });
 
 Deno.test("timeLaunches: every option has its effect; bad options are errors", async () => {
-  const f = fakeGpu(0.2);
-  // targetMs: a target below one launch stops at R = 1; 8 ms of 0.2-ms launches needs R > 1.
+  // 2-ms launches: the R/3R difference at R = 1 is 4 ms of busy wait, well above scheduling
+  // jitter (with 0.2-ms launches it came out ≤ 0 once on a quiet machine and R doubled).
+  const f = fakeGpu(2);
+  // targetMs: a target below one launch stops at R = 1; 8 ms of 2-ms launches needs R > 1.
   // (Comparing two measured R's was flaky: the R/3R difference of a busy-wait fake can come
   // out near zero on a loaded machine and make R jump.)
   const few = await timeLaunches(f, f.launch, { targetMs: 0.001, samples: 1 });
