@@ -5,7 +5,8 @@
  * in the same sitting, the JAX step (jit-compiled, CPU) when JAX is installed. Same protocol as
  * the JAX script: warm-up steps, then the best of several timed blocks.
  *
- * Run: `deno run -A benches/llama_step.ts [--blocks N] [--steps N] [--no-jax] [--profile]`.
+ * Run: `deno run -A benches/llama_step.ts [--blocks N] [--steps N] [--no-jax] [--json FILE]`.
+ * `--json FILE` writes our ms/step, the loss and the JAX ms/step before and after ours.
  * `--profile` prints where our step's time goes (per op name, forward and backward).
  *
  * @module
@@ -30,12 +31,23 @@ const CONFIG: LlamaConfig = {
 const [B, T] = [32, 64];
 
 /** Parses the bench's flags strictly. */
-function flags(args: string[]): { blocks: number; steps: number; jax: boolean } {
-  const out = { blocks: 5, steps: 5, jax: true };
+function flags(
+  args: string[],
+): { blocks: number; steps: number; jax: boolean; json: string | null } {
+  const out: { blocks: number; steps: number; jax: boolean; json: string | null } = {
+    blocks: 5,
+    steps: 5,
+    jax: true,
+    json: null,
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--no-jax") out.jax = false;
-    else if (a === "--blocks" || a === "--steps") {
+    else if (a === "--json") {
+      const v = args[++i];
+      if (v === undefined || v.startsWith("--")) throw new TypeError("--json needs a FILE");
+      out.json = v;
+    } else if (a === "--blocks" || a === "--steps") {
       const v = Number(args[++i]);
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`${a} needs a positive integer`);
       out[a === "--blocks" ? "blocks" : "steps"] = v;
@@ -93,10 +105,24 @@ async function jax(): Promise<string | null> {
 
 if (import.meta.main) {
   const f = flags(Deno.args);
+  if (f.json) Deno.writeTextFileSync(f.json, ""); // an unwritable path fails before the timing
   const before = f.jax ? await jax() : null;
   const r = ours(f.blocks, f.steps);
   const after = f.jax ? await jax() : null;
   console.log(`ours f32: tiny llama train step ${r.ms.toFixed(2)} ms (loss ${r.loss.toFixed(3)})`);
   if (before) console.log(`${before}   [before ours]`);
   if (after) console.log(`${after}   [after ours]`);
+  if (f.json) {
+    // The JAX script prints one prose line; its ms figure is the one number taken from it.
+    const ms = (line: string | null): number | null =>
+      line === null ? null : Number(/step ([\d.]+) ms/.exec(line)?.[1] ?? NaN);
+    const json = {
+      ours_ms: r.ms,
+      loss: r.loss,
+      jax: before?.split(" ").slice(0, 2).join(" ") ?? null,
+      jax_before_ms: ms(before),
+      jax_after_ms: ms(after),
+    };
+    await Deno.writeTextFile(f.json, JSON.stringify(json, null, 2));
+  }
 }

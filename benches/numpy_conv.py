@@ -3,11 +3,13 @@ GEMM, x [32, 16, 32, 32], w [32, 16, 3, 3], padding 1, stride 1, NCHW in and out
 made contiguous NCHW, as ours), float64 and float32.
 
 Run as:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 benches/numpy_conv.py
+`--json FILE` also writes each case's best and median ms (benches/peer_json.py).
 Prints best and median ms per call (wall and process CPU time) for each dtype, and checks the result against a direct sum.
 """
 import time
 
 import numpy as np
+from peer_json import record, write
 from numpy.lib.stride_tricks import sliding_window_view
 
 N, C, H, W, O, K, PAD = 32, 16, 32, 32, 32, 3, 1
@@ -49,6 +51,7 @@ def bench(dtype, reps=30):
         cs.append((time.process_time() - c0) * 1e3)
     ts.sort()
     cs.sort()
+    record(f"conv2d {dtype.__name__}", ts[0], ts[len(ts) // 2])
     print(f"numpy conv2d {dtype.__name__}: best {ts[0]:.2f} ms, median {ts[len(ts) // 2]:.2f} ms; "
           f"CPU best {cs[0]:.2f} ms, median {cs[len(cs) // 2]:.2f} ms "
           f"(max rel. error vs direct {err:.1e})")
@@ -58,3 +61,4 @@ if __name__ == "__main__":
     print(f"numpy {np.__version__}, x [{N}, {C}, {H}, {W}], w [{O}, {C}, {K}, {K}], padding {PAD}")
     bench(np.float64)
     bench(np.float32)
+    write()

@@ -14,6 +14,7 @@ import os
 import time
 
 import numpy as np
+from peer_json import record, write
 
 STATIC_DIST = {"eth": 0.419, "hotel": 0.353, "univ": 0.227, "zara1": 0.338, "zara2": 0.350}
 
@@ -123,6 +124,7 @@ def main():
     ap.add_argument("--fold", default="eth")
     ap.add_argument("--ninit", default="1,10")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--json", help="also write each case's best/median ms here (peer_json.py)")
     a = ap.parse_args()
     t0 = time.perf_counter()
     trainval = np.concatenate([load_split(a.data, a.fold, "train"), load_split(a.data, a.fold, "val")])
@@ -137,17 +139,21 @@ def main():
         sel = norm[moving == g]
         basis(sel[:, 8:].reshape(len(sel), 24), 6)
         basis(sel[:, :8].reshape(len(sel), 16), 6)
-    print(f"normalize + 4 bases: {1e3 * (time.perf_counter() - t):.1f} ms")
+    bases_ms = 1e3 * (time.perf_counter() - t)
+    record("normalize + 4 bases", bases_ms)
+    print(f"normalize + 4 bases: {bases_ms:.1f} ms")
     for n_init in [int(v) for v in a.ninit.split(",")]:
         times = []
         for _ in range(a.repeats):
             t = time.perf_counter()
             groups = fit(trainval, sd, n_init)
             times.append(time.perf_counter() - t)
+        record(f"fit nInit {n_init}", 1e3 * min(times), 1e3 * float(np.median(times)))
         print(f"fit (bases + anchors, nInit {n_init}): best {min(times):.2f} s, "
               f"mean {np.mean(times):.2f} s over {a.repeats}")
     ade, fde = anchors_only(groups, test, sd)
     print(f"anchors-only best-of-20 on {a.fold} test: ADE {ade:.3f} FDE {fde:.3f}")
+    write()
 
 
 if __name__ == "__main__":

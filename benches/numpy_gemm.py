@@ -7,12 +7,14 @@ call in µs (best of many short batches, as load spikes only ever add time), sin
 One line per (dtype, n): best and median wall time, and GFLOP/s of the best. On a shared
 machine also run it single-threaded (prefix OPENBLAS_NUM_THREADS=1): then the CPU-time column
 (flops per second of process CPU time) is comparable with our single-threaded kernel's, and
-much less sensitive to other load than wall time.
+much less sensitive to other load than wall time. `--json FILE` also writes every case's best and
+median ms (benches/peer_json.py) for benches/results.ts.
 """
 import sys
 import time
 
 import numpy as np
+from peer_json import record, write
 
 
 def bench(dtype, n, reps, m=None, k=None, trans_a=False, label=None):
@@ -35,6 +37,7 @@ def bench(dtype, n, reps, m=None, k=None, trans_a=False, label=None):
     flops = 2 * m * n * k
     cpu_gf = flops * reps / max(sum(cpu), 1e-9) / 1e9
     name = label or f"n={n}"
+    record(f"{np.dtype(dtype).name} {name}", best * 1e3, med * 1e3)
     print(f"numpy {np.dtype(dtype).name} {name}: best {best * 1e3:.3f} ms, "
           f"median {med * 1e3:.3f} ms, {flops / best / 1e9:.1f} GFLOP/s (wall, best), "
           f"{cpu_gf:.1f} GFLOP/s per CPU-second")
@@ -63,6 +66,7 @@ def bench_small(dtype, n, per=100, batches=300):
             a @ b
         per_call.append((time.perf_counter() - t) / per)
     per_call.sort()
+    record(f"{np.dtype(dtype).name} small n={n}", per_call[0] * 1e3, per_call[len(per_call) // 2] * 1e3)
     print(f"numpy {np.dtype(dtype).name} small n={n}: best {per_call[0] * 1e6:.2f} us, "
           f"median {per_call[len(per_call) // 2] * 1e6:.2f} us per call")
 
@@ -72,6 +76,7 @@ if __name__ == "__main__" and "--small" in sys.argv[1:]:
     for dtype in (np.float64, np.float32):
         for n in (16, 32, 64):
             bench_small(dtype, n)
+    write()
 elif __name__ == "__main__":
     print(f"numpy {np.__version__}")
     for dtype, n in [(np.float64, 128), (np.float64, 256), (np.float64, 512), (np.float64, 1024),
@@ -80,3 +85,4 @@ elif __name__ == "__main__":
     for dtype in (np.float64, np.float32):
         for label, m, n, k, trans_a in SKINNY:
             bench(dtype, n, 30, m=m, k=k, trans_a=trans_a, label=label)
+    write()

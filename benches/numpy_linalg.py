@@ -1,7 +1,8 @@
 """numpy/LAPACK peer for benches/linalg_bench.ts: the same decompositions at the same sizes.
 
 Run as:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 benches/numpy_linalg.py
-Prints one line per case: best-of-several and median time in ms. numpy's `svd` is LAPACK
+Prints one line per case: best-of-several and median time in ms (`--json FILE`: also as JSON,
+see benches/peer_json.py). numpy's `svd` is LAPACK
 `dgesdd` (divide and conquer), `eigh` is `dsyevd`, `qr` is `dgeqrf` + `dorgqr`.
 
 `--eigh-cpu` prints only eigh 512's process CPU time (run it with OPENBLAS_NUM_THREADS=1 to
@@ -14,6 +15,7 @@ import sys
 import time
 
 import numpy as np
+from peer_json import record, write
 
 
 def bench(name, f, reps):
@@ -24,6 +26,7 @@ def bench(name, f, reps):
         f()
         times.append(time.perf_counter() - t)
     times.sort()
+    record(name, times[0] * 1e3, times[len(times) // 2] * 1e3)
     print(f"numpy {name}: best {times[0] * 1e3:.2f} ms, median {times[len(times) // 2] * 1e3:.2f} ms")
 
 
@@ -63,3 +66,4 @@ elif __name__ == "__main__":
     bench("qr 1000x200 (reduced)", lambda: np.linalg.qr(b, mode="reduced"), 20)
     t = rng.standard_normal((2000, 100))
     bench("svd 2000x100", lambda: np.linalg.svd(t, full_matrices=False), 10)
+    write()

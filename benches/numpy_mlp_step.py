@@ -2,11 +2,13 @@
 AdamW) of a 2-layer MLP 512->1024->512 (ReLU, MSE), batch 256, in float32 and float64.
 
 Run as:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 benches/numpy_mlp_step.py
+`--json FILE` also writes each case's best and median ms (benches/peer_json.py).
 Prints best and median ms per step for each dtype.
 """
 import time
 
 import numpy as np
+from peer_json import record, write
 
 IN, HID, OUT, BATCH = 512, 1024, 512, 256
 
@@ -70,5 +72,7 @@ if __name__ == "__main__":
             step(*state)
             times.append(time.perf_counter() - t)
         times.sort()
+        record(f"{np.dtype(dtype).name} mlp step", times[0] * 1e3, times[len(times) // 2] * 1e3)
         print(f"numpy {np.dtype(dtype).name} mlp step: best {times[0] * 1e3:.1f} ms, "
               f"median {times[len(times) // 2] * 1e3:.1f} ms")
+    write()

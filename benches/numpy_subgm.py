@@ -1,6 +1,7 @@
 """numpy peer for benches/subgm_bench.ts: one SubGM iteration at the same sizes.
 
 Run as:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 benches/numpy_subgm.py
+`--json FILE` also writes each case's best and median ms (benches/peer_json.py).
 The iteration is the natural numpy one over the same packed-symmetric, measurement-major
 storage: M = U Uᵀ, pack M (off-diagonals doubled), r = A @ m_packed − y (one GEMV pass),
 g = sign(r), S = g @ A (second GEMV pass), unpack S, D = (2/m) S U, U −= η D.
@@ -15,6 +16,7 @@ OPENBLAS_NUM_THREADS=1 for the single-thread figure.
 import time
 
 import numpy as np
+from peer_json import record, write
 
 
 def bench(d, m, dtype, reps, widen=False):
@@ -54,6 +56,7 @@ def bench(d, m, dtype, reps, widen=False):
     cpu = (time.process_time() - cpu0) / reps
     times.sort()
     kind = np.dtype(dtype).name + (" storage, float64 arithmetic" if widen else "")
+    record(f"{kind} packed d={d} m={m}", times[0] * 1e3, times[len(times) // 2] * 1e3)
     print(f"numpy {kind} packed d={d} m={m}: best {times[0] * 1e3:.2f} ms, "
           f"median {times[len(times) // 2] * 1e3:.2f} ms, CPU {cpu * 1e3:.2f} ms/iter")
 
@@ -64,3 +67,4 @@ if __name__ == "__main__":
         for dtype in (np.float64, np.float32):
             bench(d, m, dtype, 30 if d == 50 else 15)
         bench(d, m, np.float32, 30 if d == 50 else 15, widen=True)
+    write()

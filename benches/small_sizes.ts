@@ -2,7 +2,8 @@
  * The issue-12 §4 table in one sitting: per-call time of small `matmul`s (16, 32, 64), the 8×8
  * `qr`/`svd`/`eigh`, `eigh` of 512, and a 1024² `matmul` into a fresh output, for us, ml-matrix
  * and numpy (`benches/numpy_small.py`, one thread and default threads), all warm, best of
- * several blocks. Run: `deno run -A benches/small_sizes.ts`. Prints a markdown table.
+ * several blocks. Run: `deno run -A benches/small_sizes.ts [--json FILE]`. Prints a markdown table;
+ * `--json FILE` also writes the rows (µs per call of each side; null where a peer did not run).
  *
  * @module
  */
@@ -94,7 +95,19 @@ function ours(): { name: string; us: number; ml?: number }[] {
   return rows;
 }
 
+/** The FILE of `--json FILE` (the only flag), checked before any timing. */
+function jsonFlag(args: string[]): string | null {
+  if (args.length === 0) return null;
+  if (args.length !== 2 || args[0] !== "--json" || args[1].startsWith("--")) {
+    console.error(`small_sizes: the only flag is --json FILE, got ${args.join(" ")}`);
+    Deno.exit(2);
+  }
+  Deno.writeTextFileSync(args[1], ""); // an unwritable path fails now, not after the timing
+  return args[1];
+}
+
 if (import.meta.main) {
+  const jsonPath = jsonFlag(Deno.args);
   const np1 = await numpy("1");
   const rows = ours();
   const npDefault = await numpy(null);
@@ -116,5 +129,15 @@ if (import.meta.main) {
         n1 ? (r.us / n1).toFixed(2) : "—"
       }× | ${r.ml ? (r.us / r.ml).toFixed(2) : "—"}× |`,
     );
+  }
+  if (jsonPath) {
+    const json = rows.map((r) => ({
+      name: r.name,
+      ours_us: r.us,
+      ml_matrix_us: r.ml ?? null,
+      numpy_1_thread_us: np1?.get(r.name) ?? null,
+      numpy_default_us: npDefault?.get(r.name) ?? null,
+    }));
+    await Deno.writeTextFile(jsonPath, JSON.stringify({ rows: json }, null, 2));
   }
 }
