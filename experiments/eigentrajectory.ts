@@ -25,7 +25,6 @@
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
 import {
   anchorCoefficients,
   type BaselineName,
@@ -54,7 +53,6 @@ import {
 } from "../methods/trajectory/mod.ts";
 import type { Tensor } from "../mod.ts";
 import {
-  checkInputDir,
   checkOutputFile,
   CliError,
   COMMON_FLAGS,
@@ -63,6 +61,7 @@ import {
   runCli,
   upFront,
 } from "./lib/cli.ts";
+import { ethucyDir } from "./lib/ethucy_dir.ts";
 import { plotSvg, type Series } from "./lib/plot.ts";
 import { type Check, type Figure, writeReport } from "./lib/report.ts";
 
@@ -121,8 +120,7 @@ const SPEC = {
 const cli = runCli(SPEC);
 const flags = cli.values;
 const predictors = flags.predictor as Predictor[];
-const defaultData = fileURLToPath(new URL("../../shared/data/ethucy", import.meta.url));
-const dataDir = resolveData();
+const dataDir = ethucyDir(flags.data, SPEC.name);
 const real = dataDir !== null;
 const MLP_FLAGS = [
   "seeds",
@@ -168,20 +166,6 @@ const hidden = flags.hidden.map((w) => {
 });
 // Quick mode trains the network on one fold only, so `deno task reproduce` stays short.
 const mlpFolds = flags.quick && real && !cli.given.has("folds") ? ["zara1"] : folds;
-
-function resolveData(): string | null {
-  const d = flags.data;
-  if (d === "synthetic") return null;
-  if (d !== undefined) {
-    upFront(SPEC.name, () => checkInputDir("data", d));
-    return d;
-  }
-  try {
-    return Deno.statSync(`${defaultData}/eth/test`).isDirectory ? defaultData : null;
-  } catch {
-    return null;
-  }
-}
 
 interface FoldInput {
   name: string;
