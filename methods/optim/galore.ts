@@ -20,13 +20,16 @@ import {
 import { checkKeys } from "../../ops/conv/options.ts";
 import {
   type GaloreProjection,
-  project,
-  projectBack,
+  projectBackInto,
+  projectInto,
+  type ProjectionOut,
   projectionSide,
   type ProjectorFn,
   type ProjType,
   svdProjector,
 } from "./projector.ts";
+import { adamDirection_, applyUpdate_ } from "./update_kernels.ts";
+import { Workspace } from "./workspace.ts";
 
 /** Options of {@link galoreAdamW} (and the GaLore part of Natural GaLore and OwLore). */
 export interface GaloreOptions {
@@ -191,7 +194,10 @@ export function galoreConfig(
   };
 }
 
-/** Transforms the projected gradient R before Adam (Natural GaLore's preconditioner). */
+/**
+ * Transforms the projected gradient R before Adam (Natural GaLore's preconditioner). `r` is
+ * the optimizer's scratch, overwritten by the next matrix: copy what you keep.
+ */
 export type ProjectedTransform<S> = (path: string, r: Tensor, state: S) => Tensor;
 
 function refreshProjector(
@@ -218,13 +224,27 @@ function moments(state: GaloreState, path: string, like: Tensor, fn: string): [T
     m = state.m[path] = zeros(like.shape, { dtype: like.dtype });
     v = state.v[path] = zeros(like.shape, { dtype: like.dtype });
   }
-  if (m.shape.join() !== like.shape.join() || v.shape.join() !== like.shape.join()) {
+  if (!sameShape(m, like) || !sameShape(v, like)) {
     throw new RangeError(
       `${fn}: the moments of "${path}" are [${m.shape}], the update needs [${like.shape}]`,
     );
   }
   return [m, v];
 }
+
+function sameShape(a: Tensor, b: Tensor): boolean {
+  const s = a.shape, t = b.shape;
+  if (s.length !== t.length) return false;
+  for (let i = 0; i < s.length; i++) if (s[i] !== t[i]) return false;
+  return true;
+}
+
+/**
+ * Scratch of the hot path: R, N and the back-projection reuse the same memory on every step
+ * (one buffer per role, the largest matrix's size), instead of three fresh arrays per matrix.
+ */
+const workspace = new Workspace();
+const scratch: ProjectionOut = (role, dtype, shape) => workspace.get(role, dtype, shape);
 
 /**
  * One GaLore-AdamW update of the managed matrix `p` from its gradient `g`, in place, exactly as
@@ -245,19 +265,15 @@ function galoreParam_<S extends GaloreState>(
   if (state.proj[path] === undefined || t % c.updateProjGap === 0) {
     state.proj[path] = refreshProjector(fn, c, path, g, t);
   }
-  let r = project(state.proj[path], g);
+  const proj = state.proj[path];
+  let r = projectInto(proj, g, scratch);
   if (transform) r = transform(path, r, state);
   const [m, v] = moments(state, path, r, fn);
-  // Adam on a zero "parameter" leaves u = −step·M/(√V + ε), the small-space update.
-  const u = zeros(r.shape, { dtype: r.dtype });
-  adamUpdate_(u, r, m, v, { ...h, weightDecay: 0, t: t + 1 });
-  const back = projectBack(state.proj[path], u).data;
-  const pd = p.data, a = c.scale;
-  for (let i = 0; i < pd.length; i++) pd[i] += a * back[i];
-  if (h.weightDecay !== 0) {
-    const keep = 1 - h.lr * h.weightDecay;
-    for (let i = 0; i < pd.length; i++) pd[i] *= keep;
-  }
+  // N: Adam's step in the small space, written into scratch of R's shape.
+  const u = workspace.get("u", r.dtype, r.shape as [number, number]);
+  adamDirection_(u, r, m, v, { ...h, t: t + 1 });
+  const back = projectBackInto(proj, u, scratch);
+  applyUpdate_(p, back, c.scale, h.weightDecay !== 0 ? 1 - h.lr * h.weightDecay : 1);
   state.t[path] = t + 1;
 }
 

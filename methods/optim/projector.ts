@@ -10,7 +10,7 @@
  * @module
  */
 import { matmul } from "../../ops/matmul.ts";
-import { astype, Tensor } from "../../ops/tensor.ts";
+import { allocData, astype, type DType, Tensor } from "../../ops/tensor.ts";
 import { svd } from "../../ops/linalg/svd.ts";
 import { randomizedSvd } from "../../ops/linalg/randomized_svd.ts";
 
@@ -147,6 +147,28 @@ function firstRows(vt: Tensor, r: number): Tensor {
 }
 
 /**
+ * Where {@link projectInto} and {@link projectBackInto} put their results: a function giving a
+ * tensor of a role (`"r"`, `"back"`, or `"mid"` for the two-sided intermediate), dtype and
+ * shape. {@link project} allocates fresh ones; the optimizer passes its workspace's.
+ *
+ * @example
+ * ```ts
+ * import { zeros } from "../../ops/tensor.ts";
+ * import type { ProjectionOut } from "./projector.ts";
+ * const fresh: ProjectionOut = (_role, dtype, shape) => zeros([...shape], { dtype });
+ * console.log(fresh("r", "f64", [2, 3]).shape); // [2, 3]
+ * ```
+ */
+export type ProjectionOut = (
+  role: "r" | "back" | "mid",
+  dtype: DType,
+  shape: readonly [number, number],
+) => Tensor;
+
+const fresh: ProjectionOut = (_role, dtype, shape) =>
+  new Tensor(allocData(dtype, shape[0] * shape[1]), shape);
+
+/**
  * `R`: the gradient in the projector's small space (`P_lᵀ G`, `G Pᵣᵀ` or `U_rᵀ G V_r`).
  *
  * @example
@@ -158,10 +180,34 @@ function firstRows(vt: Tensor, r: number): Tensor {
  * ```
  */
 export function project(p: GaloreProjection, g: Tensor): Tensor {
-  let r = g;
-  if (p.left) r = matmul(p.left, r, { transA: true });
-  if (p.right) r = matmul(r, p.right, { transB: true });
-  return r;
+  return projectInto(p, g, fresh);
+}
+
+/**
+ * {@link project} writing into tensors from `out` (role `"r"` for R, `"mid"` for `U_rᵀ G` of
+ * the two-sided form). The products take the projector transposed in the GEMM (`transA` /
+ * `transB`): no transpose is materialised.
+ *
+ * @example
+ * ```ts
+ * import { eye, tensor, zeros } from "../../ops/tensor.ts";
+ * import { projectInto } from "./projector.ts";
+ * const r = zeros([2, 2]);
+ * projectInto({ side: "right", left: null, right: eye(2) }, tensor([[1, 2], [3, 4]]), () => r);
+ * console.log(r.data); // Float64Array [1, 2, 3, 4]
+ * ```
+ */
+export function projectInto(p: GaloreProjection, g: Tensor, out: ProjectionOut): Tensor {
+  const [m, n] = g.shape;
+  const { left, right } = p;
+  if (left && right) {
+    const r = left.shape[1];
+    const mid = matmul(left, g, { transA: true, out: out("mid", g.dtype, [r, n]) });
+    return matmul(mid, right, { transB: true, out: out("r", g.dtype, [r, right.shape[0]]) });
+  }
+  if (left) return matmul(left, g, { transA: true, out: out("r", g.dtype, [left.shape[1], n]) });
+  if (right) return matmul(g, right, { transB: true, out: out("r", g.dtype, [m, right.shape[0]]) });
+  return g;
 }
 
 /**
@@ -178,8 +224,30 @@ export function project(p: GaloreProjection, g: Tensor): Tensor {
  * ```
  */
 export function projectBack(p: GaloreProjection, n: Tensor): Tensor {
-  let w = n;
-  if (p.left) w = matmul(p.left, w);
-  if (p.right) w = matmul(w, p.right);
-  return w;
+  return projectBackInto(p, n, fresh);
+}
+
+/**
+ * {@link projectBack} writing into tensors from `out` (role `"back"` for the m×n result,
+ * `"mid"` for `U_r N` of the two-sided form).
+ *
+ * @example
+ * ```ts
+ * import { tensor, zeros } from "../../ops/tensor.ts";
+ * import { projectBackInto } from "./projector.ts";
+ * const w = zeros([2, 2]);
+ * projectBackInto({ side: "left", left: tensor([[1], [0]]), right: null }, tensor([[1, 2]]), () => w);
+ * console.log(w.data); // Float64Array [1, 2, 0, 0]
+ * ```
+ */
+export function projectBackInto(p: GaloreProjection, n: Tensor, out: ProjectionOut): Tensor {
+  const { left, right } = p;
+  const [a, b] = n.shape;
+  if (left && right) {
+    const mid = matmul(left, n, { out: out("mid", n.dtype, [left.shape[0], b]) });
+    return matmul(mid, right, { out: out("back", n.dtype, [left.shape[0], right.shape[1]]) });
+  }
+  if (left) return matmul(left, n, { out: out("back", n.dtype, [left.shape[0], b]) });
+  if (right) return matmul(n, right, { out: out("back", n.dtype, [a, right.shape[1]]) });
+  return n;
 }
