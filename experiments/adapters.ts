@@ -18,7 +18,8 @@
  *
  * @module
  */
-import { commonFlags } from "./lib/cli.ts";
+import { checkOutputFile, COMMON_FLAGS, runCli, upFront } from "./lib/cli.ts";
+import { announceData } from "./lib/data_sources.ts";
 import { plotSvg } from "./lib/plot.ts";
 import { type Check, writeReport } from "./lib/report.ts";
 import { ad, adam, adapters, randn, Rng, svdvals, type Tensor, valueAndGrad } from "../mod.ts";
@@ -28,7 +29,20 @@ type State = adapters.AdapterState;
 // deno-lint-ignore no-explicit-any
 type Method = adapters.AdapterMethod<any, State>;
 
-const { flags } = commonFlags(Deno.args);
+const CLI = {
+  name: "experiments/adapters.ts",
+  summary: "The LoRA family head to head at equal trainable parameters on a high-rank update " +
+    "task (a pretrained MLP moved to a new teacher), several seeds; learning rate chosen on " +
+    "validation, test scored once per seed. Data: random teacher MLPs (seeded), no files read.",
+  flags: COMMON_FLAGS,
+  json: '{ "steps", "seeds", "results": [{ method, label, params, testRel: [...], lr: [...], ' +
+    'msPerStep: [...], rankW1, growth }], "fullFineTune": [...], "checks" }',
+} as const;
+const flags = runCli(CLI).values;
+upFront(CLI.name, () => {
+  if (flags.json !== undefined) checkOutputFile("json", flags.json);
+  checkOutputFile("out", `${flags.out}/adapters.json`);
+});
 const QUICK = flags.quick;
 const STEPS = QUICK ? 60 : 600;
 const LRS = QUICK ? [3e-3, 2e-2] : [3e-3, 1e-2, 3e-2];
@@ -349,6 +363,7 @@ interface Row {
 }
 
 async function main(): Promise<void> {
+  announceData("adapters", "generated: random teacher MLPs (seeded)");
   console.error(
     `adapters: ${QUICK ? "quick" : "full"} run, ${STEPS} steps, ${SEEDS} seeds, lrs ${
       LRS.join(", ")

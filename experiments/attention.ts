@@ -42,6 +42,7 @@ import {
   runCli,
   upFront,
 } from "./lib/cli.ts";
+import { announceData, sharedData } from "./lib/data_sources.ts";
 import { plotSvg } from "./lib/plot.ts";
 import { type Check, type Figure, type Table, writeReport } from "./lib/report.ts";
 import { type BenchResult, runBench } from "./lib/attention_bench.ts";
@@ -53,7 +54,7 @@ import {
   type VitResult,
 } from "./lib/attention_vit.ts";
 
-const DEFAULT_DATA = new URL("../../shared/data/digits", import.meta.url).pathname;
+const DEFAULT_DATA = sharedData("digits");
 
 const CLI = {
   name: "experiments/attention.ts",
@@ -237,7 +238,9 @@ function benchReport(b: BenchResult): { tables: Table[]; figures: Figure[]; chec
 
 function readData(dir: string, seed: number): DigitSplit {
   try {
-    return loadDigitSplit(dir, seed);
+    const split = loadDigitSplit(dir, seed);
+    announceData("attention", `${dir}/digits.csv`);
+    return split;
   } catch (e) {
     return exitWith(CLI.name, e);
   }

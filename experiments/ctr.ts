@@ -27,43 +27,54 @@
  * @module
  */
 import { ctr, parseCriteo, readCriteo, Rng } from "../mod.ts";
-import { commonFlags, numberFlag, parseFlags } from "./lib/cli.ts";
+import {
+  checkInputFile,
+  checkOutputFile,
+  CliError,
+  COMMON_FLAGS,
+  rejectIdle,
+  runCli,
+  upFront,
+} from "./lib/cli.ts";
+import { announceData } from "./lib/data_sources.ts";
 import { plotSvg } from "./lib/plot.ts";
 import { type Check, writeReport } from "./lib/report.ts";
 
 type Score = { auc: number; logloss: number; params: number };
 const log = (msg: string): void => console.error(msg);
 
-const MODES = {
-  inspect: ["inspect", "data", "json"],
-  train: ["quick", "seed", "out", "json", "data", "rows", "kind"],
-};
+const CLI = {
+  name: "experiments/ctr.ts",
+  summary: "Low-rank compression of CTR models with AFM (KDD 2024): train DeepFM (or an " +
+    "embedding MLP) on a Criteo-format log, compress by weight SVD and by AFM to ≥ 3× " +
+    "smaller, fine-tune both. Data: a generated Criteo-format log of --rows rows (seeded, " +
+    "known low-rank click model); the Criteo sample only with --data FILE. --inspect --data " +
+    "FILE summarises a file instead.",
+  flags: {
+    ...COMMON_FLAGS,
+    inspect: { type: "boolean", help: "summarise the Criteo-format file of --data and stop" },
+    data: { type: "string", help: "a Criteo-format file instead of the generated log" },
+    rows: { type: "integer", min: 100, help: "rows of the generated log [20000 quick, 200000]" },
+    kind: { type: "string", default: "deepfm", choices: ["deepfm", "mlp"], help: "model" },
+  },
+  json: '{ "original": { auc, logloss, params }, "svd", "afm", "svdFinetuned", ' +
+    '"afmFinetuned", "reconError": { svd, afm }, "inferenceMs": { original, afm } }; ' +
+    'with --inspect: { "rows", "dense", "sparse", "missing", "vocab" }',
+} as const;
 
-function checkFlags(): "inspect" | "train" {
-  const given = parseFlags(Deno.args);
-  const mode = "inspect" in given ? "inspect" : "train";
-  const extra = Object.keys(given).filter((k) => !MODES[mode].includes(k));
-  if (extra.length) {
-    throw new RangeError(
-      `${extra.map((k) => `--${k}`).join(" ")}: no effect ${
-        mode === "inspect" ? "with --inspect" : "here"
-      }; this mode reads ${MODES[mode].map((k) => `--${k}`).join(" ")}`,
-    );
+const cli = runCli(CLI);
+const flags = cli.values;
+upFront(CLI.name, () => {
+  const g = cli.given;
+  for (const k of ["quick", "seed", "out", "rows", "kind"]) {
+    rejectIdle(g, k, flags.inspect, "with --inspect (it reads --data and --json)");
   }
-  for (const k of ["inspect", "quick"]) {
-    if (k in given && given[k] !== true) {
-      throw new RangeError(`--${k} takes no value, got ${given[k]}`);
-    }
-  }
-  for (const k of ["data", "json", "kind", "out"]) {
-    if (k in given && typeof given[k] !== "string") throw new RangeError(`--${k} needs a value`);
-  }
-  if (mode === "inspect" && !("data" in given)) throw new RangeError("--inspect needs --data FILE");
-  if ("data" in given && "rows" in given) {
-    throw new RangeError("--rows: no effect with --data (it sizes the generated log)");
-  }
-  return mode;
-}
+  if (flags.inspect && flags.data === undefined) throw new CliError("--inspect needs --data FILE");
+  rejectIdle(g, "rows", flags.data !== undefined, "with --data (it sizes the generated log)");
+  if (flags.data !== undefined) checkInputFile("data", flags.data);
+  if (flags.json !== undefined) checkOutputFile("json", flags.json);
+  if (!flags.inspect) checkOutputFile("out", `${flags.out}/ctr.json`);
+});
 
 async function inspect(path: string, json?: string): Promise<void> {
   const d = readCriteo(path);
@@ -106,28 +117,22 @@ function inferenceMs(model: ctr.CtrModel, data: ctr.CtrBatchData): number {
 }
 
 async function main(): Promise<void> {
-  const mode = checkFlags();
-  const { flags, rest } = commonFlags(Deno.args);
-  if (mode === "inspect") return await inspect(String(rest.data), flags.json);
+  if (flags.inspect) return await inspect(flags.data!, flags.json);
   const quick = flags.quick;
-  const kind = String(rest.kind ?? "deepfm");
-  if (kind !== "deepfm" && kind !== "mlp") {
-    throw new RangeError(`--kind must be deepfm or mlp, got ${kind}`);
-  }
-  const rows = numberFlag(rest, "rows", quick ? 20_000 : 200_000);
-  if (!Number.isInteger(rows) || rows < 100) {
-    throw new RangeError(`--rows must be an integer ≥ 100, got ${rows}`);
-  }
+  const kind = flags.kind as "deepfm" | "mlp";
+  const rows = flags.rows ?? (quick ? 20_000 : 200_000);
   const t0 = performance.now();
   let data: ctr.CriteoData, oracle: Float64Array | null = null, source: string;
-  if (typeof rest.data === "string") {
-    data = readCriteo(rest.data);
-    source = rest.data;
+  if (flags.data !== undefined) {
+    announceData("ctr", flags.data);
+    data = readCriteo(flags.data);
+    source = flags.data;
   } else {
+    source = `synthetic (${rows} rows, seed ${flags.seed}, rank-4 FM clicks, Zipf categories)`;
+    announceData("ctr", `generated: ${source}`);
     const g = ctr.syntheticCriteo({ rows, seed: flags.seed });
     data = parseCriteo(g.text, { file: "synthetic" });
     oracle = g.logits;
-    source = `synthetic (${rows} rows, seed ${flags.seed}, rank-4 FM clicks, Zipf categories)`;
   }
   log(`ctr: ${data.rows} rows from ${source} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   const perm = new Rng(flags.seed + 1).permutation(data.rows);

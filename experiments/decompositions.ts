@@ -13,6 +13,7 @@ import process from "node:process";
 import { EigenvalueDecomposition, Matrix, QrDecomposition, SVD } from "ml-matrix";
 import { eigh, qr, randn, svd, Tensor } from "../mod.ts";
 import { checkOutputFile, COMMON_FLAGS, runCli, upFront } from "./lib/cli.ts";
+import { announceData } from "./lib/data_sources.ts";
 import { plotSvg, type Series } from "./lib/plot.ts";
 import { type Check, writeReport } from "./lib/report.ts";
 
@@ -32,6 +33,7 @@ upFront(SPEC.name, () => {
   if (flags.json !== undefined) checkOutputFile("json", flags.json);
   checkOutputFile("out", `${flags.out}/decompositions.json`);
 });
+announceData("decompositions", `generated: Gaussian matrices (seed ${flags.seed})`);
 const maxN = flags["max-n"] ?? (flags.quick ? 256 : 512);
 const sizes = [32, 64, 128, 256, 384, 512, 768].filter((n) => n <= maxN);
 const U = 2 ** -53, C = 10;

@@ -48,6 +48,7 @@ import {
   exitWith,
   runCli,
 } from "./lib/strict_cli.ts";
+import { announceData, sharedData } from "./lib/data_sources.ts";
 import { plotSvg } from "./lib/plot.ts";
 import { type Check, writeReport } from "./lib/report.ts";
 
@@ -56,7 +57,7 @@ const cli = runCli({
   summary: "DQ-LoRe exemplar selection on GSM8K, scored by operator-sequence structure match.",
   flags: {
     ...COMMON_FLAGS,
-    data: { type: "string", default: "../shared/data/gsm8k", help: "GSM8K folder (train/test)" },
+    data: { type: "string", default: sharedData("gsm8k"), help: "GSM8K folder (train/test)" },
     queries: {
       type: "integer",
       min: 1,
@@ -101,6 +102,7 @@ function loadData(): Data {
   if (nVal >= train.length) {
     throw new RangeError(`--val ${nVal}: ${F.data}/train.jsonl has only ${train.length} questions`);
   }
+  announceData("dqlore", `${F.data}/{train,test}.jsonl`);
   // Validation questions leave the pool, so no validation question can retrieve itself.
   const perm = new Rng(F.seed).permutation(train.length);
   const isVal = new Set(perm.slice(0, nVal));

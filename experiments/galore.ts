@@ -31,7 +31,18 @@
  *
  * @module
  */
-import { commonFlags, numberFlag } from "./lib/cli.ts";
+import {
+  checkInputDir,
+  checkOutputFile,
+  CliError,
+  COMMON_FLAGS,
+  exitWith,
+  type FlagValues,
+  rejectIdle,
+  runCli,
+  upFront,
+} from "./lib/cli.ts";
+import { announceData, sharedData } from "./lib/data_sources.ts";
 import { plotSvg } from "./lib/plot.ts";
 import { type Check, type Table, writeReport } from "./lib/report.ts";
 import {
@@ -95,65 +106,61 @@ interface Settings {
   seed: number;
 }
 
+const CLI = {
+  name: "experiments/galore.ts",
+  summary: "Low-rank optimizers (AdamW, GaLore, Natural GaLore, LISA, OwLore) training a " +
+    "char-level Llama on tinyshakespeare: validation loss against optimizer-state memory. " +
+    "Data: DIR/input.txt of --data (default ../shared/data/tinyshakespeare), first 90 % " +
+    "train, last 10 % validation; without it the run stops (exit 2).",
+  flags: {
+    ...COMMON_FLAGS,
+    optimizer: { type: "string", choices: OPTIMIZERS, help: "run only this optimizer" },
+    rank: { type: "integer", min: 1, help: "GaLore rank [default: 8 quick, 32]" },
+    steps: { type: "integer", min: 10, help: "training steps [default: 40 quick, 200]" },
+    lr: { type: "number", default: 3e-3, help: "AdamW learning rate, in (0, 1)" },
+    data: {
+      type: "string",
+      default: sharedData("tinyshakespeare"),
+      help: "folder holding input.txt",
+    },
+  },
+  json: "one optimizer: { optimizer, valLoss, trainLoss, optimizerStateBytes, paramBytes, " +
+    "steps, trainSeconds, msPerStep, tokensPerSec, ... }; all: { optimizers: { name: {...} }, " +
+    "settings }",
+} as const;
+
 function fail(msg: string): never {
-  console.error(`galore: ${msg}`);
-  Deno.exit(2);
+  return exitWith("galore", new CliError(msg));
 }
 
 function parseArgs(): {
-  flags: ReturnType<typeof commonFlags>["flags"];
+  flags: FlagValues<typeof CLI.flags>;
   opt?: OptName;
   s: Settings;
   data: string;
 } {
-  const names = Deno.args.filter((a) => a.startsWith("--")).map((a) => a.slice(2).split("=")[0]);
-  const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup) fail(`--${dup} is given twice`);
-  let parsed;
-  try {
-    parsed = commonFlags(Deno.args);
-  } catch (e) {
-    fail((e as Error).message);
-  }
-  const { flags, rest } = parsed;
-  for (const k of Object.keys(rest)) {
-    if (!["optimizer", "rank", "steps", "data", "lr"].includes(k)) fail(`unknown flag --${k}`);
-  }
-  const opt = rest.optimizer;
-  if (opt !== undefined && !OPTIMIZERS.includes(opt as OptName)) {
-    fail(`--optimizer must be one of ${OPTIMIZERS.join("|")}, got ${String(opt)}`);
-  }
-  if (opt === "adamw" && rest.rank !== undefined) {
-    fail("--rank has no effect with --optimizer adamw");
-  }
-  if (opt !== undefined && names.includes("out")) {
-    fail("--out has no effect with --optimizer (one run writes only --json)");
-  }
-  if (typeof rest.data === "boolean") fail("--data needs a folder");
+  const { values: flags, given } = runCli(CLI);
+  const opt = flags.optimizer as OptName | undefined;
+  upFront(CLI.name, () => {
+    rejectIdle(given, "rank", opt === "adamw", "with --optimizer adamw");
+    rejectIdle(given, "out", opt !== undefined, "with --optimizer (one run writes only --json)");
+    if (flags.json !== undefined) checkOutputFile("json", flags.json);
+    if (opt === undefined) checkOutputFile("out", `${flags.out}/galore.json`);
+    checkInputDir("data", flags.data);
+  });
   const q = flags.quick;
-  let steps = 0, rank = 0, lr = 0;
-  try {
-    lr = numberFlag(rest, "lr", 3e-3);
-    steps = numberFlag(rest, "steps", q ? 40 : 200);
-    rank = numberFlag(rest, "rank", q ? 8 : 32);
-  } catch (e) {
-    fail((e as Error).message);
-  }
+  const lr = flags.lr, steps = flags.steps ?? (q ? 40 : 200), rank = flags.rank ?? (q ? 8 : 32);
   if (!(lr > 0 && lr < 1)) fail(`--lr must be in (0, 1), got ${lr}`);
-  if (!Number.isInteger(steps) || steps < 10) {
-    fail(`--steps must be an integer >= 10, got ${steps}`);
-  }
   const config = q
     ? charLmConfig(65, { hiddenSize: 32, numLayers: 2, numHeads: 2 })
     : charLmConfig(65, { hiddenSize: 128, numLayers: 4, numHeads: 4 });
   if (!Number.isInteger(rank) || rank < 1 || rank > config.hiddenSize) {
     fail(`--rank must be an integer in 1..${config.hiddenSize}, got ${rank}`);
   }
-  const data = (rest.data as string | undefined) ??
-    new URL("../../shared/data/tinyshakespeare", import.meta.url).pathname;
+  const data = flags.data;
   return {
     flags,
-    opt: opt as OptName | undefined,
+    opt,
     data,
     s: {
       config,
@@ -368,6 +375,7 @@ async function main(): Promise<void> {
   } catch (e) {
     fail(`cannot read the corpus (${(e as Error).message}); pass --data DIR with input.txt`);
   }
+  announceData("galore", `${data}/input.txt`);
   console.error(
     `[galore] ${corpus.train.length} train / ${corpus.val.length} val characters, vocab ${corpus.vocab.length}; d ${s.config.hiddenSize}, ${s.config.numLayers} layers, context ${s.context}, batch ${s.batch}, ${s.steps} steps, rank ${s.rank}`,
   );

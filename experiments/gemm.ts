@@ -13,6 +13,7 @@ import { Matrix } from "ml-matrix";
 import process from "node:process";
 import { gemmBackend, matmul, randn, type Tensor } from "../mod.ts";
 import { checkOutputFile, COMMON_FLAGS, runCli, upFront } from "./lib/cli.ts";
+import { announceData } from "./lib/data_sources.ts";
 import { plotSvg, type Series } from "./lib/plot.ts";
 import { type Check, writeReport } from "./lib/report.ts";
 
@@ -32,6 +33,7 @@ upFront(SPEC.name, () => {
   if (flags.json !== undefined) checkOutputFile("json", flags.json);
   checkOutputFile("out", `${flags.out}/gemm.json`);
 });
+announceData("gemm", `generated: random matrices (seed ${flags.seed})`);
 const maxN = flags["max-n"] ?? (flags.quick ? 512 : 1024);
 const sizes = [32, 64, 128, 256, 512, 768, 1024, 1536, 2048].filter((n) => n <= maxN);
 /** The naive loop and ml-matrix need seconds per call beyond this size. */

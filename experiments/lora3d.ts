@@ -31,6 +31,7 @@
  */
 import { astype, concat, geometry as g, Rng, type Tensor, writeSafetensors } from "../mod.ts";
 import { parseFlags } from "./lib/cli.ts";
+import { announceData } from "./lib/data_sources.ts";
 import { plotSvg } from "./lib/plot.ts";
 import { type Check, type Figure, writeReport } from "./lib/report.ts";
 
@@ -351,6 +352,7 @@ async function main(): Promise<void> {
     return;
   }
   if (flags.json) await checkWritable(flags.json);
+  announceData("lora3d", `generated: synthetic multi-view scenes (seed ${flags.seed})`);
   const s = flags.quick ? QUICK : FULL;
   const t0 = performance.now();
   const rng = new Rng(flags.seed);

@@ -45,6 +45,7 @@
  * @module
  */
 import { checkOutputFile, CliError, COMMON_FLAGS, exitWith, runCli, upFront } from "./lib/cli.ts";
+import { announceData } from "./lib/data_sources.ts";
 import { plotSvg } from "./lib/plot.ts";
 import { type Check, writeReport } from "./lib/report.ts";
 import { CLASSES, DATA, K_SHOT, type LabeledSet, loadDigits } from "./lib/otd_digits.ts";
@@ -186,7 +187,9 @@ function figures(rs: SeedResult[]): { file: string; caption: string; svg: string
 /** The digits table; a malformed file ends the run with one line and exit 2. */
 function readData(): LabeledSet {
   try {
-    return loadDigits();
+    const digits = loadDigits();
+    announceData("otd", DATA);
+    return digits;
   } catch (e) {
     return exitWith(CLI.name, e);
   }

@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { parseFlags } from "./lib/cli.ts";
+import { checkInputFile, checkOutputFile, parseFlags } from "./lib/cli.ts";
 import { readSafetensors, readSafetensorsHeader, type Tensor, writeSafetensors } from "../mod.ts";
 // The adapters entry (`@lowrank/lowrank/adapters`), as a user's script would import it.
 import {
@@ -64,11 +64,13 @@ function splitPairs(args: string[]): { pairs: [string, string][]; rest: string[]
     }
     const v = m[2] ?? args[++i];
     if (v === undefined || v.startsWith("--")) {
-      throw new RangeError(`--${m[1]} needs a FILE\n${USAGE}`);
+      throw new RangeError(`--${m[1]} needs a FILE; peft.ts --help prints the usage`);
     }
     (m[1] === "adapter" ? adapters : configs).push(v);
   }
-  if (adapters.length === 0) throw new RangeError(`--adapter FILE is required\n${USAGE}`);
+  if (adapters.length === 0) {
+    throw new RangeError(`--adapter FILE is required; peft.ts --help prints the usage`);
+  }
   if (configs.length !== adapters.length) {
     throw new RangeError(
       `${adapters.length} --adapter files but ${configs.length} --config files (give them in pairs)`,
@@ -87,7 +89,9 @@ function checkFlags(cmd: string, flags: Record<string, string | boolean>): void 
   const extra = Object.keys(flags).filter((k) => !known.includes(k));
   if (extra.length > 0) {
     throw new RangeError(
-      `${extra.map((k) => `--${k}`).join(" ")}: not a flag of ${cmd}\n${USAGE}`,
+      `${
+        extra.map((k) => `--${k}`).join(" ")
+      }: not a flag of ${cmd}; peft.ts --help prints the usage`,
     );
   }
   for (const k of SWITCHES) {
@@ -97,9 +101,23 @@ function checkFlags(cmd: string, flags: Record<string, string | boolean>): void 
   }
 }
 
+/** Input files exist and output files can be written, before any work (one-line errors). */
+function checkPaths(pairs: [string, string][], flags: Record<string, string | boolean>): void {
+  for (const [adapter, config] of pairs) {
+    checkInputFile("adapter", adapter);
+    checkInputFile("config", config);
+  }
+  if (typeof flags.base === "string") checkInputFile("base", flags.base);
+  for (const k of ["out", "json"]) {
+    if (typeof flags[k] === "string") checkOutputFile(k, flags[k] as string);
+  }
+}
+
 function need(flags: Record<string, string | boolean>, name: string): string {
   const v = flags[name];
-  if (typeof v !== "string") throw new RangeError(`--${name} FILE is required\n${USAGE}`);
+  if (typeof v !== "string") {
+    throw new RangeError(`--${name} FILE is required; peft.ts --help prints the usage`);
+  }
   return v;
 }
 
@@ -292,13 +310,20 @@ export async function main(args: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    if (cmd === undefined) throw new RangeError(`a command is needed (merge or inspect)\n${USAGE}`);
+    if (cmd === undefined) {
+      throw new RangeError(
+        `a command is needed (merge or inspect); peft.ts --help prints the usage`,
+      );
+    }
     if (cmd !== "merge" && cmd !== "inspect") {
-      throw new RangeError(`unknown command ${JSON.stringify(cmd)}\n${USAGE}`);
+      throw new RangeError(
+        `unknown command ${JSON.stringify(cmd)}; peft.ts --help prints the usage`,
+      );
     }
     const { pairs, rest: others } = splitPairs(rest);
     const flags = parseFlags(others);
     checkFlags(cmd, flags);
+    checkPaths(pairs, flags);
     if (cmd === "merge") await merge(pairs, flags);
     else await inspect(pairs, flags);
     return 0;

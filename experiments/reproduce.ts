@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { commonFlags } from "./lib/cli.ts";
+import { checkOutputFile, COMMON_FLAGS, runCli, upFront } from "./lib/cli.ts";
 import type { SavedReport } from "./lib/report.ts";
 
 interface RunResult {
@@ -27,9 +27,9 @@ const TOOLS = new Set(["peft"]);
 /** Scripts not run here: `compress` dispatches to compress_<method>.ts, which run on their own. */
 const NOT_RUN = new Set(["compress"]);
 
-async function discover(): Promise<string[]> {
+function discover(): string[] {
   const names: string[] = [];
-  for await (const e of Deno.readDir(here)) {
+  for (const e of Deno.readDirSync(here)) {
     const name = e.name.slice(0, -3);
     if (
       e.isFile && e.name.endsWith(".ts") && name !== "reproduce" && !TOOLS.has(name) &&
@@ -127,33 +127,22 @@ ${results.map(section).join("\n")}
 }
 
 async function main(): Promise<void> {
-  let parsed: ReturnType<typeof commonFlags>;
-  try {
-    parsed = commonFlags(Deno.args);
-  } catch (e) {
-    usageError((e as Error).message); // a malformed or repeated flag
-  }
-  const { flags, rest } = parsed;
-  let names = await discover();
-  if (rest.help === true && Deno.args.length === 1) {
-    console.log(
-      "usage: deno run -A experiments/reproduce.ts [--out DIR] [--seed N] [--quick] [--only a,b]\n" +
-        `runs the experiments (${names.join(", ")}) and writes DIR/report.html`,
-    );
-    Deno.exit(0);
-  }
-  const stray = Object.keys(rest).filter((k) => k !== "only");
-  if (stray.length) usageError(`unknown flag --${stray[0]} (flags: --out --seed --quick --only)`);
-  if (rest.only !== undefined) {
-    const want = typeof rest.only === "string" ? rest.only.split(",") : [];
-    const unknown = want.filter((w) => !names.includes(w));
-    if (unknown.length || !want.length) {
-      usageError(
-        `--only: unknown experiment ${unknown.join(", ")}; choose from ${names.join(", ")}`,
-      );
-    }
-    names = want;
-  }
+  const all = discover();
+  const name = "experiments/reproduce.ts";
+  const { values: flags } = runCli({
+    name,
+    summary: `Runs the experiments (${all.join(", ")}) one after another, passing --out, ` +
+      "--seed and --quick, and writes DIR/report.html from their JSON reports and SVG plots. " +
+      "Exits 1 if any experiment failed or any of its checks did not hold.",
+    flags: {
+      seed: COMMON_FLAGS.seed,
+      out: { ...COMMON_FLAGS.out, help: "folder for every report, the plots and report.html" },
+      quick: COMMON_FLAGS.quick,
+      only: { type: "list", choices: all, help: "run only these experiments" },
+    },
+  });
+  upFront(name, () => checkOutputFile("out", `${flags.out}/report.html`));
+  const names = flags.only ?? all;
   await Deno.mkdir(flags.out, { recursive: true });
   const results: RunResult[] = [];
   for (const name of names) results.push(await runOne(name, flags.out, flags.seed, flags.quick));
@@ -168,12 +157,6 @@ async function main(): Promise<void> {
     console.error(`failed: ${failed.map((r) => r.name).join(", ")}`);
     Deno.exit(1);
   }
-}
-
-/** A command-line mistake: one line on stderr, exit status 2 (no stack trace). */
-function usageError(message: string): never {
-  console.error(`experiments/reproduce.ts: ${message}`);
-  Deno.exit(2);
 }
 
 if (import.meta.main) await main();

@@ -38,6 +38,7 @@ import { requestGpu } from "../mod.ts";
 import { evaluateFactored, factoredWork, subgmGpu, toGpuProblem } from "../recovery/mod.ts";
 import type { SubgmOptions } from "../recovery/mod.ts";
 import { checkOutputFile, CliError, COMMON_FLAGS, rejectIdle, runCli, upFront } from "./lib/cli.ts";
+import { announceData } from "./lib/data_sources.ts";
 import { plotSvg, type Series } from "./lib/plot.ts";
 import { type Check, type Figure, type Table, writeReport } from "./lib/report.ts";
 
@@ -599,6 +600,7 @@ upFront(SPEC.name, () => {
   if (flags.json !== undefined) checkOutputFile("json", flags.json);
   if (mode === "the suite") checkOutputFile("out", `${flags.out}/subgm.json`);
 });
+announceData("subgm", `generated: random low-rank problems (seed ${flags.seed})`);
 if (mode === "--time-iteration") timeIteration();
 else if (mode === "a one-setting run") await oneSetting();
 else await suite(flags.full);

@@ -18,6 +18,7 @@ import {
   upFront,
 } from "./strict_cli.ts";
 import { type ExperimentReport, writeReport } from "./report.ts";
+import { announceData, sharedData } from "./data_sources.ts";
 
 /** The compression methods of the CLI. */
 export const COMPRESS_METHODS = ["trp", "dsformer", "bipft"] as const;
@@ -94,10 +95,6 @@ export async function compressMain(
   await writeReport(v.out, result.report);
 }
 
-function defaultDataDir(dataset: string): string {
-  return new URL(`../../../shared/data/${dataset}`, import.meta.url).pathname;
-}
-
 /** A seeded stand-in for tinyshakespeare: lines of words drawn from a fixed small lexicon. */
 function generatedText(seed: number, chars: number): string {
   const rng = new Rng(seed);
@@ -131,7 +128,7 @@ function generatedText(seed: number, chars: number): string {
 export function charCorpusFor(
   data: string | undefined,
   seed: number,
-  defaultDir: string = defaultDataDir("tinyshakespeare"),
+  defaultDir: string = sharedData("tinyshakespeare"),
 ): { corpus: CharCorpus; source: string } {
   const dir = data ?? defaultDir;
   const file = `${dir}/input.txt`;
@@ -141,9 +138,13 @@ export function charCorpusFor(
   } catch {
     exists = false;
   }
-  if (exists) return { corpus: readCharCorpus(file, { valFraction: 0.1 }), source: file };
+  if (exists) {
+    const corpus = readCharCorpus(file, { valFraction: 0.1 });
+    announceData("compress", file);
+    return { corpus, source: file };
+  }
   if (data !== undefined) throw new CliError(`--data ${data}: no input.txt in that folder`);
-  console.error(`[compress] ${file} is absent: using a generated text (seed ${seed})`);
+  announceData("compress", `generated: text (seed ${seed}); ${file} is absent`);
   return {
     corpus: charCorpusFromText(generatedText(seed, 120_000), { valFraction: 0.1 }),
     source: "generated",

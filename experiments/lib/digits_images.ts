@@ -8,6 +8,7 @@
  */
 import { readNumericCsv, Rng, type Tensor, tensor } from "../../mod.ts";
 import { CliError } from "./strict_cli.ts";
+import { announceData, sharedData } from "./data_sources.ts";
 
 /** Images with labels. */
 export interface ImageSet {
@@ -118,13 +119,15 @@ export function digitsSplit(
   seed: number,
   valFraction: number,
 ): DigitsSplit {
-  const dir = data ?? new URL("../../../shared/data/digits", import.meta.url).pathname;
+  const dir = data ?? sharedData("digits");
   const file = `${dir}/digits.csv`;
   let all, source = file;
-  if (exists(file)) all = read(file);
-  else if (data !== undefined) throw new CliError(`--data ${data}: no digits.csv in that folder`);
+  if (exists(file)) {
+    all = read(file);
+    announceData("trp", file);
+  } else if (data !== undefined) throw new CliError(`--data ${data}: no digits.csv in that folder`);
   else {
-    console.error(`[trp] ${file} is absent: using generated 8×8 images (seed ${seed})`);
+    announceData("trp", `generated: 8×8 digit images (seed ${seed}); ${file} is absent`);
     all = generated(seed, 1797);
     source = "generated";
   }

@@ -6,10 +6,10 @@
  * @module
  */
 import { readNumericCsv, Rng, takeRows, type Tensor, tensor } from "../../mod.ts";
+import { sharedData } from "./data_sources.ts";
 
 /** Where the data lives: `../shared` beside the checkout. */
-export const DATA: string =
-  new URL("../../../shared/data/digits/digits.csv", import.meta.url).pathname;
+export const DATA: string = `${sharedData("digits")}/digits.csv`;
 /** Classes of the source domain (the well-annotated, reference classes). */
 export const OLD: number[] = [0, 1, 2, 3, 4, 5, 6];
 /** Classes seen only through the target's few labels. */

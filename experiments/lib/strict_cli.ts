@@ -371,6 +371,30 @@ export function checkInputDir(flag: string, path: string): void {
 }
 
 /**
+ * Checks before any work that an input file exists (and is a file); otherwise a
+ * {@link CliError} naming the flag.
+ *
+ * @example
+ * ```ts
+ * import { checkInputFile } from "./strict_cli.ts";
+ * try {
+ *   checkInputFile("data", "/nope.txt");
+ * } catch (e) {
+ *   console.log((e as Error).message); // --data /nope.txt: no such file
+ * }
+ * ```
+ */
+export function checkInputFile(flag: string, path: string): void {
+  let ok = false;
+  try {
+    ok = Deno.statSync(path).isFile;
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new CliError(`--${flag} ${path}: no such file`);
+}
+
+/**
  * Runs the checks a script makes before any work (ineffective flags, input and output paths);
  * a mistake ends the script as {@link exitWith} does.
  *

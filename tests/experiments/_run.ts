@@ -42,3 +42,17 @@ export async function expectUsageErrors(
     }
   });
 }
+
+/** Runs `tasks` with at most `n` at a time (the machine has two cores); results in order. */
+export async function pool<T>(tasks: (() => Promise<T>)[], n: number): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await tasks[i]();
+    }
+  };
+  await Promise.all(Array.from({ length: n }, worker));
+  return results;
+}

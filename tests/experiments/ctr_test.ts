@@ -37,7 +37,7 @@ Deno.test({
   },
 });
 
-Deno.test("ctr.ts: malformed rows and idle flags exit 1 naming file, line and field", async () => {
+Deno.test("ctr.ts: malformed rows exit 1 naming file, line and field; flag mistakes exit 2", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const bad: [string[], string][] = [
@@ -62,13 +62,14 @@ Deno.test("ctr.ts: malformed rows and idle flags exit 1 naming file, line and fi
     const flags: [string[], string][] = [
       [["--inspect", "--data", "x", "--quick"], "--quick: no effect with --inspect"],
       [["--inspect"], "--inspect needs --data FILE"],
-      [["--data", "x", "--rows", "5"], "--rows: no effect with --data"],
-      [["--kind", "dcn", "--rows", "100"], "--kind must be deepfm or mlp, got dcn"],
-      [["--rows", "10"], "--rows must be an integer ≥ 100, got 10"],
+      [["--data", "x", "--rows", "500"], "--rows: no effect with --data"],
+      [["--kind", "dcn", "--rows", "100"], "--kind must be one of deepfm, mlp, got dcn"],
+      [["--rows", "10"], "--rows must be ≥ 100, got 10"],
+      [["--inspect", "--data", `${dir}/nope.txt`], `--data ${dir}/nope.txt: no such file`],
     ];
     for (const [args, message] of flags) {
       const r = await run(args);
-      assert.equal(r.code, 1, args.join(" "));
+      assert.equal(r.code, 2, args.join(" "));
       assert.ok(r.stderr.includes(message), r.stderr);
     }
   } finally {

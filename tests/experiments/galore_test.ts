@@ -23,10 +23,11 @@ Deno.test("galore.ts: unknown, repeated, malformed and ineffective flags exit no
     [["--steps", "20", "--steps", "30"], "--steps is given twice"],
     [["--steps", "ten"], "--steps must be a number"],
     [["--optimizer", "sgd"], "--optimizer must be one of"],
-    [["--optimizer", "adamw", "--rank", "4"], "--rank has no effect with --optimizer adamw"],
-    [["--optimizer", "galore", "--out", "x"], "--out has no effect with --optimizer"],
+    [["--optimizer", "adamw", "--rank", "4"], "--rank: no effect with --optimizer adamw"],
+    [["--optimizer", "galore", "--out", "x"], "--out: no effect with --optimizer"],
     [["--quick", "--rank", "64"], "--rank must be an integer in 1..32"],
-    [["--data", "/nonexistent-dir", "--optimizer", "galore"], "cannot read the corpus"],
+    [["--data", "/nonexistent-dir", "--optimizer", "galore"], "--data /nonexistent-dir: no such"],
+    [["--data", "/tmp", "--optimizer", "galore"], "cannot read the corpus"],
   ];
   for (const [args, msg] of cases) {
     const r = await run(args);

@@ -7,7 +7,7 @@ Deno.test("reproduce.ts: --help lists the experiments; a wrong --only or a typo 
   assert.equal(help.code, 0, help.stderr);
   assert.ok(help.stdout.includes("--only") && help.stdout.includes("subgm"), help.stdout);
   await expectUsageErrors("reproduce.ts", [
-    [["--only", "adaptrs"], "--only: unknown experiment adaptrs; choose from "],
+    [["--only", "adaptrs"], "--only must be one of adapters, attention, "],
     [["--only", "subgm,eigentrajectry"], "eigentrajectory"],
     [["--qiuck"], "unknown flag --qiuck"],
     [["--only", "subgm", "--only", "gemm"], "--only is given twice"],
