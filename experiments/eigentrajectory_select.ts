@@ -1,15 +1,16 @@
 /**
  * Variant selection for the trained EigenTrajectory predictor (Bae, Oh, Jeon, ICCV 2023; spec
- * `eigentrajectory.md` §4–§6), done on the validation split only: every combination of the
- * design choices (speed feature, fixed neighbour pooling, learned social layer) is trained per
+ * `eigentrajectory.md` §4–§6), done on the validation split only: every on/off combination of
+ * the design choices (speed feature, fixed neighbour pooling, learned social layer), or with
+ * `--design one-at-a-time` the default and each choice switched on alone, is trained per
  * leave-one-scene-out fold and per seed; the variant with the lowest mean validation FDE (mean
  * over folds and seeds, each run's best-validation epoch) is selected, and only then is the test
  * split read, once, for that variant. The test table gives the mean over the seeds with its
  * spread and the default seed's row.
  *
  * `deno run -A experiments/eigentrajectory_select.ts [--data DIR|synthetic] [--folds eth,…]
- *   [--seeds 0,1,2] [--grid speed,neighbours,social] [--workers 2] [--epochs 16]
- *   [--json FILE] [--out DIR] [--quick]`
+ *   [--seeds 0,1,2] [--grid speed,neighbours,social] [--design factorial|one-at-a-time]
+ *   [--workers 2] [--epochs 16] [--json FILE] [--out DIR] [--quick]`
  *
  * Data: without `--data`, `../shared/data/ethucy` when it exists, else seeded synthetic scenes.
  * JSON: `{ "variants": [{ name, speed, neighbours, social, valFde, valFdeSd, folds }],
@@ -70,6 +71,13 @@ const SPEC = {
       help: "factors to vary: every on/off combination is a variant (speed; neighbours 0/4; " +
         "social 0/8)",
     },
+    design: {
+      type: "string",
+      default: "factorial",
+      choices: ["factorial", "one-at-a-time"],
+      help: "variants: every on/off combination of the grid, or the all-off default and each " +
+        "grid factor switched on alone",
+    },
     workers: { type: "integer", min: 1, default: 2, help: "parallel training workers" },
     epochs: { type: "integer", min: 1, help: "epochs per run [default: 16, quick 1]" },
     ninit: { type: "integer", min: 1, help: "k-means restarts [default: 10, quick 1]" },
@@ -114,10 +122,19 @@ const epochs = flags.epochs ?? (flags.quick ? 1 : 16);
 const nInit = flags.ninit ?? (flags.quick ? 1 : 10);
 const grid = [...new Set(flags.grid as Factor[])];
 
-/** Every on/off combination of the grid's factors, the all-off (experiment default) first. */
+/**
+ * The variants as bit masks over the grid: every on/off combination (factorial), or none and
+ * each factor alone (one-at-a-time, 1 + factors runs instead of 2^factors).
+ */
+function masks(): number[] {
+  if (flags.design === "factorial") return Array.from({ length: 1 << grid.length }, (_, m) => m);
+  return [0, ...grid.map((_, i) => 1 << i)];
+}
+
+/** The variants of the design, the all-off (experiment default) first. */
 function variants(): { name: string; v: Variant }[] {
   const out: { name: string; v: Variant }[] = [];
-  for (let mask = 0; mask < 1 << grid.length; mask++) {
+  for (const mask of masks()) {
     const v: Variant = { speed: false, neighbours: 0, social: 0 };
     const parts: string[] = [];
     grid.forEach((f, i) => {
@@ -402,7 +419,9 @@ await writeReport(flags.out, {
   name: "eigentrajectory_select",
   title: "EigenTrajectory: variant selection on validation, test read once",
   summary: `${dataDir ? `ETH/UCY (${dataDir})` : "synthetic scenes"}, folds ${folds.join(", ")}; ` +
-    `variants ${summary.map((s) => s.name).join(", ")}; seeds ${seeds.join(", ")}; ${epochs} ` +
+    `${flags.design} variants ${summary.map((s) => s.name).join(", ")}; seeds ${
+      seeds.join(", ")
+    }; ${epochs} ` +
     `epochs, MLP ${hidden.join("×")}, relaxed WTA ε ${flags.relax} → ${flags["relax-end"]}, ` +
     `k-means nInit ${nInit}${flags.quick ? " (quick mode)" : ""}. Selected: ${selected.name}.`,
   tables: [

@@ -111,6 +111,32 @@ Deno.test("eigentrajectory_select.ts: validation FDE per variant and the selecte
   }
 });
 
+Deno.test("eigentrajectory_select.ts --design one-at-a-time: the default and each grid factor alone", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await tinyEthucy(`${dir}/data`);
+    const json = `${dir}/s.json`;
+    const r = await runScript(SCRIPT, [
+      ...["--data", `${dir}/data`, "--folds", "eth", "--grid", "speed,neighbours,social"],
+      ...["--design", "one-at-a-time", "--seeds", "0", "--epochs", "1", "--hidden", "4"],
+      ...["--ninit", "1", "--json", json, "--out", `${dir}/out`],
+    ]);
+    assert.ok(r.code === 0 || r.code === 1, r.stderr.slice(-2000));
+    const got = JSON.parse(await Deno.readTextFile(json)).variants as VariantOut[];
+    assert.deepEqual(
+      got.map((v) => [v.name, v.speed, v.neighbours, v.social]),
+      [["base", false, 0, 0], ["speed", true, 0, 0], ["pool4", false, 4, 0], [
+        "social8",
+        false,
+        0,
+        8,
+      ]],
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("eigentrajectory_select.ts --help lists the flags and JSON fields; bad flags exit 2 with one line", async () => {
   const help = await runScript(SCRIPT, ["--help"]);
   assert.equal(help.code, 0, help.stderr);
@@ -121,6 +147,7 @@ Deno.test("eigentrajectory_select.ts --help lists the flags and JSON fields; bad
     [["--grid", "sped"], "--grid must be one of speed, neighbours, social, got sped"],
     [["--seeds", "0,x"], "--seeds must list integers ≥ 0"],
     [["--workers", "0"], "--workers must be ≥ 1, got 0"],
+    [["--design", "ofat"], "--design must be one of factorial, one-at-a-time, got ofat"],
     [["--data", "synthetic", "--folds", "eth"], "--folds: no effect on synthetic scenes"],
     [["--data", "/nope"], "--data /nope: no such folder"],
     [["--data", "synthetic", "--json", "/proc/nope/r.json"], "--json /proc/nope/r.json"],
