@@ -22,14 +22,12 @@ import {
   type GaloreProjection,
   projectBackInto,
   projectInto,
-  type ProjectionOut,
   projectionSide,
   type ProjectorFn,
   type ProjType,
   svdProjector,
 } from "./projector.ts";
-import { adamDirection_, applyUpdate_ } from "./update_kernels.ts";
-import { Workspace } from "./workspace.ts";
+import { stepKernels, type StepSizes } from "./step_arena.ts";
 
 /** Options of {@link galoreAdamW} (and the GaLore part of Natural GaLore and OwLore). */
 export interface GaloreOptions {
@@ -239,12 +237,12 @@ function sameShape(a: Tensor, b: Tensor): boolean {
   return true;
 }
 
-/**
- * Scratch of the hot path: R, N and the back-projection reuse the same memory on every step
- * (one buffer per role, the largest matrix's size), instead of three fresh arrays per matrix.
- */
-const workspace = new Workspace();
-const scratch: ProjectionOut = (role, dtype, shape) => workspace.get(role, dtype, shape);
+/** Entries of R, of the two-sided intermediate and of W for `proj` on an m×n matrix. */
+function stepSizes(proj: GaloreProjection, m: number, n: number): StepSizes {
+  const { left, right } = proj;
+  const rows = left ? left.shape[1] : m, cols = right ? right.shape[0] : n;
+  return { r: rows * cols, mid: left && right ? Math.max(rows * n, m * cols) : 0, w: m * n };
+}
 
 /**
  * One GaLore-AdamW update of the managed matrix `p` from its gradient `g`, in place, exactly as
@@ -266,14 +264,17 @@ function galoreParam_<S extends GaloreState>(
     state.proj[path] = refreshProjector(fn, c, path, g, t);
   }
   const proj = state.proj[path];
-  let r = projectInto(proj, g, scratch);
+  // Scratch and kernels for this matrix: R, N and the back-projection reuse one memory (the
+  // SIMD kernels' where the engine has SIMD) instead of three fresh arrays per matrix per step.
+  const k = stepKernels(g.dtype, stepSizes(proj, g.shape[0], g.shape[1]));
+  let r = projectInto(proj, g, k.out);
   if (transform) r = transform(path, r, state);
   const [m, v] = moments(state, path, r, fn);
   // N: Adam's step in the small space, written into scratch of R's shape.
-  const u = workspace.get("u", r.dtype, r.shape as [number, number]);
-  adamDirection_(u, r, m, v, { ...h, t: t + 1 });
-  const back = projectBackInto(proj, u, scratch);
-  applyUpdate_(p, back, c.scale, h.weightDecay !== 0 ? 1 - h.lr * h.weightDecay : 1);
+  const u = k.out("u", r.dtype, r.shape as [number, number]);
+  k.direction_(u, r, m, v, { ...h, t: t + 1 });
+  const back = projectBackInto(proj, u, k.out);
+  k.apply_(p, back, c.scale, h.weightDecay !== 0 ? 1 - h.lr * h.weightDecay : 1);
   state.t[path] = t + 1;
 }
 

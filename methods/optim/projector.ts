@@ -148,8 +148,8 @@ function firstRows(vt: Tensor, r: number): Tensor {
 
 /**
  * Where {@link projectInto} and {@link projectBackInto} put their results: a function giving a
- * tensor of a role (`"r"`, `"back"`, or `"mid"` for the two-sided intermediate), dtype and
- * shape. {@link project} allocates fresh ones; the optimizer passes its workspace's.
+ * tensor of a role (`"r"`, `"back"`, or `"mid"` for the two-sided intermediate; the optimizer
+ * also asks for `"u"`, the small-space update), dtype and shape. {@link project} allocates fresh ones; the optimizer passes its workspace's.
  *
  * @example
  * ```ts
@@ -160,7 +160,7 @@ function firstRows(vt: Tensor, r: number): Tensor {
  * ```
  */
 export type ProjectionOut = (
-  role: "r" | "back" | "mid",
+  role: "r" | "u" | "back" | "mid",
   dtype: DType,
   shape: readonly [number, number],
 ) => Tensor;

@@ -21,6 +21,7 @@ import {
   projectionSide,
   svdProjector,
 } from "../../../methods/optim/mod.ts";
+import { setSimdKernels } from "../../../methods/optim/step_arena.ts";
 
 type Params = Record<string, Tensor>;
 interface RefOpts {
@@ -167,64 +168,82 @@ function sideBySide<S extends GaloreState>(
   return { p0, ours, ref, s, rs };
 }
 
-Deno.test("galoreAdamW equals the straightforward §5a reference bit for bit (f32, f64, each side)", () => {
-  for (const dtype of ["f32", "f64"] as const) {
-    for (const [name, extra] of CASES) {
-      const o = { ...BASE, ...extra };
-      const { p0, ours, ref, s, rs } = sideBySide(galoreAdamW(optionsOf(o)), o, dtype, 10);
-      const what = `${dtype} ${name}`;
-      assertBits(ours, ref, what);
-      assertBits(s.m, rs.m, `${what} m`);
-      assertBits(s.v, rs.v, `${what} v`);
-      assert.ok(Math.abs(ours["layers.0.tall"].data[0] - p0["layers.0.tall"].data[0]) > 0);
+/** Runs `fn` with the SIMD kernels on and with the TypeScript kernels. */
+function bothKernels(fn: (label: string) => void): void {
+  for (const simd of [true, false]) {
+    const was = setSimdKernels(simd);
+    try {
+      fn(simd ? "simd" : "ts");
+    } finally {
+      setSimdKernels(was);
     }
   }
-});
+}
 
-Deno.test("naturalGaloreAdamW equals the reference (FIFO + naturalGradient) bit for bit", () => {
-  for (const dtype of ["f32", "f64"] as const) {
-    for (const [name, extra] of [CASES[1], CASES[4]]) {
-      const o = { ...BASE, ...extra, natural: { s: 3, lambda: 1e-2 } };
-      const opt = naturalGaloreAdamW({ ...optionsOf(o), history: 3, damping: 1e-2 });
-      const { ours, ref } = sideBySide(opt, o, dtype, 8);
-      assertBits(ours, ref, `natural ${dtype} ${name}`);
+Deno.test("galoreAdamW equals the straightforward §5a reference bit for bit (f32, f64, each side)", () =>
+  bothKernels((kernels) => {
+    for (const dtype of ["f32", "f64"] as const) {
+      for (const [name, extra] of CASES) {
+        const o = { ...BASE, ...extra };
+        const { p0, ours, ref, s, rs } = sideBySide(galoreAdamW(optionsOf(o)), o, dtype, 10);
+        const what = `${kernels} ${dtype} ${name}`;
+        assertBits(ours, ref, what);
+        assertBits(s.m, rs.m, `${what} m`);
+        assertBits(s.v, rs.v, `${what} v`);
+        assert.ok(Math.abs(ours["layers.0.tall"].data[0] - p0["layers.0.tall"].data[0]) > 0);
+      }
     }
-  }
-});
+  }));
 
-Deno.test("layerwise sampler: the active blocks' updates equal the reference on them bit for bit", () => {
-  for (const dtype of ["f32", "f64"] as const) {
-    const o = { ...BASE, wd: 0.1 };
-    const p0 = model(dtype), ours = clone(p0), ref = clone(p0);
-    const opt = layerwiseGaloreAdamW({
-      ...optionsOf(o),
-      numBlocks: 2,
-      gamma: 1,
-      interval: 3,
-    });
-    const s: GaloreState = opt.init(ours);
-    const rs: RefState = { m: {}, v: {}, t: {}, proj: {}, hist: {} };
-    let frozenSteps = 0;
-    for (let step = 0; step < 9; step++) {
-      const active = opt.select(s as never);
-      const g = gradsAt(p0, step);
-      opt.step_(ours, g, s as never);
-      // The reference updates the leaves the sampler trained (selected before this step).
-      const live = Object.keys(ref).filter((k) => {
-        const b = /layers\.(\d+)\./.exec(k);
-        return b === null || active.includes(Number(b[1]));
+Deno.test("naturalGaloreAdamW equals the reference (FIFO + naturalGradient) bit for bit", () =>
+  bothKernels((kernels) => {
+    for (const dtype of ["f32", "f64"] as const) {
+      for (const [name, extra] of [CASES[1], CASES[4]]) {
+        const o = { ...BASE, ...extra, natural: { s: 3, lambda: 1e-2 } };
+        const opt = naturalGaloreAdamW({ ...optionsOf(o), history: 3, damping: 1e-2 });
+        const { ours, ref } = sideBySide(opt, o, dtype, 8);
+        assertBits(ours, ref, `natural ${kernels} ${dtype} ${name}`);
+      }
+    }
+  }));
+
+Deno.test("layerwise sampler: the active blocks' updates equal the reference on them bit for bit", () =>
+  bothKernels((kernels) => {
+    for (const dtype of ["f32", "f64"] as const) {
+      const o = { ...BASE, wd: 0.1 };
+      const p0 = model(dtype), ours = clone(p0), ref = clone(p0);
+      const opt = layerwiseGaloreAdamW({
+        ...optionsOf(o),
+        numBlocks: 2,
+        gamma: 1,
+        interval: 3,
       });
-      frozenSteps += Object.keys(ref).length - live.length;
-      refStep(
-        o,
-        Object.fromEntries(live.map((k) => [k, ref[k]])),
-        Object.fromEntries(live.map((k) => [k, g[k]])),
-        rs,
+      const s: GaloreState = opt.init(ours);
+      const rs: RefState = { m: {}, v: {}, t: {}, proj: {}, hist: {} };
+      let frozenSteps = 0;
+      for (let step = 0; step < 9; step++) {
+        const active = opt.select(s as never);
+        const g = gradsAt(p0, step);
+        opt.step_(ours, g, s as never);
+        // The reference updates the leaves the sampler trained (selected before this step).
+        const live = Object.keys(ref).filter((k) => {
+          const b = /layers\.(\d+)\./.exec(k);
+          return b === null || active.includes(Number(b[1]));
+        });
+        frozenSteps += Object.keys(ref).length - live.length;
+        refStep(
+          o,
+          Object.fromEntries(live.map((k) => [k, ref[k]])),
+          Object.fromEntries(live.map((k) => [k, g[k]])),
+          rs,
+        );
+      }
+      assert.ok(frozenSteps > 0, "some blocks were frozen");
+      assertBits(ours, ref, `layerwise ${kernels} ${dtype}`);
+      assert.ok(
+        ours["layers.1.square"].data[0] !== p0["layers.1.square"].data[0],
+        "block 1 trained",
       );
+      assert.ok(ours["layers.0.tall"].data[0] !== p0["layers.0.tall"].data[0], "block 0 trained");
     }
-    assert.ok(frozenSteps > 0, "some blocks were frozen");
-    assertBits(ours, ref, `layerwise ${dtype}`);
-    assert.ok(ours["layers.1.square"].data[0] !== p0["layers.1.square"].data[0], "block 1 trained");
-    assert.ok(ours["layers.0.tall"].data[0] !== p0["layers.0.tall"].data[0], "block 0 trained");
-  }
-});
+  }));

@@ -7,6 +7,7 @@ import {
   projectBack,
   projectBackInto,
   projectInto,
+  type ProjectionOut,
   svdProjector,
 } from "../../../methods/optim/mod.ts";
 
@@ -32,11 +33,7 @@ Deno.test("Workspace: same role, dtype and shape give the same tensor; roles and
 
 Deno.test("projectInto / projectBackInto write into the given tensors and equal project / projectBack", () => {
   const ws = new Workspace();
-  const out = (
-    role: "r" | "back" | "mid",
-    dtype: "f32" | "f64",
-    shape: readonly [number, number],
-  ) => ws.get(role, dtype, shape);
+  const out: ProjectionOut = (role, dtype, shape) => ws.get(role, dtype, shape);
   for (const [shape, side] of [[[9, 5], "right"], [[5, 9], "left"], [[7, 6], "both"]] as const) {
     for (const dtype of ["f32", "f64"] as const) {
       const g = randn([...shape], { seed: 1, dtype });
