@@ -37,6 +37,7 @@ import {
   upFront,
 } from "./lib/cli.ts";
 import { announceData } from "./lib/data_sources.ts";
+import { timeWarm } from "./lib/timing.ts";
 import { plotSvg } from "./lib/plot.ts";
 import { type Check, writeReport } from "./lib/report.ts";
 
@@ -99,21 +100,9 @@ async function inspect(path: string, json?: string): Promise<void> {
   else console.log(text);
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
 /** Wall ms to score `data`, median of 5 after one warm-up run. */
 function inferenceMs(model: ctr.CtrModel, data: ctr.CtrBatchData): number {
-  ctr.predictLogits(model, data);
-  const t: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const t0 = performance.now();
-    ctr.predictLogits(model, data);
-    t.push(performance.now() - t0);
-  }
-  return median(t);
+  return timeWarm(() => ctr.predictLogits(model, data), { warmup: 1, reps: 5 }).medianMs;
 }
 
 async function main(): Promise<void> {

@@ -81,8 +81,10 @@ interface RunRecord {
   paramBytes: number;
   steps: number;
   trainSeconds: number;
+  /** Mean ms per step after the first `warmupSteps` steps (untimed for this: JIT warm-up). */
   msPerStep: number;
   tokensPerSec: number;
+  warmupSteps: number;
   valWindows: number;
   valChars: number;
   valCurve: [number, number][];
@@ -284,8 +286,9 @@ function runOne(name: OptName, s: Settings, corpus: CharCorpus): RunRecord {
     paramBytes: Object.values(params).reduce((a, p) => a + p.data.byteLength, 0),
     steps: s.steps,
     trainSeconds: r.trainSeconds,
-    msPerStep: (1000 * r.trainSeconds) / s.steps,
+    msPerStep: r.msPerStep,
     tokensPerSec: r.tokensPerSec,
+    warmupSteps: r.warmupSteps,
     valWindows: starts.length,
     valChars: starts.length * s.context,
     valCurve: r.valCurve,
@@ -432,7 +435,7 @@ async function main(): Promise<void> {
     summary:
       `Same model, batches and initialisation for all five optimizers (seed ${s.seed}); d ${s.config.hiddenSize}, ${s.config.numLayers} layers, context ${s.context}, batch ${s.batch}, ${s.steps} steps, rank ${s.rank}, T ${s.updateProjGap}, γ ${s.gamma} of ${s.config.numLayers} blocks every ${s.interval} steps.${
         flags.quick ? " Quick mode: a toy-sized model, so the verdicts say little." : ""
-      } Optimizer state is measured by optimizerStateBytes (every typed array the state holds; OwLore/LISA hold state only for blocks sampled so far). ms/step and tokens/s are wall-clock on a shared machine and depend on its load during each (sequential) run; benches/galore_bench.ts times the optimizer step alone.`,
+      } Optimizer state is measured by optimizerStateBytes (every typed array the state holds; OwLore/LISA hold state only for blocks sampled so far). ms/step and tokens/s are wall-clock over the steps after the first tenth (at most 20 steps; warm-up: the JIT compiles the step) on a shared machine and depend on its load during each (sequential) run; benches/galore_bench.ts times the optimizer step alone.`,
     tables: [memTable, table],
     figures: [{
       file: "galore_loss.svg",

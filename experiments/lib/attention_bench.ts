@@ -8,6 +8,7 @@
  * @module
  */
 import { astype, attention, randn, type Tensor } from "../../mod.ts";
+import { timeWarm } from "./timing.ts";
 
 /** Heads and head width of the bench layer. */
 export const BENCH_HEADS = 4, BENCH_D = 64;
@@ -34,11 +35,6 @@ export function gridOf(n: number): attention.Grid {
   return [h, n / h];
 }
 
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
 function timeLayer(
   kind: attention.AttentionKind,
   x: Tensor,
@@ -52,14 +48,7 @@ function timeLayer(
   });
   const run = (): void =>
     void attention.applyAttentionLayer(kind, p, x, { nHeads: BENCH_HEADS, grid });
-  run();
-  const ts: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    run();
-    ts.push(performance.now() - t0);
-  }
-  return median(ts);
+  return timeWarm(run, { warmup: 1, reps }).medianMs;
 }
 
 /** Times the three layers at every N in `ns`. */

@@ -20,6 +20,7 @@ import {
   valueAndGrad,
   zeros,
 } from "../../mod.ts";
+import { warmupSteps } from "./timing.ts";
 
 /** Integer token windows in the `[B, T]` layout the Llama functions accept. */
 export interface TokenBatch {
@@ -199,8 +200,15 @@ export interface CharLmTrainResult<S> {
   valCurve: [number, number][];
   /** Seconds spent in training steps (evaluations excluded). */
   trainSeconds: number;
-  /** Training characters processed per second. */
+  /**
+   * Training characters per second over the steps after the warm-up (`warmupSteps`), so that
+   * optimizers compare on warm steps (issue 13).
+   */
   tokensPerSec: number;
+  /** Mean milliseconds per training step after the warm-up. */
+  msPerStep: number;
+  /** First steps left out of `msPerStep` and `tokensPerSec` (the JIT compiles the step). */
+  warmupSteps: number;
 }
 
 function zeroLike(cache: Map<string, Tensor>, path: string, p: Tensor): Tensor {
@@ -252,7 +260,8 @@ export function trainCharLm<S extends OptimizerState>(
     valCurve.push([step, v]);
     console.error(`[${label}] step ${step} val loss ${v.toFixed(4)}`);
   };
-  let trainMs = 0;
+  let trainMs = 0, warmMs = 0;
+  const warm = warmupSteps(o.steps);
   const logEvery = Math.max(1, Math.round(o.steps / 20));
   for (let step = 0; step < o.steps; step++) {
     const t0 = performance.now();
@@ -271,7 +280,9 @@ export function trainCharLm<S extends OptimizerState>(
     }
     o.optimizer.step_(params, grads, state);
     o.afterStep?.(step, params);
-    trainMs += performance.now() - t0;
+    const ms = performance.now() - t0;
+    trainMs += ms;
+    if (step >= warm) warmMs += ms;
     trainLosses.push(loss);
     if ((step + 1) % logEvery === 0 || step === o.steps - 1) {
       const rate = ((step + 1) * o.batch * o.context) / (trainMs / 1000);
@@ -286,12 +297,15 @@ export function trainCharLm<S extends OptimizerState>(
   }
   evaluate(o.steps);
   const trainSeconds = trainMs / 1000;
+  const msPerStep = warmMs / (o.steps - warm);
   return {
     params,
     state,
     trainLosses,
     valCurve,
     trainSeconds,
-    tokensPerSec: (o.steps * o.batch * o.context) / Math.max(trainSeconds, 1e-9),
+    tokensPerSec: (o.batch * o.context) / Math.max(msPerStep / 1000, 1e-12),
+    msPerStep,
+    warmupSteps: warm,
   };
 }
