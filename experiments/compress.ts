@@ -38,6 +38,16 @@ const RUNS = { trp: runTrp, dsformer: runDsformer, bipft: runBipft } as const;
 
 if (import.meta.main) {
   const [method, ...rest] = Deno.args;
+  if (Deno.args.length === 1 && (method === "--help" || method === "-h")) {
+    console.log(
+      `usage: deno run -A experiments/compress.ts <${COMPRESS_METHODS.join("|")}> [flags]\n\n` +
+        "Issue 15 compression experiments: trp (trained rank pruning of a CNN on digits), " +
+        "dsformer (dense × N:M sparse vs low rank on a char Llama), bipft (binary Llama with " +
+        "low-rank estimators).\nexperiments/compress.ts <method> --help lists the flags and the " +
+        "JSON fields of a method.",
+    );
+    Deno.exit(0);
+  }
   if (!COMPRESS_METHODS.includes(method as CompressMethod)) {
     console.error(
       `experiments/compress.ts: the first argument must be a method, one of ${

@@ -26,7 +26,7 @@ interface Row {
 const TABLE: Record<string, Row> = {
   adapters: { data: false },
   attention: { data: true },
-  compress: { pre: ["trp"], helpPre: ["trp"], data: true },
+  compress: { pre: ["trp"], helpPre: [], data: true },
   compress_bipft: { data: true },
   compress_dsformer: { data: true },
   compress_trp: { data: true },
