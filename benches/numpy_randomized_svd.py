@@ -126,7 +126,10 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--skip-full", action="store_true", help="do not time np.linalg.svd")
     p.add_argument("--phases", action="store_true", help="median CPU seconds per step")
+    p.add_argument("--json", help="also write the printed JSON object (with numpy's version) here")
     args = p.parse_args()
+    if args.json:
+        open(args.json, "w").close()  # an unwritable path fails now, not after the timing
     a = decaying(args.n, args.seed)
     t_rsvd, c_rsvd = median_time(lambda: randomized_svd(a, args.k, seed=args.seed), args.repeats)
     out = {
@@ -144,6 +147,9 @@ def main():
     out["top_k_rel_error"] = float(np.max(np.abs(s - s_true[: args.k]) / s_true[0]))
     out["spectral_error_over_sigma_k1"] = float(err / s_true[args.k])
     print(json.dumps(out))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({**out, "numpy": np.__version__}, f)
 
 
 if __name__ == "__main__":
