@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Tensor, zeros } from "../../ops/tensor.ts";
+import { allocData, Tensor, zeros } from "../../ops/tensor.ts";
 import { cholesky } from "../../ops/linalg/cholesky.ts";
 import { solveTriangular } from "../../ops/linalg/triangular.ts";
 import { treeLeaves, type TreeLike } from "../../ops/autograd/tree.ts";
@@ -80,14 +80,42 @@ export function pushHistory(h: FisherHistory, g: Tensor): number {
   h.len = Math.min(h.len + 1, s);
   h.next = (slot + 1) % s;
   const gs = vd.subarray(slot * k, slot * k + k);
-  for (let j = 0; j < h.len; j++) {
-    const row = vd.subarray(j * k, j * k + k);
-    let dot = 0;
-    for (let i = 0; i < k; i++) dot += gs[i] * row[i];
-    gram[slot * s + j] = dot;
-    gram[j * s + slot] = dot;
-  }
+  const rows = Array.from({ length: h.len }, (_, j) => vd.subarray(j * k, j * k + k));
+  const dots = new Float64Array(h.len);
+  dotsInto(gs, rows, dots);
+  for (let j = 0; j < h.len; j++) gram[slot * s + j] = gram[j * s + slot] = dots[j];
   return slot;
+}
+
+/**
+ * `dots[j] = Σ_i g[i]·rows[j][i]`, each sum in index order (so each is bit for bit the plain
+ * loop's), four rows per pass over g: four independent sums keep the adder busy where one
+ * waits on its own previous addition, and g is read once per four rows.
+ */
+function dotsInto(g: ArrayLike<number>, rows: ArrayLike<number>[], dots: Float64Array): void {
+  const k = g.length;
+  let j = 0;
+  for (; j + 4 <= rows.length; j += 4) {
+    const r0 = rows[j], r1 = rows[j + 1], r2 = rows[j + 2], r3 = rows[j + 3];
+    let d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+    for (let i = 0; i < k; i++) {
+      const x = g[i];
+      d0 += x * r0[i];
+      d1 += x * r1[i];
+      d2 += x * r2[i];
+      d3 += x * r3[i];
+    }
+    dots[j] = d0;
+    dots[j + 1] = d1;
+    dots[j + 2] = d2;
+    dots[j + 3] = d3;
+  }
+  for (; j < rows.length; j++) {
+    const r = rows[j];
+    let d = 0;
+    for (let i = 0; i < k; i++) d += g[i] * r[i];
+    dots[j] = d;
+  }
 }
 
 /**
@@ -113,7 +141,8 @@ export function historyVectors(h: FisherHistory): Float64Array[] {
 
 /**
  * Woodbury core: `(λI + GGᵀ)⁻¹ g = λ⁻¹ g − λ⁻² G z` with `(I + λ⁻¹ GᵀG) z = Gᵀg`, where the
- * columns of G are `rows` (s' vectors), `gram` = GᵀG (s'×s', row-major) and `y` = Gᵀg.
+ * columns of G are `rows` (s' vectors), `gram` = GᵀG (s'×s', row-major) and `y` = Gᵀg;
+ * the result is written into `dst` (g's length).
  */
 function woodbury(
   rows: ArrayLike<number>[],
@@ -121,7 +150,8 @@ function woodbury(
   y: Float64Array,
   g: ArrayLike<number>,
   lambda: number,
-): Float64Array {
+  dst: Float32Array | Float64Array,
+): void {
   const s = rows.length;
   const sys = new Float64Array(s * s);
   for (let i = 0; i < s; i++) {
@@ -131,14 +161,45 @@ function woodbury(
   const l = cholesky(new Tensor(sys, [s, s]));
   const w = solveTriangular(l, new Tensor(y, [s]), { lower: true });
   const z = solveTriangular(l, w, { lower: true, trans: true }).data;
-  const out = new Float64Array(g.length);
-  for (let i = 0; i < g.length; i++) out[i] = g[i] / lambda;
-  const c = 1 / (lambda * lambda);
-  for (let j = 0; j < s; j++) {
-    const r = rows[j], zj = z[j] * c;
-    for (let i = 0; i < out.length; i++) out[i] -= zj * r[i];
+  subtractRows(g, lambda, rows, Array.from(z, (zj) => zj * (1 / (lambda * lambda))), dst);
+}
+
+/** Zeros to pad the last block of rows with: x − 0·0 = x exactly, −0 included. */
+let zeroRow = new Float64Array(0);
+/** The f64 accumulator of {@link subtractRows} when the result is f32 (reused). */
+let accScratch = new Float64Array(0);
+
+/**
+ * `dst[i] = g[i]/λ − Σ_j zc[j]·rows[j][i]`, subtracting in j order in f64 for every i (the
+ * arithmetic of one pass per row), four rows per pass; the last pass writes `dst`, so an f32
+ * result is rounded once from the same f64 value.
+ */
+function subtractRows(
+  g: ArrayLike<number>,
+  lambda: number,
+  rows: ArrayLike<number>[],
+  zc: number[],
+  dst: Float32Array | Float64Array,
+): void {
+  const k = g.length, s = rows.length;
+  const last = s === 0 ? 0 : s - 1 - ((s - 1) % 4); // first row of the final block
+  if (zeroRow.length < k) zeroRow = new Float64Array(k);
+  let acc: Float64Array;
+  if (dst instanceof Float64Array) acc = dst;
+  else {
+    if (accScratch.length < k) accScratch = new Float64Array(k);
+    acc = accScratch;
   }
-  return out;
+  for (let i = 0; i < k; i++) acc[i] = g[i] / lambda;
+  for (let j = 0; j <= last && s > 0; j += 4) {
+    const row = (d: number): ArrayLike<number> => (j + d < s ? rows[j + d] : zeroRow);
+    const r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3);
+    const z0 = zc[j], z1 = zc[j + 1] ?? 0, z2 = zc[j + 2] ?? 0, z3 = zc[j + 3] ?? 0;
+    const out = j === last ? dst : acc;
+    for (let i = 0; i < k; i++) {
+      out[i] = acc[i] - z0 * r0[i] - z1 * r1[i] - z2 * r2[i] - z3 * r3[i];
+    }
+  }
 }
 
 /**
@@ -172,7 +233,9 @@ export function naturalGradient(history: Tensor, g: Tensor, damping: number): Te
     for (let j = 0; j < s; j++) gram[i * s + j] = dot(rows[i], rows[j]);
     y[i] = dot(rows[i], g.data);
   }
-  return new Tensor(woodbury(rows, gram, y, g.data, damping), g.shape);
+  const out = new Float64Array(g.size);
+  woodbury(rows, gram, y, g.data, damping, out);
+  return new Tensor(out, g.shape);
 }
 
 function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -196,8 +259,9 @@ function precondition(
     for (let j = 0; j < n; j++) gram[i * n + j] = h.gram.data[i * s + j];
     y[i] = h.gram.data[slot * s + i]; // Gᵀg: g is the newest slot
   }
-  const out = woodbury(rows, gram, y, r.data, lambda);
-  return new Tensor(r.dtype === "f64" ? out : Float32Array.from(out), r.shape);
+  const out = allocData(r.dtype, r.size);
+  woodbury(rows, gram, y, r.data, lambda, out);
+  return new Tensor(out, r.shape);
 }
 
 /**
