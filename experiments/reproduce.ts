@@ -1,7 +1,9 @@
 /**
  * `deno task reproduce`: runs every experiment script in this folder (quick mode by default),
  * then writes `out/report.html` from the JSON reports and SVG plots they leave in `out/`.
- * Exits non-zero if any experiment failed or any of its checks did not hold.
+ * Exits non-zero if any experiment failed or any of its checks did not hold. An experiment
+ * that needs `../shared/data` (attention, dqlore, galore, otd) is skipped, and reported as
+ * skipped, when that data is absent.
  *
  * Flags: `--out DIR` (default out), `--seed N` (default 0), `--quick` (passed through),
  * `--only a,b` (run only these experiments).
@@ -9,6 +11,7 @@
  * @module
  */
 import { checkOutputFile, COMMON_FLAGS, runCli, upFront } from "./lib/cli.ts";
+import { DATA_SOURCES, sharedData } from "./lib/data_sources.ts";
 import type { SavedReport } from "./lib/report.ts";
 
 interface RunResult {
@@ -17,6 +20,8 @@ interface RunResult {
   seconds: number;
   code: number;
   report?: SavedReport;
+  /** Why it was not run (the data it needs is absent), if so. */
+  skipped?: string;
 }
 
 const here = new URL(".", import.meta.url);
@@ -39,6 +44,22 @@ function discover(): string[] {
     }
   }
   return names.sort();
+}
+
+/**
+ * Why `name` cannot run here: it needs a folder of `../shared/data` (DATA_SOURCES: missing =
+ * "error") that is absent. Such an experiment is reported as skipped, not failed, so that
+ * `deno task reproduce` works on a checkout without `../shared`.
+ */
+function missingData(name: string): string | undefined {
+  const src = DATA_SOURCES[name];
+  if (src?.missing !== "error" || src.folder === null) return undefined;
+  try {
+    if (Deno.statSync(sharedData(src.folder)).isDirectory) return undefined;
+  } catch {
+    // absent or unreadable: skipped
+  }
+  return `needs ../shared/data/${src.folder} beside the checkout`;
 }
 
 async function runOne(name: string, out: string, seed: number, quick: boolean): Promise<RunResult> {
@@ -71,7 +92,8 @@ function section(r: RunResult): string {
   const rep = r.report;
   const head = `<h2 id="${r.name}">${esc(rep?.title ?? r.name)} <small>(${r.name}.ts, ${
     r.seconds.toFixed(1)
-  } s, ${r.ok ? "ok" : `FAILED, exit ${r.code}`})</small></h2>`;
+  } s, ${status(r)})</small></h2>`;
+  if (r.skipped) return `${head}<p>Not run: ${esc(r.skipped)}.</p>`;
   if (!rep) return `${head}<p class="bad">No report was written.</p>`;
   const parts = [head, `<p>${esc(rep.summary)}</p>`];
   for (const t of rep.tables ?? []) {
@@ -104,9 +126,13 @@ function section(r: RunResult): string {
   return parts.join("\n");
 }
 
+function status(r: RunResult): string {
+  return r.skipped ? `skipped: ${r.skipped}` : r.ok ? "ok" : `FAILED, exit ${r.code}`;
+}
+
 function html(results: RunResult[]): string {
   const rows = results.map((r) =>
-    `<tr><td><a href="#${r.name}">${r.name}</a></td><td>${r.ok ? "ok" : "FAILED"}</td><td>${
+    `<tr><td><a href="#${r.name}">${r.name}</a></td><td>${esc(status(r))}</td><td>${
       r.seconds.toFixed(1)
     }</td><td>${(r.report?.checks ?? []).filter((c) => c.ok).length}/${
       (r.report?.checks ?? []).length
@@ -133,7 +159,8 @@ async function main(): Promise<void> {
     name,
     summary: `Runs the experiments (${all.join(", ")}) one after another, passing --out, ` +
       "--seed and --quick, and writes DIR/report.html from their JSON reports and SVG plots. " +
-      "Exits 1 if any experiment failed or any of its checks did not hold.",
+      "Exits 1 if any experiment failed or any of its checks did not hold. Experiments that " +
+      "need ../shared/data are skipped (and reported so) when it is absent.",
     flags: {
       seed: COMMON_FLAGS.seed,
       out: { ...COMMON_FLAGS.out, help: "folder for every report, the plots and report.html" },
@@ -145,13 +172,24 @@ async function main(): Promise<void> {
   const names = flags.only ?? all;
   await Deno.mkdir(flags.out, { recursive: true });
   const results: RunResult[] = [];
-  for (const name of names) results.push(await runOne(name, flags.out, flags.seed, flags.quick));
+  for (const name of names) {
+    const skipped = missingData(name);
+    if (skipped !== undefined) console.error(`\n== ${name}: skipped, ${skipped}`);
+    results.push(
+      skipped === undefined
+        ? await runOne(name, flags.out, flags.seed, flags.quick)
+        : { name, ok: true, seconds: 0, code: 0, skipped },
+    );
+  }
   await Deno.writeTextFile(`${flags.out}/report.html`, html(results));
   const failed = results.filter((r) => !r.ok);
+  const skipped = results.filter((r) => r.skipped).map((r) => r.name);
   console.error(
     `\nwrote ${flags.out}/report.html: ${
-      results.length - failed.length
-    } of ${results.length} experiments ok`,
+      results.length - failed.length - skipped.length
+    } of ${results.length} experiments ok${
+      skipped.length ? `, skipped for want of ../shared/data: ${skipped.join(", ")}` : ""
+    }`,
   );
   if (failed.length) {
     console.error(`failed: ${failed.map((r) => r.name).join(", ")}`);

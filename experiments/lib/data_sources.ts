@@ -116,7 +116,7 @@ export const DATA_SOURCES: Readonly<Record<string, DataSource>> = {
     folder: null,
     missing: null,
     shared: "runs every experiment above in `--quick` mode",
-    without: "each as above; the report marks the ones that exited 2 as failed",
+    without: "runs the others; reports the ones that need the data as skipped (not failed)",
   },
   subgm: generated("random low-rank problems (seeded)"),
 };
