@@ -2,8 +2,9 @@
  * Command-line flags of the experiment scripts. {@link runCli} is the strict parser every
  * script uses: declared flags only, each at most once, values checked against their type,
  * choices and range, `--help` prints the usage (flags, defaults, JSON fields) and exits 0, and
- * any mistake exits with status 2 and one line on stderr (no stack trace). The older loose
- * helpers (`commonFlags`, `numberFlag`, `parseFlags`) remain for scripts not yet moved.
+ * any mistake exits with status 2 and one line on stderr (no stack trace). Of the older loose
+ * helpers, `parseFlags` is still used by peft.ts (subcommands) and lora3d.ts (its own strict
+ * checks); `commonFlags` and `numberFlag` are kept for users' scripts.
  *
  * @module
  */
