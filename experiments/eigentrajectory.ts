@@ -61,6 +61,7 @@ import {
   runCli,
   upFront,
 } from "./lib/cli.ts";
+import { announceData } from "./lib/data_sources.ts";
 import { ethucyDir } from "./lib/ethucy_dir.ts";
 import { plotSvg, type Series } from "./lib/plot.ts";
 import { type Check, type Figure, writeReport } from "./lib/report.ts";
@@ -142,6 +143,10 @@ upFront(SPEC.name, () => {
   if (flags.json !== undefined) checkOutputFile("json", flags.json);
   checkOutputFile("out", `${flags.out}/eigentrajectory.json`);
 });
+announceData(
+  "eigentrajectory",
+  dataDir ?? `generated: seeded synthetic scenes (seed ${flags.seed})`,
+);
 const folds: string[] = real ? flags.folds : ["synthetic"];
 // Quick mode: one epoch on real data (≈ 30 s a fold on a busy 2-core machine), a few on the
 // small synthetic set.

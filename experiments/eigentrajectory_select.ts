@@ -36,6 +36,7 @@ import type {
   TrainJob,
   Variant,
 } from "./lib/et_select_worker.ts";
+import { announceData } from "./lib/data_sources.ts";
 import { ethucyDir } from "./lib/ethucy_dir.ts";
 import { plotSvg, type Series } from "./lib/plot.ts";
 import { type Check, writeReport } from "./lib/report.ts";
@@ -100,6 +101,10 @@ upFront(SPEC.name, () => {
   if (flags.json !== undefined) checkOutputFile("json", flags.json);
   checkOutputFile("out", `${flags.out}/eigentrajectory_select.json`);
 });
+announceData(
+  "eigentrajectory_select",
+  dataDir ?? `generated: seeded synthetic scenes (seed ${flags.seed})`,
+);
 const integers = (name: string, words: string[], min: number): number[] =>
   words.map((w) => {
     const n = Number(w);

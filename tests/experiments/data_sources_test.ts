@@ -72,8 +72,8 @@ async function probe(script: string, args: string[], hideShared: boolean): Promi
 
 /** A script with its leading arguments (`compress` needs the method). */
 const RUNS: Record<string, string[]> = { compress: ["trp"] };
-/** Scripts without a `data:` line: tools, and the lead's eigentrajectory scripts (see below). */
-const NO_LINE = new Set(["peft", "reproduce", "eigentrajectory", "eigentrajectory_select"]);
+/** Scripts without a `data:` line: tools. */
+const NO_LINE = new Set(["peft", "reproduce"]);
 
 const scripts = [...Deno.readDirSync(new URL("experiments/", ROOT))]
   .filter((e) => e.isFile && e.name.endsWith(".ts"))
