@@ -9,7 +9,9 @@
  * back-projection straight where the kernels read them. The moments and the weights are
  * streamed through fixed windows of {@link WINDOW} entries (copied in, updated, copied out
  * while in cache), so the memory kept is R, N and one m×n back-projection, as in the
- * TypeScript path.
+ * TypeScript path. Both keep their high-water mark (the largest matrix seen) for the life of
+ * the process; a matrix whose scratch the engine cannot give one WebAssembly memory runs on
+ * the TypeScript path.
  *
  * @module
  */
