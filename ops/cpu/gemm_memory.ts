@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { emitGemmKernel, type KernelConfig } from "./gemm_kernel.ts";
+import type { KernelConfig } from "./gemm_kernel.ts";
 import { emitDirectKernels } from "./gemm_kernel_direct.ts";
 
 /**
- * A kernel export (see `emitGemmKernel`, `emitDirectKernels`): every argument is an i32.
+ * A kernel export (see `emitDirectKernels`): every argument is an i32.
  *
  * @example
  * ```ts
@@ -21,8 +21,8 @@ import { emitDirectKernels } from "./gemm_kernel_direct.ts";
 export type Macro = (...args: number[]) => void;
 
 /**
- * The compiled kernels for one configuration: the packed macro-kernel (used by the two-thread
- * path) and the four direct macro-kernels (see `gemm_kernel_direct.ts`).
+ * The compiled kernels for one configuration: the four direct macro-kernels and the two B
+ * packers (see `gemm_kernel_direct.ts`).
  *
  * @example
  * ```ts
@@ -34,8 +34,6 @@ export type Macro = (...args: number[]) => void;
 export interface Kernels {
   /** The configuration they were emitted for. */
   cfg: KernelConfig;
-  /** Packed macro-kernel `(a, b, c, mPanels, nPanels, kSteps, ldcBytes, alphaAddr)`. */
-  macro: Macro;
   /** Direct macro-kernel, row-major A. */
   tileR: Macro;
   /** Direct macro-kernel, depth-major A. */
@@ -127,18 +125,12 @@ export function kernelsFor(cfg: KernelConfig): Kernels {
   let k = compiled.get(key);
   if (!k) {
     const mem = gemmMemory(65536);
-    const env = { env: { mem } };
-    const packed = new WebAssembly.Instance(
-      new WebAssembly.Module(emitGemmKernel(cfg, shared)),
-      env,
-    );
     const direct = new WebAssembly.Instance(
       new WebAssembly.Module(emitDirectKernels(cfg, shared)),
-      env,
+      { env: { mem } },
     );
     k = {
       cfg,
-      macro: packed.exports.macro as Macro,
       tileR: direct.exports.tileR as Macro,
       tileD: direct.exports.tileD as Macro,
       tileRi: direct.exports.tileRi as Macro,

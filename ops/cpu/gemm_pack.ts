@@ -1,8 +1,9 @@
 /**
- * Packing of op(A) and op(B) blocks into the micro-panel layouts the WebAssembly micro-kernel
- * streams through (Goto & van de Geijn, ACM TOMS 34(3), 2008, §6: packing makes the kernel's
- * loads contiguous whatever the strides and transposes of the operands). Edge panels and the
- * depth beyond the block are zero-filled so the kernel never needs edge cases.
+ * Moving GEMM operands between JavaScript arrays and the WebAssembly memory: packing of op(B)
+ * blocks into the NR-column micro-panels the micro-kernel streams through (Goto & van de Geijn,
+ * ACM TOMS 34(3), 2008, §6: packing makes the kernel's loads contiguous whatever the strides and
+ * transposes of the operand; edge panels are zero-filled so the kernel needs no edge cases),
+ * staging of op(A) as stored, and the copies of C blocks in and out.
  *
  * @module
  */
@@ -38,51 +39,6 @@ export interface Operand {
   ld: number;
   /** The operand is stored transposed (op(X) = Xᵀ). */
   trans: boolean;
-}
-
-/**
- * Packs rows `i0 … i0+rows-1`, depths `p0 … p0+depth-1` of op(A) into MR-row micro-panels at
- * `dst[at …]`: panel r holds `kPad × mr` elements, depth-major (element (i, p) of the panel at
- * `p·mr + i`). Rows past `rows` and depths past `depth` are zero.
- *
- * @example
- * ```ts
- * import { packA } from "./gemm_pack.ts";
- * const a = new Float64Array([1, 2, 3, 4, 5, 6]); // 3x2
- * const dst = new Float64Array(8);
- * packA(dst, 0, { data: a, off: 0, ld: 2, trans: false }, 0, 0, 3, 2, 2, 2);
- * console.log(dst); // Float64Array [1, 3, 2, 4, 5, 0, 6, 0]
- * ```
- */
-export function packA(
-  dst: Data,
-  at: number,
-  a: Operand,
-  i0: number,
-  p0: number,
-  rows: number,
-  depth: number,
-  mr: number,
-  kPad: number,
-): void {
-  const { data, off, ld } = a;
-  for (let r0 = 0; r0 < rows; r0 += mr) {
-    const base = at + r0 * kPad, h = Math.min(mr, rows - r0);
-    if (h < mr || depth < kPad) dst.fill(0, base, base + mr * kPad);
-    if (a.trans) {
-      // op(A)[i][p] = A[p][i]: rows of storage are contiguous along i.
-      for (let p = 0; p < depth; p++) {
-        const s = off + (p0 + p) * ld + i0 + r0, d = base + p * mr;
-        for (let i = 0; i < h; i++) dst[d + i] = data[s + i];
-      }
-    } else {
-      for (let i = 0; i < h; i++) {
-        const s = off + (i0 + r0 + i) * ld + p0;
-        let d = base + i;
-        for (let p = 0; p < depth; p++, d += mr) dst[d] = data[s + p];
-      }
-    }
-  }
 }
 
 /**

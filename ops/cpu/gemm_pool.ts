@@ -151,16 +151,16 @@ export interface SplitCall {
 }
 
 /**
- * The kernel exports a job can name, by index: the packed macro-kernel and the four direct
- * macro-kernels of `gemm_kernel_direct.ts`.
+ * The kernel exports a job can name, by index: the four direct macro-kernels of
+ * `gemm_kernel_direct.ts`.
  *
  * @example
  * ```ts
  * import { KERNEL_FNS } from "./gemm_pool.ts";
- * console.log(KERNEL_FNS.indexOf("tileRi")); // 3
+ * console.log(KERNEL_FNS.indexOf("tileRi")); // 2
  * ```
  */
-export const KERNEL_FNS = ["macro", "tileR", "tileD", "tileRi", "tileDi"] as const;
+export const KERNEL_FNS = ["tileR", "tileD", "tileRi", "tileDi"] as const;
 
 /**
  * The id of a default kernel configuration in a job: bit 1 for f32, bit 0 for relaxed FMA.

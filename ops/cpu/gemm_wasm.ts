@@ -1,8 +1,7 @@
 /**
  * The WebAssembly SIMD GEMM front end: picks the kernel flavour (relaxed-SIMD FMA or plain
  * SIMD) and whether the direct kernels (`gemm_direct.ts`: op(A) read in place, shape-aware
- * blocks) share their large kernel calls with a helper thread (`gemm_pool.ts`). The packed
- * two-thread path (`gemm_threaded.ts`) stays selectable for comparison in benches.
+ * blocks) share their large kernel calls with a helper thread (`gemm_pool.ts`).
  *
  * Goto & van de Geijn, "Anatomy of High-Performance Matrix Multiplication", ACM TOMS 34(3), 2008;
  * Van Zee & van de Geijn, "BLIS", ACM TOMS 41(3), 2015 (§3, Fig. 2).
@@ -13,9 +12,9 @@ import type { GemmArgs } from "./gemm_types.ts";
 import { defaultConfig, type KernelConfig } from "./gemm_kernel.ts";
 import { gemmDirect } from "./gemm_direct.ts";
 import { gemmMemory, gemmMemoryShared, kernelsFor } from "./gemm_memory.ts";
-import { gemmThreaded } from "./gemm_threaded.ts";
 import { poolReady, startPool, whenPoolReady } from "./gemm_pool.ts";
 import { scaleC } from "./gemm_ts.ts";
+import { checkOptions, type OptionKind } from "../options.ts";
 import { wasmFeatures } from "./wasm_features.ts";
 
 /**
@@ -39,35 +38,40 @@ export interface WasmGemmOptions {
   kc?: number;
   /** Columns of op(B) per packed block. */
   nc?: number;
-  /**
-   * Most elements of C held in wasm memory at once: one thread, the C buffer of a band of rows
-   * of a depth-major A (default 2^18); two threads, the C row chunk and its packed A (2^22).
-   */
+  /** Most elements of the C buffer when it holds a band of rows (default 2^18). */
   cElems?: number;
-  /** One thread: most elements of packed op(B) (default 2^20 for f64, 2^21 for f32). */
+  /** Most elements of packed op(B) (default 2^20 for f64, 2^21 for f32). */
   packElems?: number;
-  /** One thread: most elements of op(A) copied into wasm memory at once (default 2^19). */
+  /** Most elements of op(A) copied into wasm memory at once (default 2^19). */
   stageElems?: number;
-  /** One thread: compute Cᵀ = op(B)ᵀ·op(A)ᵀ (default: as the cost model prefers). */
+  /** Compute Cᵀ = op(B)ᵀ·op(A)ᵀ (default: as the cost model prefers). */
   swap?: boolean;
-  /** One thread: the macro-kernel's outer loop, over A (`ir`) or B (`jr`) micro-panels. */
+  /** The macro-kernel's outer loop, over A (`ir`) or B (`jr`) micro-panels. */
   order?: "ir" | "jr";
   /**
-   * Split the product with the helper thread: `true` whenever it is ready, `false` never;
-   * default: as set by {@link setGemmThreads}, from {@link THREADS_MIN_FLOPS} on.
+   * Share the direct path's large kernel calls with the helper thread: `true` whenever it is
+   * ready, `false` never; default: as set by {@link setGemmThreads}, from
+   * {@link THREADS_MIN_FLOPS} on.
    */
   threads?: boolean;
-  /**
-   * With threads: share the direct path's kernel calls (`"direct"`, the default) or run the
-   * packed path of `gemm_threaded.ts` (`"packed"`, kept for comparison in benches).
-   */
-  threadedPath?: "direct" | "packed";
   /** Register tile and unrolling of the micro-kernel (custom tiles run on one thread). */
   kernel?: Partial<Omit<KernelConfig, "dtype" | "fma">>;
 }
 
-/** Two-thread blocking measured on the reference machine (AMD Zen 5, 48 KiB L1d, 1 MiB L2). */
-const BLOCKS = { f64: { mc: 96, kc: 256, nc: 4096 }, f32: { mc: 96, kc: 512, nc: 4096 } };
+/** The keys of {@link WasmGemmOptions} and their kinds, for the runtime check. */
+const OPTION_KINDS: Readonly<Record<keyof WasmGemmOptions, OptionKind>> = {
+  fma: "boolean",
+  mc: "integer",
+  kc: "integer",
+  nc: "integer",
+  cElems: "integer",
+  packElems: "integer",
+  stageElems: "integer",
+  swap: "boolean",
+  order: ["ir", "jr"],
+  threads: "boolean",
+  kernel: "object",
+};
 
 /**
  * Products from this many multiply-adds (m·n·k) on are split with the helper thread (where
@@ -125,6 +129,8 @@ export function startGemmThreads(timeoutMs = 60_000): Promise<boolean> {
   return whenPoolReady(shared ? timeoutMs : 0);
 }
 
+const NO_OPTIONS: WasmGemmOptions = Object.freeze({});
+
 /** Whether this call splits with the helper thread (and start the helper when it should). */
 function useThreads(g: GemmArgs, opts: WasmGemmOptions): boolean {
   if (opts.kernel !== undefined || !gemmMemoryShared()) return false;
@@ -134,8 +140,10 @@ function useThreads(g: GemmArgs, opts: WasmGemmOptions): boolean {
 }
 
 /**
- * `C = alpha·op(A)·op(B) + beta·C` with the WebAssembly SIMD micro-kernel. Arguments are not
- * validated here; {@link gemm} validates and dispatches. Throws where the engine lacks SIMD.
+ * `C = alpha·op(A)·op(B) + beta·C` with the WebAssembly SIMD micro-kernel. The GEMM arguments
+ * are not validated here ({@link gemm} validates and dispatches); `opts`, when given, is: an
+ * unknown key or a value of the wrong kind is a TypeError naming it. Throws where the engine
+ * lacks SIMD.
  *
  * @example
  * ```ts
@@ -146,7 +154,10 @@ function useThreads(g: GemmArgs, opts: WasmGemmOptions): boolean {
  * console.log(c); // Float64Array [19, 22, 43, 50]
  * ```
  */
-export function gemmWasm(g: GemmArgs, opts: WasmGemmOptions = {}): void {
+export function gemmWasm(g: GemmArgs, options?: WasmGemmOptions): void {
+  // gemm() passes no options: small products skip the check.
+  if (options !== undefined) checkOptions("gemmWasm", options, OPTION_KINDS);
+  const opts = options ?? NO_OPTIONS;
   const { m, n, k } = g;
   const alpha = g.alpha ?? 1, beta = g.beta ?? 0;
   if (m === 0 || n === 0) return;
@@ -160,14 +171,5 @@ export function gemmWasm(g: GemmArgs, opts: WasmGemmOptions = {}): void {
     ? { ...defaultConfig(dtype, fma), ...opts.kernel, dtype, fma }
     : defaultConfig(dtype, fma);
   const kern = kernelsFor(cfg);
-  const threads = useThreads(g, opts);
-  if (threads && opts.threadedPath === "packed") {
-    const blk = BLOCKS[dtype];
-    gemmThreaded(g, kern, {
-      mc: opts.mc ?? blk.mc,
-      kc: opts.kc ?? blk.kc,
-      nc: opts.nc ?? blk.nc,
-      cElems: opts.cElems ?? 1 << 22,
-    });
-  } else gemmDirect(g, kern, opts, threads);
+  gemmDirect(g, kern, opts, useThreads(g, opts));
 }

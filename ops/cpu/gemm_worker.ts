@@ -8,7 +8,7 @@
  * @module
  */
 import { parentPort } from "node:worker_threads";
-import { defaultConfig, emitGemmKernel } from "./gemm_kernel.ts";
+import { defaultConfig } from "./gemm_kernel.ts";
 import { emitDirectKernels } from "./gemm_kernel_direct.ts";
 import { CTRL, F, KERNEL_FNS, type Macro, runChunks } from "./gemm_pool.ts";
 
@@ -25,16 +25,11 @@ parentPort?.once("message", (msg: { memory: WebAssembly.Memory }) => {
     let fns = exports.get(id);
     if (!fns) {
       const cfg = defaultConfig(id & 2 ? "f32" : "f64", (id & 1) === 1);
-      const env = { env: { mem: memory } };
-      const packed = new WebAssembly.Instance(
-        new WebAssembly.Module(emitGemmKernel(cfg, true)),
-        env,
-      );
       const direct = new WebAssembly.Instance(
         new WebAssembly.Module(emitDirectKernels(cfg, true)),
-        env,
+        { env: { mem: memory } },
       );
-      fns = KERNEL_FNS.map((name) => (name === "macro" ? packed : direct).exports[name] as Macro);
+      fns = KERNEL_FNS.map((name) => direct.exports[name] as Macro);
       exports.set(id, fns);
     }
     return fns[fn];
