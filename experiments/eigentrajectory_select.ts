@@ -101,10 +101,6 @@ upFront(SPEC.name, () => {
   if (flags.json !== undefined) checkOutputFile("json", flags.json);
   checkOutputFile("out", `${flags.out}/eigentrajectory_select.json`);
 });
-announceData(
-  "eigentrajectory_select",
-  dataDir ?? `generated: seeded synthetic scenes (seed ${flags.seed})`,
-);
 const integers = (name: string, words: string[], min: number): number[] =>
   words.map((w) => {
     const n = Number(w);
@@ -126,6 +122,11 @@ const folds = dataDir === null ? ["synthetic"] : quickFolds;
 const epochs = flags.epochs ?? (flags.quick ? 1 : 16);
 const nInit = flags.ninit ?? (flags.quick ? 1 : 10);
 const grid = [...new Set(flags.grid as Factor[])];
+// After every flag check: the data line comes first among the run's output, never before an error.
+announceData(
+  "eigentrajectory_select",
+  dataDir ?? `generated: seeded synthetic scenes (seed ${flags.seed})`,
+);
 
 /**
  * The variants as bit masks over the grid: every on/off combination (factorial), or none and
