@@ -5,6 +5,7 @@
  * @module
  */
 import type { Tensor } from "../tensor.ts";
+import { checkOptions } from "../options.ts";
 import { escapeXml } from "./svg.ts";
 
 /** Options of {@link heatmapSvg}. */
@@ -83,6 +84,15 @@ export function heatmapSvg(
   matrix: Tensor | readonly (readonly number[])[],
   spec: HeatmapSpec = {},
 ): string {
+  checkOptions("heatmapSvg", spec, {
+    title: "string",
+    xLabel: "string",
+    yLabel: "string",
+    width: "number",
+    height: "number",
+    min: "number",
+    max: "number",
+  });
   const rows = rowsOf(matrix), nr = rows.length, nc = rows[0]?.length ?? 0;
   const finite = rows.flat().filter(Number.isFinite);
   const lo = spec.min ?? (finite.length ? Math.min(...finite) : 0);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkOptions } from "../options.ts";
 
 /** One curve or point cloud. */
 export interface Series {
@@ -147,6 +148,7 @@ function widenToEqual(x: Axis, y: Axis, w: number, h: number): void {
  * ```
  */
 export function plotSvg(spec: PlotSpec): string {
+  checkPlotSpec(spec);
   const W = spec.width ?? 640, H = spec.height ?? 400;
   const m = { l: 70, r: 160, t: 36, b: 52 };
   const pw = W - m.l - m.r, ph = H - m.t - m.b;
@@ -228,4 +230,44 @@ export function plotSvg(spec: PlotSpec): string {
   });
   out.push("</svg>");
   return out.join("\n");
+}
+
+/** Run-time check of a {@link PlotSpec}: a plot is often built from untyped JSON. */
+function checkPlotSpec(spec: PlotSpec): void {
+  checkOptions("plotSvg", spec, {
+    title: "string",
+    xLabel: "string",
+    yLabel: "string",
+    logX: "boolean",
+    logY: "boolean",
+    series: "array",
+    width: "number",
+    height: "number",
+    equalAxes: "boolean",
+  });
+  for (const k of ["title", "xLabel", "yLabel", "series"] as const) {
+    if (spec?.[k] === undefined) throw new TypeError(`plotSvg: spec.${k} is required`);
+  }
+  for (const k of ["width", "height"] as const) {
+    const v = spec[k];
+    if (v !== undefined && !(Number.isFinite(v) && v > 0)) {
+      throw new RangeError(`plotSvg: spec.${k} must be a positive number, got ${v}`);
+    }
+  }
+  spec.series.forEach((s, i) => {
+    checkOptions(`plotSvg: series[${i}]`, s, {
+      name: "string",
+      x: "array",
+      y: "array",
+      mode: ["line", "points", "both"],
+    });
+    if (typeof s.name !== "string" || !Array.isArray(s.x) || !Array.isArray(s.y)) {
+      throw new TypeError(`plotSvg: series[${i}] needs a name (string) and x, y (number arrays)`);
+    }
+    if (s.x.length !== s.y.length) {
+      throw new RangeError(
+        `plotSvg: series[${i}] ("${s.name}") has ${s.x.length} x but ${s.y.length} y values`,
+      );
+    }
+  });
 }

@@ -46,3 +46,24 @@ Deno.test("colorAt runs from dark purple to yellow through the viridis anchors",
   assert.equal(colorAt(-1), colorAt(0));
   assert.equal(colorAt(0.125), "rgb(64,42,112)");
 });
+
+Deno.test("plotSvg and heatmapSvg reject bad specs at run time, naming the key", () => {
+  const ok = { title: "t", xLabel: "x", yLabel: "y", series: [{ name: "a", x: [1], y: [2] }] };
+  // deno-lint-ignore no-explicit-any
+  const bad = (spec: any): void => void plotSvg(spec);
+  assert.throws(() => bad({ ...ok, xLabel: undefined }), /plotSvg: spec.xLabel is required/);
+  assert.throws(() => bad({ ...ok, titel: "t" }), /plotSvg: unknown option "titel"/);
+  assert.throws(() => bad({ ...ok, logY: "yes" }), /plotSvg: .*logY/);
+  assert.throws(() => bad({ ...ok, width: 0 }), /spec.width must be a positive number, got 0/);
+  assert.throws(
+    () => bad({ ...ok, series: [{ name: "a", x: [1, 2], y: [2] }] }),
+    /series\[0\] \("a"\) has 2 x but 1 y values/,
+  );
+  assert.throws(
+    () => bad({ ...ok, series: [{ name: "a", x: [1], y: [2], mode: "dots" }] }),
+    /series\[0\].*mode/,
+  );
+  assert.ok(plotSvg(ok).startsWith("<svg"));
+  // deno-lint-ignore no-explicit-any
+  assert.throws(() => heatmapSvg([[1]], { mn: 0 } as any), /heatmapSvg: unknown option "mn"/);
+});
