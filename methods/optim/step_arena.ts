@@ -52,6 +52,18 @@ const ROLES = ["r", "u", "mid", "back", "wm", "wv", "ww"] as const;
 type Role = typeof ROLES[number];
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
+type Data = Float32Array | Float64Array;
+
+/** `win[0, len) = src[i, i + len)`, without a subarray when the whole of src fits. */
+function copyIn(win: Data, src: Data, i: number, len: number): void {
+  win.set(i === 0 && len === src.length ? src : src.subarray(i, i + len));
+}
+
+/** `dst[i, i + len) = win[0, len)`, without a subarray for a full window. */
+function copyOut(dst: Data, win: Data, i: number, len: number): void {
+  dst.set(len === win.length ? win : win.subarray(0, len), i);
+}
+
 class SimdArena implements StepKernels {
   #k: SimdKernels;
   #dtype: DType = "f32";
@@ -59,6 +71,10 @@ class SimdArena implements StepKernels {
   #cap = new Map<Role, number>();
   #views = new Map<string, Tensor>();
   #buffer: ArrayBufferLike | null = null;
+  // The windows as typed arrays, made once per layout (a typed array costs about a microsecond).
+  #wm: Float32Array | Float64Array = new Float64Array(0);
+  #wv: Float32Array | Float64Array = new Float64Array(0);
+  #ww: Float32Array | Float64Array = new Float64Array(0);
 
   constructor(k: SimdKernels) {
     this.#k = k;
@@ -100,6 +116,9 @@ class SimdArena implements StepKernels {
     if (this.#buffer !== this.#k.memory.buffer || !same) {
       this.#buffer = this.#k.memory.buffer;
       this.#views.clear();
+      this.#wm = this.#region("wm", WINDOW);
+      this.#wv = this.#region("wv", WINDOW);
+      this.#ww = this.#region("ww", WINDOW);
     }
     return true;
   }
@@ -145,12 +164,12 @@ class SimdArena implements StepKernels {
     const bc1 = 1 - b1 ** h.t, bc2 = 1 - b2 ** h.t;
     const stepSize = (lr * Math.sqrt(bc2)) / bc1;
     const es = this.#dtype === "f32" ? 4 : 8;
-    const wm = this.#region("wm", WINDOW), wv = this.#region("wv", WINDOW);
+    const wm = this.#wm, wv = this.#wv;
     const md = m.data, vd = v.data, dir = this.#k.dir[this.#dtype];
     for (let i = 0; i < n; i += WINDOW) {
       const len = Math.min(WINDOW, n - i);
-      wm.set(md.subarray(i, i + len));
-      wv.set(vd.subarray(i, i + len));
+      copyIn(wm, md, i, len);
+      copyIn(wv, vd, i, len);
       const a = i * es;
       dir(
         rAt + a,
@@ -165,8 +184,8 @@ class SimdArena implements StepKernels {
         stepSize,
         eps,
       );
-      md.set(wm.subarray(0, len), i);
-      vd.set(wv.subarray(0, len), i);
+      copyOut(md, wm, i, len);
+      copyOut(vd, wv, i, len);
     }
   }
 
@@ -176,13 +195,13 @@ class SimdArena implements StepKernels {
       return applyUpdate_(w, b, alpha, keep);
     }
     const es = this.#dtype === "f32" ? 4 : 8, n = w.size, wd = w.data;
-    const ww = this.#region("ww", WINDOW);
+    const ww = this.#ww;
     const f = (keep === 1 ? this.#k.apply : this.#k.applyKeep)[this.#dtype];
     for (let i = 0; i < n; i += WINDOW) {
       const len = Math.min(WINDOW, n - i);
-      ww.set(wd.subarray(i, i + len));
+      copyIn(ww, wd, i, len);
       f(ww.byteOffset, bAt + i * es, (len + 1) >> 1, alpha, keep);
-      wd.set(ww.subarray(0, len), i);
+      copyOut(wd, ww, i, len);
     }
   }
 }
