@@ -9,6 +9,7 @@ import { setSimdKernels, stepKernels, WINDOW } from "../../../methods/optim/step
 import { simdKernels } from "../../../methods/optim/simd_kernels.ts";
 import { adamDirection_, applyUpdate_ } from "../../../methods/optim/update_kernels.ts";
 import { galoreAdamW } from "../../../methods/optim/mod.ts";
+import { adamw } from "../../../ops/optim/adam.ts";
 
 const hasSimd = simdKernels() !== null;
 const noSimd = !hasSimd;
@@ -101,4 +102,28 @@ Deno.test("galoreAdamW: SIMD and TypeScript kernels give the same bits on a 301Ã
   };
   assertBits(run(true), run(false), "w");
   assert.throws(() => setSimdKernels(1 as never), TypeError);
+});
+
+Deno.test("a projector with no side (R = G): SIMD and TS paths both equal hf-AdamW bit for bit in f64", () => {
+  const none = () => ({ side: "right" as const, left: null, right: null });
+  for (const simd of [true, false]) {
+    const was = setSimdKernels(simd);
+    try {
+      const w0 = randn([9, 7], { seed: 3 });
+      const ours = { w: w0.clone() }, ref = { w: w0.clone() };
+      const hp = { lr: 0.05, beta1: 0.8, beta2: 0.95, eps: 1e-6, weightDecay: 0.1 };
+      const g = galoreAdamW({ ...hp, rank: 1, scale: 1, projector: none });
+      const a = adamw({ ...hp, style: "hf" });
+      const sg = g.init(ours), sa = a.init(ref);
+      for (let t = 0; t < 6; t++) {
+        const grad = { w: randn([9, 7], { seed: 20 + t }) };
+        g.step_(ours, grad, sg);
+        a.step_(ref, grad, sa);
+      }
+      assertBits(ours.w.data, ref.w.data, `${simd ? "simd" : "ts"} w`);
+      assert.ok(ours.w.data[0] !== w0.data[0]);
+    } finally {
+      setSimdKernels(was);
+    }
+  }
 });
