@@ -4,8 +4,9 @@
  * sets, `EigenvalueDecomposition` with `assumeSymmetric`) runs one block of calls, and the best
  * block per call is kept. On a shared, loaded machine the best of many interleaved blocks is the
  * comparison that load disturbs least (a `deno bench` mean there is mostly other people's work).
- * Run: `deno run -A benches/linalg_small.ts [--sizes 8,16,32] [--rounds 60]`; prints a markdown
- * table with ours/ml-matrix (below 1: ours is faster).
+ * Run: `deno run -A benches/linalg_small.ts [--sizes 8,16,32] [--rounds 60] [--json FILE]`;
+ * prints a markdown table with ours/ml-matrix (below 1: ours is faster); `--json FILE` also
+ * writes its rows (`{ rows: [{ op, n, ours_us, ml_matrix_us }] }`).
  *
  * @module
  */
@@ -35,17 +36,26 @@ function block(f: () => unknown, reps: number): number {
   return (performance.now() - t0) / reps * 1e3;
 }
 
-function flag(name: string, dflt: string): string {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < Deno.args.length ? Deno.args[i + 1] : dflt;
+const USAGE =
+  "usage: deno run -A benches/linalg_small.ts [--sizes 8,16,32] [--rounds 60] [--json FILE]";
+const given = new Map<string, string>();
+for (let i = 0; i < Deno.args.length; i += 2) {
+  const [k, v] = [Deno.args[i], Deno.args[i + 1]];
+  if (!["--sizes", "--rounds", "--json"].includes(k) || v === undefined || given.has(k)) {
+    console.error(`linalg_small: bad flag ${k}; ${USAGE}`);
+    Deno.exit(2);
+  }
+  given.set(k, v);
 }
-
-const sizes = flag("sizes", "8,16,32").split(",").map(Number);
-const rounds = Number(flag("rounds", "60"));
+const sizes = (given.get("--sizes") ?? "8,16,32").split(",").map(Number);
+const rounds = Number(given.get("--rounds") ?? "60");
+const jsonPath = given.get("--json");
 if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !(rounds >= 1)) {
-  console.error("usage: deno run -A benches/linalg_small.ts [--sizes 8,16,32] [--rounds 60]");
+  console.error(USAGE);
   Deno.exit(2);
 }
+if (jsonPath) Deno.writeTextFileSync(jsonPath, ""); // an unwritable path fails before the timing
+const rows: { op: string; n: number; ours_us: number; ml_matrix_us: number }[] = [];
 
 console.log("| op (f64) | n | ours µs | ml-matrix µs | ours / ml-matrix |");
 console.log("| --- | --- | --- | --- | --- |");
@@ -69,5 +79,7 @@ for (const n of sizes) {
     console.log(
       `| ${name} | ${n} | ${bo.toFixed(1)} | ${bm.toFixed(1)} | ${(bo / bm).toFixed(2)} |`,
     );
+    rows.push({ op: name, n, ours_us: bo, ml_matrix_us: bm });
   }
 }
+if (jsonPath) Deno.writeTextFileSync(jsonPath, JSON.stringify({ rounds, rows }, null, 2));
