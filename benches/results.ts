@@ -97,7 +97,7 @@ async function run(cmd: string[]): Promise<string> {
   const out = await new Deno.Command(cmd[0], { args: cmd.slice(1), stderr: "inherit" }).output();
   const text = new TextDecoder().decode(out.stdout);
   if (!out.success) {
-    throw new Error(`results: "${cmd.join(" ")}" exited with ${out.code}:\n${text.slice(-2000)}`);
+    throw new Error(`"${cmd.join(" ")}" exited with ${out.code}:\n${text.slice(-2000)}`);
   }
   return text;
 }
@@ -168,6 +168,27 @@ function mlMatrix(): string {
   return `ml-matrix ${String(cfg.imports?.["ml-matrix"] ?? "?").replace(/^npm:ml-matrix@/, "")}`;
 }
 
+/** Measures each area of `flags` in turn and rewrites (or, with `--dry-run`, prints) its section. */
+async function main(flags: Flags): Promise<void> {
+  // Every requested area needs its markers before anything is measured.
+  const text = await Deno.readTextFile(flags.file);
+  for (const name of flags.areas) replaceSection(text, name, "");
+  for (const name of flags.areas) {
+    const area = AREAS.find((a) => a.name === name)!;
+    console.error(`results: area ${name}`);
+    // On an error the file keeps this area's previous table; earlier areas are already written.
+    const body = await measure(area);
+    if (flags.dryRun) console.log(`## ${name}\n${body}\n`);
+    else {
+      const now = await Deno.readTextFile(flags.file);
+      await Deno.writeTextFile(flags.file, replaceSection(now, name, body));
+      // The file is checked by `deno fmt --check` in CI: align the new table as deno fmt does.
+      await run(["deno", "fmt", "--quiet", flags.file]);
+      console.error(`results: ${flags.file}: section ${name} rewritten`);
+    }
+  }
+}
+
 if (import.meta.main) {
   let flags: Flags;
   try {
@@ -180,27 +201,10 @@ if (import.meta.main) {
     console.log(USAGE);
     Deno.exit(0);
   }
-  // Every requested area needs its markers before anything is measured.
-  const text = await Deno.readTextFile(flags.file);
-  for (const name of flags.areas) replaceSection(text, name, "");
-  for (const name of flags.areas) {
-    const area = AREAS.find((a) => a.name === name)!;
-    console.error(`results: area ${name}`);
-    let body: string;
-    try {
-      body = await measure(area);
-    } catch (e) {
-      // The file keeps the area's previous table; earlier areas of this run are already written.
-      console.error((e as Error).message);
-      Deno.exit(1);
-    }
-    if (flags.dryRun) console.log(`## ${name}\n${body}\n`);
-    else {
-      const now = await Deno.readTextFile(flags.file);
-      await Deno.writeTextFile(flags.file, replaceSection(now, name, body));
-      // The file is checked by `deno fmt --check` in CI: align the new table as deno fmt does.
-      await run(["deno", "fmt", "--quiet", flags.file]);
-      console.error(`results: ${flags.file}: section ${name} rewritten`);
-    }
+  try {
+    await main(flags);
+  } catch (e) {
+    console.error(`results: ${(e as Error).message}`);
+    Deno.exit(1);
   }
 }

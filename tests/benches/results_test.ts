@@ -237,6 +237,10 @@ Deno.test("stepCommand: numpy runs without the VM's OpenBLAS overrides, threads 
   const dflt = stepCommand({ kind: "numpy", id: "n", script: "s.py", threads: "default" });
   assert.ok(dflt.includes("OPENBLAS_NUM_THREADS") && !dflt.includes("OPENBLAS_NUM_THREADS=1"));
   assert.equal(dflt.at(-1), "FILE");
+  assert.deepEqual(
+    stepCommand({ kind: "script", id: "s", file: "s.ts", args: ["--rounds", "3"] }, "/t.json"),
+    ["deno", "run", "-A", "s.ts", "--rounds", "3", "--json", "/t.json"],
+  );
   assert.deepEqual(stepCommand({ kind: "bench", id: "b", file: "f.ts" }), [
     "deno",
     "bench",
