@@ -1,0 +1,42 @@
+/**
+ * Public geometry functions whose options no other test sees reject a misspelled key with a
+ * TypeError naming the function and the key (issue 13), and the same call without the mistake
+ * works. Imports the public entry, where `deno run` does not type-check.
+ */
+import assert from "node:assert/strict";
+import { Rng } from "../../../mod.ts";
+import * as g from "../../../methods/geometry/mod.ts";
+
+const rng = new Rng(3);
+const ENC = g.makeEncoder(rng, { noise: 0 });
+const SCENE = g.makeScene(rng, { views: 2, pixels: 10 });
+const STYLE = g.trainingStyle(rng);
+const MODEL = g.initPointMapModel({ hidden: [4], seed: 1 });
+const PAIRS = g.makePairs(SCENE, ENC, STYLE, rng);
+const CAL = g.calibrateAlignment(g.predictPairs(MODEL, PAIRS), {
+  rays: g.sceneRays(SCENE),
+  sweeps: 2,
+});
+const DATA = g.pseudoLabelRows(PAIRS, g.pseudoLabels(CAL));
+
+/** [function, call with the given options, valid options]. */
+const CASES: [string, (o: object) => unknown, object][] = [
+  ["initPointMapModel", (o) => g.initPointMapModel(o as never), { hidden: [4] }],
+  ["makeEncoder", (o) => g.makeEncoder(new Rng(1), o as never), { noise: 0 }],
+  ["makePairs", (o) => g.makePairs(SCENE, ENC, STYLE, new Rng(2), o as never), {
+    outlierRate: 0.2,
+  }],
+  ["pseudoLabels", (o) => g.pseudoLabels(CAL, o as never), { tau: 0.5 }],
+  ["loraSelfCalibrate", (o) => g.loraSelfCalibrate(MODEL, DATA, o as never), { steps: 1 }],
+];
+
+Deno.test("geometry options: unknown keys are TypeErrors naming the function and the key", () => {
+  for (const [name, call, valid] of CASES) {
+    call(valid); // the valid call works, so the error below comes from the option check
+    assert.throws(() => call({ ...valid, bogusOption: 1 }), (e: Error) => {
+      assert.ok(e instanceof TypeError, `${name}: ${e}`);
+      assert.ok(e.message.startsWith(`${name}: unknown option "bogusOption"`), e.message);
+      return true;
+    });
+  }
+});
