@@ -4,7 +4,7 @@
  * the wrong type is a TypeError naming the function and the key, and the same call without the
  * mistake works. Imports the public entry, where `deno run` does not type-check.
  */
-import assert from "node:assert/strict";
+import { checkOptionCases, type OptionCase } from "../_option_cases.ts";
 import { randn } from "../../../mod.ts";
 import {
   attentionLayer,
@@ -18,8 +18,7 @@ const C = 4, X = randn([1, 4, C], { seed: 1 }), Q = randn([1, 4, C], { seed: 2 }
 const P = initAttentionLayer("rala", C, { nHeads: 1, seed: 0 });
 const GRID = { nHeads: 1, grid: [2, 2] };
 
-/** [function, call with the given options, valid options, a key and a wrong value for it]. */
-const CASES: [string, (o: object) => unknown, object, string, unknown][] = [
+const CASES: OptionCase[] = [
   [
     "initAttentionLayer",
     (o) => initAttentionLayer("rala", C, o as never),
@@ -34,17 +33,5 @@ const CASES: [string, (o: object) => unknown, object, string, unknown][] = [
 ];
 
 Deno.test("attention options: unknown keys and wrong types are TypeErrors naming the key", () => {
-  for (const [name, call, valid, key, bad] of CASES) {
-    call(valid); // the valid call works, so the errors below come from the option check
-    assert.throws(() => call({ ...valid, bogusOption: 1 }), (e: Error) => {
-      assert.ok(e instanceof TypeError, `${name}: ${e}`);
-      assert.ok(e.message.startsWith(`${name}: unknown option "bogusOption"`), e.message);
-      return true;
-    });
-    assert.throws(() => call({ ...valid, [key]: bad }), (e: Error) => {
-      assert.ok(e instanceof TypeError, `${name}: ${e}`);
-      assert.ok(e.message.startsWith(`${name}: option ${key} must be`), e.message);
-      return true;
-    });
-  }
+  checkOptionCases(CASES);
 });

@@ -3,7 +3,7 @@
  * TypeError naming the function and the key (issue 13), and the same call without the mistake
  * works. Imports the public entry, where `deno run` does not type-check.
  */
-import assert from "node:assert/strict";
+import { checkOptionCases, type OptionCase } from "../_option_cases.ts";
 import { Rng } from "../../../mod.ts";
 import * as g from "../../../methods/geometry/mod.ts";
 
@@ -19,8 +19,7 @@ const CAL = g.calibrateAlignment(g.predictPairs(MODEL, PAIRS), {
 });
 const DATA = g.pseudoLabelRows(PAIRS, g.pseudoLabels(CAL));
 
-/** [function, call with the given options, valid options]. */
-const CASES: [string, (o: object) => unknown, object][] = [
+const CASES: OptionCase[] = [
   ["initPointMapModel", (o) => g.initPointMapModel(o as never), { hidden: [4] }],
   ["makeEncoder", (o) => g.makeEncoder(new Rng(1), o as never), { noise: 0 }],
   ["makePairs", (o) => g.makePairs(SCENE, ENC, STYLE, new Rng(2), o as never), {
@@ -31,12 +30,5 @@ const CASES: [string, (o: object) => unknown, object][] = [
 ];
 
 Deno.test("geometry options: unknown keys are TypeErrors naming the function and the key", () => {
-  for (const [name, call, valid] of CASES) {
-    call(valid); // the valid call works, so the error below comes from the option check
-    assert.throws(() => call({ ...valid, bogusOption: 1 }), (e: Error) => {
-      assert.ok(e instanceof TypeError, `${name}: ${e}`);
-      assert.ok(e.message.startsWith(`${name}: unknown option "bogusOption"`), e.message);
-      return true;
-    });
-  }
+  checkOptionCases(CASES);
 });
