@@ -168,13 +168,23 @@ function mlMatrix(): string {
   return `ml-matrix ${String(cfg.imports?.["ml-matrix"] ?? "?").replace(/^npm:ml-matrix@/, "")}`;
 }
 
-/** Measures each area of `flags` in turn and rewrites (or, with `--dry-run`, prints) its section. */
-async function main(flags: Flags): Promise<void> {
+/**
+ * Measures each area of `flags` in turn (taken from `areas`, {@link AREAS} by default) and
+ * rewrites its section of `flags.file`, or with `flags.dryRun` prints it and leaves the file be.
+ *
+ * @example
+ * ```ts ignore
+ * import { main, parseFlags } from "./results.ts";
+ * await main(parseFlags(["--area", "ctr", "--dry-run"])); // runs benches/ctr_bench.ts
+ * ```
+ */
+export async function main(flags: Flags, areas: readonly Area[] = AREAS): Promise<void> {
   // Every requested area needs its markers before anything is measured.
   const text = await Deno.readTextFile(flags.file);
   for (const name of flags.areas) replaceSection(text, name, "");
   for (const name of flags.areas) {
-    const area = AREAS.find((a) => a.name === name)!;
+    const area = areas.find((a) => a.name === name);
+    if (!area) throw new RangeError(`no area named "${name}"`);
     console.error(`results: area ${name}`);
     // On an error the file keeps this area's previous table; earlier areas are already written.
     const body = await measure(area);

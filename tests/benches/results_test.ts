@@ -4,8 +4,8 @@
  * and that every area's scripts and markers exist.
  */
 import assert from "node:assert/strict";
-import { parseFlags, stepCommand } from "../../benches/results.ts";
-import { AREA_NAMES, AREAS } from "../../benches/results/areas.ts";
+import { main, parseFlags, stepCommand } from "../../benches/results.ts";
+import { type Area, AREA_NAMES, AREAS } from "../../benches/results/areas.ts";
 import {
   groupRows,
   pairRows,
@@ -280,5 +280,56 @@ Deno.test("every area's scripts exist and benches/RESULTS.md has its markers", (
   for (const area of AREAS) {
     for (const s of area.steps) Deno.statSync(s.kind === "numpy" ? s.script : s.file);
     assert.doesNotThrow(() => replaceSection(md, area.name, "x"), area.name);
+  }
+});
+
+Deno.test("main runs an area's bench, writes only between its markers, and --dry-run writes nothing", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const bench = `${dir}/tiny_bench.ts`;
+    await Deno.writeTextFile(
+      bench,
+      `const spin = (n: number): number => { let s = 0; for (let i = 0; i < n; i++) s += i; return s; };
+Deno.bench({ name: "peer", group: "g", baseline: true, n: 20, warmup: 2, fn: () => void spin(4000) });
+Deno.bench({ name: "ours", group: "g", n: 20, warmup: 2, fn: () => void spin(1000) });
+`,
+    );
+    const fake: Area = {
+      name: "fake",
+      steps: [{ kind: "bench", id: "b", file: bench }],
+      rows: (out) => groupRows(out.bench("b")),
+    };
+    const file = `${dir}/RESULTS.md`;
+    const before = `# R\n\n${markers("fake").begin}\n\nold\n\n${
+      markers("fake").end
+    }\n\nReading kept.\n`;
+    await Deno.writeTextFile(file, before);
+    const flags = { areas: ["fake"], file, dryRun: true, help: false };
+    const log = console.log, printed: string[] = [];
+    console.log = (s: string) => void printed.push(s);
+    try {
+      await main(flags, [fake]);
+    } finally {
+      console.log = log;
+    }
+    assert.equal(await Deno.readTextFile(file), before);
+    assert.match(printed.join("\n"), /\| g +\| ours +\|/);
+
+    await main({ ...flags, dryRun: false }, [fake]);
+    const after = await Deno.readTextFile(file);
+    assert.ok(!after.includes("old") && after.endsWith("Reading kept.\n"), after);
+    assert.match(after, /Regenerate:\s+`deno task results --area fake`/);
+    assert.match(after, /- `deno bench -A --json .*tiny_bench\.ts`/);
+    assert.match(
+      after,
+      /\| g +\| ours +\| [0-9.]+ µs +\| peer +\| [0-9.]+ µs +\| mean +\| [0-9.]+× (faster|slower) \|/,
+    );
+    // A missing marker stops the run before any bench starts.
+    await assert.rejects(
+      main({ ...flags, areas: ["nope"] }, [fake]),
+      /results:nope:begin.*found 0/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
