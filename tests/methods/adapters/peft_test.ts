@@ -20,20 +20,14 @@ import {
 import { readPeftAdapter } from "../../../methods/adapters/peft_adapter.ts";
 import { inspectPeftAdapter } from "../../../methods/adapters/peft_inspect.ts";
 import { runPeftTool } from "./helpers.ts";
+import { sharedData } from "../../ops/io/shared_data.ts";
 
-const DATA = new URL("../../../../shared/data/peft/", import.meta.url);
 const U32 = 2 ** -24;
 
-function data(name: string): string | null {
-  const p = new URL(name, DATA).pathname;
-  try {
-    Deno.statSync(p);
-    return p;
-  } catch {
-    console.warn(`SKIPPED: ${name} not found under ${DATA.pathname} (shared data absent)`);
-    return null;
-  }
-}
+// The real PEFT fixtures: these tests are ignored (reason printed) only when ../shared/data is
+// absent; with it present, a missing fixture fails (they used to return early and pass).
+const { path: DIR, missing: NO_DATA } = sharedData("peft/");
+const data = (name: string): string => `${DIR}${name}`;
 
 /**
  * Float32 round-off bound of PEFT's merge `W + s·(B A)`: the r-term fp32 dot products and the
@@ -46,10 +40,11 @@ function mergeBound(w: Tensor, m: PeftLoraModule, s: number, i: number, j: numbe
   return (r + 2) * U32 * (Math.abs(w.data[i * n + j]) + s * acc);
 }
 
-Deno.test("MUST HOLD: the peft tool merges the real LoRA into the base = PEFT's merge_and_unload", async () => {
+Deno.test("MUST HOLD: the peft tool merges the real LoRA into the base = PEFT's merge_and_unload", {
+  ignore: NO_DATA,
+}, async () => {
   const base = data("base_model.safetensors"), ad = data("lora_adapter_model.safetensors");
   const cfg = data("lora_adapter_config.json"), ref = data("lora_merged.safetensors");
-  if (!base || !ad || !cfg || !ref) return;
   const dir = await Deno.makeTempDir();
   const out = `${dir}/merged.safetensors`;
   const res = await runPeftTool([
@@ -119,24 +114,28 @@ Deno.test("MUST HOLD: the peft tool merges the real LoRA into the base = PEFT's 
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("real adapter: read → write gives the same bytes and the same config (unknown fields kept)", async () => {
-  const ad = data("lora_adapter_model.safetensors"), cfg = data("lora_adapter_config.json");
-  if (!ad || !cfg) return;
-  const bytes = await Deno.readFile(ad), text = await Deno.readTextFile(cfg);
-  const adapter = readPeftLora(text, bytes);
-  const files = writePeftLora(adapter);
-  assert.deepEqual(files.weights, bytes);
-  assert.deepEqual(JSON.parse(files.config), JSON.parse(text));
-  // Shapes follow PEFT: lora_A [r, in], lora_B [out, r].
-  for (const m of adapter.modules.values()) {
-    assert.deepEqual(m.a.shape, [4, 48]);
-    assert.deepEqual(m.b.shape, [48, 4]);
-  }
-});
+Deno.test(
+  "real adapter: read → write gives the same bytes and the same config (unknown fields kept)",
+  { ignore: NO_DATA },
+  async () => {
+    const ad = data("lora_adapter_model.safetensors"), cfg = data("lora_adapter_config.json");
+    const bytes = await Deno.readFile(ad), text = await Deno.readTextFile(cfg);
+    const adapter = readPeftLora(text, bytes);
+    const files = writePeftLora(adapter);
+    assert.deepEqual(files.weights, bytes);
+    assert.deepEqual(JSON.parse(files.config), JSON.parse(text));
+    // Shapes follow PEFT: lora_A [r, in], lora_B [out, r].
+    for (const m of adapter.modules.values()) {
+      assert.deepEqual(m.a.shape, [4, 48]);
+      assert.deepEqual(m.b.shape, [48, 4]);
+    }
+  },
+);
 
-Deno.test("inspect: spectrum equals svdvals of the dense ΔW, rank r, parameter count", async () => {
+Deno.test("inspect: spectrum equals svdvals of the dense ΔW, rank r, parameter count", {
+  ignore: NO_DATA,
+}, async () => {
   const ad = data("lora_adapter_model.safetensors"), cfg = data("lora_adapter_config.json");
-  if (!ad || !cfg) return;
   const adapter = readPeftLora(await Deno.readTextFile(cfg), await Deno.readFile(ad));
   for (const rep of inspectPeftAdapter(adapter)) {
     const dense = peftLoraDelta(adapter.config, rep.module, adapter.modules.get(rep.module)!);

@@ -9,16 +9,10 @@ import {
   N_SPARSE,
   OOV_ID,
 } from "../../../methods/ctr/mod.ts";
+import { sharedData } from "../../ops/io/shared_data.ts";
 
-const SAMPLE = "../shared/data/criteo/criteo_sample.txt";
-const haveSample = (() => {
-  try {
-    return Deno.statSync(SAMPLE).isFile;
-  } catch {
-    console.log(`criteo features: ${SAMPLE} is absent; the shared-sample test is ignored`);
-    return false;
-  }
-})();
+// Ignored (with the reason printed) only when ../shared/data is absent; a missing file fails.
+const { path: SAMPLE, missing: NO_SAMPLE } = sharedData("criteo/criteo_sample.txt");
 
 function row(label: string, ints: string[], cats: string[]): string {
   return [
@@ -73,7 +67,7 @@ Deno.test("encoder errors: unknown option, bad minCount, bad rows", () => {
 
 Deno.test({
   name: "encoder on the shared Criteo sample: 200 rows, every id within its field",
-  ignore: !haveSample,
+  ignore: NO_SAMPLE,
   fn(): void {
     const d = readCriteo(SAMPLE);
     assert.equal(d.rows, 200);

@@ -15,18 +15,10 @@ import {
 } from "../../../methods/retrieval/gsm8k.ts";
 import { bootstrapMean } from "../../../methods/retrieval/bootstrap.ts";
 import { throwsWith } from "../../ops/linalg/_factor_helpers.ts";
+import { sharedData } from "../../ops/io/shared_data.ts";
 
-const DATA = "../shared/data/gsm8k";
-const haveData = (() => {
-  try {
-    return Deno.statSync(`${DATA}/train.jsonl`).isFile;
-  } catch {
-    return false;
-  }
-})();
-if (!haveData) {
-  console.error(`gsm8k_test: ${DATA}/train.jsonl not found; the real-data test is ignored`);
-}
+// Ignored (with the reason printed) only when ../shared/data is absent; a missing file fails.
+const { path: DATA, missing: NO_DATA } = sharedData("gsm8k");
 
 Deno.test("operatorSequence: binary operators of each annotation's left side, signs skipped", () => {
   const sol = "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\n" +
@@ -103,7 +95,7 @@ Deno.test("bootstrapMean: percentile interval near mean ± 1.96·sd/√n, and ea
 
 Deno.test({
   name: "GSM8K: every annotation parses; operator counts match an independent scan",
-  ignore: !haveData,
+  ignore: NO_DATA,
   fn: () => {
     for (const split of ["train", "test"]) {
       const path = `${DATA}/${split}.jsonl`;

@@ -12,15 +12,10 @@ import { crossEntropy } from "../../../ops/autograd/ops_softmax.ts";
 import { adamw } from "../../../ops/optim/adam.ts";
 import { applySmallCnn, initSmallCnn, type SmallCnnParams } from "../../../ops/nn/conv.ts";
 import { Tensor } from "../../../ops/tensor.ts";
+import { sharedData } from "../io/shared_data.ts";
 
-const PATH = "../shared/data/digits/digits.csv";
-let present = true;
-try {
-  Deno.statSync(PATH);
-} catch {
-  present = false;
-  console.warn(`NOTICE: ${PATH} is absent: the digits CNN test is ignored`);
-}
+// Ignored (with the reason printed) only when ../shared/data is absent; a missing file fails.
+const { path: PATH, missing: NO_DATA } = sharedData("digits/digits.csv");
 
 /** Images `[n, 1, 8, 8]` scaled by 1/16 and integer labels, for rows where `keep(i)`. */
 function split(data: Tensor, keep: (i: number) => boolean): { x: Tensor; y: number[] } {
@@ -46,7 +41,7 @@ function accuracy(logits: Tensor, y: number[]): number {
 
 Deno.test({
   name: "small CNN + AdamW reaches >= 95% test accuracy on UCI digits (seeded, test-sized run)",
-  ignore: !present,
+  ignore: NO_DATA,
   fn(): void {
     const csv = readNumericCsv(PATH, { header: false });
     assert.deepEqual(csv.data.shape, [1797, 65]);

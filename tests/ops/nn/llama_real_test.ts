@@ -5,6 +5,7 @@ import { astype, type Tensor } from "../../../ops/tensor.ts";
 import { readSafetensors } from "../../../ops/io/safetensors.ts";
 import { type LlamaConfig, llamaForward, loadLlama } from "../../../ops/nn/llama.ts";
 import * as ad from "../../../ops/autograd/ops.ts";
+import { sharedData } from "../io/shared_data.ts";
 
 const DATA = new URL("../../../../shared/data/peft/", import.meta.url);
 const CONFIG: LlamaConfig = {
@@ -18,23 +19,19 @@ const CONFIG: LlamaConfig = {
   ropeTheta: 10000,
 };
 
-function readIfPresent(name: string): Uint8Array | null {
-  try {
-    return Deno.readFileSync(new URL(name, DATA));
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
+// Ignored (reason printed) only when ../shared/data is absent; with it present, a missing
+// fixture fails at load instead of turning the check into "ignored".
+const { missing: NO_DATA } = sharedData("peft/");
+
+function readFixture(name: string): Uint8Array | null {
+  return NO_DATA ? null : Deno.readFileSync(new URL(name, DATA));
 }
 
-const base = readIfPresent("base_model.safetensors");
-const merged = readIfPresent("lora_merged.safetensors");
-const info = readIfPresent("info.json");
-const adapter = readIfPresent("lora_adapter_model.safetensors");
-const adapterConfig = readIfPresent("lora_adapter_config.json");
-if (!base || !merged || !info || !adapter || !adapterConfig) {
-  console.warn(`SKIPPED llama real-client check: PEFT fixtures not found under ${DATA.pathname}`);
-}
+const base = readFixture("base_model.safetensors");
+const merged = readFixture("lora_merged.safetensors");
+const info = readFixture("info.json");
+const adapter = readFixture("lora_adapter_model.safetensors");
+const adapterConfig = readFixture("lora_adapter_config.json");
 
 function maxAbsDiff(a: Tensor, b: Tensor): number {
   assert.deepEqual(a.shape, b.shape);
