@@ -3,16 +3,15 @@
  * the repository root, or `$ETHUCY_DIR`. Tests that need it are registered with `ignore` when
  * it is missing, and this module says so once on stderr.
  */
-import { fileURLToPath } from "node:url";
+import { sharedData } from "../../ops/io/shared_data.ts";
 
+// Ignored only when ../shared/data is absent (and no $ETHUCY_DIR): with the data folder present,
+// a missing or renamed ethucy file fails the tests instead of turning them into "ignored".
 function locate(): string | null {
   const env = Deno.env.get("ETHUCY_DIR");
-  const dir = env ?? fileURLToPath(new URL("../../../../shared/data/ethucy", import.meta.url));
-  try {
-    return Deno.statSync(`${dir}/eth/test/biwi_eth.txt`).isFile ? dir : null;
-  } catch {
-    return null;
-  }
+  if (env !== undefined) return env;
+  const { path, missing } = sharedData("ethucy");
+  return missing ? null : path;
 }
 
 /** The ETH/UCY directory, or null when it is absent. */
