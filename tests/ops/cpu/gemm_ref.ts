@@ -28,6 +28,18 @@ export interface Case {
 
 const C_FILL = 12345.5; // storage of C outside the block: must come back bit-identical
 
+/**
+ * A rows × cols matrix in fresh storage: `[data, off, ld]`. An array, not an object `{ data,
+ * off, ld }`: V8 15.0 (Deno 2.9.6) miscompiles this function so that such objects, built one
+ * after another, share the storage of their `off` and `ld` (heap numbers here: `Rng.int`), and
+ * building B rewrote A's fields. It is not a bug of ours: no code writes to the objects and
+ * they are distinct. The standalone repro `v8_field_alias_repro.ts` (command and runs there)
+ * shows it, and that `--no-maglev`, `--no-use-osr` or `--no-maglev-escape-analysis` end it.
+ * Seen on gemm_pin_test.ts, always at its first f32 case (A 301×257 with ld 260 read back B's or
+ * C's off and ld, e.g. 3 and 43): with objects, 2 of 20 runs as two concurrent copies and 7 of
+ * 10 with `--v8-flags=--concurrent-recompilation-delay=20`; with this array, 0 of 24 and 0 of 10.
+ * `gemm_ref_test.ts` checks it under that flag; `checkFits` guards every case.
+ */
 function operand(
   rng: Rng,
   dtype: "f32" | "f64",
@@ -36,14 +48,14 @@ function operand(
   strided: boolean,
   outside: number,
   inside: () => number,
-): { data: Float32Array | Float64Array; off: number; ld: number } {
+): [Float32Array | Float64Array, number, number] {
   const ld = cols + (strided ? 1 + rng.int(3) : 0);
   const off = strided ? rng.int(5) : 0;
   const len = off + rows * ld + (strided ? rng.int(3) : 0);
   const data = dtype === "f64" ? new Float64Array(len) : new Float32Array(len);
   data.fill(outside);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) data[off + i * ld + j] = inside();
-  return { data, off, ld };
+  return [data, off, ld];
 }
 
 /** Builds a case; padding of A and B is NaN so that any stray read poisons the result. */
@@ -52,40 +64,46 @@ export function makeCase(rng: Rng, s: CaseSpec): Case {
   const [ar, ac] = s.transA ? [s.k, s.m] : [s.m, s.k];
   const [br, bc] = s.transB ? [s.n, s.k] : [s.k, s.n];
   const normal = (): number => rng.normal();
-  // Each operand's fields are frozen copies: under load (concurrent tier-up) Deno 2.9.6's JIT was
-  // seen to hand back A's object with B's off and ld (A's data, 301×257, with ld 43), a case
-  // that no longer fit its array. Frozen objects are never folded into one allocation.
-  const a = Object.freeze({ ...operand(rng, s.dtype, ar, ac, strided, NaN, normal) });
-  const b = Object.freeze({ ...operand(rng, s.dtype, br, bc, strided, NaN, normal) });
-  for (const [name, o, rows, cols] of [["a", a, ar, ac], ["b", b, br, bc]] as const) {
-    // A case must fit its array: the consistency check that caught the miscompiled one.
-    if (o.ld < cols || o.off + (rows - 1) * o.ld + cols > o.data.length) {
-      throw new Error(
-        `makeCase: ${name} ${rows}x${cols} off ${o.off} ld ${o.ld} len ${o.data.length}`,
-      );
-    }
-  }
+  const [a, aOff, lda] = operand(rng, s.dtype, ar, ac, strided, NaN, normal);
+  const [b, bOff, ldb] = operand(rng, s.dtype, br, bc, strided, NaN, normal);
   // beta = 0 must ignore the old C entirely, so it starts as NaN there.
-  const c = operand(rng, s.dtype, s.m, s.n, strided, C_FILL, beta === 0 ? () => NaN : normal);
+  const fillC = beta === 0 ? () => NaN : normal;
+  const [c, cOff, ldc] = operand(rng, s.dtype, s.m, s.n, strided, C_FILL, fillC);
   const args: GemmArgs = {
     m: s.m,
     n: s.n,
     k: s.k,
-    a: a.data,
-    aOffset: a.off,
-    lda: a.ld,
+    a,
+    aOffset: aOff,
+    lda,
     transA: s.transA,
-    b: b.data,
-    bOffset: b.off,
-    ldb: b.ld,
+    b,
+    bOffset: bOff,
+    ldb,
     transB: s.transB,
-    c: c.data,
-    cOffset: c.off,
-    ldc: c.ld,
+    c,
+    cOffset: cOff,
+    ldc,
     alpha: s.alpha,
     beta: s.beta,
   };
-  return { args, c0: Float64Array.from(c.data) };
+  checkFits(args, [ar, ac], [br, bc], [s.m, s.n]);
+  return { args, c0: Float64Array.from(c) };
+}
+
+/**
+ * Throws unless each operand of a case fits its array: a guard against the V8 miscompile of
+ * `operand` (such a case would fail far from its cause, or read padding and pass).
+ */
+function checkFits(g: GemmArgs, ...dims: [number, number][]): void {
+  const ops = [[g.a, g.aOffset, g.lda], [g.b, g.bOffset, g.ldb], [g.c, g.cOffset, g.ldc]] as const;
+  ops.forEach(([data, off = 0, ld], i) => {
+    const [rows, cols] = dims[i];
+    if (ld < cols || off + (rows - 1) * ld + cols > data.length) {
+      const name = "abc"[i];
+      throw new Error(`makeCase: ${name} ${rows}x${cols} off ${off} ld ${ld} len ${data.length}`);
+    }
+  });
 }
 
 /**
