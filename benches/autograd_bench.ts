@@ -2,7 +2,7 @@
  * One training step (forward + backward + AdamW) of a 2-layer MLP 512→1024→512 (ReLU, MSE),
  * batch 256: through `valueAndGrad` against the same step written by hand with our ops and no
  * autograd (baseline), so the group reads as the autograd overhead. numpy runs the hand-written
- * step in `benches/numpy_mlp_step.py`. Results: `benches/RESULTS.md`, section "Autograd".
+ * step in `benches/numpy_mlp_step.py`. Results: `benches/RESULTS.md`, section "Autograd and training steps".
  *
  * Also runnable as a script (`deno run -A benches/autograd_bench.ts`) to print ms/step of both.
  */

@@ -7,7 +7,7 @@
  * assignment passes) as one writes it first; it gives the same result bit for bit (the
  * oracle of `tests/ops/linalg/kmeans_test.ts`), so the rows compare like with like. The
  * numpy peer of the whole fold fit is `benches/numpy_eigentrajectory.py`; results in
- * `benches/RESULTS.md`, section "EigenTrajectory".
+ * `benches/RESULTS.md`, section "EigenTrajectory (speed)".
  *
  * Reads ETH/UCY from `../shared/data/ethucy` (or `$ETHUCY_DIR`); without it the benches use a
  * synthetic set of the same kind and say so in their names.

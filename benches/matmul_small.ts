@@ -5,8 +5,8 @@
  * batch is the figure least disturbed by other work; compare it with numpy's best in the same
  * sitting. `deno bench` (groups "matmul small" of `gemm_bench.ts`) gives the peer ml-matrix.
  *
- * Run as: `deno run -A benches/matmul_small.ts` (results: benches/RESULTS.md, "CPU GEMM, small
- * products").
+ * Run as: `deno run -A benches/matmul_small.ts` (results: benches/RESULTS.md, "CPU GEMM",
+ * small products).
  *
  * @module
  */

@@ -4,7 +4,7 @@
  * evaluation throughput of the anchors-only forecast. Baselines: a naive fit (ml-matrix SVD of
  * the trajectory matrices + a plain Lloyd k-means written the obvious way) and a naive
  * per-agent forecast loop; for the training loss, the same loss composed of autograd ops. numpy is timed separately in the same sitting by
- * `benches/numpy_eigentrajectory.py`. Results: `benches/RESULTS.md`, section "EigenTrajectory".
+ * `benches/numpy_eigentrajectory.py`. Results: `benches/RESULTS.md`, section "EigenTrajectory (speed)".
  *
  * Reads ETH/UCY from `../shared/data/ethucy` (or `$ETHUCY_DIR`); without it the benches use a
  * synthetic set of the same size and say so in their names.

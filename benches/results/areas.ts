@@ -66,12 +66,8 @@ const gemm: Area = {
   ],
   rows(out): Row[] {
     const b = out.bench("bench");
-    // The packed two-thread driver is being removed (issue 13): its rows are not results. The
-    // TypeScript kernel and the naive loop against ml-matrix say nothing about `matmul`.
-    const kept = b.filter((r) =>
-      !/packed/i.test(r.name) && !/packed/i.test(r.group) &&
-      !/^(ours TypeScript kernel|naive triple loop) /.test(r.name)
-    );
+    // The TypeScript kernel and the naive loop against ml-matrix say nothing about `matmul`.
+    const kept = b.filter((r) => !/^(ours TypeScript kernel|naive triple loop) /.test(r.name));
     const np = numpyRows(out, "np"), np1 = numpyRows(out, "np1");
     const square = (dt: "f64" | "f32", n: number, goal?: Goal): Pair => ({
       case: `matmul ${dt} ${n}³`,

@@ -22,7 +22,7 @@ export type { GemmBackend } from "./wasm_features.ts";
  * Below this many multiply-adds (m·n·k) the TypeScript kernel runs: the call into wasm and the
  * copies cost about as much as they save. Since the small-product path (`gemm_small.ts`) the
  * WebAssembly kernel wins from 3³ on in both dtypes (8³: 0.25 µs against 0.96 µs in TypeScript,
- * 1×32·32×32: 0.92 against 3.1 µs f64; benches/RESULTS.md, "CPU GEMM, small products"); the two
+ * 1×32·32×32: 0.92 against 3.1 µs f64; benches/RESULTS.md, "CPU GEMM", small products); the two
  * tie at 1³–2³.
  *
  * @example

@@ -33,7 +33,7 @@ import { wasmFeatures } from "./wasm_features.ts";
 /**
  * Products of at most this many multiply-adds (m·n·k) whose depth fits one KC block
  * ({@link SMALL_MAX_DEPTH}) take the small path; 64³, the largest size at which the blocked
- * driver's planning measurably costs (benches/RESULTS.md, "CPU GEMM, small products").
+ * driver's planning measurably costs (benches/RESULTS.md, "CPU GEMM", small products).
  *
  * @example
  * ```ts

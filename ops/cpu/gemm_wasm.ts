@@ -77,8 +77,8 @@ const OPTION_KINDS: Readonly<Record<keyof WasmGemmOptions, OptionKind>> = {
  * Products from this many multiply-adds (m·n·k) on are split with the helper thread (where
  * threads are on, see {@link setGemmThreads}); below it the hand-offs cost about what the second
  * core saves. At n = 256 f64 with the other core busy, two threads / one measured 0.86–1.12×
- * (benches/RESULTS.md "CPU GEMM", sittings 1–2) and 0.96–1.18× median (its review note of
- * 05:04); no run with a free core is recorded.
+ * (2026-11-30 sittings 1–2 of benches/RESULTS.md, in git at 709ac18) and 0.96–1.18× median (its
+ * review note of 05:04); no run with a free core is recorded.
  *
  * @example
  * ```ts
