@@ -1,16 +1,10 @@
 /** Command line of experiments/ctr.ts: --inspect, malformed files, flags, the JSON result. */
 import assert from "node:assert/strict";
 import { runScript, type ScriptRun } from "./_script.ts";
+import { sharedData } from "../ops/io/shared_data.ts";
 
-const SAMPLE = "../shared/data/criteo/criteo_sample.txt";
-const haveSample = (() => {
-  try {
-    return Deno.statSync(SAMPLE).isFile;
-  } catch {
-    console.log(`ctr.ts: ${SAMPLE} is absent; the --inspect sample test is ignored`);
-    return false;
-  }
-})();
+// Ignored (with the reason printed) only when ../shared/data is absent; a missing file fails.
+const { path: SAMPLE, missing: NO_SAMPLE } = sharedData("criteo/criteo_sample.txt");
 
 const run = (args: string[]): Promise<ScriptRun> => runScript("ctr", args);
 
@@ -20,7 +14,7 @@ const GOOD = ["1", "3", ...Array(12).fill(""), "05db9164", ...Array(25).fill("")
 
 Deno.test({
   name: "ctr.ts --inspect on the shared sample: 200 rows, 13 dense, 26 sparse",
-  ignore: !haveSample,
+  ignore: NO_SAMPLE,
   async fn(): Promise<void> {
     const dir = await Deno.makeTempDir();
     try {

@@ -1,17 +1,11 @@
 /** Command line of experiments/galore.ts: strict flags and the JSON fields other tools read. */
 import assert from "node:assert/strict";
 import { runScript, type ScriptRun } from "./_script.ts";
+import { sharedData } from "../ops/io/shared_data.ts";
 
-const DATA = new URL("../../../shared/data/tinyshakespeare", import.meta.url).pathname;
-let haveData = false;
-try {
-  haveData = Deno.statSync(`${DATA}/input.txt`).isFile;
-} catch {
-  haveData = false;
-}
-if (!haveData) {
-  console.error(`galore_test: ${DATA}/input.txt is absent; the training run is skipped`);
-}
+// Ignored (with the reason printed) only when ../shared/data is absent; with the folder
+// present, a missing corpus fails the run instead of skipping it.
+const { missing: NO_DATA } = sharedData("tinyshakespeare/input.txt");
 
 function run(args: string[]): Promise<ScriptRun> {
   return runScript("galore", args);
@@ -38,7 +32,7 @@ Deno.test("galore.ts: unknown, repeated, malformed and ineffective flags exit no
 
 Deno.test({
   name: "galore.ts --optimizer galore --quick writes the issue's JSON fields",
-  ignore: !haveData,
+  ignore: NO_DATA,
   fn: async () => {
     const json = await Deno.makeTempFile({ suffix: ".json" });
     const r = await run([
