@@ -6,7 +6,6 @@ import assert from "node:assert/strict";
 import { tensor } from "../../mod.ts";
 import {
   blur,
-  DATA,
   domains,
   K_SHOT,
   loadDigits,
@@ -14,14 +13,11 @@ import {
   standardize,
 } from "../../experiments/lib/otd_digits.ts";
 import { runScript } from "./_script.ts";
+import { sharedData } from "../ops/io/shared_data.ts";
 
-let haveData = false;
-try {
-  haveData = Deno.statSync(DATA).isFile;
-} catch {
-  haveData = false;
-}
-if (!haveData) console.error(`otd_test: ${DATA} is absent; the data tests are skipped`);
+// Ignored (with the reason printed) only when ../shared/data is absent; with the folder
+// present, a missing digits file fails the data tests instead of skipping them.
+const { missing: NO_DATA } = sharedData("digits/digits.csv");
 
 Deno.test("otd.ts --help prints the flags and the JSON fields, exits 0", async () => {
   const r = await runScript("otd", ["--help"]);
@@ -97,7 +93,7 @@ Deno.test("otd digits: standardize gives the pool zero mean and unit deviation p
 Deno.test({
   name:
     "otd digits: the README split, disjoint domains, 5 shots per class, source classes 0–6 only",
-  ignore: !haveData,
+  ignore: NO_DATA,
   fn: () => {
     const all = loadDigits();
     assert.equal(all.y.length, 1797);
