@@ -217,3 +217,46 @@ Deno.test("README SubGM snippet: the errors it quotes after more iterations are 
     assert.equal(run.errors.at(-1)!.toExponential(1), err, `after ${iters}`);
   }
 });
+
+/**
+ * Every code span of the numpy / PyTorch / PEFT table's "here" column, each exercised by the
+ * equivalents test above (the README row and that test must change together).
+ */
+const TABLE_SPANS = [
+  "readNumericCsv(path).data",
+  "parseNumericCsv(text)",
+  "{ delimiter, header }",
+  "argmax(x, { axis: 1 })",
+  "mean(x, { axis: 0 })",
+  "mean(x, 0)",
+  "at(x, i, j)",
+  "sliceRows(x, a, b)",
+  "gather(x, [2, 0])",
+  "console.log(x)",
+  "crossEntropy(logits, y)",
+  "{ reduction, ignoreIndex }",
+  "for (const idx of miniBatches(n, { batchSize: 32, seed }))",
+  "gather(x, idx)",
+  'adapters.getPeftModel(params, { r: 8, target_modules: "all-linear" })',
+  "plotSvg",
+  "heatmapSvg",
+  "./plot",
+  "ops/plot/mod.ts",
+];
+
+Deno.test("README numpy table: its 'here' column shows exactly the calls the equivalents test checks", () => {
+  // The equivalents test checks the API, not the README's words: a row that told users to write
+  // `mean(x, 0)` (which throws) passed it. Here the table's own text is compared.
+  const start = README.indexOf("## Coming from numpy / PyTorch / PEFT");
+  assert.ok(start >= 0, "section heading");
+  const lines = README.slice(start).split("\n");
+  const first = lines.findIndex((l) => l.startsWith("|"));
+  const end = lines.findIndex((l, i) => i > first && !l.startsWith("|"));
+  const rows = lines.slice(first + 2, end); // after the header and the --- line
+  assert.ok(rows.length >= 8, `found ${rows.length} rows`);
+  const here = rows.map((r) => r.split("|")[2] ?? "");
+  const spans = here.flatMap((cell) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]));
+  assert.deepEqual([...new Set(spans)].sort(), [...TABLE_SPANS].sort());
+  const meanRow = here.find((c) => c.includes("`mean(x, 0)`")) ?? "";
+  assert.ok(/`mean\(x, 0\)` throws/.test(meanRow), meanRow);
+});
