@@ -6,6 +6,10 @@
  *   full `svd` (goal ≥ 20×), with one and with two GEMM threads. The numpy implementation of
  *   the same algorithm is timed by `benches/numpy_randomized_svd.py` (Deno cannot host it;
  *   `--phases` splits it by step); both go in `benches/RESULTS.md`.
+ *   `deno run -A benches/lowrank_bench.ts --phases [--repeats N]` splits ours by step the same
+ *   way (median process CPU seconds per step, one GEMM thread) and prints one JSON line with
+ *   the field names of the numpy script's, plus `check` (finiteness, scaling and the transposed
+ *   copy) and `pin` (copies into the GEMM memory); the benches do not run then.
  * - `lu`, `solve`, `cholesky` of 512 × 512 against ml-matrix `LuDecomposition`, `solve` and
  *   `CholeskyDecomposition`.
  *
@@ -18,11 +22,13 @@ import { cholesky } from "../ops/linalg/cholesky.ts";
 import { lu } from "../ops/linalg/lu.ts";
 import { qr } from "../ops/linalg/qr.ts";
 import { randomizedSvd } from "../ops/linalg/randomized_svd.ts";
+import { rsvdCore, type RsvdPhase, wantsTranspose } from "../ops/linalg/_rsvd_core.ts";
+import { rsvdOperand } from "../ops/linalg/_rsvd_operand.ts";
 import { solve } from "../ops/linalg/solve.ts";
 import { svd } from "../ops/linalg/svd.ts";
 import { matmul } from "../ops/matmul.ts";
 import { setGemmThreads } from "../ops/cpu/gemm.ts";
-import { randn } from "../ops/random.ts";
+import { randn, Rng } from "../ops/random.ts";
 import { Tensor } from "../ops/tensor.ts";
 
 const N = Number(Deno.env.get("LOWRANK_BENCH_N") ?? 2000);
@@ -45,6 +51,65 @@ function toMl(t: Tensor): Matrix {
 }
 
 const big = decaying(N);
+
+/** Process CPU milliseconds (all threads), or NaN where the runtime does not report them. */
+function cpuMs(): number {
+  const u = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } })
+    .process?.cpuUsage?.();
+  return u ? (u.user + u.system) / 1e3 : NaN;
+}
+
+/** Median of a non-empty list. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((p, q) => p - q);
+  return s[s.length >> 1];
+}
+
+/**
+ * Median CPU seconds of each step of `randomizedSvd(big, K, { seed: 0 })` over `repeats` runs
+ * (with its defaults: 7 LU-normalized power iterations), and of the whole call.
+ */
+function phases(repeats: number): Record<string, unknown> {
+  const runs: Record<string, number>[] = [], total: number[] = [];
+  setGemmThreads(false);
+  for (let r = 0; r <= repeats; r++) { // run 0 warms up
+    const c0 = cpuMs();
+    randomizedSvd(big, K, { seed: r });
+    total.push(cpuMs() - c0);
+    const t: Record<string, number> = {};
+    let last = cpuMs();
+    const lap = (name: RsvdPhase | "check"): void => {
+      const now = cpuMs();
+      t[name] = (t[name] ?? 0) + (now - last) / 1e3;
+      last = now;
+    };
+    const plan = { k: K, l: K + 10, iters: 7, how: "lu" as const, rng: new Rng(r), lap };
+    const op = rsvdOperand(big, wantsTranspose(plan));
+    lap("check");
+    rsvdCore(op.a, N, N, plan, op.at);
+    runs.push(t);
+  }
+  const names = Object.keys(runs[1]);
+  return {
+    n: N,
+    k: K,
+    gemm_threads: 1,
+    randomized_svd_cpu_s: median(total.slice(1)) / 1e3,
+    phases_cpu_s: Object.fromEntries(names.map((p) => [p, median(runs.slice(1).map((t) => t[p]))])),
+  };
+}
+
+if (Deno.args.includes("--phases")) {
+  const i = Deno.args.indexOf("--repeats");
+  const repeats = i < 0 ? 5 : Number(Deno.args[i + 1]);
+  const known = i < 0 ? 1 : 3;
+  if (!Number.isInteger(repeats) || repeats < 1 || Deno.args.length !== known) {
+    console.error("usage: deno run -A benches/lowrank_bench.ts --phases [--repeats N ≥ 1]");
+    Deno.exit(2);
+  }
+  console.log(JSON.stringify(phases(repeats)));
+  Deno.exit(0);
+}
 
 // One and two GEMM threads (wall time; numpy's peer runs with OPENBLAS_NUM_THREADS=1 and with
 // its default threads). The switch is restored to the engine default after each call.

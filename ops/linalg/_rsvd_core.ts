@@ -1,9 +1,11 @@
 /**
  * Internal: the numeric core of randomizedSvd (Halko, Martinsson & Tropp, SIAM Review 53, 2011,
- * Algorithms 4.4 and 5.1) on a row-major f64 matrix that it never copies or transposes. The
- * thin factors are stored transposed (`l × N` row-major), so every product with A is one GEMM
- * whose long dimension is contiguous, the LU normalizer runs along contiguous columns, and the
- * orthonormalizations are Cholesky QR passes built on GEMMs (`_rsvd_cholqr.ts`).
+ * Algorithms 4.4 and 5.1) on a row-major f64 matrix that it never copies or transposes itself.
+ * The thin factors are stored transposed (`l × N` row-major), so every product with A is one
+ * GEMM whose long dimension is contiguous, the LU normalizer runs along contiguous columns, and
+ * the orthonormalizations are Cholesky QR passes built on GEMMs (`_rsvd_cholqr.ts`). Given also
+ * `aᵀ` (`_rsvd_operand.ts`), each product reads whichever of the two has its depth along stored
+ * rows, the GEMM kernel's fast layout; the sums are the same, term by term, either way.
  *
  * @module
  */
@@ -37,6 +39,41 @@ export interface RsvdPlan {
   how: "qr" | "lu" | "none";
   /** Source of the Gaussian test matrix. */
   rng: Rng;
+  /**
+   * Called after each step with its name (for profiles: `benches/lowrank_bench.ts --phases`):
+   * `"pin"`, `"omega"`, `"products"`, `"lu"`, `"qr"`, `"b"`, `"small_svd"`, `"u"`.
+   */
+  lap?: (phase: RsvdPhase) => void;
+}
+
+/**
+ * The steps of {@link rsvdCore} that {@link RsvdPlan.lap} names: copying the matrix into the
+ * GEMM memory, drawing Ω, the products with A in the power iterations and of the final sample,
+ * the LU normalizations, the QR of the sample (and the QR normalizer's), `B = Qᵀ·A`, the SVD
+ * of B, and `U = Q·Ur`.
+ *
+ * @example
+ * ```ts
+ * import type { RsvdPhase } from "./_rsvd_core.ts";
+ * const p: RsvdPhase = "products";
+ * console.log(p); // products
+ * ```
+ */
+export type RsvdPhase = "pin" | "omega" | "products" | "lu" | "qr" | "b" | "small_svd" | "u";
+
+/**
+ * Whether {@link rsvdCore} should be given `aᵀ` for this plan: the copy (one pass over the
+ * matrix, ~1.5 products' time) pays from three products on, i.e. two power iterations.
+ *
+ * @example
+ * ```ts
+ * import { Rng } from "../random.ts";
+ * import { wantsTranspose } from "./_rsvd_core.ts";
+ * console.log(wantsTranspose({ k: 5, l: 15, iters: 7, how: "lu", rng: new Rng(0) })); // true
+ * ```
+ */
+export function wantsTranspose(plan: RsvdPlan): boolean {
+  return plan.iters >= 2;
 }
 
 /**
@@ -62,6 +99,8 @@ export interface RsvdFactors {
 /**
  * Rank-`k` randomized SVD of the row-major `m × n` f64 matrix `a` (read only). When `m < n`
  * the algorithm runs on `aᵀ` (scikit-learn's `transpose="auto"`) through transposed GEMMs.
+ * `at`, when given, is `aᵀ` (`n × m`, row-major; see {@link wantsTranspose}): the products
+ * then read their big operand along stored rows. The result does not depend on it.
  *
  * @example
  * ```ts
@@ -72,29 +111,48 @@ export interface RsvdFactors {
  * console.log(Math.round(s[0] * 1e12) / 1e12); // 3
  * ```
  */
-export function rsvdCore(a: Float64Array, m: number, n: number, plan: RsvdPlan): RsvdFactors {
-  // Every product reads `a`: pinned in the GEMM memory it is copied there once, not per product
-  // (2000×2000: 16 copies of 32 MB, ~8% of the call, and the part the GEMM threads cannot share).
-  if (m * n < PIN_MIN_ELEMS) return rsvdOn(a, m, n, plan);
-  return withPinnedOperand(a, 0, m, n, n, () => rsvdOn(a, m, n, plan));
+export function rsvdCore(
+  a: Float64Array,
+  m: number,
+  n: number,
+  plan: RsvdPlan,
+  at: Float64Array | null = null,
+): RsvdFactors {
+  const op = new Operator(a, at, m, n);
+  // Every product reads `a` or `at`: pinned in the GEMM memory each is copied there once, not
+  // per product (2000×2000: 16 copies of 32 MB, ~8% of the call, and the part the GEMM threads
+  // cannot share).
+  if (m * n < PIN_MIN_ELEMS) return rsvdOn(op, plan);
+  return withPinnedOperand(a, 0, m, n, n, () => {
+    if (!at) return lapped(plan, "pin", () => rsvdOn(op, plan));
+    return withPinnedOperand(at, 0, n, m, m, () => lapped(plan, "pin", () => rsvdOn(op, plan)));
+  });
+}
+
+/** `fn()` after reporting the time since the last lap as `phase`. */
+function lapped<T>(plan: RsvdPlan, phase: RsvdPhase, fn: () => T): T {
+  plan.lap?.(phase);
+  return fn();
 }
 
 /** Matrices from this many elements are pinned (smaller copies cost less than the pin). */
 const PIN_MIN_ELEMS = 1 << 16;
 
-function rsvdOn(a: Float64Array, m: number, n: number, plan: RsvdPlan): RsvdFactors {
-  const { k, l } = plan;
-  const op = new Operator(a, m, n);
+function rsvdOn(op: Operator, plan: RsvdPlan): RsvdFactors {
+  const { k, l, lap } = plan;
   const rows = op.rows, cols = op.cols;
   // Ω/Q and A_opᵀ·Q (cols), A_op·Q, its P·L and CholeskyQR2's copy (rows), B and its copy (cols).
   const ws = new Workspace(l * (3 * rows + 4 * cols));
   const qt = rangeBasisT(op, plan, ws);
   const bt = ws.take(l * cols);
   op.timesT(qt, l, bt); // B = Qᵀ·A_op (l × cols)
+  lap?.("b");
   const { ur, s, wt } = smallSvd(bt, l, cols, k, ws.take(l * cols));
+  lap?.("small_svd");
   // A_op ≈ (Q·Ur)·diag(s)·Wᵀ with Q·Ur = Qtᵀ·Ur (first k columns).
   const qu = new Float64Array(rows * k);
   gemm({ m: rows, n: k, k: l, a: qt, lda: rows, transA: true, b: ur, ldb: l, c: qu, ldc: k });
+  lap?.("u");
   if (!op.transposed) return { u: qu, s, vt: wt };
   // a = A_opᵀ ≈ W·diag(s)·(Q·Ur)ᵀ.
   return { u: transpose(wt, k, cols), s, vt: transpose(qu, rows, k) };
@@ -121,47 +179,52 @@ class Workspace {
   }
 }
 
-/** `A_op` = `a` (m ≥ n) or `aᵀ` (m < n), so `rows ≥ cols`; products on transposed factors. */
+/**
+ * `A_op` = `a` (m ≥ n) or `aᵀ` (m < n), so `rows ≥ cols`; products on transposed factors. Each
+ * product is `xt·Mᵀ` for the stored matrix M whose rows run along the product's depth (`a` or
+ * `at`), when `at` is there; else `a` is read by columns in one of the two.
+ */
 class Operator {
   readonly rows: number;
   readonly cols: number;
   readonly transposed: boolean;
-  constructor(readonly a: Float64Array, readonly m: number, readonly n: number) {
+  constructor(
+    readonly a: Float64Array,
+    readonly at: Float64Array | null,
+    readonly m: number,
+    readonly n: number,
+  ) {
     this.transposed = m < n;
     this.rows = Math.max(m, n);
     this.cols = Math.min(m, n);
   }
   /** `out (l × rows) = xt·A_opᵀ` for `xt` (l × cols): the sample `A_op·X`, transposed. */
   sampleT(xt: Float64Array, l: number, out: Float64Array): void {
-    const { a, n, rows, cols } = this;
-    gemm({
-      m: l,
-      n: rows,
-      k: cols,
-      a: xt,
-      lda: cols,
-      b: a,
-      ldb: n,
-      transB: !this.transposed,
-      c: out,
-      ldc: rows,
-    });
+    // A_op (rows × cols) stored row-major is `a`, or `at` when transposed.
+    this.#product(xt, l, this.rows, this.cols, out, !this.transposed);
   }
   /** `out (l × cols) = xt·A_op` for `xt` (l × rows): `A_opᵀ·X`, transposed. */
   timesT(xt: Float64Array, l: number, out: Float64Array): void {
-    const { a, n, rows, cols } = this;
-    gemm({
-      m: l,
-      n: cols,
-      k: rows,
-      a: xt,
-      lda: rows,
-      b: a,
-      ldb: n,
-      transB: this.transposed,
-      c: out,
-      ldc: cols,
-    });
+    // A_opᵀ (cols × rows) stored row-major is `at`, or `a` when transposed.
+    this.#product(xt, l, this.cols, this.rows, out, this.transposed);
+  }
+  /**
+   * `out (l × outN) = xt (l × depth) · Mᵀ` for the `outN × depth` matrix M, which is `a` (as
+   * stored) when `fromA`, else `aᵀ`: `at` as stored, or `a` read by columns without `at`.
+   */
+  #product(
+    xt: Float64Array,
+    l: number,
+    outN: number,
+    depth: number,
+    out: Float64Array,
+    fromA: boolean,
+  ): void {
+    const { a, at, n } = this;
+    const common = { m: l, n: outN, k: depth, a: xt, lda: depth, c: out, ldc: outN };
+    if (fromA) gemm({ ...common, b: a, ldb: n, transB: true });
+    else if (at) gemm({ ...common, b: at, ldb: this.m, transB: true });
+    else gemm({ ...common, b: a, ldb: n, transB: false });
   }
 }
 
@@ -170,7 +233,7 @@ class Operator {
  * iterations (HMT 2011, Algorithm 4.4; scikit-learn's LU normalizer).
  */
 function rangeBasisT(op: Operator, plan: RsvdPlan, ws: Workspace): Float64Array {
-  const { l, iters, how, rng } = plan, { rows, cols } = op;
+  const { l, iters, how, rng, lap } = plan, { rows, cols } = op;
   // Ω drawn row by row (cols × l), as before the transposed storage: same seed, same Ω.
   let qc = ws.take(l * cols);
   for (let i = 0; i < cols; i++) for (let j = 0; j < l; j++) qc[j * cols + i] = rng.normal();
@@ -178,20 +241,28 @@ function rangeBasisT(op: Operator, plan: RsvdPlan, ws: Workspace): Float64Array 
   let qr = how === "lu" ? ws.take(l * rows) : yr;
   const w = ws.take(l * rows); // CholeskyQR2's working copy
   const perm = new Int32Array(rows);
+  const normalized = how === "lu" ? "lu" : "qr";
+  lap?.("omega");
   for (let it = 0; it < iters; it++) {
     op.sampleT(qc, l, yr);
+    lap?.("products");
     if (how === "lu") luBasisT(yr, rows, l, qr, perm);
     else if (how === "qr") orthonormalizeT(yr, l, rows, w);
     if (how !== "lu") [qr, yr] = [yr, qr];
+    lap?.(normalized);
     op.timesT(qr, l, zc);
+    lap?.("products");
     if (how === "lu") luBasisT(zc, cols, l, qc, perm);
     else {
       if (how === "qr") orthonormalizeT(zc, l, cols, w);
       [qc, zc] = [zc, qc];
     }
+    lap?.(normalized);
   }
   op.sampleT(qc, l, yr);
+  lap?.("products");
   orthonormalizeT(yr, l, rows, w);
+  lap?.("qr");
   return yr;
 }
 

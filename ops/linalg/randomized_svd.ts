@@ -14,8 +14,9 @@ import {
   type RandomizedSvdGpuResult,
 } from "../gpu/randomized_svd.ts";
 import { Rng } from "../random.ts";
-import { assertFinite, assertMatrix, astype, Tensor } from "../tensor.ts";
-import { rsvdCore } from "./_rsvd_core.ts";
+import { assertMatrix, astype, Tensor } from "../tensor.ts";
+import { rsvdCore, wantsTranspose } from "./_rsvd_core.ts";
+import { rsvdOperand } from "./_rsvd_operand.ts";
 import { svdFlip } from "./svd.ts";
 
 /**
@@ -105,7 +106,10 @@ function parseOptions(
  * scaled by a power of two into a copy first, and the singular values scaled back.
  *
  * Apart from the `2·powerIters + 2` products with `a`, the work is on thin `l × N` factors
- * (`l = k + oversamples`): the LU normalizer runs left-looking along contiguous columns, and
+ * (`l = k + oversamples`). From two power iterations on, a transposed copy of `a` is made (in
+ * the pass that checks it for non-finite entries; it takes as much memory again as `a`), so
+ * that every product reads its big operand along stored rows. The LU normalizer runs
+ * left-looking along contiguous columns, and
  * the QR of the sample and the SVD of B (via `Bᵀ = Q₂·R₂` and the `l × l` SVD of R₂) use
  * CholeskyQR2 (after one shifted Cholesky QR pass when the sample is ill-conditioned), with
  * Householder QR / the full SVD of B where the result fails an orthogonality check.
@@ -193,34 +197,14 @@ async function onGpu(
   return await randomizedSvdGpu(a.gpu, a, k, { oversamples, powerIters, seed });
 }
 
-/** `max |a|`, checking finiteness in the same pass (the RangeError of `assertFinite`). */
-function finiteMaxAbs(a: Tensor): number {
-  const d = a.data;
-  let big = 0, nan = false;
-  for (let i = 0; i < d.length; i++) {
-    const v = Math.abs(d[i]);
-    if (v > big) big = v;
-    else if (v !== v) nan = true;
-  }
-  if (nan || big === Infinity) assertFinite("randomizedSvd", "a", a);
-  return big;
-}
-
 function onCpu(a: Tensor, k: number, opts: RandomizedSvdOptions): RandomizedSvdResult {
   const [m, n] = assertMatrix("randomizedSvd", "a", a);
-  const big = finiteMaxAbs(a);
-  const plan = parseOptions(m, n, k, opts);
+  const plan = { k, ...parseOptions(m, n, k, opts) };
   // The products sum up to max(m, n) terms of |a|·|Ω| (|Ω| < 8 in practice): entries near the
   // top of the f64 range overflow them (NaN in the sample). Such input is scaled by a power of
-  // two (exact) into a copy, and the singular values scaled back.
-  const e = big * 8 * Math.max(m, n) >= 2 ** 1000 ? Math.floor(Math.log2(big)) : 0;
-  // f64 input is read in place: a copy of a large matrix costs more than several GEMMs with it.
-  const w = e !== 0
-    ? Float64Array.from(a.data, (v) => v * 2 ** -e)
-    : a.data instanceof Float64Array
-    ? a.data
-    : Float64Array.from(a.data);
-  const f = rsvdCore(w, m, n, { k, ...plan });
+  // two (exact) into a copy, and the singular values scaled back (`rsvdOperand`).
+  const { a: w, at, e } = rsvdOperand(a, wantsTranspose(plan));
+  const f = rsvdCore(w, m, n, plan, at);
   if (e !== 0) { for (let i = 0; i < k; i++) f.s[i] *= 2 ** e; }
   let u = new Tensor(f.u, [m, k]), s = new Tensor(f.s, [k]), vt = new Tensor(f.vt, [k, n]);
   // scikit-learn flips by the returned U in both cases (v-based on the transposed problem).
