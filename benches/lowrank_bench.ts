@@ -84,7 +84,7 @@ function phases(repeats: number): Record<string, unknown> {
       last = now;
     };
     const plan = { k: K, l: K + 10, iters: 7, how: "lu" as const, rng: new Rng(r), lap };
-    const op = rsvdOperand(big, wantsTranspose(plan));
+    const op = rsvdOperand(big, wantsTranspose(N, N, plan));
     lap("check");
     rsvdCore(op.a, N, N, plan, op.at);
     runs.push(t);

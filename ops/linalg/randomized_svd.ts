@@ -106,9 +106,9 @@ function parseOptions(
  * scaled by a power of two into a copy first, and the singular values scaled back.
  *
  * Apart from the `2·powerIters + 2` products with `a`, the work is on thin `l × N` factors
- * (`l = k + oversamples`). From two power iterations on, a transposed copy of `a` is made (in
- * the pass that checks it for non-finite entries; it takes as much memory again as `a`), so
- * that every product reads its big operand along stored rows. The LU normalizer runs
+ * (`l = k + oversamples`). For matrices from 2^20 elements and two power iterations on, a
+ * transposed copy of `a` is made (in the pass that checks it for non-finite entries; it takes
+ * as much memory again as `a`), so that every product reads its big operand along stored rows. The LU normalizer runs
  * left-looking along contiguous columns, and
  * the QR of the sample and the SVD of B (via `Bᵀ = Q₂·R₂` and the `l × l` SVD of R₂) use
  * CholeskyQR2 (after one shifted Cholesky QR pass when the sample is ill-conditioned), with
@@ -203,7 +203,7 @@ function onCpu(a: Tensor, k: number, opts: RandomizedSvdOptions): RandomizedSvdR
   // The products sum up to max(m, n) terms of |a|·|Ω| (|Ω| < 8 in practice): entries near the
   // top of the f64 range overflow them (NaN in the sample). Such input is scaled by a power of
   // two (exact) into a copy, and the singular values scaled back (`rsvdOperand`).
-  const { a: w, at, e } = rsvdOperand(a, wantsTranspose(plan));
+  const { a: w, at, e } = rsvdOperand(a, wantsTranspose(m, n, plan));
   const f = rsvdCore(w, m, n, plan, at);
   if (e !== 0) { for (let i = 0; i < k; i++) f.s[i] *= 2 ** e; }
   let u = new Tensor(f.u, [m, k]), s = new Tensor(f.s, [k]), vt = new Tensor(f.vt, [k, n]);

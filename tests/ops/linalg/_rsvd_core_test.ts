@@ -40,8 +40,11 @@ Deno.test("rsvdCore: a wrong aᵀ changes the result (it is read)", () => {
   }
 });
 
-Deno.test("wantsTranspose: from two power iterations on", () => {
-  assertEquals([0, 1, 2, 7].map((iters) => wantsTranspose(plan(1, 2, iters, "lu"))), [
+Deno.test("wantsTranspose: from 2^20 elements and two power iterations on", () => {
+  const at = (m: number, n: number, iters: number): boolean =>
+    wantsTranspose(m, n, plan(1, 2, iters, "lu"));
+  assertEquals([0, 1, 2, 7].map((iters) => at(1024, 1024, iters)), [false, false, true, true]);
+  assertEquals([at(1023, 1024, 7), at(1024, 1023, 7), at(4096, 256, 7), at(256, 4096, 2)], [
     false,
     false,
     true,
