@@ -17,7 +17,8 @@ import {
   type PairPrediction,
   type PairWeights,
 } from "./global_align.ts";
-import { checkOptions, positiveIntOption } from "./options.ts";
+import { checkOptions } from "../../ops/options.ts";
+import { positiveIntOption } from "./options.ts";
 import {
   median,
   medianMu,
@@ -81,7 +82,13 @@ export function calibrateAlignment(
   opts: CalibrationOptions = {},
 ): CalibrationResult {
   const fn = "calibrateAlignment";
-  checkOptions(fn, opts, ["alternations", "sweeps", "mu", "exponent", "rays"]);
+  checkOptions(fn, opts, {
+    alternations: "number",
+    sweeps: "number",
+    mu: "number",
+    exponent: "number",
+    rays: "array",
+  });
   const alternations = positiveIntOption(fn, "alternations", opts.alternations ?? 5);
   const sweeps = opts.sweeps ?? 50, exponent = opts.exponent ?? 2;
   let mu = opts.mu;
@@ -142,7 +149,7 @@ export function pseudoLabels(
   cal: CalibrationResult,
   opts: { tau?: number | "median" } = {},
 ): PairPseudoLabels[] {
-  checkOptions("pseudoLabels", opts, ["tau"]);
+  checkOptions("pseudoLabels", opts, { tau: "any" }); // tau: a number or "median", checked below
   const tauOpt = opts.tau ?? "median";
   if (tauOpt !== "median" && (typeof tauOpt !== "number" || Number.isNaN(tauOpt))) {
     throw new RangeError(`pseudoLabels: tau must be a number or "median", got ${String(tauOpt)}`);

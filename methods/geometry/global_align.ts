@@ -17,7 +17,8 @@
  * @module
  */
 import { shapeStr, type Tensor } from "../../ops/tensor.ts";
-import { checkOptions, positiveIntOption } from "./options.ts";
+import { checkOptions } from "../../ops/options.ts";
+import { positiveIntOption } from "./options.ts";
 import type { ResidualExponent } from "./robust_weight.ts";
 import {
   applySimilarity,
@@ -319,7 +320,13 @@ export function globalAlign(
   opts: GlobalAlignOptions = {},
 ): GlobalAlignResult {
   const fn = "globalAlign";
-  checkOptions(fn, opts, ["weights", "sweeps", "exponent", "init", "rays"]);
+  checkOptions(fn, opts, {
+    weights: "array",
+    sweeps: "number",
+    exponent: "number",
+    init: "object",
+    rays: "array",
+  });
   const sizes = checkPredictions(preds);
   checkRays(fn, opts.rays, sizes);
   const p = opts.exponent ?? 2;

@@ -1,33 +1,10 @@
 /**
- * Option checks shared by the geometry methods: unknown keys are a TypeError, counts must be
- * positive integers (DESIGN §3: nothing silently ignored or clamped).
+ * Count options of the geometry methods must be positive integers (DESIGN §3: nothing silently
+ * ignored or clamped); unknown keys and wrong kinds are checked by the shared `checkOptions` of
+ * `ops/options.ts`.
  *
  * @module
  */
-
-/**
- * Throws a TypeError naming `fn` and the key if `opts` holds a key outside `known`.
- *
- * @example
- * ```ts
- * import { checkOptions } from "./options.ts";
- * checkOptions("f", { a: 1 }, ["a", "b"]);
- * try { checkOptions("f", { c: 1 }, ["a"]); } catch (e) { console.log((e as Error).message); }
- * // f: unknown option "c" (known: a)
- * ```
- */
-export function checkOptions(fn: string, opts: object, known: readonly string[]): void {
-  if (opts === null || typeof opts !== "object") {
-    throw new TypeError(`${fn}: options must be an object, got ${String(opts)}`);
-  }
-  for (const k of Object.keys(opts)) {
-    if (!known.includes(k)) {
-      throw new TypeError(
-        `${fn}: unknown option ${JSON.stringify(k)} (known: ${known.join(", ")})`,
-      );
-    }
-  }
-}
 
 /**
  * Returns `v` if it is a positive integer, else a RangeError naming the option and the value.

@@ -20,7 +20,8 @@
  */
 import type { Rng } from "../../ops/random.ts";
 import { type Tensor, tensor } from "../../ops/tensor.ts";
-import { checkOptions, positiveIntOption } from "./options.ts";
+import { checkOptions } from "../../ops/options.ts";
+import { positiveIntOption } from "./options.ts";
 import { type Scene, toCamera } from "./synthetic_scene.ts";
 import { rotationAngleDeg } from "./similarity.ts";
 
@@ -58,7 +59,7 @@ export function makeEncoder(
   rng: Rng,
   opts: { features?: number; noise?: number } = {},
 ): FeatureEncoder {
-  checkOptions("makeEncoder", opts, ["features", "noise"]);
+  checkOptions("makeEncoder", opts, { features: "number", noise: "number" });
   const k = positiveIntOption("makeEncoder", "features", opts.features ?? 12);
   const noise = opts.noise ?? 0.005;
   if (!(noise >= 0) || !Number.isFinite(noise)) {
@@ -207,7 +208,7 @@ export function makePairs(
   rng: Rng,
   opts: MakePairsOptions = {},
 ): PairData[] {
-  checkOptions("makePairs", opts, ["outlierRate", "outlierShift"]);
+  checkOptions("makePairs", opts, { outlierRate: "number", outlierShift: "array" });
   const rate = opts.outlierRate ?? 0;
   if (!(rate >= 0 && rate < 1)) {
     throw new RangeError(`makePairs: outlierRate must be in [0, 1), got ${rate}`);

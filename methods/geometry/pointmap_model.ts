@@ -12,7 +12,8 @@ import * as ad from "../../ops/autograd/ops.ts";
 import { applyLinear, initMlp, type MlpParams } from "../../ops/nn/layers.ts";
 import { shapeStr, type Tensor, tensor } from "../../ops/tensor.ts";
 import { loraApply, type LoraState } from "../adapters/lora.ts";
-import { checkOptions, positiveIntOption } from "./options.ts";
+import { checkOptions } from "../../ops/options.ts";
+import { positiveIntOption } from "./options.ts";
 
 /** The regressor's parameters: an MLP `[K, hidden…, 4]`. */
 export interface PointMapModel {
@@ -41,7 +42,7 @@ export interface PointMapModelOptions {
  * ```
  */
 export function initPointMapModel(opts: PointMapModelOptions = {}): PointMapModel {
-  checkOptions("initPointMapModel", opts, ["features", "hidden", "seed"]);
+  checkOptions("initPointMapModel", opts, { features: "number", hidden: "array", seed: "number" });
   const k = positiveIntOption("initPointMapModel", "features", opts.features ?? 14);
   const hidden = opts.hidden ?? [64, 64];
   hidden.forEach((h) => positiveIntOption("initPointMapModel", "hidden", h));

@@ -13,7 +13,8 @@ import { cosineDecay } from "../../ops/optim/schedule.ts";
 import { Rng } from "../../ops/random.ts";
 import { shapeStr, type Tensor, tensor } from "../../ops/tensor.ts";
 import { lora, type LoraParams, type LoraState } from "../adapters/lora.ts";
-import { checkOptions, positiveIntOption } from "./options.ts";
+import { checkOptions } from "../../ops/options.ts";
+import { positiveIntOption } from "./options.ts";
 import { confidenceLoss, type PointMapModel, predictPoints } from "./pointmap_model.ts";
 
 /** Rows to fit: features `x` (`N × K`) and target points `y` (`N × 3`). */
@@ -46,7 +47,13 @@ export interface SelfCalibrationOptions extends FitOptions {
   loraAlpha?: number;
 }
 
-const FIT_KEYS = ["steps", "lr", "batch", "seed", "confAlpha"];
+const FIT_KINDS = {
+  steps: "number",
+  lr: "number",
+  batch: "number",
+  seed: "number",
+  confAlpha: "number",
+} as const;
 
 function checkData(fn: string, d: PointMapData): number {
   const n = d.x.shape[0];
@@ -117,7 +124,7 @@ export function pretrainPointMap(
   opts: FitOptions = {},
 ): number[] {
   const fn = "pretrainPointMap";
-  checkOptions(fn, opts, FIT_KEYS);
+  checkOptions(fn, opts, FIT_KINDS);
   const n = checkData(fn, data);
   const s = fitSettings(fn, opts, n);
   const next = batches(data, n, s.batch, s.rng);
@@ -165,7 +172,7 @@ export function loraSelfCalibrate(
   opts: SelfCalibrationOptions = {},
 ): SelfCalibrationResult {
   const fn = "loraSelfCalibrate";
-  checkOptions(fn, opts, [...FIT_KEYS, "rank", "loraAlpha"]);
+  checkOptions(fn, opts, { ...FIT_KINDS, rank: "number", loraAlpha: "number" });
   const n = checkData(fn, data);
   const s = fitSettings(fn, opts, n);
   const r = positiveIntOption(fn, "rank", opts.rank ?? 16);

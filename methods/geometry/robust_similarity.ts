@@ -15,7 +15,8 @@ import {
   updateWeights,
 } from "./robust_weight.ts";
 import { applySimilarity, assertPoints, type Similarity, weightedUmeyama } from "./similarity.ts";
-import { checkOptions, positiveIntOption } from "./options.ts";
+import { checkOptions } from "../../ops/options.ts";
+import { positiveIntOption } from "./options.ts";
 
 /** Options of {@link robustSimilarity}. */
 export interface RobustSimilarityOptions {
@@ -98,7 +99,13 @@ export function robustSimilarity(
   opts: RobustSimilarityOptions = {},
 ): RobustSimilarityResult {
   const fn = "robustSimilarity";
-  checkOptions(fn, opts, ["confidence", "mu", "iterations", "exponent", "withScale"]);
+  checkOptions(fn, opts, {
+    confidence: "object",
+    mu: "number",
+    iterations: "number",
+    exponent: "number",
+    withScale: "boolean",
+  });
   const n = assertPoints(fn, "x", x);
   if (assertPoints(fn, "y", y) !== n) {
     throw new RangeError(`${fn}: x has ${n} points, y has ${y.shape[0]}`);

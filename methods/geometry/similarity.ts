@@ -10,7 +10,7 @@
  */
 import { svd } from "../../ops/linalg/svd.ts";
 import { shapeStr, type Tensor, tensor } from "../../ops/tensor.ts";
-import { checkOptions } from "./options.ts";
+import { checkOptions } from "../../ops/options.ts";
 
 /** A similarity transform `x ↦ s R x + t`. */
 export interface Similarity {
@@ -182,7 +182,7 @@ export interface UmeyamaOptions {
  * ```
  */
 export function weightedUmeyama(x: Tensor, y: Tensor, opts: UmeyamaOptions = {}): Similarity {
-  checkOptions("weightedUmeyama", opts, ["weights", "withScale"]);
+  checkOptions("weightedUmeyama", opts, { weights: "object", withScale: "boolean" });
   const n = assertPoints("weightedUmeyama", "x", x);
   if (assertPoints("weightedUmeyama", "y", y) !== n) {
     throw new RangeError(

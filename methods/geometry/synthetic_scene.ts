@@ -11,7 +11,8 @@
  */
 import type { Rng } from "../../ops/random.ts";
 import { type Tensor, tensor } from "../../ops/tensor.ts";
-import { checkOptions, positiveIntOption } from "./options.ts";
+import { checkOptions } from "../../ops/options.ts";
+import { positiveIntOption } from "./options.ts";
 
 /** A synthetic scene with its cameras. */
 export interface Scene {
@@ -73,7 +74,7 @@ function surfacePoint(rng: Rng, sphere: number[], radius: number, wallY: number)
  * ```
  */
 export function makeScene(rng: Rng, opts: SceneOptions = {}): Scene {
-  checkOptions("makeScene", opts, ["views", "pixels"]);
+  checkOptions("makeScene", opts, { views: "number", pixels: "number" });
   const views = positiveIntOption("makeScene", "views", opts.views ?? 4);
   const pixels = positiveIntOption("makeScene", "pixels", opts.pixels ?? 150);
   if (views < 2) throw new RangeError(`makeScene: views must be at least 2, got ${views}`);

@@ -1,6 +1,6 @@
 /**
- * Public geometry functions whose options no other test sees reject a misspelled key with a
- * TypeError naming the function and the key (issue 13), and the same call without the mistake
+ * Public geometry functions whose options no other test sees reject a misspelled key or a wrongly
+ * typed value with a TypeError naming the function and the key (issue 13), and the same call without the mistake
  * works. Imports the public entry, where `deno run` does not type-check.
  */
 import { checkOptionCases, type OptionCase } from "../_option_cases.ts";
@@ -20,15 +20,28 @@ const CAL = g.calibrateAlignment(g.predictPairs(MODEL, PAIRS), {
 const DATA = g.pseudoLabelRows(PAIRS, g.pseudoLabels(CAL));
 
 const CASES: OptionCase[] = [
-  ["initPointMapModel", (o) => g.initPointMapModel(o as never), { hidden: [4] }],
-  ["makeEncoder", (o) => g.makeEncoder(new Rng(1), o as never), { noise: 0 }],
-  ["makePairs", (o) => g.makePairs(SCENE, ENC, STYLE, new Rng(2), o as never), {
-    outlierRate: 0.2,
-  }],
+  ["initPointMapModel", (o) => g.initPointMapModel(o as never), { hidden: [4] }, "hidden", 4],
+  ["makeEncoder", (o) => g.makeEncoder(new Rng(1), o as never), { noise: 0 }, "noise", "0"],
+  [
+    "makePairs",
+    (o) => g.makePairs(SCENE, ENC, STYLE, new Rng(2), o as never),
+    {
+      outlierRate: 0.2,
+    },
+    "outlierShift",
+    1,
+  ],
+  ["makeScene", (o) => g.makeScene(new Rng(1), o as never), { views: 2, pixels: 10 }, "views", "2"],
   ["pseudoLabels", (o) => g.pseudoLabels(CAL, o as never), { tau: 0.5 }],
-  ["loraSelfCalibrate", (o) => g.loraSelfCalibrate(MODEL, DATA, o as never), { steps: 1 }],
+  [
+    "loraSelfCalibrate",
+    (o) => g.loraSelfCalibrate(MODEL, DATA, o as never),
+    { steps: 1 },
+    "lr",
+    "1e-3",
+  ],
 ];
 
-Deno.test("geometry options: unknown keys are TypeErrors naming the function and the key", () => {
+Deno.test("geometry options: unknown keys and wrongly typed values are TypeErrors naming the function and the key", () => {
   checkOptionCases(CASES);
 });
