@@ -9,12 +9,12 @@
  *
  * @module
  */
-import process from "node:process";
 import { EigenvalueDecomposition, Matrix, QrDecomposition, SVD } from "ml-matrix";
 import { eigh, qr, randn, svd, Tensor } from "../mod.ts";
 import { checkOutputFile, COMMON_FLAGS, runCli, upFront } from "./lib/cli.ts";
 import { announceData } from "./lib/data_sources.ts";
 import { plotSvg, type Series } from "./lib/plot.ts";
+import { bestCpuTime, type CpuTiming } from "./lib/timing.ts";
 import { type Check, writeReport } from "./lib/report.ts";
 
 const SPEC = {
@@ -111,33 +111,8 @@ function toMl(t: Tensor): Matrix {
 
 const flat = (m: Matrix): Float64Array => Float64Array.from(m.to1DArray());
 
-/** Process CPU milliseconds since `c0` (user + system). */
-function cpuMs(c0: NodeJS.CpuUsage): number {
-  const c = process.cpuUsage(c0);
-  return (c.user + c.system) / 1000;
-}
-
-/**
- * Best process CPU time in ms per call over `runs` samples, after a warm-up of at least two
- * calls and 50 ms (one cold call timed 32 × 32 qr at 0.12× ml-matrix; warm, it is faster).
- * Each sample repeats `f` until it has run ≥ 10 ms, so microsecond calls are not lost in the
- * clock's resolution. On the shared development machine wall time swings by 3–5× with other
- * people's load while CPU time of this (single-threaded) process does much less; both libraries
- * run in the same process, so the ratio is fair.
- */
-function best<T>(runs: number, f: () => T): { ms: number; out: T } {
-  const w0 = process.cpuUsage();
-  let out = f(), calls = 1;
-  while (calls < 2 || cpuMs(w0) < 50) out = f(), calls++;
-  const batch = Math.max(1, Math.ceil(10 / Math.max(cpuMs(w0) / calls, 1e-3)));
-  let ms = Infinity;
-  for (let r = 0; r < runs; r++) {
-    const c0 = process.cpuUsage();
-    for (let b = 0; b < batch; b++) out = f();
-    ms = Math.min(ms, cpuMs(c0) / batch);
-  }
-  return { ms, out };
-}
+/** Best CPU ms per call after a warm-up (see {@link bestCpuTime}). */
+const best = <T>(runs: number, f: () => T): CpuTiming<T> => bestCpuTime(f, runs);
 
 interface Row {
   n: number;

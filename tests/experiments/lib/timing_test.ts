@@ -1,6 +1,6 @@
 /** The experiments' timing helpers (issue 13: warm up before timing in every experiment). */
 import assert from "node:assert/strict";
-import { timeWarm, warmupSteps } from "../../../experiments/lib/timing.ts";
+import { bestCpuTime, timeWarm, warmupSteps } from "../../../experiments/lib/timing.ts";
 import { trainCharLm } from "../../../experiments/lib/char_lm.ts";
 import { charLmConfig } from "../../../experiments/lib/char_lm.ts";
 import { sgd } from "../../../mod.ts";
@@ -70,4 +70,25 @@ Deno.test("trainCharLm: msPerStep and tokensPerSec leave out the warm-up steps; 
   assert.equal(r.msPerStep, 2);
   assert.equal(r.tokensPerSec, (2 * 8) / 0.002);
   assert.equal(r.trainSeconds, (1000 + 19 * 2) / 1000);
+});
+
+Deno.test("bestCpuTime: cold calls are warm-up, samples batch to 10 ms, the best sample per call", () => {
+  // A fake CPU clock: the first two calls cost 40 ms each (cold), then 2 ms, with one slow
+  // sample (a call of 30 ms) that the minimum must leave out.
+  let now = 0, calls = 0;
+  const cost = (i: number): number => (i < 2 ? 40 : i === 3 ? 30 : 2);
+  const t = bestCpuTime(() => (now += cost(calls++), calls), 3, () => now);
+  assert.equal(t.warmupCalls, 2, "two calls reach 50 ms only with the second: 80 ms");
+  assert.equal(t.batch, 1, "the warm-up's 40 ms per call needs no batching");
+  assert.equal(t.ms, 2, "the best sample is warm");
+  assert.equal(calls, 5);
+  // Fast calls: warm-up runs until 50 ms, then each sample repeats to ≥ 10 ms.
+  now = 0;
+  calls = 0;
+  const f = bestCpuTime(() => (now += 0.5, calls++), 2, () => now);
+  assert.equal(f.warmupCalls, 100);
+  assert.equal(f.batch, 20);
+  assert.equal(f.ms, 0.5);
+  assert.equal(calls, 100 + 2 * 20);
+  assert.throws(() => bestCpuTime(() => 0, 0), /runs must be an integer ≥ 1, got 0/);
 });
