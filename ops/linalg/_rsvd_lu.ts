@@ -5,9 +5,11 @@
  * column of Y contiguous), so the pivot search, the scaling and the updates all run along
  * contiguous columns. Left-looking (Crout) order, as LAPACK's `dgetf2` variants in Golub & Van
  * Loan, "Matrix Computations", 4th ed., §3.4: column `c` receives all earlier columns' updates
- * in one pass, four at a time, so each of its entries is loaded and stored once per four
- * multiply-adds instead of once per multiply-add (right-looking). Pivots are the largest
- * magnitude in the column, as in `lu`, so the factors equal `lu`'s up to rounding.
+ * in one pass, eight at a time, so each of its entries is loaded and stored once per eight
+ * multiply-adds instead of once per multiply-add (right-looking); the sums are rounded as four
+ * at a time (the bits of the four-column version; 1.5 against 1.6 ms CPU for 2000×42). Pivots
+ * are the largest magnitude in the column, as in `lu`, so the factors equal `lu`'s up to
+ * rounding.
  *
  * @module
  */
@@ -58,10 +60,23 @@ function substituteTop(t: Float64Array, m: number, c: number): void {
   }
 }
 
-/** `Y[c:m, c] -= L[c:m, 0:c]·U[0:c, c]`, four columns of L per pass. */
+/**
+ * `Y[c:m, c] -= L[c:m, 0:c]·U[0:c, c]`, eight columns of L per pass (as two subtractions of
+ * four-term sums, the rounding of two four-column passes), then four, then one.
+ */
 function updateBelow(t: Float64Array, m: number, c: number): void {
   const cc = c * m;
   let q = 0;
+  for (; q + 8 <= c; q += 8) {
+    const o0 = q * m, o1 = o0 + m, o2 = o1 + m, o3 = o2 + m;
+    const o4 = o3 + m, o5 = o4 + m, o6 = o5 + m, o7 = o6 + m;
+    const u0 = t[cc + q], u1 = t[cc + q + 1], u2 = t[cc + q + 2], u3 = t[cc + q + 3];
+    const u4 = t[cc + q + 4], u5 = t[cc + q + 5], u6 = t[cc + q + 6], u7 = t[cc + q + 7];
+    for (let i = c; i < m; i++) {
+      const x = t[cc + i] - (u0 * t[o0 + i] + u1 * t[o1 + i] + u2 * t[o2 + i] + u3 * t[o3 + i]);
+      t[cc + i] = x - (u4 * t[o4 + i] + u5 * t[o5 + i] + u6 * t[o6 + i] + u7 * t[o7 + i]);
+    }
+  }
   for (; q + 4 <= c; q += 4) {
     const o0 = q * m, o1 = o0 + m, o2 = o1 + m, o3 = o2 + m;
     const u0 = t[cc + q], u1 = t[cc + q + 1], u2 = t[cc + q + 2], u3 = t[cc + q + 3];
