@@ -101,6 +101,11 @@ Deno.test("each experiment reads what DATA_SOURCES says, in --quick and full mod
     if (NO_LINE.has(script)) continue;
     const src = DATA_SOURCES[script === "compress" ? "compress_trp" : script];
     for (const mode of ["--quick", "full"]) {
+      // With ../shared present, a folder the table names must be there (else the table is wrong
+      // or the data incomplete: a failure, not a silently dropped case).
+      if (src.folder !== null && sharedRoot !== null) {
+        assert.ok(hasFolder(src.folder), `${script}: ../shared/data/${src.folder} is missing`);
+      }
       if (src.folder === null || hasFolder(src.folder)) cases.push({ script, mode, hide: false });
       if (src.folder !== null) cases.push({ script, mode, hide: true });
     }
