@@ -60,7 +60,7 @@ export function rsvdOperand(t: Tensor, transpose: boolean): RsvdOperand {
   return { a: Float64Array.from(d, (v) => v * down), at, e };
 }
 
-/** `max |d|`, or NaN when an entry is not finite (two running maxima: shorter dependency chains). */
+/** `max |d|`, or NaN when an entry is not finite (two running maxima: shorter chains). */
 function maxAbs(d: Float32Array | Float64Array): number {
   let b0 = 0, b1 = 0, z = 0, i = 0;
   for (; i + 2 <= d.length; i += 2) {

@@ -108,11 +108,11 @@ function parseOptions(
  * Apart from the `2·powerIters + 2` products with `a`, the work is on thin `l × N` factors
  * (`l = k + oversamples`). For matrices from 2^20 elements and two power iterations on, a
  * transposed copy of `a` is made (in the pass that checks it for non-finite entries; it takes
- * as much memory again as `a`), so that every product reads its big operand along stored rows. The LU normalizer runs
- * left-looking along contiguous columns, and
- * the QR of the sample and the SVD of B (via `Bᵀ = Q₂·R₂` and the `l × l` SVD of R₂) use
- * CholeskyQR2 (after one shifted Cholesky QR pass when the sample is ill-conditioned), with
- * Householder QR / the full SVD of B where the result fails an orthogonality check.
+ * as much memory again as `a`), so that every product reads its big operand along stored
+ * rows. The LU normalizer runs left-looking along contiguous columns, and the QR of the sample
+ * and the SVD of B (via `Bᵀ = Q₂·R₂` and the `l × l` SVD of R₂) use CholeskyQR2 (after one
+ * shifted Cholesky QR pass when the sample is ill-conditioned), with Householder QR / the full
+ * SVD of B where the result fails an orthogonality check.
  *
  * Cites: Halko, Martinsson & Tropp, SIAM Review 53 (2011), Algorithms 4.4/5.1; scikit-learn
  * `utils.extmath.randomized_svd` defaults (`n_oversamples=10`, `n_iter="auto"`,

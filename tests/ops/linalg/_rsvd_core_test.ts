@@ -16,7 +16,7 @@ const plan = (k: number, l: number, iters: number, how: RsvdPlan["how"]): RsvdPl
   rng: new Rng(7),
 });
 
-Deno.test("rsvdCore: given aᵀ, the factors are the same to the last bit (tall, wide, pinned)", () => {
+Deno.test("rsvdCore: given aᵀ, the same factors to the last bit (tall, wide, pinned)", () => {
   // Each product reads a or aᵀ along the depth; the GEMM sums every entry over the same depths
   // in the same order either way. 300×250 = 75000 elements is pinned in the GEMM memory.
   for (const [m, n] of [[60, 45], [45, 60], [300, 250], [250, 300]]) {

@@ -6,7 +6,7 @@ import { naiveT, randMat, throwsWith } from "./_factor_helpers.ts";
 // Shapes around the 16×16 tiles and the four-row / two-element unrolls (remainders of each).
 const SHAPES = [[1, 1], [1, 7], [7, 1], [3, 5], [4, 4], [5, 3], [17, 33], [33, 18], [37, 64]];
 
-Deno.test("rsvdOperand: aᵀ equals the naive transpose; f64 input is read in place, f32 copied", () => {
+Deno.test("rsvdOperand: aᵀ is the naive transpose; f64 input read in place, f32 copied", () => {
   for (const [m, n] of SHAPES) {
     for (const dtype of ["f64", "f32"] as const) {
       const t = randMat(m, n, m * 100 + n, dtype);
@@ -20,7 +20,7 @@ Deno.test("rsvdOperand: aᵀ equals the naive transpose; f64 input is read in pl
   }
 });
 
-Deno.test("rsvdOperand: the scaling sees the largest entry wherever it is, with and without aᵀ", () => {
+Deno.test("rsvdOperand: the scaling sees the largest entry anywhere, with and without aᵀ", () => {
   // One entry of 2^1000 (products could overflow) among O(1) ones: e = 1000 whatever its
   // position (tile, unrolled rows, remainder rows and columns); without it, e = 0.
   for (const [m, n] of [[5, 7], [6, 3], [9, 2]]) {
