@@ -9,7 +9,8 @@
  *   `deno run -A benches/lowrank_bench.ts --phases [--repeats N]` splits ours by step the same
  *   way (median process CPU seconds per step, one GEMM thread) and prints one JSON line with
  *   the field names of the numpy script's, plus `check` (finiteness, scaling and the transposed
- *   copy) and `pin` (copies into the GEMM memory); the benches do not run then.
+ *   copy) and `pin` (copies into the GEMM memory), and the σ error `top_k_rel_error`
+ *   (`max |σ̃_i − 0.9^i| / σ_1`, as the numpy script's); the benches do not run then.
  * - `lu`, `solve`, `cholesky` of 512 × 512 against ml-matrix `LuDecomposition`, `solve` and
  *   `CholeskyDecomposition`.
  *
@@ -90,12 +91,17 @@ function phases(repeats: number): Record<string, unknown> {
     runs.push(t);
   }
   const names = Object.keys(runs[1]);
+  // σ_i of `big` are 0.9^i (to rounding): the numpy script's `top_k_rel_error`, for our result.
+  const s = randomizedSvd(big, K, { seed: 0 }).s.data;
+  let err = 0;
+  for (let i = 0; i < K; i++) err = Math.max(err, Math.abs(s[i] - 0.9 ** i));
   return {
     n: N,
     k: K,
     gemm_threads: 1,
     randomized_svd_cpu_s: median(total.slice(1)) / 1e3,
     phases_cpu_s: Object.fromEntries(names.map((p) => [p, median(runs.slice(1).map((t) => t[p]))])),
+    top_k_rel_error: err,
   };
 }
 
