@@ -63,7 +63,8 @@ export type RsvdPhase = "pin" | "omega" | "products" | "lu" | "qr" | "b" | "smal
 
 /**
  * Whether {@link rsvdCore} should be given `aᵀ` for an `m × n` matrix and this plan: from
- * {@link TRANSPOSE_MIN_ELEMS} elements and two power iterations on. Measured on the
+ * {@link TRANSPOSE_MIN_ELEMS} elements and two power iterations on, up to
+ * {@link TRANSPOSE_MAX_ELEMS} elements. Measured on the
  * development VM (CPU time of the whole call, with the copy, against without it, interleaved,
  * load 5, median of 5): 2000×2000 k = 32 0.84, 2000×1000 0.93; at 1000×1000, 1000×800,
  * 300×3000, 3000×300 and 500×300 0.95–1.05, within the noise of those runs: no gain shown.
@@ -77,11 +78,18 @@ export type RsvdPhase = "pin" | "omega" | "products" | "lu" | "qr" | "b" | "smal
  * ```
  */
 export function wantsTranspose(m: number, n: number, plan: RsvdPlan): boolean {
-  return m * n >= TRANSPOSE_MIN_ELEMS && plan.iters >= 2;
+  const size = m * n;
+  return size >= TRANSPOSE_MIN_ELEMS && size <= TRANSPOSE_MAX_ELEMS && plan.iters >= 2;
 }
 
 /** Matrices from this many elements (8 MiB of f64) get a transposed copy (see wantsTranspose). */
 const TRANSPOSE_MIN_ELEMS = 1 << 20;
+/**
+ * Matrices above this many elements (512 MiB of f64) get none: the copy would double an already
+ * large allocation, and from about 1.7·2^26 elements the pins of `a` and `aᵀ` would not both
+ * fit in the 1.75 GiB that the GEMM memory gives pins (`ops/cpu/gemm_pin.ts`).
+ */
+const TRANSPOSE_MAX_ELEMS = 1 << 26;
 
 /**
  * Row-major f64 factors of `a ≈ u·diag(s)·vt` (before the sign convention).

@@ -106,8 +106,8 @@ function parseOptions(
  * scaled by a power of two into a copy first, and the singular values scaled back.
  *
  * Apart from the `2·powerIters + 2` products with `a`, the work is on thin `l × N` factors
- * (`l = k + oversamples`). For matrices from 2^20 elements and two power iterations on, a
- * transposed copy of `a` is made (in the pass that checks it for non-finite entries; it takes
+ * (`l = k + oversamples`). For matrices of 2^20 to 2^26 elements and two power iterations on,
+ * a transposed copy of `a` is made (in the pass that checks it for non-finite entries; it takes
  * as much memory again as `a`), so that every product reads its big operand along stored
  * rows. The LU normalizer runs left-looking along contiguous columns, and the QR of the sample
  * and the SVD of B (via `Bᵀ = Q₂·R₂` and the `l × l` SVD of R₂) use CholeskyQR2 (after one

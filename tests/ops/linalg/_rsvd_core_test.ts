@@ -40,7 +40,7 @@ Deno.test("rsvdCore: a wrong aᵀ changes the result (it is read)", () => {
   }
 });
 
-Deno.test("wantsTranspose: from 2^20 elements and two power iterations on", () => {
+Deno.test("wantsTranspose: 2^20 to 2^26 elements and two power iterations on", () => {
   const at = (m: number, n: number, iters: number): boolean =>
     wantsTranspose(m, n, plan(1, 2, iters, "lu"));
   assertEquals([0, 1, 2, 7].map((iters) => at(1024, 1024, iters)), [false, false, true, true]);
@@ -50,6 +50,7 @@ Deno.test("wantsTranspose: from 2^20 elements and two power iterations on", () =
     true,
     true,
   ]);
+  assertEquals([at(8192, 8192, 7), at(8193, 8192, 7), at(8192, 8193, 7)], [true, false, false]);
 });
 
 Deno.test("rsvdCore: lap names each step in order; pinned matrices report the pin first", () => {
