@@ -14,12 +14,14 @@
  * synthetic scenes). `--help` prints every flag with its default; flags are strict (unknown,
  * repeated, malformed or ineffective flags exit 2 with one line).
  * Other flags: `--epochs N` (default 16), `--budget SEC` per fold for mlp training (default
- * 200), `--hidden 128,128`, `--social 0` (neighbour slots of the learned attention layer;
- * off by default: it cost the eth fold 0.04–0.19 FDE), `--relax 0.1 --relax-end 0` (relaxed
- * winner-takes-all ε, moved linearly from `--relax` to `--relax-end` over the epochs;
- * `--relax 0` is the spec's hard min), `--neighbours 0` (fixed pooled-neighbour features,
- * off by default: they cost FDE),
- * `--ninit 10`, `--speed` (add the speed feature), `--seeds 0,1,2` (mlp: train once per seed and
+ * 200), `--hidden 128,128`, `--social 8` (neighbour slots of the learned attention layer),
+ * `--relax 0.1 --relax-end 0` (relaxed winner-takes-all ε, moved linearly from `--relax` to
+ * `--relax-end` over the epochs; `--relax 0` is the spec's hard min), `--neighbours 0` (fixed
+ * pooled-neighbour features), `--ninit 10`, `--speed` (add the speed feature). The defaults of
+ * the last three design choices (social layer on, no pooling, no speed feature) are the variant
+ * that `eigentrajectory_select.ts --design one-at-a-time` chose on validation FDE over seeds 0–2
+ * (2026-12-06; benches/RESULTS.md, "EigenTrajectory predictor quality"); they had been chosen
+ * on test folds before (issue 13). Also `--seeds 0,1,2` (mlp: train once per seed and
  * report the mean, the standard deviation over seeds and each seed's validation FDE, so that
  * variants are chosen on validation and the test split is read once).
  *
@@ -92,7 +94,12 @@ const SPEC = {
     budget: { type: "number", min: 0, help: "mlp seconds per fold [default: 200, quick 20]" },
     hidden: { type: "list", default: ["128", "128"], help: "mlp hidden widths" },
     neighbours: { type: "integer", min: 0, default: 0, help: "mlp pooled-neighbour features" },
-    social: { type: "integer", min: 0, default: 0, help: "mlp social-attention neighbour slots" },
+    social: {
+      type: "integer",
+      min: 0,
+      default: 8,
+      help: "mlp social-attention neighbour slots (0: no social layer)",
+    },
     relax: {
       type: "number",
       min: 0,
