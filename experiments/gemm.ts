@@ -68,8 +68,13 @@ function cpuSeconds(): number {
  * GFLOP/s over repeated calls (at least 2 runs, 3 below n = 512, about `budget` s): the best
  * wall-clock run, and flops per second of process CPU time, which a busy shared machine
  * disturbs much less (valid for single-threaded code).
+ *
+ * A pair, not `{ wall, cpu }`: V8 15.0 (Deno 2.9.6) code that rebuilt that object at a
+ * deoptimization gave every object it rebuilt the same two number boxes (found by
+ * tests/ops/cpu/v8_box_scan.ts in 2 of 4 quick runs), so the f64 figures kept across the next
+ * calls could read another call's. Array elements hold no such boxes (v8_field_alias_repro.ts).
  */
-function gflops(n: number, f: () => void, budget: number): { wall: number; cpu: number } {
+function gflops(n: number, f: () => void, budget: number): [wall: number, cpu: number] {
   // Warm up for at least 50 ms: JIT and wasm tier-up (background compile threads would
   // otherwise be billed to the CPU-time figure), memory growth.
   for (const t0 = performance.now(); performance.now() - t0 < 50;) f();
@@ -84,7 +89,7 @@ function gflops(n: number, f: () => void, budget: number): { wall: number; cpu: 
     runs++;
   }
   const flop = 2 * n ** 3;
-  return { wall: flop / best / 1e9, cpu: flop * runs / (cpuSeconds() - cpu0) / 1e9 };
+  return [flop / best / 1e9, flop * runs / (cpuSeconds() - cpu0) / 1e9];
 }
 
 const budget = flags.quick ? 0.25 : 1;
@@ -106,16 +111,16 @@ for (const n of sizes) {
   const b32 = randn([n, n], { seed: flags.seed + 1, dtype: "f32" });
   const slow = n <= slowMax;
   const ma = slow ? toMl(a) : null, mb = slow ? toMl(b) : null;
-  const f64 = gflops(n, () => matmul(a, b), budget);
-  const ml = slow ? gflops(n, () => ma!.mmul(mb!), budget) : { wall: NaN, cpu: NaN };
+  const [f64Wall, f64Cpu] = gflops(n, () => matmul(a, b), budget);
+  const [mlWall, mlCpu] = slow ? gflops(n, () => ma!.mmul(mb!), budget) : [NaN, NaN];
   const row: Row = {
     n,
-    oursF64: f64.wall,
-    oursF32: gflops(n, () => matmul(a32, b32), budget).wall,
-    mlMatrix: ml.wall,
-    naive: slow ? gflops(n, () => naive(a, b), budget).wall : NaN,
-    cpuOursF64: f64.cpu,
-    cpuMlMatrix: ml.cpu,
+    oursF64: f64Wall,
+    oursF32: gflops(n, () => matmul(a32, b32), budget)[0],
+    mlMatrix: mlWall,
+    naive: slow ? gflops(n, () => naive(a, b), budget)[0] : NaN,
+    cpuOursF64: f64Cpu,
+    cpuMlMatrix: mlCpu,
   };
   if (n <= 256) {
     // Forward error against the naive loop, relative to n·u·|A||B| (≤ 1 means within bound).
