@@ -87,8 +87,9 @@ interface Data {
 }
 
 function loadData(): Data {
-  checkInputDir("data", F.data);
+  // Outputs first: a bad --json is reported whether or not the data folder exists.
   if (F.json !== undefined) checkOutputFile("json", F.json);
+  checkInputDir("data", F.data);
   const read = (split: string): Exemplar[] => {
     const path = `${F.data}/${split}.jsonl`;
     return gsm8kExemplars(readJsonLines(path), path);

@@ -148,7 +148,6 @@ function parseArgs(): {
     rejectIdle(given, "out", opt !== undefined, "with --optimizer (one run writes only --json)");
     if (flags.json !== undefined) checkOutputFile("json", flags.json);
     if (opt === undefined) checkOutputFile("out", `${flags.out}/galore.json`);
-    checkInputDir("data", flags.data);
   });
   const q = flags.quick;
   const lr = flags.lr, steps = flags.steps ?? (q ? 40 : 200), rank = flags.rank ?? (q ? 8 : 32);
@@ -159,6 +158,8 @@ function parseArgs(): {
   if (!Number.isInteger(rank) || rank < 1 || rank > config.hiddenSize) {
     fail(`--rank must be an integer in 1..${config.hiddenSize}, got ${rank}`);
   }
+  // The corpus folder last: a flag's own mistake is reported whether or not the data exists.
+  upFront(CLI.name, () => checkInputDir("data", flags.data));
   const data = flags.data;
   return {
     flags,
