@@ -91,15 +91,33 @@ export function stepCommand(step: Step, jsonPath = "FILE"): string[] {
   }
 }
 
-/** Runs one command, stderr passed through; its stdout, or an error naming the command. */
-async function run(cmd: string[]): Promise<string> {
-  console.error(`results: $ ${cmd.join(" ")}`);
-  const out = await new Deno.Command(cmd[0], { args: cmd.slice(1), stderr: "inherit" }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  if (!out.success) {
-    throw new Error(`"${cmd.join(" ")}" exited with ${out.code}:\n${text.slice(-2000)}`);
+/**
+ * Runs one command, stderr passed through; its stdout, or an error naming the command. A
+ * process that dies of a signal is run once more, with a notice: Mesa's software WebGPU adapter
+ * (llvmpipe) sometimes corrupts the heap while the process exits, after every bench has
+ * finished (`malloc_consolidate(): unaligned fastbin chunk detected`, SIGABRT); a second
+ * death, or any non-zero exit, is an error.
+ *
+ * @example
+ * ```ts
+ * import { run } from "./results.ts";
+ * console.log(await run(["echo", "hi"])); // hi
+ * ```
+ */
+export async function run(cmd: string[]): Promise<string> {
+  for (let attempt = 1;; attempt++) {
+    console.error(`results: $ ${cmd.join(" ")}`);
+    const out = await new Deno.Command(cmd[0], { args: cmd.slice(1), stderr: "inherit" })
+      .output();
+    const text = new TextDecoder().decode(out.stdout);
+    if (out.success) return text;
+    if (out.signal !== null && attempt === 1) {
+      console.error(`results: the process died of ${out.signal}; running it once more`);
+      continue;
+    }
+    const how = out.signal !== null ? `died of ${out.signal} twice` : `exited with ${out.code}`;
+    throw new Error(`"${cmd.join(" ")}" ${how}:\n${text.slice(-2000)}`);
   }
-  return text;
 }
 
 /** Why `area` cannot be measured on this machine now, or null. */

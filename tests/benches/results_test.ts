@@ -4,7 +4,7 @@
  * and that every area's scripts and markers exist.
  */
 import assert from "node:assert/strict";
-import { main, parseFlags, stepCommand } from "../../benches/results.ts";
+import { main, parseFlags, run, stepCommand } from "../../benches/results.ts";
 import { type Area, AREA_NAMES, AREAS } from "../../benches/results/areas.ts";
 import {
   groupRows,
@@ -329,6 +329,19 @@ Deno.bench({ name: "ours", group: "g", n: 20, warmup: 2, fn: () => void spin(100
       main({ ...flags, areas: ["nope"] }, [fake]),
       /results:nope:begin.*found 0/,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("run: a process that dies of a signal runs once more; a second death or a failure is an error", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Dies of SIGABRT the first time (as llvmpipe's teardown does), prints "ok" the second.
+    const once = `if [ -f ${dir}/m ]; then echo ok; else touch ${dir}/m; kill -ABRT $$; fi`;
+    assert.equal(await run(["bash", "-c", once]), "ok\n");
+    await assert.rejects(run(["bash", "-c", "kill -ABRT $$"]), /died of SIGABRT twice/);
+    await assert.rejects(run(["bash", "-c", "echo partial; exit 3"]), /exited with 3:\npartial/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
