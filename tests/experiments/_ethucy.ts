@@ -37,3 +37,17 @@ export async function tinyEthucy(dir: string): Promise<void> {
     }
   }
 }
+
+/**
+ * Runs `f` with a fresh temporary folder whose `data/` subfolder holds {@link tinyEthucy}'s
+ * fold, and removes the folder afterwards, whatever `f` does.
+ */
+export async function withTinyEthucy(f: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await tinyEthucy(`${dir}/data`);
+    await f(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

@@ -18,7 +18,7 @@ import {
   STATIC_DIST,
   trainNetwork,
 } from "../../methods/trajectory/mod.ts";
-import { tinyEthucy } from "./_ethucy.ts";
+import { withTinyEthucy } from "./_ethucy.ts";
 import { expectUsageErrors, runScript } from "./_run.ts";
 
 const SCRIPT = "eigentrajectory_select.ts";
@@ -32,10 +32,8 @@ interface VariantOut {
   folds: { eth: { valFde: number; runs: { seed: number; valFde: number }[] } };
 }
 
-Deno.test("eigentrajectory_select.ts: validation FDE per variant and the selected variant's test scores equal the library", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    await tinyEthucy(`${dir}/data`);
+Deno.test("eigentrajectory_select.ts: validation FDE per variant and the selected variant's test scores equal the library", () =>
+  withTinyEthucy(async (dir) => {
     const json = `${dir}/s.json`;
     const r = await runScript(SCRIPT, [
       ...["--data", `${dir}/data`, "--folds", "eth", "--grid", "speed,neighbours"],
@@ -106,15 +104,10 @@ Deno.test("eigentrajectory_select.ts: validation FDE per variant and the selecte
     );
     assert.equal(got.test.defaultSeed.seed, 0, "--seed 3 is not a training seed: the first is");
     assert.ok(Deno.statSync(`${dir}/out/eigentrajectory_select_val.svg`).isFile);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("eigentrajectory_select.ts --design one-at-a-time: the default and each grid factor alone", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    await tinyEthucy(`${dir}/data`);
+Deno.test("eigentrajectory_select.ts --design one-at-a-time: the default and each grid factor alone", () =>
+  withTinyEthucy(async (dir) => {
     const json = `${dir}/s.json`;
     const r = await runScript(SCRIPT, [
       ...["--data", `${dir}/data`, "--folds", "eth", "--grid", "speed,neighbours,social"],
@@ -132,10 +125,7 @@ Deno.test("eigentrajectory_select.ts --design one-at-a-time: the default and eac
         8,
       ]],
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
 Deno.test("eigentrajectory_select.ts --help lists the flags and JSON fields; bad flags exit 2 with one line", async () => {
   const help = await runScript(SCRIPT, ["--help"]);

@@ -16,16 +16,14 @@ import {
   splitHistoryFuture,
   STATIC_DIST,
 } from "../../methods/trajectory/mod.ts";
-import { tinyEthucy } from "./_ethucy.ts";
+import { withTinyEthucy } from "./_ethucy.ts";
 import { expectUsageErrors, runScript, type ScriptRun } from "./_run.ts";
 
 const run = (args: string[], cwd?: string): Promise<ScriptRun> =>
   runScript("eigentrajectory.ts", args, cwd);
 
-Deno.test("eigentrajectory.ts: anchors-only and cv on a tiny fold equal the library, fitted on train + val", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    await tinyEthucy(`${dir}/data`);
+Deno.test("eigentrajectory.ts: anchors-only and cv on a tiny fold equal the library, fitted on train + val", () =>
+  withTinyEthucy(async (dir) => {
     const json = `${dir}/res/r.json`;
     const r = await run([
       ...["--data", `${dir}/data`, "--folds", "eth", "--predictor", "anchors,cv"],
@@ -49,15 +47,10 @@ Deno.test("eigentrajectory.ts: anchors-only and cv on a tiny fold equal the libr
     assert.deepEqual(got.cv.folds.eth, { ade: cv.ade, fde: cv.fde });
     // The report lands in --out, nowhere else.
     assert.ok(Deno.statSync(`${dir}/out/eigentrajectory.json`).isFile);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("eigentrajectory.ts --seeds: the mlp scores are the mean over seeds, with each seed's validation FDE", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    await tinyEthucy(`${dir}/data`);
+Deno.test("eigentrajectory.ts --seeds: the mlp scores are the mean over seeds, with each seed's validation FDE", () =>
+  withTinyEthucy(async (dir) => {
     const json = `${dir}/m.json`;
     const r = await run([
       ...["--data", `${dir}/data`, "--folds", "eth", "--predictor", "mlp", "--ninit", "1"],
@@ -88,10 +81,7 @@ Deno.test("eigentrajectory.ts --seeds: the mlp scores are the mean over seeds, w
     }
     const sd = Math.abs(seeds[0].ade - seeds[1].ade) / Math.SQRT2;
     assert.ok(Math.abs(got.avg.adeSd - sd) < 1e-12, `${got.avg.adeSd} vs ${sd}`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
 Deno.test("eigentrajectory.ts --help prints every flag and the JSON fields, exits 0, writes nothing", async () => {
   const cwd = await Deno.makeTempDir();
